@@ -1,0 +1,112 @@
+"""The one money module: currencies, exact decimal text in and out, and rounding.
+
+Money is a whole number of minor units (cents for USD, yen for JPY); rates and attainment are
+``fractions.Fraction``. Nothing here ever builds a float, so a plan's ``0.1`` stays one tenth.
+Every rounding in the product goes through ``round_fraction`` with the plan's mode.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+# ISO 4217 active codes and their minor units. Codes not listed have two minor digits.
+_MINOR_DIGITS_EXCEPTIONS = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "CLF": 4, "UYW": 4,
+}
+ISO_4217_CODES = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+BYN BZD CAD CDF CHF CLF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
+GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS
+KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR
+MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF
+SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD
+TZS UAH UGX USD UYI UYU UYW UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
+""".split())
+
+ROUNDING_MODES = ("half_up", "half_even")
+
+_DECIMAL_TEXT = re.compile(r"^([+-]?)([0-9](?:_?[0-9])*)(?:\.([0-9](?:_?[0-9])*))?$")
+
+
+class MoneyError(ValueError):
+    """Text that is not an exact amount of a currency."""
+
+
+def is_currency(code: str) -> bool:
+    return code in ISO_4217_CODES
+
+
+def minor_digits(currency: str) -> int:
+    """How many decimal places the currency's minor unit has (2 for USD, 0 for JPY)."""
+    return _MINOR_DIGITS_EXCEPTIONS.get(currency, 2)
+
+
+def parse_decimal(text: str) -> Fraction:
+    """Exact value of decimal text such as ``-1_250.50``; never goes through a float."""
+    match = _DECIMAL_TEXT.match(text.strip())
+    if not match:
+        raise MoneyError(f"{text!r} is not a decimal number")
+    sign, whole, fraction = match.groups()
+    digits = (whole + (fraction or "")).replace("_", "")
+    places = len((fraction or "").replace("_", ""))
+    value = Fraction(int(digits), 10 ** places)
+    return -value if sign == "-" else value
+
+
+def decimal_places(text: str) -> int:
+    """How many digits stand after the decimal point in ``text``."""
+    _, _, fraction = text.strip().partition(".")
+    return len(fraction.replace("_", ""))
+
+
+def to_minor_units(amount: Fraction, currency: str) -> int:
+    """Whole minor units of an exact amount; refuses one that needs rounding."""
+    scaled = amount * 10 ** minor_digits(currency)
+    if scaled.denominator != 1:
+        raise MoneyError(
+            f"{decimal_text(amount)} {currency} has more than the "
+            f"{minor_digits(currency)} decimal places that {currency} has"
+        )
+    return scaled.numerator
+
+
+def round_fraction(value: Fraction, mode: str) -> int:
+    """Round an exact value to a whole number with the plan's mode (half_up is away from zero)."""
+    floor = value.numerator // value.denominator
+    remainder = value - floor
+    if remainder < Fraction(1, 2):
+        return floor
+    if remainder > Fraction(1, 2):
+        return floor + 1
+    if mode == "half_even":
+        return floor if floor % 2 == 0 else floor + 1
+    if mode == "half_up":
+        return floor + 1 if value > 0 else floor
+    raise ValueError(f"unknown rounding mode {mode!r}")
+
+
+def decimal_text(value: Fraction) -> str:
+    """Exact decimal text of a value whose denominator divides a power of ten."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    places = 0
+    while (value * 10 ** places).denominator != 1:
+        places += 1
+        if places > 60:
+            raise ValueError(f"{value} has no finite decimal expansion")
+    scaled = (value * 10 ** places).numerator
+    if places == 0:
+        return f"{sign}{scaled}"
+    whole, fraction = divmod(scaled, 10 ** places)
+    return f"{sign}{whole}.{fraction:0{places}d}"
+
+
+def format_minor_units(units: int, currency: str) -> str:
+    """Minor units as decimal text with the currency's digits: 123456 USD -> '1234.56'."""
+    digits = minor_digits(currency)
+    sign = "-" if units < 0 else ""
+    whole, fraction = divmod(abs(units), 10 ** digits)
+    return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"

@@ -1,0 +1,42 @@
+"""Errors are values of one shape, collected and reported together, never raised one by one.
+
+An expression's checker speaks of character offsets in the expression (``ExprProblem``); the
+loader maps those into the YAML file (``PlanError``), so every message a comp admin reads
+points at a line and column of the file they wrote.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rules_dsl.nodes import Span
+
+
+@dataclass(frozen=True, slots=True)
+class ExprProblem:
+    """A mistake inside one expression, at character offsets of the expression's text."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PlanError:
+    """A mistake in a plan file: 1-based line and column into the file."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "col": self.col, "message": self.message}
+
+
+def format_error(error: PlanError, source: str | None) -> str:
+    """``FILE:LINE:COL: message``, then the source line and a caret under the column."""
+    head = f"{error.file}:{error.line}:{error.col}: {error.message}"
+    lines = source.splitlines() if source else []
+    if not 1 <= error.line <= len(lines):
+        return head
+    text = lines[error.line - 1].replace("\t", " ")
+    return f"{head}\n    {text}\n    {' ' * (error.col - 1)}^"

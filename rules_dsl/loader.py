@@ -1,0 +1,591 @@
+"""Plan file to ``Plan``: read the YAML as text, check every rule of the spec, collect errors.
+
+``load_plan_text`` returns the plan or every error in the file, never one at a time. The reader
+walks the document in the order a comp admin reads it (header, fields, measures, components,
+settlement), so later checks can rely on what earlier ones established, and a mistake in one
+component does not hide the mistakes in the next.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import yaml
+
+from engine.money import is_currency, minor_digits, to_minor_units
+from rules_dsl import nodes
+from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DEAL_FIELDS, DECLARABLE_NAMESPACES, FUNCTIONS,
+                               MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS, PERIOD_FIELDS,
+                               MeasureInfo, Scope, check_expecting, suggest)
+from rules_dsl.errors import PlanError
+from rules_dsl.parser import parse_expression
+from rules_dsl.plan import (Component, CurvePoint, Draw, Expression, Measure, Plan, Source, Tier,
+                            Tiers)
+from rules_dsl.types import TYPE_NAMES, Type
+from rules_dsl.yaml_source import ScalarPositions, SourceLines, YamlSyntaxError, compose
+
+PLAN_KEYS = ("plan", "version", "title", "effective", "currency", "payout_period",
+             "attainment_window", "rounding", "fiscal_year_start", "proration", "fields",
+             "measures", "components", "cap", "draw", "clawback", "negative_payout")
+REQUIRED_PLAN_KEYS = ("plan", "version", "effective", "currency", "payout_period", "components")
+CHOICES = {
+    "payout_period": ("month", "quarter", "year"),
+    "attainment_window": ("period", "ytd", "annual"),
+    "rounding": ("half_up", "half_even"),
+    "proration": ("days", "months", "none"),
+    "negative_payout": ("carry_forward", "deduct"),
+}
+DEFAULTS = {"attainment_window": "period", "rounding": "half_up", "proration": "days",
+            "negative_payout": "carry_forward"}
+
+COMPONENT_TYPES = ("commission", "payout_curve", "bonus", "spiff", "override", "formula")
+COMMON_COMPONENT_KEYS = ("id", "type", "threshold", "cap")
+COMPONENT_KEYS = {
+    "commission": ("measure", "rate", "tiers"),
+    "override": ("measure", "team", "rate", "tiers"),
+    "payout_curve": ("attainment", "curve", "weight", "interpolate"),
+    "bonus": ("when", "amount"),
+    "spiff": ("when", "amount"),
+    "formula": ("amount",),
+}
+REQUIRED_COMPONENT_KEYS = {
+    "commission": ("measure",), "override": ("measure", "team"),
+    "payout_curve": ("attainment", "curve"), "bonus": ("when", "amount"),
+    "spiff": ("when", "amount"), "formula": ("amount",),
+}
+ALL_COMPONENT_KEYS = sorted({k for keys in COMPONENT_KEYS.values() for k in keys}
+                            | set(COMMON_COMPONENT_KEYS))
+TIERS_KEYS = ("basis", "method", "table")
+TIER_KEYS = ("from", "rate")
+
+PLAN_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MEASURE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+EFFECTIVE = re.compile(r"^(\S+)\s*\.\.\s*(\S+)$")
+FISCAL_START = re.compile(r"^(\d{2})-01$")
+RESERVED_NAMES = set(FUNCTIONS) | set(MEASURE_NAMESPACES) | {
+    "target_incentive", "earned", "deal", "credit", "payee", "param", "period", "true", "false"}
+
+
+def load_plan(path: str | Path) -> tuple[Plan | None, list[PlanError]]:
+    """Read and check one plan file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        return None, [PlanError(str(path), 1, 1, f"cannot read the plan: {reason}")]
+    return load_plan_text(text, str(path))
+
+
+def load_plans(paths) -> tuple[list[Plan], list[PlanError]]:
+    """Check several files; a (plan, version) given twice with different text is an error."""
+    plans, errors = [], []
+    seen: dict[tuple[str, int], Plan] = {}
+    for path in paths:
+        plan, file_errors = load_plan(path)
+        errors.extend(file_errors)
+        if plan is None:
+            continue
+        twin = seen.get((plan.id, plan.version))
+        if twin is not None and twin.sha256 != plan.sha256:
+            errors.append(PlanError(plan.file, 1, 1, f"{plan.key} is also defined, differently, "
+                                                     f"in {twin.file}: bump the version"))
+            continue
+        seen[(plan.id, plan.version)] = plan
+        plans.append(plan)
+    return plans, errors
+
+
+def load_plan_text(text: str, file: str) -> tuple[Plan | None, list[PlanError]]:
+    """Check plan text; the plan when it is clean, else None and every error, in file order."""
+    reader = _PlanReader(text, file)
+    plan = reader.read()
+    errors = sorted(set(reader.errors))
+    return (plan if not errors else None), errors
+
+
+class _PlanReader:
+    def __init__(self, text: str, file: str):
+        self.text, self.file = text, file
+        self.lines = SourceLines(text)
+        self.errors: list[PlanError] = []
+        self.currency = "USD"
+        self.fields: dict[str, dict[str, Type]] = {
+            "deal": dict(DEAL_FIELDS), "credit": dict(CREDIT_FIELDS),
+            "payee": dict(PAYEE_FIELDS), "param": {}, "period": dict(PERIOD_FIELDS)}
+        self.measures: dict[str, MeasureInfo] = {}
+        self.declared: list[tuple[str, str, Type]] = []  # extra columns under `fields:`
+        self.key_nodes: dict[int, yaml.Node] = {}  # value node id -> its key node
+
+    # -- reporting ------------------------------------------------------------------------
+
+    def source(self, node: yaml.Node) -> Source:
+        return Source(self.file, *self.lines.of_node(node))
+
+    def error(self, node: yaml.Node | None, message: str) -> None:
+        line, col = self.lines.of_node(node) if node is not None else (1, 1)
+        self.errors.append(PlanError(self.file, line, col, message))
+
+    # -- the document ---------------------------------------------------------------------
+
+    def read(self) -> Plan | None:
+        try:
+            root = compose(self.text)
+        except YamlSyntaxError as error:
+            self.errors.append(PlanError(self.file, error.line, error.col, error.message))
+            return None
+        if not isinstance(root, yaml.MappingNode):
+            self.error(root, "a plan is a YAML mapping of keys such as `plan:` and "
+                             "`components:`")
+            return None
+        top = self.mapping(root, PLAN_KEYS, "plan", REQUIRED_PLAN_KEYS)
+        header = self.read_header(top)
+        self.read_fields(top.get("fields"))
+        measures = self.read_measures(top.get("measures"))
+        components = self.read_components(top.get("components"))
+        component_ids = tuple(c.id for c in components)
+        cap = None
+        if "cap" in top:
+            cap = self.expression(top["cap"], self.payee_scope(component_ids, (), "in the plan "
+                                  "cap"), (Type.MONEY,), "the plan cap")
+        draw = self.read_draw(top.get("draw"))
+        clawback = self.read_clawback(top.get("clawback"))
+        if self.errors or header is None:
+            return None
+        return Plan(**header, fields=tuple((f"{ns}.{name}", t) for ns, name, t in self.declared),
+                    measures=measures, components=components, cap=cap, draw=draw,
+                    clawback_within_days=clawback, file=self.file, text=self.text,
+                    sha256=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
+
+    def read_header(self, top: dict[str, yaml.Node]) -> dict | None:
+        header: dict = {}
+        plan_id = self.scalar(top.get("plan"), "plan")
+        if plan_id is not None and not PLAN_ID.match(plan_id):
+            self.error(top["plan"], f"plan id {plan_id!r} may use only lowercase letters, "
+                                    "digits and '-'")
+        header["id"] = plan_id
+        version = self.scalar(top.get("version"), "version")
+        if version is not None and not (version.isdigit() and int(version) >= 1):
+            self.error(top["version"], f"version must be a whole number from 1 up, not "
+                                       f"{version!r}")
+            version = None
+        header["version"] = int(version) if version else None
+        header["title"] = self.scalar(top.get("title"), "title") or plan_id or ""
+        header["effective_from"], header["effective_to"] = self.read_effective(
+            top.get("effective"))
+        currency = self.scalar(top.get("currency"), "currency")
+        if currency is not None:
+            if is_currency(currency):
+                self.currency = currency
+            else:
+                self.error(top["currency"], f"{currency!r} is not an ISO 4217 currency code "
+                                            "such as USD or EUR")
+        header["currency"] = self.currency
+        for key, choices in CHOICES.items():
+            header[key] = self.choice(top.get(key), key, choices, DEFAULTS.get(key))
+        header["fiscal_year_start"] = self.read_fiscal_start(top.get("fiscal_year_start"))
+        if any(value is None for value in header.values()):
+            return None
+        return header
+
+    def read_effective(self, node) -> tuple[datetime.date | None, datetime.date | None]:
+        text = self.scalar(node, "effective")
+        if text is None:
+            return None, None
+        match = EFFECTIVE.match(text)
+        dates = []
+        for part in match.groups() if match else ():
+            try:
+                dates.append(datetime.date.fromisoformat(part))
+            except ValueError:
+                self.error(node, f"{part!r} is not a date: write YYYY-MM-DD")
+                return None, None
+        if len(dates) != 2:
+            self.error(node, "effective is a range of two dates: 2026-01-01 .. 2026-12-31")
+            return None, None
+        if dates[0] > dates[1]:
+            self.error(node, f"the effective range ends ({dates[1]}) before it starts "
+                             f"({dates[0]})")
+            return None, None
+        return dates[0], dates[1]
+
+    def read_fiscal_start(self, node) -> int | None:
+        if node is None:
+            return 1
+        text = self.scalar(node, "fiscal_year_start")
+        match = FISCAL_START.match(text or "")
+        if text is not None and not (match and 1 <= int(match.group(1)) <= 12):
+            self.error(node, f"fiscal_year_start is the first day of a month, MM-01 "
+                             f"(e.g. 02-01), not {text!r}")
+            return None
+        return int(match.group(1)) if match else None
+
+    # -- fields and measures --------------------------------------------------------------
+
+    def read_fields(self, node) -> None:
+        if node is None:
+            return
+        for key_node, value in self.pairs(node, "fields"):
+            namespace, _, name = key_node.value.partition(".")
+            if namespace not in DECLARABLE_NAMESPACES or not FIELD_NAME.match(name):
+                self.error(key_node, f"declare extra columns as deal.NAME, payee.NAME or "
+                                     f"param.NAME, not {key_node.value!r}")
+                continue
+            if name in self.fields[namespace]:
+                self.error(key_node, f"`{key_node.value}` is built in or declared already")
+                continue
+            type_name = self.scalar(value, key_node.value)
+            if type_name is None:
+                continue
+            if type_name not in TYPE_NAMES:
+                self.error(value, f"unknown type {type_name!r}: the types are "
+                                  f"{', '.join(TYPE_NAMES)}{suggest(type_name, TYPE_NAMES)}")
+                continue
+            self.fields[namespace][name] = TYPE_NAMES[type_name]
+            self.declared.append((namespace, name, TYPE_NAMES[type_name]))
+
+    def read_measures(self, node) -> tuple[Measure, ...]:
+        measures = []
+        scope = Scope(MEASURE, self.currency, self.fields, where="in a measure")
+        for key_node, value in self.pairs(node, "measures") if node is not None else ():
+            name = key_node.value
+            if not MEASURE_NAME.match(name) or name in RESERVED_NAMES:
+                self.error(key_node, f"measure name {name!r} must be lowercase letters, digits "
+                                     "and '_', and not a built-in name")
+                continue
+            expression = self.expression(value, scope, (Type.MONEY, Type.NUMBER, Type.INT,
+                                                        Type.DATE), f"measure `{name}`")
+            if expression is None:
+                continue
+            aggregate = expression.node.function
+            self.measures[name] = MeasureInfo(aggregate, expression.type)
+            measures.append(Measure(name, expression, aggregate, expression.type,
+                                    self.source(key_node)))
+        return tuple(measures)
+
+    # -- components -----------------------------------------------------------------------
+
+    def read_components(self, node) -> tuple[Component, ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.error(node, "components is a list with at least one component "
+                             "(each starting `- id: ...`)")
+            return ()
+        ids = [self.peek_id(item) for item in node.value]
+        components, seen = [], {}
+        for index, item in enumerate(node.value):
+            component = self.read_component(item, tuple(ids[:index]), tuple(ids[index:]))
+            if component is None:
+                continue
+            if component.id in seen:
+                self.error(item, f"component id {component.id!r} is used twice (first at line "
+                                 f"{seen[component.id].line}); ids must be unique")
+                continue
+            seen[component.id] = component.source
+            components.append(component)
+        return tuple(components)
+
+    def peek_id(self, item) -> str | None:
+        if isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                if key.value == "id" and isinstance(value, yaml.ScalarNode):
+                    return value.value
+        return None
+
+    def read_component(self, item, earlier: tuple, later: tuple) -> Component | None:
+        if not isinstance(item, yaml.MappingNode):
+            self.error(item, "a component is a mapping with `id:` and `type:`")
+            return None
+        keys = self.mapping(item, ALL_COMPONENT_KEYS, "component", ("id", "type"))
+        component_id = self.scalar(keys.get("id"), "id")
+        if component_id is not None and (not PLAN_ID.match(component_id)
+                                         or component_id == "plan_cap"):
+            self.error(keys["id"], f"component id {component_id!r} may use only lowercase "
+                                   "letters, digits and '-' (and is not `plan_cap`)")
+        kind = self.choice(keys.get("type"), "type", COMPONENT_TYPES, None)
+        if kind is None or component_id is None:
+            return None
+        allowed = COMPONENT_KEYS[kind] + COMMON_COMPONENT_KEYS
+        for key, value in keys.items():
+            if key not in allowed:
+                self.error(self.key_nodes[id(value)], f"`{key}` does not apply to a {kind} "
+                                                      f"component; it takes "
+                                                      f"{', '.join(allowed[2:])}")
+        for key in REQUIRED_COMPONENT_KEYS[kind]:
+            if key not in keys:
+                self.error(item, f"a {kind} component needs `{key}:`")
+        earlier_ids = tuple(i for i in earlier if i)
+        later_ids = tuple(i for i in later if i)
+        where = f"in component {component_id!r}"
+        payee = self.payee_scope(earlier_ids, later_ids, where)
+        deal = Scope(DEAL, self.currency, self.fields, self.measures, where=where)
+        fields: dict = {"id": component_id, "type": kind, "source": self.source(item)}
+        if "threshold" in keys:
+            fields["threshold"] = self.expression(keys["threshold"], payee, (Type.BOOL,),
+                                                  "the threshold")
+        if "cap" in keys:
+            fields["cap"] = self.expression(keys["cap"], payee, (Type.MONEY,), "a cap")
+        if kind in ("commission", "override"):
+            fields.update(self.read_rated(keys, kind, deal))
+        elif kind == "payout_curve":
+            fields.update(self.read_curve_component(keys, payee))
+        elif kind in ("bonus", "spiff", "formula"):
+            scope = deal if kind == "spiff" else payee
+            if "when" in keys:
+                fields["when"] = self.expression(keys["when"], scope, (Type.BOOL,), "`when`")
+            if "amount" in keys:
+                fields["amount"] = self.expression(keys["amount"], scope, (Type.MONEY,),
+                                                   "the amount")
+        return Component(**fields)
+
+    def payee_scope(self, earlier: tuple, later: tuple, where: str) -> Scope:
+        return Scope(PAYEE, self.currency, self.fields, self.measures, earlier, later, where)
+
+    def read_rated(self, keys: dict, kind: str, deal: Scope) -> dict:
+        fields: dict = {}
+        measure = self.scalar(keys.get("measure"), "measure")
+        if measure is not None:
+            info = self.measures.get(measure)
+            if info is None:
+                self.error(keys["measure"], f"there is no measure {measure!r}"
+                                            f"{suggest(measure, self.measures)}")
+            elif info.aggregate != "sum" or info.type != Type.MONEY:
+                self.error(keys["measure"], f"a {kind} is paid on a sum of Money; measure "
+                                            f"{measure!r} is a {info.aggregate} of {info.type}")
+            fields["measure"] = measure
+        if kind == "override":
+            fields["team"] = self.choice(keys.get("team"), "team", ("direct", "all"), None)
+        if ("rate" in keys) == ("tiers" in keys):
+            anchor = keys.get("tiers") or keys.get("rate")
+            self.error(anchor and self.key_nodes[id(anchor)] or None,
+                       f"a {kind} has either `rate:` or `tiers:`, not both" if anchor else
+                       f"a {kind} needs `rate:` or `tiers:`")
+        if "rate" in keys:
+            fields["rate"] = self.expression(keys["rate"], deal, (Type.NUMBER,), "the rate")
+        if "tiers" in keys:
+            fields["tiers"] = self.read_tiers(keys["tiers"], deal)
+        return fields
+
+    def read_tiers(self, node, deal: Scope) -> Tiers | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, "tiers is a mapping with basis, method and table")
+            return None
+        keys = self.mapping(node, TIERS_KEYS, "tiers", ("method", "table"))
+        basis = self.choice(keys.get("basis"), "basis", ("attainment", "amount"), "attainment")
+        method = self.choice(keys.get("method"), "method", ("marginal", "retroactive"), None)
+        rows = keys.get("table")
+        if rows is None:
+            return None
+        if not isinstance(rows, yaml.SequenceNode) or not rows.value:
+            self.error(rows, "the tier table is a list of rows {from: ..., rate: ...}")
+            return None
+        table, previous = [], None
+        for row in rows.value:
+            if not isinstance(row, yaml.MappingNode):
+                self.error(row, "a tier row is {from: ..., rate: ...}")
+                continue
+            cells = self.mapping(row, TIER_KEYS, "tier row", TIER_KEYS)
+            start = self.tier_start(cells.get("from"), basis)
+            rate = self.expression(cells["rate"], deal, (Type.NUMBER,), "a tier rate") \
+                if "rate" in cells else None
+            if start is None:
+                continue
+            if previous is None and start != 0:
+                self.error(cells["from"], "the first tier starts from 0" +
+                           (f" {self.currency}" if basis == "amount" else "%"))
+            elif previous is not None and start <= previous:
+                self.error(cells["from"], "tier `from` values must be strictly ascending")
+            previous = start
+            if rate is not None:
+                table.append(Tier(start, rate, self.source(row)))
+        if basis is None or method is None or len(table) != len(rows.value):
+            return None
+        return Tiers(basis, method, tuple(table))
+
+    def tier_start(self, node, basis: str | None) -> Fraction | int | None:
+        if node is None or basis is None:
+            return None
+        expected = Type.MONEY if basis == "amount" else Type.NUMBER
+        literal = self.literal(node, expected, "a tier's `from`" + (
+            " (basis: amount)" if basis == "amount" else " (basis: attainment)"))
+        if literal is None:
+            return None
+        if basis == "amount":
+            return to_minor_units(literal, self.currency)
+        return literal
+
+    def read_curve_component(self, keys: dict, payee: Scope) -> dict:
+        fields: dict = {}
+        if "attainment" in keys:
+            fields["attainment"] = self.expression(keys["attainment"], payee, (Type.NUMBER,),
+                                                   "the curve's attainment")
+        if "weight" in keys:
+            fields["weight"] = self.expression(keys["weight"], payee, (Type.NUMBER,),
+                                               "the weight")
+        fields["interpolate"] = self.choice(keys.get("interpolate"), "interpolate",
+                                            ("linear", "step"), "linear")
+        if "curve" in keys:
+            fields["curve"] = self.read_curve(keys["curve"])
+        return fields
+
+    def read_curve(self, node) -> tuple[CurvePoint, ...]:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.error(node, "a curve is a list of points [attainment, payout], e.g. "
+                             "[[0%, 0%], [100%, 100%]]")
+            return ()
+        points = []
+        for point in node.value:
+            if not (isinstance(point, yaml.SequenceNode) and len(point.value) == 2):
+                self.error(point, "a curve point is a pair [attainment, payout], e.g. "
+                                  "[100%, 100%]")
+                continue
+            x = self.literal(point.value[0], Type.NUMBER, "a curve point's attainment")
+            y = self.literal(point.value[1], Type.NUMBER, "a curve point's payout")
+            if x is None or y is None:
+                continue
+            if points and x < points[-1].x:
+                self.error(point.value[0], "curve points must not go back: each attainment is "
+                                           "at least the one before")
+            points.append(CurvePoint(x, y, self.source(point)))
+        return tuple(points)
+
+    # -- settlement -----------------------------------------------------------------------
+
+    def read_draw(self, node) -> Draw | None:
+        if node is None:
+            return None
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, "draw is {amount: 2000 USD, recoverable: true}")
+            return None
+        keys = self.mapping(node, ("amount", "recoverable"), "draw", ("amount", "recoverable"))
+        amount = self.literal(keys["amount"], Type.MONEY, "the draw amount") \
+            if "amount" in keys else None
+        if amount is not None and amount < 0:
+            self.error(keys["amount"], "a draw cannot be negative")
+            amount = None
+        recoverable = self.choice(keys.get("recoverable"), "recoverable", ("true", "false"),
+                                  None)
+        if amount is None or recoverable is None:
+            return None
+        return Draw(to_minor_units(amount, self.currency), recoverable == "true",
+                    self.source(node))
+
+    def read_clawback(self, node) -> int | None:
+        if node is None:
+            return None
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, "clawback is {within_days: 90}")
+            return None
+        keys = self.mapping(node, ("within_days",), "clawback", ("within_days",))
+        days = self.scalar(keys.get("within_days"), "within_days")
+        if days is None:
+            return None
+        if not days.isdigit():
+            self.error(keys["within_days"], f"within_days is a whole number of days, not "
+                                            f"{days!r}")
+            return None
+        return int(days)
+
+    # -- YAML helpers ---------------------------------------------------------------------
+
+    def mapping(self, node: yaml.MappingNode, allowed, what: str,
+                required=()) -> dict[str, yaml.Node]:
+        """The mapping's values by key; unknown and repeated keys are errors."""
+        found: dict[str, yaml.Node] = {}
+        for key_node, value in self.pairs(node, what):
+            key = key_node.value
+            if key not in allowed:
+                self.error(key_node, f"unknown key `{key}` in the {what}"
+                                     f"{suggest(key, allowed)}")
+                continue
+            found[key] = value
+            self.key_nodes[id(value)] = key_node
+        for key in required:
+            if key not in found:
+                self.error(node, f"the {what} needs `{key}:`")
+        return found
+
+    def pairs(self, node: yaml.Node, what: str):
+        """(key node, value node) of a mapping, refusing repeated keys."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping of `key: value` lines")
+            return
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.error(key_node, f"the keys of {what} must be plain names")
+                continue
+            if key_node.value in seen:
+                first = seen[key_node.value].start_mark.line + 1
+                self.error(key_node, f"`{key_node.value}` appears twice in the {what} (first "
+                                     f"on line {first}); keep one")
+                continue
+            seen[key_node.value] = key_node
+            yield key_node, value
+
+    def scalar(self, node, what: str) -> str | None:
+        if node is None:
+            return None
+        if not isinstance(node, yaml.ScalarNode) or not node.value.strip():
+            self.error(node, f"`{what}` needs a single value")
+            return None
+        return node.value.strip()
+
+    def choice(self, node, what: str, choices, default) -> str | None:
+        if node is None:
+            return default
+        value = self.scalar(node, what)
+        if value is not None and value not in choices:
+            self.error(node, f"`{what}` is one of {', '.join(choices)}, not {value!r}"
+                             f"{suggest(value, choices)}")
+            return None
+        return value
+
+    def expression(self, node, scope: Scope, expected, what: str) -> Expression | None:
+        """Parse and type-check a scalar as an expression; errors point into the file."""
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            shape = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+            self.error(node, f"YAML reads {what} as {shape}; put the expression in quotes")
+            return None
+        if node is None or not isinstance(node, yaml.ScalarNode):
+            return None
+        positions = ScalarPositions(self.lines, node)
+        tree, problems = parse_expression(node.value)
+        expr_type = None
+        if tree is not None:
+            expr_type, problems = check_expecting(tree, scope, expected, what)
+        for problem in problems:
+            line, col = positions.position(problem.span[0])
+            self.errors.append(PlanError(self.file, line, col, problem.message))
+        if problems or expr_type is None:
+            return None
+        table = tuple(positions.position(i) for i in range(len(node.value) + 1))
+        return Expression(node.value, tree, expr_type, self.source(node), table)
+
+    def literal(self, node, expected: Type, what: str) -> Fraction | None:
+        """The exact value of a constant: a number or percent, or money in the plan currency."""
+        scope = Scope(PAYEE, self.currency, {}, where="in a constant")
+        expression = self.expression(node, scope, (expected,), what)
+        if expression is None:
+            return None
+        value = _constant(expression.node)
+        if value is None:
+            self.error(node, f"{what} must be written as a constant, such as "
+                             + (f"50000 {self.currency}" if expected == Type.MONEY else "100%"))
+        return value
+
+
+def _constant(node: nodes.Node) -> Fraction | None:
+    if isinstance(node, (nodes.Number, nodes.Percent)):
+        return node.value
+    if isinstance(node, nodes.Money):
+        return node.amount
+    if isinstance(node, nodes.Negate):
+        inner = _constant(node.operand)
+        return -inner if inner is not None else None
+    return None

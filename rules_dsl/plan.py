@@ -1,0 +1,129 @@
+"""The checked plan: frozen records, each carrying where in the plan file it came from.
+
+A ``Plan`` exists only when its file checked clean, so the engine can trust every name and
+type in it. Amounts are exact: attainment as ``Fraction``, money as int minor units.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from rules_dsl import nodes
+from rules_dsl.types import AnyType, Type
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """A checked expression: its text, AST and type, and where each character stands."""
+
+    text: str
+    node: nodes.Node
+    type: AnyType
+    source: Source
+    positions: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+
+    def source_at(self, offset: int) -> Source:
+        """The file position of a character of the expression, for evaluation errors."""
+        if not self.positions:
+            return self.source
+        line, col = self.positions[max(0, min(offset, len(self.positions) - 1))]
+        return Source(self.source.file, line, col)
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    name: str
+    expression: Expression
+    aggregate: str  # sum | count | min | max
+    type: Type
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    start: Fraction | int  # attainment (Fraction) or money in minor units (int)
+    rate: Expression
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    basis: str  # attainment | amount
+    method: str  # marginal | retroactive
+    table: tuple[Tier, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    x: Fraction
+    y: Fraction
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    id: str
+    type: str  # commission | payout_curve | bonus | spiff | override | formula
+    source: Source
+    measure: str | None = None
+    rate: Expression | None = None
+    tiers: Tiers | None = None
+    team: str | None = None  # direct | all
+    when: Expression | None = None
+    amount: Expression | None = None
+    attainment: Expression | None = None
+    curve: tuple[CurvePoint, ...] = ()
+    weight: Expression | None = None
+    interpolate: str = "linear"  # linear | step
+    threshold: Expression | None = None
+    cap: Expression | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    amount: int  # minor units per payout period, before proration
+    recoverable: bool
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    id: str
+    version: int
+    title: str
+    effective_from: datetime.date
+    effective_to: datetime.date
+    currency: str
+    payout_period: str  # month | quarter | year
+    attainment_window: str  # period | ytd | annual
+    rounding: str  # half_up | half_even
+    fiscal_year_start: int  # the month, 1..12
+    proration: str  # days | months | none
+    fields: tuple[tuple[str, Type], ...]  # declared extra columns: ("deal.region", STRING)
+    measures: tuple[Measure, ...]
+    components: tuple[Component, ...]
+    cap: Expression | None
+    draw: Draw | None
+    clawback_within_days: int | None
+    negative_payout: str  # carry_forward | deduct
+    file: str
+    text: str = field(repr=False)
+    sha256: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def measure(self, name: str) -> Measure:
+        return next(m for m in self.measures if m.name == name)
