@@ -41,7 +41,7 @@ class MeasureInfo:
     """What the checker needs to know of a measure: its aggregate and its value type."""
 
     aggregate: str  # sum | count | min | max
-    type: Type
+    type: Type | None  # None: the measure has errors, already reported
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,12 @@ def check_expecting(node: nodes.Node, scope: Scope, expected: Iterable[Type],
     return found, problems
 
 
-def suggest(name: str, candidates: Iterable[str]) -> str:
-    """`; did you mean X?` for the closest candidate, or nothing."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+def suggest(name: str, candidates: Iterable[str], prefix: str = "") -> str:
+    """`; did you mean X?` for the closest candidate (shown after ``prefix``), or nothing."""
+    candidates = list(candidates)
+    close = [c for c in candidates if c.startswith(name) and len(name) >= 3] or \
+        difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"; did you mean `{prefix}{close[0]}`?" if close else ""
 
 
 def _is_number_literal(node: nodes.Node) -> bool:
@@ -194,7 +196,7 @@ class _Checker:
                             "measure over the deals instead")
             return None
         if name not in fields:
-            hint = suggest(path, [f"{namespace}.{known}" for known in fields])
+            hint = suggest(name, fields, prefix=f"{namespace}.")
             if not hint and namespace in DECLARABLE_NAMESPACES:
                 hint = f"; declare extra columns under `fields:`, e.g. `{path}: String`"
             self.fail(node, f"unknown field `{path}`{hint}")
@@ -208,7 +210,7 @@ class _Checker:
             if self.scope.context == MEASURE:
                 self.fail(node, "a measure cannot use another measure")
                 return None
-            return self.scope.measures[name].type
+            return self.scope.measures[name].type  # None for a broken one: said already
         if name in self.scope.fields or name in (*MEASURE_NAMESPACES, "earned"):
             self.fail(node, f"`{name}` is a group of names: write `{name}.` and a field")
             return None
@@ -227,6 +229,8 @@ class _Checker:
         if info is None:
             self.fail(node, f"`{namespace}.{name}`: there is no measure `{name}`"
                             f"{suggest(name, self.scope.measures)}")
+            return None
+        if info.type is None:
             return None
         if info.aggregate not in ("sum", "count"):
             self.fail(node, f"`{namespace}.{name}` needs a sum or count measure; "
@@ -341,9 +345,9 @@ class _Checker:
         return Type.BOOL
 
     def visit_Conditional(self, node):
-        self.require_bool(node.condition, "the condition after `if`")
+        condition = self.require_bool(node.condition, "the condition after `if`")
         then, otherwise = self.visit(node.then), self.visit(node.otherwise)
-        if then is None or otherwise is None:
+        if condition is None or then is None or otherwise is None:
             return None
         common = unify(then, otherwise)
         if common is None:
@@ -410,11 +414,10 @@ class _Checker:
             return None
         self.in_aggregate = True
         try:
-            if node.where is not None:
-                self.require_bool(node.where, "`where`")
-            if node.function == "count":
-                return Type.INT
-            found = self.visit(node.args[0])
+            condition_ok = node.where is None or self.require_bool(node.where, "`where`")
+            found = Type.INT if node.function == "count" else self.visit(node.args[0])
+            if not condition_ok or node.function == "count":
+                return found if condition_ok else None
             allowed = (Type.MONEY, Type.NUMBER, Type.INT) + ((Type.DATE,)
                                                               if node.function != "sum" else ())
             if found is not None and found not in allowed:

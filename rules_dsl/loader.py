@@ -260,6 +260,7 @@ class _PlanReader:
             expression = self.expression(value, scope, (Type.MONEY, Type.NUMBER, Type.INT,
                                                         Type.DATE), f"measure `{name}`")
             if expression is None:
+                self.measures[name] = MeasureInfo("sum", None)  # known, so no knock-on errors
                 continue
             aggregate = expression.node.function
             self.measures[name] = MeasureInfo(aggregate, expression.type)
@@ -310,15 +311,14 @@ class _PlanReader:
         kind = self.choice(keys.get("type"), "type", COMPONENT_TYPES, None)
         if kind is None or component_id is None:
             return None
-        allowed = COMPONENT_KEYS[kind] + COMMON_COMPONENT_KEYS
+        takes = COMPONENT_KEYS[kind] + ("threshold", "cap")
         for key, value in keys.items():
-            if key not in allowed:
-                self.error(self.key_nodes[id(value)], f"`{key}` does not apply to a {kind} "
-                                                      f"component; it takes "
-                                                      f"{', '.join(allowed[2:])}")
+            if key not in takes + ("id", "type"):
+                self.error(self.key_nodes[id(value)], f"`{key}` does not apply to {_a(kind)} "
+                                                      f"component; it takes {', '.join(takes)}")
         for key in REQUIRED_COMPONENT_KEYS[kind]:
             if key not in keys:
-                self.error(item, f"a {kind} component needs `{key}:`")
+                self.error(item, f"{_a(kind)} component needs `{key}:`")
         earlier_ids = tuple(i for i in earlier if i)
         later_ids = tuple(i for i in later if i)
         where = f"in component {component_id!r}"
@@ -331,7 +331,7 @@ class _PlanReader:
         if "cap" in keys:
             fields["cap"] = self.expression(keys["cap"], payee, (Type.MONEY,), "a cap")
         if kind in ("commission", "override"):
-            fields.update(self.read_rated(keys, kind, deal))
+            fields.update(self.read_rated(item, keys, kind, deal))
         elif kind == "payout_curve":
             fields.update(self.read_curve_component(keys, payee))
         elif kind in ("bonus", "spiff", "formula"):
@@ -346,7 +346,7 @@ class _PlanReader:
     def payee_scope(self, earlier: tuple, later: tuple, where: str) -> Scope:
         return Scope(PAYEE, self.currency, self.fields, self.measures, earlier, later, where)
 
-    def read_rated(self, keys: dict, kind: str, deal: Scope) -> dict:
+    def read_rated(self, item, keys: dict, kind: str, deal: Scope) -> dict:
         fields: dict = {}
         measure = self.scalar(keys.get("measure"), "measure")
         if measure is not None:
@@ -354,17 +354,19 @@ class _PlanReader:
             if info is None:
                 self.error(keys["measure"], f"there is no measure {measure!r}"
                                             f"{suggest(measure, self.measures)}")
+            elif info.type is None:
+                pass  # the measure's own error says what is wrong
             elif info.aggregate != "sum" or info.type != Type.MONEY:
                 self.error(keys["measure"], f"a {kind} is paid on a sum of Money; measure "
                                             f"{measure!r} is a {info.aggregate} of {info.type}")
             fields["measure"] = measure
         if kind == "override":
             fields["team"] = self.choice(keys.get("team"), "team", ("direct", "all"), None)
-        if ("rate" in keys) == ("tiers" in keys):
-            anchor = keys.get("tiers") or keys.get("rate")
-            self.error(anchor and self.key_nodes[id(anchor)] or None,
-                       f"a {kind} has either `rate:` or `tiers:`, not both" if anchor else
-                       f"a {kind} needs `rate:` or `tiers:`")
+        if "rate" in keys and "tiers" in keys:
+            self.error(self.key_nodes[id(keys["tiers"])],
+                       f"{_a(kind)} has either `rate:` or `tiers:`, not both")
+        elif "rate" not in keys and "tiers" not in keys:
+            self.error(item, f"{_a(kind)} needs `rate:` or `tiers:`")
         if "rate" in keys:
             fields["rate"] = self.expression(keys["rate"], deal, (Type.NUMBER,), "the rate")
         if "tiers" in keys:
@@ -507,7 +509,7 @@ class _PlanReader:
             self.key_nodes[id(value)] = key_node
         for key in required:
             if key not in found:
-                self.error(node, f"the {what} needs `{key}:`")
+                self.error(node, f"`{key}:` is missing from the {what}")
         return found
 
     def pairs(self, node: yaml.Node, what: str):
@@ -569,15 +571,19 @@ class _PlanReader:
 
     def literal(self, node, expected: Type, what: str) -> Fraction | None:
         """The exact value of a constant: a number or percent, or money in the plan currency."""
+        if isinstance(node, yaml.ScalarNode):
+            tree, _ = parse_expression(node.value)
+            if tree is not None and _constant(tree) is None:
+                example = f"50000 {self.currency}" if expected == Type.MONEY else "100%"
+                self.error(node, f"{what} must be written as a constant, such as {example}")
+                return None
         scope = Scope(PAYEE, self.currency, {}, where="in a constant")
         expression = self.expression(node, scope, (expected,), what)
-        if expression is None:
-            return None
-        value = _constant(expression.node)
-        if value is None:
-            self.error(node, f"{what} must be written as a constant, such as "
-                             + (f"50000 {self.currency}" if expected == Type.MONEY else "100%"))
-        return value
+        return _constant(expression.node) if expression is not None else None
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _constant(node: nodes.Node) -> Fraction | None:

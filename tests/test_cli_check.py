@@ -1,0 +1,103 @@
+"""`icm check` as a user runs it: exit codes, FILE:LINE:COL with a caret, and --json."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import main
+
+ROOT = Path(__file__).parent.parent
+
+BROKEN = """\
+plan: broken
+version: 1
+effective: 2026-01-01 .. 2026-12-31
+currency: USD
+payout_period: month
+measures:
+  bookings: sum(credit.amount)
+components:
+  - id: spiff
+    type: spiff
+    when: deal.amount > 50000
+    amount: 500 USD * credit.share
+"""
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_clean_plans_exit_zero():
+    result = run("check", *map(str, sorted((ROOT / "plans").glob("*.yaml"))))
+    assert result.exit_code == 0, result.output
+    assert "checked: no errors" in result.stdout
+
+
+def test_errors_are_printed_with_source_line_and_caret(tmp_path):
+    plan = tmp_path / "broken.yaml"
+    plan.write_text(BROKEN)
+    result = run("check", str(plan))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{plan}:11:11: cannot compare Money with Int: write 50000 USD",
+        "        when: deal.amount > 50000",
+        "              ^",
+        "1 error in 1 file",
+    ]
+
+
+def test_every_file_is_checked_in_one_run(tmp_path):
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(BROKEN)
+    second.write_text(BROKEN.replace("payout_period: month", "payout_period: fortnight"))
+    result = run("check", str(first), str(second), str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 1
+    assert f"{first}:11:11:" in result.stderr
+    assert f"{second}:5:16: `payout_period` is one of month, quarter, year" in result.stderr
+    assert f"{second}:11:11:" in result.stderr
+    assert f"{tmp_path / 'missing.yaml'}:1:1: cannot read the plan" in result.stderr
+    assert "4 errors in 3 files" in result.stderr
+
+
+def test_json_output_for_editors(tmp_path):
+    plan = tmp_path / "broken.yaml"
+    plan.write_text(BROKEN)
+    result = run("check", "--json", str(plan))
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [{
+        "file": str(plan), "line": 11, "col": 11,
+        "message": "cannot compare Money with Int: write 50000 USD"}]
+    clean = run("check", "--json", str(ROOT / "plans" / "enterprise-ae.yaml"))
+    assert clean.exit_code == 0 and json.loads(clean.stdout) == []
+
+
+def test_the_same_plan_version_with_different_text_is_refused(tmp_path):
+    original = (ROOT / "plans" / "flat-commission.yaml").read_text()
+    copy = tmp_path / "flat-commission.yaml"
+    copy.write_text(original.replace("8%", "9%"))
+    result = run("check", str(ROOT / "plans" / "flat-commission.yaml"), str(copy))
+    assert result.exit_code == 1
+    assert "is also defined, differently" in result.stderr
+
+
+def test_usage_errors_exit_two():
+    assert run("check").exit_code == 2
+    assert run("nonsense").exit_code == 2
+
+
+def test_every_command_has_help_with_an_example():
+    for command in main.commands.values():
+        result = run(command.name, "--help")
+        assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_python_cli_py_runs_the_same(tmp_path):
+    plan = tmp_path / "broken.yaml"
+    plan.write_text(BROKEN)
+    process = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", str(plan)],
+                             capture_output=True, text=True)
+    assert process.returncode == 1
+    assert f"{plan}:11:11: cannot compare Money with Int" in process.stderr
