@@ -13,11 +13,28 @@ import click
 
 from rules_dsl import format_error, load_plans
 
+KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx")
+
 
 class InputError(click.ClickException):
     """The input or a plan is wrong; the message has already said where."""
 
     exit_code = 1
+
+
+class RefusedError(click.ClickException):
+    """The ledger refused: a closed period, an order, a race or a version clash."""
+
+    exit_code = 3
+
+
+def _ledger(url: str | None):
+    from ledger.database import open_ledger
+    return open_ledger(url)
+
+
+db_option = click.option("--db", "db_url", metavar="URL", envvar="ICM_DATABASE_URL",
+                         help="Ledger URL (default sqlite:///icm.db; env ICM_DATABASE_URL).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,9 +57,7 @@ def check(plans: tuple[Path, ...], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([error.as_dict() for error in errors], indent=2))
     else:
-        sources = {str(path): _read_or_none(path) for path in plans}
-        for error in errors:
-            click.echo(format_error(error, sources.get(error.file)), err=True)
+        _print_plan_errors(errors, plans)
         if errors:
             files = len({error.file for error in errors})
             click.echo(f"{len(errors)} error{'s' * (len(errors) != 1)} in {files} "
@@ -51,6 +66,83 @@ def check(plans: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"{len(checked)} plan{'s' * (len(checked) != 1)} checked: no errors")
     if errors:
         sys.exit(1)
+
+
+@main.group()
+def db() -> None:
+    """The ledger database itself."""
+
+
+@db.command("upgrade")
+@db_option
+def db_upgrade(db_url: str | None) -> None:
+    """Create the ledger or migrate it to the newest schema.
+
+    \b
+    Example:
+      icm db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/test
+    """
+    from ledger.database import ledger_url, open_ledger, schema_revision
+    engine = open_ledger(db_url)
+    click.echo(f"{ledger_url(db_url)}: schema at revision {schema_revision(engine)}")
+
+
+@main.group()
+def plans() -> None:
+    """Plan versions registered in the ledger."""
+
+
+@plans.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
+    """Check plan files, then register their versions in the ledger.
+
+    \b
+    Example:
+      icm plans add plans/enterprise-ae.yaml plans/sdr.yaml
+    """
+    from ledger.errors import LedgerRefused
+    from ledger.plans import register_plans
+    checked, errors = load_plans(files)
+    if errors:
+        _print_plan_errors(errors, files)
+        raise InputError("no plan was registered")
+    try:
+        outcome = register_plans(_ledger(db_url), checked)
+    except LedgerRefused as refusal:
+        raise RefusedError(str(refusal)) from None
+    for key, status in outcome:
+        click.echo(f"{key}: {status}")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+def import_(kind: str, file: Path, db_url: str | None) -> None:
+    """Import a CSV file of one kind; any bad row and nothing is imported.
+
+    \b
+    Example:
+      icm import payees payees.csv
+      icm import deals deals.csv --db postgresql+psycopg://postgres@127.0.0.1:5432/test
+    """
+    from ledger.errors import ImportRefused
+    from ledger.importing import import_csv
+    try:
+        summary = import_csv(_ledger(db_url), kind, file)
+    except ImportRefused as refusal:
+        for error in refusal.errors:
+            click.echo(str(error), err=True)
+        raise InputError(f"{len(refusal.errors)} problem(s) in {file}: nothing was imported")
+    click.echo(str(summary))
+
+
+def _print_plan_errors(errors, paths) -> None:
+    sources = {str(path): _read_or_none(path) for path in paths}
+    for error in errors:
+        click.echo(format_error(error, sources.get(error.file)), err=True)
 
 
 def _read_or_none(path: Path) -> str | None:

@@ -1,0 +1,61 @@
+"""Fiscal calendar: period names to date spans (PLAN_LANGUAGE.md section 3).
+
+A fiscal year is named by the calendar year in which it ends: with a February start, fiscal
+2027 runs from 2026-02-01 to 2027-01-31. Months keep calendar names (`2026-03`); quarters,
+halves and years are fiscal (`2027-Q1`, `2027-H1`, `2027`).
+"""
+from __future__ import annotations
+
+import datetime
+import re
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")
+LENGTHS = {"year": 12, "half": 6, "quarter": 3, "month": 1}
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def fiscal_year_start(fiscal_year: int, start_month: int) -> datetime.date:
+    return datetime.date(fiscal_year if start_month == 1 else fiscal_year - 1, start_month, 1)
+
+
+def parse_period(name: str) -> tuple[str, int, int]:
+    """(length, year, index): `2026-Q2` is ("quarter", 2026, 2); `2026-03` ("month", 2026, 3)."""
+    match = _PERIOD.match(name.strip())
+    if not match:
+        raise PeriodError(f"{name!r} is not a period: write 2026, 2026-H1, 2026-Q1 or 2026-03")
+    year, part = int(match.group(1)), match.group(2)
+    if part is None:
+        return "year", year, 1
+    if part[0] == "Q":
+        return "quarter", year, int(part[1])
+    if part[0] == "H":
+        return "half", year, int(part[1])
+    return "month", year, int(part)
+
+
+def period_span(name: str, start_month: int = 1) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a period, both inclusive."""
+    length, year, index = parse_period(name)
+    if length == "month":
+        first = datetime.date(year, index, 1)
+        months = 1
+    else:
+        months = LENGTHS[length]
+        first = add_months(fiscal_year_start(year, start_month), months * (index - 1))
+    return first, add_months(first, months) - datetime.timedelta(days=1)
+
+
+def fiscal_year_of(day: datetime.date, start_month: int = 1) -> int:
+    """The fiscal year (named by the calendar year it ends in) that contains ``day``."""
+    if start_month == 1:
+        return day.year
+    return day.year + 1 if day.month >= start_month else day.year

@@ -1,0 +1,272 @@
+"""`icm import KIND FILE`: check every row, then write the file in one transaction.
+
+The body of ``import_csv`` is the pipeline: read the file as text, check every row against
+the ledger (refusing the whole file on any bad row), work out what is new, changed and
+unchanged, and write only that, with the audit trail, in the same transaction. A process
+killed half-way leaves the ledger as it was, and importing the same file twice changes nothing.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
+
+from ledger import kinds
+from ledger.bulk import insert_rows
+from ledger.csvfile import read_csv
+from ledger.errors import ImportRefused, RowError
+from ledger.progress import NoProgress, Progress
+from ledger.reference import Reference
+from ledger.schema import AuditEntry, Base, Credit, Deal, Import
+
+KINDS = tuple(kinds.SPECS)
+LARGE = 100_000  # rows from which writing shows progress
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    kind: str
+    file: str
+    rows: int
+    inserted: int
+    replaced: int
+    unchanged: int
+
+    def __str__(self) -> str:
+        return (f"{self.file}: {self.rows:,} {self.kind} rows: {self.inserted:,} new, "
+                f"{self.replaced:,} replaced, {self.unchanged:,} unchanged")
+
+
+class _Run:
+    """One import in progress: its connection, file, clock and (lazily) its import row."""
+
+    def __init__(self, connection: Connection, kind: str, path: Path, actor: str | None,
+                 progress: bool):
+        self.connection, self.kind, self.path, self.actor = connection, kind, path, actor
+        self.progress = progress
+        self.now = datetime.datetime.now(datetime.timezone.utc)
+        self.import_id: int | None = None
+        self.rows = 0
+
+    def import_row(self) -> int:
+        """The id of this import's row in `imports`, written on the first change."""
+        if self.import_id is None:
+            digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+            self.import_id = self.connection.execute(insert(Import).values(
+                kind=self.kind, file=str(self.path), sha256=digest, rows=self.rows,
+                at=self.now, actor=self.actor).returning(Import.id)).scalar_one()
+        return self.import_id
+
+    def audit(self, table: str, entries: list[tuple[str, str, dict | None, dict | None]]):
+        if not entries:
+            return
+        import_id = self.import_row()
+        self.connection.execute(insert(AuditEntry), [
+            {"at": self.now, "actor": self.actor, "table_name": table, "row_key": key,
+             "action": action, "old": _json(old), "new": _json(new), "import_id": import_id}
+            for key, action, old, new in entries])
+
+    def meter(self, label: str, total: int):
+        if self.progress and total >= LARGE:
+            return Progress(f"{label} {self.path.name}", total)
+        return NoProgress()
+
+
+def import_csv(engine: Engine, kind: str, path: str | Path, actor: str | None = None,
+               progress: bool = True) -> ImportSummary:
+    """Import one file of KIND; raises ImportRefused (nothing written) on any bad row."""
+    if kind not in kinds.SPECS:
+        raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(KINDS)}")
+    spec, path = kinds.SPECS[kind], Path(path)
+    frame = read_csv(path, spec.required, progress)
+    with engine.begin() as connection:
+        run = _Run(connection, kind, path, actor, progress)
+        run.rows = len(frame)
+        prepared, problems = _prepare(kind, frame, run)
+        if problems:
+            raise ImportRefused([RowError(str(path), row, column, message)
+                                 for row, column, message in problems])
+        return _WRITERS[kind](run, spec, prepared)
+
+
+def _prepare(kind: str, frame: pd.DataFrame, run: _Run):
+    ref = Reference(run.connection)
+    if kind == "quotas":
+        return kinds.prepare_quotas(frame, ref, _read_table(run.connection, "quotas"))
+    if kind == "credits":
+        deal_ids = set(run.connection.scalars(select(Deal.id).where(Deal.current)))
+        return kinds.prepare_credits(frame, ref, deal_ids)
+    return getattr(kinds, f"prepare_{kind}")(frame, ref)
+
+
+# -- keyed tables: a known key replaces the row, and the old row goes to the audit log ----
+
+
+def _write_keyed(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> ImportSummary:
+    table = Base.metadata.tables[spec.table]
+    columns = [c.name for c in table.columns]
+    existing = {_key(row, spec.key): row for row in
+                _read_table(run.connection, spec.table).to_dict("records")}
+    fresh, replaced, audit = [], [], []
+    unchanged = 0
+    for record in records[columns].astype(object).where(records[columns].notna(), None
+                                                          ).to_dict("records"):
+        key = _key(record, spec.key)
+        old = existing.get(key)
+        if old is None:
+            fresh.append(record)
+            audit.append(("|".join(key), "insert", None, _plain(record)))
+        elif _plain(old) == _plain(record):
+            unchanged += 1
+        else:
+            replaced.append(record)
+            audit.append(("|".join(key), "replace", _plain(old), _plain(record)))
+    key_columns = [table.c[name] for name in spec.key]
+    for record in replaced:
+        run.connection.execute(delete(table).where(
+            tuple_(*key_columns) == tuple(record[name] for name in spec.key)))
+    if fresh or replaced:
+        run.connection.execute(insert(table), [_typed(table, r) for r in fresh + replaced])
+    run.audit(spec.table, audit)
+    return ImportSummary(spec.name, str(run.path), len(records), len(fresh), len(replaced),
+                         unchanged)
+
+
+# -- deals: append-only versions ---------------------------------------------------------
+
+_DEAL_FIELDS = ["date", "owner_id", "amount", "currency", "type", "product", "status",
+                "cancel_date", "extra"]
+
+
+def _write_deals(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> ImportSummary:
+    current = pd.read_sql(select(Deal.id, Deal.version, *[Deal.__table__.c[f]
+                                                          for f in _DEAL_FIELDS])
+                          .where(Deal.current), run.connection)
+    merged = records.merge(current, on="id", how="left", suffixes=("", "_old"),
+                           indicator=True)
+    known = merged["_merge"] == "both"
+    same = known.copy()
+    for field in _DEAL_FIELDS:
+        same &= _canonical(merged[field]) == _canonical(merged[f"{field}_old"])
+    changed = merged[known & ~same]
+    new = merged[~known]
+    writing = pd.concat([new.assign(version=1), changed.assign(
+        version=changed["version"].astype("int64") + 1)])
+    if len(writing):
+        import_id = run.import_row()
+        if len(changed):
+            run.connection.execute(update(Deal).where(
+                Deal.current, Deal.id.in_(changed["id"].tolist())).values(current=False))
+            run.audit("deals", [
+                (deal["id"], "replace", _plain({f: deal[f"{f}_old"] for f in _DEAL_FIELDS}),
+                 _plain({f: deal[f] for f in _DEAL_FIELDS}))
+                for deal in changed.to_dict("records")])
+        meter = run.meter("writing", len(writing))
+        rows = zip(writing["id"], writing["version"].astype("int64").tolist(),
+                   *[_nullable(writing[f]) for f in _DEAL_FIELDS])
+        insert_rows(run.connection, "deals",
+                    ["id", "version", "current", "import_id", *_DEAL_FIELDS],
+                    ((deal_id, version, True, import_id, *rest)
+                     for deal_id, version, *rest in rows), meter.advance)
+    return ImportSummary("deals", str(run.path), len(records), len(new), len(changed),
+                         int(same.sum()))
+
+
+# -- credits: a deal's rows are replaced together ----------------------------------------
+
+_CREDIT_FIELDS = ["seq", "payee_id", "share_e9", "role", "extra"]
+
+
+def _write_credits(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> ImportSummary:
+    deal_ids = records["deal_id"].unique().tolist()
+    old = pd.read_sql(select(Credit.deal_id, *[Credit.__table__.c[f] for f in _CREDIT_FIELDS]),
+                      run.connection)
+    old = old[old["deal_id"].isin(deal_ids)]
+    old_by_deal = {deal: _rows(group) for deal, group in old.groupby("deal_id")}
+    new_by_deal = {deal: _rows(group) for deal, group in records.groupby("deal_id", sort=False)}
+    changed = [deal for deal, rows in new_by_deal.items() if old_by_deal.get(deal) != rows]
+    replaced = [deal for deal in changed if deal in old_by_deal]
+    if changed:
+        import_id = run.import_row()
+        for start in range(0, len(replaced), 500):
+            run.connection.execute(delete(Credit).where(Credit.deal_id.in_(
+                replaced[start:start + 500])))
+        run.audit("credits", [(deal, "replace", {"rows": old_by_deal[deal]},
+                               {"rows": new_by_deal[deal]}) for deal in replaced])
+        writing = records[records["deal_id"].isin(set(changed))]
+        meter = run.meter("writing", len(writing))
+        insert_rows(run.connection, "credits", ["deal_id", *_CREDIT_FIELDS, "import_id"],
+                    ((*row, import_id) for row in zip(
+                        writing["deal_id"], *[_nullable(writing[f]) for f in _CREDIT_FIELDS])),
+                    meter.advance)
+    unchanged = sum(len(rows) for deal, rows in new_by_deal.items() if deal not in changed)
+    return ImportSummary("credits", str(run.path), len(records),
+                         len(records) - unchanged - sum(len(new_by_deal[d]) for d in replaced),
+                         sum(len(new_by_deal[d]) for d in replaced), unchanged)
+
+
+_WRITERS = {"payees": _write_keyed, "assignments": _write_keyed, "quotas": _write_keyed,
+            "fx": _write_keyed, "deals": _write_deals, "credits": _write_credits}
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _read_table(connection: Connection, name: str) -> pd.DataFrame:
+    table = Base.metadata.tables[name]
+    rows = connection.execute(select(table)).mappings().all()
+    frame = pd.DataFrame([_plain(dict(row)) for row in rows],
+                         columns=[c.name for c in table.columns])
+    return frame
+
+
+def _rows(group: pd.DataFrame) -> list[dict]:
+    return [_plain(row) for row in group[_CREDIT_FIELDS].to_dict("records")]
+
+
+def _key(row: dict, key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(str(_plain_value(row[name])) for name in key)
+
+
+def _plain_value(value):
+    if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        return None
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _plain(row: dict) -> dict:
+    return {name: _plain_value(value) for name, value in row.items()}
+
+
+def _typed(table, record: dict) -> dict:
+    """A record with ISO date text turned back into dates for SQLAlchemy Core."""
+    typed = {}
+    for name, value in record.items():
+        value = _plain_value(value)
+        if value is not None and table.c[name].type.python_type is datetime.date:
+            value = datetime.date.fromisoformat(value)
+        typed[name] = value
+    return typed
+
+
+def _canonical(column: pd.Series) -> pd.Series:
+    """Values as comparable text: NA and None alike (pandas never finds None == None)."""
+    return column.astype(object).map(lambda v: "\0" if _plain_value(v) is None
+                                     else str(_plain_value(v)))
+
+
+def _nullable(column: pd.Series) -> list:
+    return [_plain_value(v) for v in column.astype(object)]
+
+
+def _json(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)

@@ -1,0 +1,347 @@
+"""The six input kinds: which columns each has, how its rows are checked, and its key.
+
+``prepare`` turns the file's text columns into typed records and every problem as
+``(row, column, message)``; it reads the ledger but never writes. Checks that need the whole
+file (duplicate keys, credit shares summing to 100%, manager loops, overlapping quotas) run
+here too, so a file is refused whole before anything is written.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.calendar import PeriodError, period_span
+from ledger import columns as col
+from ledger.reference import Reference
+
+Problem = tuple[int, str, str]  # row, column, message
+BEGINNING = "1900-01-01"  # a payee row without effective_from holds from the beginning
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str
+    table: str
+    key: tuple[str, ...]
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    extra_column: str | None  # where unknown CSV columns are kept, as JSON
+
+
+SPECS = {
+    "payees": KindSpec("payees", "payees", ("id", "effective_from"), ("id", "name"),
+                       ("email", "role", "manager_id", "currency", "hire_date",
+                        "termination_date", "effective_from"), "extra"),
+    "assignments": KindSpec("assignments", "assignments", ("payee_id", "plan_id",
+                                                           "effective_from"),
+                            ("payee_id", "plan", "effective_from"),
+                            ("effective_to", "target_incentive"), "params"),
+    "quotas": KindSpec("quotas", "quotas", ("payee_id", "measure", "period"),
+                       ("payee_id", "measure", "period", "amount"), (), None),
+    "deals": KindSpec("deals", "deals", ("id",), ("id", "date", "owner_id", "amount", "currency"),
+                      ("type", "product", "status", "cancel_date"), "extra"),
+    "credits": KindSpec("credits", "credits", ("deal_id", "seq"), ("deal_id", "payee_id",
+                                                                   "share"), ("role",), "extra"),
+    "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
+                   ("date", "from", "to", "rate"), (), None),
+}
+
+
+class Checked:
+    """Problems of one file, gathered column by column."""
+
+    def __init__(self):
+        self.problems: list[Problem] = []
+
+    def add(self, column: str, found: list[tuple[int, str]]) -> None:
+        self.problems.extend((row, column, message) for row, message in found)
+
+    def take(self, column: str, parsed):
+        values, found = parsed
+        self.add(column, found)
+        return values
+
+
+def extras_json(frame: pd.DataFrame, spec: KindSpec) -> pd.Series:
+    """Unknown columns of each row as sorted JSON (blank values left out)."""
+    extra = [c for c in frame.columns if c not in spec.required + spec.optional]
+    if not extra:
+        return pd.Series("{}", index=frame.index)
+    values = frame[extra]
+    return pd.Series([json.dumps({k: v for k, v in zip(extra, row) if v.strip() != ""},
+                                 sort_keys=True, ensure_ascii=False)
+                      for row in values.itertuples(index=False)], index=frame.index)
+
+
+def text_or_none(column: pd.Series) -> pd.Series:
+    stripped = column.str.strip()
+    return stripped.where(stripped != "", None)
+
+
+def _unknown(column: pd.Series, known, what: str) -> list[tuple[int, str]]:
+    values = column.str.strip()
+    missing = (values != "") & ~values.isin(known)
+    return [(row, f"unknown {what} {value!r}") for row, value in values[missing].items()]
+
+
+def optional_column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame.columns else pd.Series("", index=frame.index)
+
+
+# -- payees ------------------------------------------------------------------------------
+
+
+def prepare_payees(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, list[Problem]]:
+    check = Checked()
+    check.add("id", col.required(frame["id"]))
+    check.add("name", col.required(frame["name"]))
+    out = pd.DataFrame({"id": frame["id"].str.strip(), "name": frame["name"].str.strip()})
+    out["email"] = text_or_none(optional_column(frame, "email"))
+    out["role"] = text_or_none(optional_column(frame, "role"))
+    out["manager_id"] = text_or_none(optional_column(frame, "manager_id"))
+    out["currency"] = check.take("currency", col.currencies(optional_column(frame, "currency"),
+                                                            optional=True))
+    for name in ("hire_date", "termination_date"):
+        out[name] = check.take(name, col.dates(optional_column(frame, name), optional=True))
+    start = check.take("effective_from", col.dates(optional_column(frame, "effective_from"),
+                                                   optional=True))
+    out["effective_from"] = start.fillna(BEGINNING)
+    out["extra"] = extras_json(frame, SPECS["payees"])
+    ended_early = out["termination_date"].notna() & out["hire_date"].notna() & (
+        out["termination_date"] < out["hire_date"])
+    check.add("termination_date", [(row, "the termination date is before the hire date")
+                                   for row in out.index[ended_early]])
+    check.add("id", col.duplicates(out, ["id", "effective_from"], "id"))
+    known = set(ref.payee_ids) | set(out["id"])
+    check.add("manager_id", _unknown(optional_column(frame, "manager_id"), known, "payee"))
+    selfish = out["manager_id"] == out["id"]
+    check.add("manager_id", [(row, "a payee cannot be their own manager")
+                             for row in out.index[selfish]])
+    check.add("manager_id", _manager_loops(out, ref))
+    return out, check.problems
+
+
+def _manager_loops(out: pd.DataFrame, ref: Reference) -> list[tuple[int, str]]:
+    """Rows that would make a manager chain loop on some date."""
+    history: dict[str, dict[str, tuple[str | None, int | None]]] = {}
+    for payee, start, manager in ref.payee_rows:
+        history.setdefault(payee, {})[str(start)] = (manager, None)
+    for row, payee, start, manager in zip(out.index, out["id"], out["effective_from"],
+                                          out["manager_id"]):
+        history.setdefault(payee, {})[start] = (manager, row)
+    dates = sorted({start for rows in history.values() for start in rows})
+    found: dict[int, str] = {}
+    for day in dates:
+        in_force = {}
+        for payee, rows in history.items():
+            starts = [s for s in rows if s <= day]
+            if starts:
+                in_force[payee] = rows[max(starts)]
+        for payee in in_force:
+            seen, current = [], payee
+            while current in in_force and in_force[current][0] is not None:
+                seen.append(current)
+                current = in_force[current][0]
+                if current == payee:
+                    chain = " -> ".join(seen + [payee])
+                    row = next((in_force[p][1] for p in seen if in_force[p][1]), None)
+                    if row is not None:
+                        found.setdefault(row, f"the manager chain loops on {day}: {chain}")
+                    break
+                if current in seen:
+                    break
+    return sorted(found.items())
+
+
+# -- assignments -------------------------------------------------------------------------
+
+
+def prepare_assignments(frame: pd.DataFrame, ref: Reference
+                        ) -> tuple[pd.DataFrame, list[Problem]]:
+    check = Checked()
+    out = pd.DataFrame({"payee_id": frame["payee_id"].str.strip(),
+                        "plan_id": frame["plan"].str.strip()})
+    check.add("payee_id", col.required(frame["payee_id"]))
+    check.add("payee_id", _unknown(frame["payee_id"], ref.payee_ids, "payee"))
+    check.add("plan", col.required(frame["plan"]))
+    check.add("plan", [(row, f"{message}: register it first with `icm plans add`")
+                       for row, message in _unknown(frame["plan"], ref.plans, "plan")])
+    out["effective_from"] = check.take("effective_from", col.dates(frame["effective_from"]))
+    out["effective_to"] = check.take("effective_to", col.dates(
+        optional_column(frame, "effective_to"), optional=True))
+    backwards = out["effective_to"].notna() & out["effective_from"].notna() & (
+        out["effective_to"] < out["effective_from"])
+    check.add("effective_to", [(row, "effective_to is before effective_from")
+                               for row in out.index[backwards]])
+    out["currency"] = out["plan_id"].map(lambda p: ref.plans[p].currency if p in ref.plans
+                                         else None)
+    out["target_incentive"] = check.take("target_incentive", col.money(
+        optional_column(frame, "target_incentive"), out["currency"], optional=True,
+        allow_negative=False))
+    out["params"] = extras_json(frame, SPECS["assignments"])
+    check.add("payee_id", col.duplicates(out, ["payee_id", "plan_id", "effective_from"],
+                                         "payee_id"))
+    check.add("plan", _mixed_plans(out, ref))
+    return out, check.problems
+
+
+def _mixed_plans(out: pd.DataFrame, ref: Reference) -> list[tuple[int, str]]:
+    """All the plans of one payee share fiscal year start, currency and payout period."""
+    found = []
+    for row, payee, plan_id in zip(out.index, out["payee_id"], out["plan_id"]):
+        header = ref.plans.get(plan_id)
+        if header is None:
+            continue
+        others = ref.plans_of_payee.get(payee, []) + [
+            ref.plans[p] for p in out.loc[out["payee_id"] == payee, "plan_id"]
+            if p in ref.plans]
+        for other in others:
+            shape = ("currency", "payout_period", "fiscal_year_start")
+            clash = [name for name in shape if getattr(other, name) != getattr(header, name)]
+            if clash:
+                found.append((row, f"plan {plan_id!r} differs from {other.plan_id!r}, also "
+                                   f"assigned to {payee}, in {', '.join(clash)}: all the plans "
+                                   "of one payee must agree on these"))
+                break
+    return found
+
+
+# -- quotas ------------------------------------------------------------------------------
+
+
+def prepare_quotas(frame: pd.DataFrame, ref: Reference, existing: pd.DataFrame
+                   ) -> tuple[pd.DataFrame, list[Problem]]:
+    check = Checked()
+    out = pd.DataFrame({"payee_id": frame["payee_id"].str.strip(),
+                        "measure": frame["measure"].str.strip(),
+                        "period": frame["period"].str.strip()})
+    check.add("payee_id", col.required(frame["payee_id"]))
+    check.add("payee_id", _unknown(frame["payee_id"], ref.payee_ids, "payee"))
+    check.add("measure", col.required(frame["measure"]))
+    plans = out["payee_id"].map(lambda p: ref.plans_of_payee.get(p, []))
+    no_plan = out["payee_id"].isin(ref.payee_ids) & (plans.str.len() == 0)
+    check.add("payee_id", [(row, "the payee has no assignment yet: import assignments first, "
+                                 "so the quota's currency and fiscal year are known")
+                           for row in out.index[no_plan]])
+    out["currency"] = plans.map(lambda ps: ps[0].currency if ps else None)
+    starts, ends, problems = [], [], []
+    for row, name, ps in zip(out.index, out["period"], plans):
+        try:
+            start, end = period_span(name, ps[0].fiscal_year_start if ps else 1)
+        except PeriodError as error:
+            problems.append((row, str(error)))
+            start = end = None
+        starts.append(start and start.isoformat())
+        ends.append(end and end.isoformat())
+    check.add("period", problems)
+    out["start"], out["end"] = starts, ends
+    check.add("measure", [
+        (row, f"no plan of {payee} has a measure {measure!r} "
+              f"({', '.join(sorted(set().union(*(p.measures for p in ps))))})")
+        for row, payee, measure, ps in zip(out.index, out["payee_id"], out["measure"], plans)
+        if ps and measure and not any(measure in p.measures for p in ps)])
+    out["amount"] = check.take("amount", col.money(frame["amount"], out["currency"],
+                                                   allow_negative=False))
+    check.add("period", col.duplicates(out, ["payee_id", "measure", "period"], "period"))
+    check.add("period", _overlaps(out, existing))
+    return out, check.problems
+
+
+def _overlaps(out: pd.DataFrame, existing: pd.DataFrame) -> list[tuple[int, str]]:
+    """Quota rows of one payee and measure must not overlap, in the file or with the ledger."""
+    mine = out.dropna(subset=["start"]).assign(row=lambda f: f.index)
+    keys = set(zip(mine["payee_id"], mine["measure"], mine["period"]))
+    replaced = [k in keys for k in zip(existing["payee_id"], existing["measure"],
+                                        existing["period"])]
+    kept = existing.loc[~np.array(replaced, dtype=bool)].assign(row=None)
+    both = pd.concat([kept, mine[kept.columns]]).sort_values(["payee_id", "measure", "start",
+                                                              "period"])
+    found = []
+    for (_payee, _measure), group in both.groupby(["payee_id", "measure"], sort=False):
+        last_end, last_period = None, None
+        for period, start, end, row in zip(group["period"], group["start"], group["end"],
+                                           group["row"]):
+            if last_end is not None and start <= last_end:
+                found.append((row, f"{period} overlaps {last_period} for this payee and "
+                                   "measure") if pd.notna(row) else None)
+            if last_end is None or end > last_end:
+                last_end, last_period = end, period
+    return [item for item in found if item and pd.notna(item[0])]
+
+
+# -- deals, credits, fx ------------------------------------------------------------------
+
+
+def prepare_deals(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, list[Problem]]:
+    check = Checked()
+    check.add("id", col.required(frame["id"]))
+    out = pd.DataFrame({"id": frame["id"].str.strip()})
+    out["date"] = check.take("date", col.dates(frame["date"]))
+    check.add("owner_id", col.required(frame["owner_id"]))
+    check.add("owner_id", _unknown(frame["owner_id"], ref.payee_ids, "payee"))
+    out["owner_id"] = frame["owner_id"].str.strip()
+    out["currency"] = check.take("currency", col.currencies(frame["currency"]))
+    out["amount"] = check.take("amount", col.money(frame["amount"], out["currency"]))
+    out["type"] = text_or_none(optional_column(frame, "type"))
+    out["product"] = text_or_none(optional_column(frame, "product"))
+    out["status"] = check.take("status", col.choices(optional_column(frame, "status"),
+                                                     ("booked", "cancelled"), "booked"))
+    out["cancel_date"] = check.take("cancel_date", col.dates(
+        optional_column(frame, "cancel_date"), optional=True))
+    cancelled = out["status"] == "cancelled"
+    check.add("cancel_date", [(row, "a cancelled deal needs its cancel_date")
+                              for row in out.index[cancelled & out["cancel_date"].isna()]])
+    check.add("cancel_date", [(row, "a booked deal has no cancel_date: set status to "
+                                    "cancelled, or clear the date")
+                              for row in out.index[~cancelled & out["cancel_date"].notna()]])
+    early = out["cancel_date"].notna() & out["date"].notna() & (out["cancel_date"] < out["date"])
+    check.add("cancel_date", [(row, "the deal is cancelled before its date")
+                              for row in out.index[early]])
+    out["extra"] = extras_json(frame, SPECS["deals"])
+    check.add("id", col.duplicates(out, ["id"], "id"))
+    return out, check.problems
+
+
+def prepare_credits(frame: pd.DataFrame, ref: Reference, deal_ids: set[str]
+                    ) -> tuple[pd.DataFrame, list[Problem]]:
+    check = Checked()
+    out = pd.DataFrame({"deal_id": frame["deal_id"].str.strip(),
+                        "payee_id": frame["payee_id"].str.strip()})
+    check.add("deal_id", col.required(frame["deal_id"]))
+    check.add("deal_id", [(row, f"{message}: import the deal first")
+                          for row, message in _unknown(frame["deal_id"], deal_ids, "deal")])
+    check.add("payee_id", col.required(frame["payee_id"]))
+    check.add("payee_id", _unknown(frame["payee_id"], ref.payee_ids, "payee"))
+    out["share_e9"] = check.take("share", col.shares(frame["share"]))
+    out["role"] = text_or_none(optional_column(frame, "role"))
+    out["extra"] = extras_json(frame, SPECS["credits"])
+    out["seq"] = out.groupby("deal_id").cumcount() + 1
+    totals = out.groupby("deal_id", sort=False)["share_e9"].sum()
+    first_row = out.reset_index().groupby("deal_id", sort=False)["index"].first()
+    off = totals[totals != col.SHARE_SCALE]
+    check.add("share", [(int(first_row[deal]), f"the shares of deal {deal} add up to "
+                                               f"{_percent(total)}; they must add up to 100%")
+                        for deal, total in off.items()])
+    return out, check.problems
+
+
+def _percent(share_e9: int) -> str:
+    whole, rest = divmod(int(share_e9) * 100, col.SHARE_SCALE)
+    return f"{whole}{('.' + str(rest).rjust(9, '0').rstrip('0')) if rest else ''}%"
+
+
+def prepare_fx(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, list[Problem]]:
+    check = Checked()
+    out = pd.DataFrame(index=frame.index)
+    out["date"] = check.take("date", col.dates(frame["date"]))
+    out["from_currency"] = check.take("from", col.currencies(frame["from"]))
+    out["to_currency"] = check.take("to", col.currencies(frame["to"]))
+    same = out["from_currency"].notna() & (out["from_currency"] == out["to_currency"])
+    check.add("to", [(row, "a rate converts between two different currencies")
+                     for row in out.index[same]])
+    out["rate"] = check.take("rate", col.positive_decimals(frame["rate"]))
+    check.add("date", col.duplicates(out, ["date", "from_currency", "to_currency"], "date"))
+    return out, check.problems

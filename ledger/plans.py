@@ -1,0 +1,55 @@
+"""`icm plans add`: register checked plan versions, verbatim, with their sha256.
+
+A version's text can change only while no close has used it; after that the ledger refuses
+(bump the version), because a closed period must be explainable by the exact text it used.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+
+from sqlalchemy import Engine, insert, select, update
+
+from ledger.errors import LedgerRefused
+from ledger.schema import AuditEntry, CalculationRun, PlanVersion
+from rules_dsl import Plan
+
+
+def register_plans(engine: Engine, plans: list[Plan], actor: str | None = None
+                   ) -> list[tuple[str, str]]:
+    """Register each plan version; returns (plan@version, added|unchanged|replaced)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    outcome = []
+    with engine.begin() as connection:
+        used = set()
+        for (versions,) in connection.execute(select(CalculationRun.plan_versions)):
+            used |= {entry.split(" ")[0] for entry in json.loads(versions)}
+        for plan in plans:
+            row = {"plan_id": plan.id, "version": plan.version, "sha256": plan.sha256,
+                   "text": plan.text, "currency": plan.currency,
+                   "payout_period": plan.payout_period,
+                   "fiscal_year_start": plan.fiscal_year_start,
+                   "effective_from": plan.effective_from, "effective_to": plan.effective_to,
+                   "registered_at": now}
+            old = connection.execute(select(PlanVersion.sha256).where(
+                PlanVersion.plan_id == plan.id, PlanVersion.version == plan.version)
+            ).scalar_one_or_none()
+            if old == plan.sha256:
+                outcome.append((plan.key, "unchanged"))
+                continue
+            if old is not None and plan.key in used:
+                raise LedgerRefused(f"{plan.file}: {plan.key} was used by a closed period and "
+                                    f"its text has changed: bump `version:` and add it again")
+            if old is None:
+                connection.execute(insert(PlanVersion).values(**row))
+            else:
+                connection.execute(update(PlanVersion).where(
+                    PlanVersion.plan_id == plan.id, PlanVersion.version == plan.version
+                ).values(**row))
+            connection.execute(insert(AuditEntry).values(
+                at=now, actor=actor, table_name="plan_versions", row_key=plan.key,
+                action="insert" if old is None else "replace",
+                old=json.dumps({"sha256": old}) if old else None,
+                new=json.dumps({"sha256": plan.sha256, "file": plan.file})))
+            outcome.append((plan.key, "added" if old is None else "replaced"))
+    return outcome

@@ -1,0 +1,71 @@
+"""What an import checks its rows against: the payees and plans the ledger already knows."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Connection, select
+
+from ledger.schema import Assignment, Payee, PlanVersion
+from rules_dsl import load_plan_text
+
+
+@dataclass(frozen=True)
+class PlanHeader:
+    """The newest registered version's header, and the measures of all its versions."""
+
+    plan_id: str
+    currency: str
+    payout_period: str
+    fiscal_year_start: int
+    measures: frozenset[str] = field(default_factory=frozenset)
+
+
+class Reference:
+    """Lazily loaded reference data, read inside the import's transaction."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    @cached_property
+    def payee_ids(self) -> frozenset[str]:
+        return frozenset(self.connection.scalars(select(Payee.id).distinct()))
+
+    @cached_property
+    def payee_rows(self) -> list[tuple[str, datetime.date, str | None]]:
+        """(id, effective_from, manager_id) of every payee row in the ledger."""
+        return list(self.connection.execute(
+            select(Payee.id, Payee.effective_from, Payee.manager_id)))
+
+    @cached_property
+    def plans(self) -> dict[str, PlanHeader]:
+        rows = self.connection.execute(
+            select(PlanVersion.plan_id, PlanVersion.currency, PlanVersion.payout_period,
+                   PlanVersion.fiscal_year_start, PlanVersion.text, PlanVersion.plan_id)
+            .order_by(PlanVersion.plan_id, PlanVersion.version)).all()
+        plans: dict[str, PlanHeader] = {}
+        for plan_id, currency, payout_period, fiscal_start, text, _ in rows:
+            plan, _errors = load_plan_text(text, plan_id)
+            measures = {m.name for m in plan.measures} if plan else set()
+            earlier = plans.get(plan_id)
+            measures |= earlier.measures if earlier else set()
+            plans[plan_id] = PlanHeader(plan_id, currency, payout_period, fiscal_start,
+                                        frozenset(measures))
+        return plans
+
+    @cached_property
+    def assignments(self) -> list[tuple[str, str, datetime.date, datetime.date | None]]:
+        """(payee_id, plan_id, effective_from, effective_to) of every assignment."""
+        return list(self.connection.execute(
+            select(Assignment.payee_id, Assignment.plan_id, Assignment.effective_from,
+                   Assignment.effective_to)))
+
+    @cached_property
+    def plans_of_payee(self) -> dict[str, list[PlanHeader]]:
+        found: dict[str, list[PlanHeader]] = {}
+        for payee_id, plan_id, _start, _end in self.assignments:
+            header = self.plans.get(plan_id)
+            if header and header not in found.setdefault(payee_id, []):
+                found[payee_id].append(header)
+        return found

@@ -1,0 +1,215 @@
+"""The ledger's tables: typed SQLAlchemy 2.0 models, one type policy, named constraints.
+
+Money columns are integer minor units (BigInteger), never floats; each money row names its
+currency. Shares are integers in billionths (``share_e9``: 60% is 600_000_000) and FX rates are
+their exact decimal text, so nothing here rounds. Extra CSV columns are kept as sorted JSON
+text in ``extra``. Rows are never updated in place for history's sake: deals are versioned,
+and every replacement of a keyed row is written to ``audit_log`` with its old and new values.
+"""
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        # BIGINT everywhere, but INTEGER on SQLite so a key is the rowid and autoincrements
+        int: BigInteger().with_variant(Integer(), "sqlite"),
+        str: String(),
+        bool: Boolean(),
+        datetime.date: Date(),
+        datetime.datetime: DateTime(timezone=True),
+    }
+
+
+class Payee(Base):
+    """A payee's attributes from ``effective_from`` on (the manager history lives here)."""
+
+    __tablename__ = "payees"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    effective_from: Mapped[datetime.date] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    email: Mapped[str | None]
+    role: Mapped[str | None]
+    manager_id: Mapped[str | None]
+    currency: Mapped[str | None]
+    hire_date: Mapped[datetime.date | None]
+    termination_date: Mapped[datetime.date | None]
+    extra: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class PlanVersion(Base):
+    """A registered plan version, verbatim, with the header fields imports need."""
+
+    __tablename__ = "plan_versions"
+    plan_id: Mapped[str] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str]
+    text: Mapped[str] = mapped_column(Text)
+    currency: Mapped[str]
+    payout_period: Mapped[str]
+    fiscal_year_start: Mapped[int]
+    effective_from: Mapped[datetime.date]
+    effective_to: Mapped[datetime.date]
+    registered_at: Mapped[datetime.datetime]
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    plan_id: Mapped[str] = mapped_column(primary_key=True)
+    effective_from: Mapped[datetime.date] = mapped_column(primary_key=True)
+    effective_to: Mapped[datetime.date | None]
+    target_incentive: Mapped[int | None]  # annual, minor units of ``currency``
+    currency: Mapped[str]  # the plan's
+    params: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Quota(Base):
+    """Quota of one payee and measure over a month, quarter, half or fiscal year."""
+
+    __tablename__ = "quotas"
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(primary_key=True)
+    start: Mapped[datetime.date]
+    end: Mapped[datetime.date]
+    amount: Mapped[int]  # minor units of ``currency`` (a count quota of 20 in USD is 2000)
+    currency: Mapped[str]
+
+
+class Deal(Base):
+    """One version of a deal. Re-importing a changed deal adds a version; ``current`` marks
+    the newest, so the old one stays for the audit and for closed periods."""
+
+    __tablename__ = "deals"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    current: Mapped[bool]
+    date: Mapped[datetime.date]
+    owner_id: Mapped[str]
+    amount: Mapped[int]  # minor units of the deal's own currency
+    currency: Mapped[str]
+    type: Mapped[str | None]
+    product: Mapped[str | None]
+    status: Mapped[str]
+    cancel_date: Mapped[datetime.date | None]
+    extra: Mapped[str] = mapped_column(Text, default="{}")
+    import_id: Mapped[int]
+
+    __table_args__ = (Index(None, "current", "date"),)
+
+
+class Credit(Base):
+    """A payee's share of a deal; a deal's rows are replaced together, in file order."""
+
+    __tablename__ = "credits"
+    deal_id: Mapped[str] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    payee_id: Mapped[str]
+    share_e9: Mapped[int]  # billionths: 60% is 600_000_000
+    role: Mapped[str | None]
+    extra: Mapped[str] = mapped_column(Text, default="{}")
+    import_id: Mapped[int]
+
+
+class FxRate(Base):
+    """``rate`` units of ``to_currency`` per unit of ``from_currency``, as exact decimal text."""
+
+    __tablename__ = "fx_rates"
+    date: Mapped[datetime.date] = mapped_column(primary_key=True)
+    from_currency: Mapped[str] = mapped_column(primary_key=True)
+    to_currency: Mapped[str] = mapped_column(primary_key=True)
+    rate: Mapped[str]
+
+
+class Period(Base):
+    __tablename__ = "periods"
+    length: Mapped[str] = mapped_column(primary_key=True)  # month | quarter | year
+    name: Mapped[str] = mapped_column(primary_key=True)  # 2026-03 | 2026-Q1 | 2026
+    status: Mapped[str]  # open | closed
+    run_id: Mapped[int | None]
+
+
+class CalculationRun(Base):
+    __tablename__ = "calculation_runs"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    period: Mapped[str]
+    length: Mapped[str]
+    status: Mapped[str]  # active | superseded
+    created_at: Mapped[datetime.datetime]
+    plan_versions: Mapped[str] = mapped_column(Text)  # JSON list of "plan@version sha256"
+    reason: Mapped[str | None]
+
+
+class ResultLine(Base):
+    __tablename__ = "result_lines"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id"))
+    payee_id: Mapped[str]
+    plan_id: Mapped[str | None]
+    component: Mapped[str | None]
+    deal_id: Mapped[str | None]
+    credit_seq: Mapped[int | None]
+    kind: Mapped[str]
+    earned_to_date: Mapped[int]
+    amount: Mapped[int]
+    currency: Mapped[str]
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "run_id", "payee_id"),)
+
+
+class Adjustment(Base):
+    __tablename__ = "adjustments"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    payee_id: Mapped[str]
+    period: Mapped[str]
+    amount: Mapped[int]
+    currency: Mapped[str]
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime]
+    actor: Mapped[str | None]
+
+
+class Import(Base):
+    """One `icm import` or `icm plans add`: what came in, from where, when, by whom."""
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str]
+    file: Mapped[str]
+    sha256: Mapped[str]
+    rows: Mapped[int]
+    at: Mapped[datetime.datetime]
+    actor: Mapped[str | None]
+
+
+class AuditEntry(Base):
+    """Append-only: every replacement and removal of a row, with old and new values, and every
+    insert of the small tables. New deal and credit rows carry their ``import_id`` instead, so
+    a million-deal import writes one ``imports`` row, not a million audit entries."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime.datetime]
+    actor: Mapped[str | None]
+    table_name: Mapped[str]
+    row_key: Mapped[str]
+    action: Mapped[str]  # insert | replace | delete
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    import_id: Mapped[int | None]
