@@ -88,10 +88,20 @@ def test_usage_errors_exit_two():
     assert run("nonsense").exit_code == 2
 
 
+def _leaf_commands(group, prefix=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _leaf_commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,)
+
+
 def test_every_command_has_help_with_an_example():
-    for command in main.commands.values():
-        result = run(command.name, "--help")
-        assert result.exit_code == 0 and "Example" in result.output
+    leaves = list(_leaf_commands(main))
+    assert ("check",) in leaves and ("plans", "add") in leaves
+    for path in leaves:
+        result = run(*path, "--help")
+        assert result.exit_code == 0 and "Example" in result.output, path
 
 
 def test_python_cli_py_runs_the_same(tmp_path):
