@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+import numpy as np
+
 # ISO 4217 active codes and their minor units. Codes not listed have two minor digits.
 _MINOR_DIGITS_EXCEPTIONS = {
     "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
@@ -110,3 +112,20 @@ def format_minor_units(units: int, currency: str) -> str:
     sign = "-" if units < 0 else ""
     whole, fraction = divmod(abs(units), 10 ** digits)
     return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
+
+
+def divide_rounded(numerator, denominator, mode: str):
+    """Exact integer division of arrays (int64 or Python-int objects), rounded with the plan's
+    mode: the vectorised twin of ``round_fraction`` for whole columns of minor units."""
+    numerator = np.asarray(numerator)
+    sign = np.where(numerator < 0, -1, 1)
+    magnitude = numerator * sign
+    quotient, remainder = magnitude // denominator, magnitude % denominator
+    twice = remainder * 2
+    if mode == "half_up":
+        up = twice >= denominator
+    elif mode == "half_even":
+        up = (twice > denominator) | ((twice == denominator) & (quotient % 2 == 1))
+    else:
+        raise ValueError(f"unknown rounding mode {mode!r}")
+    return (quotient + up) * sign

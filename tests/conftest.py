@@ -1,0 +1,32 @@
+"""Ledger fixtures: every ledger test runs on SQLite, and on PostgreSQL when
+``ICM_TEST_POSTGRES_URL`` is set (``.ci/run`` sets it to the local server)."""
+import os
+
+import pytest
+from sqlalchemy import create_engine
+
+from ledger.database import open_ledger
+
+POSTGRES_URL = os.environ.get("ICM_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger_url(request, tmp_path):
+    """A URL to an empty ledger database (not yet migrated)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'icm.db'}"
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def ledger(ledger_url):
+    """An engine on a freshly migrated, empty ledger."""
+    engine = open_ledger(ledger_url)
+    yield engine
+    engine.dispose()
