@@ -60,7 +60,8 @@ def money(column: pd.Series, currency: pd.Series, optional: bool = False,
     shaped = text.str.match(_DECIMAL)
     whole = text.str.extract(r"^-?(\d*)", expand=False).fillna("")
     fraction = text.str.extract(r"\.(\d+)$", expand=False).fillna("")
-    digits = currency.map(lambda code: minor_digits(code) if code else 2).astype("int64")
+    codes = currency.fillna("").astype(str)
+    digits = codes.map({code: minor_digits(code) for code in codes.unique()}).astype("int64")
     problems: Problems = []
     bad_shape = ~shaped & ~empty
     problems += [(row, f"{value!r} is not an amount: write digits with an optional '.', "
@@ -82,9 +83,13 @@ def money(column: pd.Series, currency: pd.Series, optional: bool = False,
     if good.any():
         g_whole = whole[good].replace("", "0").astype("int64")
         g_digits = digits[good]
-        g_fraction = [f.ljust(d, "0") or "0" for f, d in zip(fraction[good], g_digits)]
-        value = g_whole * (10 ** g_digits) + pd.Series(g_fraction, index=g_whole.index
-                                                        ).astype("int64")
+        g_fraction = pd.Series(0, index=g_whole.index, dtype="int64")
+        for places in g_digits.unique():  # a handful of currencies, not a loop per row
+            rows = g_digits == places
+            if places:
+                g_fraction[rows] = fraction[good][rows].str.pad(int(places), side="right",
+                                                                fillchar="0").astype("int64")
+        value = g_whole * (10 ** g_digits) + g_fraction
         units[good] = np.where(negative[good], -value, value)
     return units, problems
 
@@ -146,7 +151,10 @@ def choices(column: pd.Series, allowed: tuple[str, ...], default: str | None = N
 def duplicates(frame: pd.DataFrame, key: list[str], column: str) -> Problems:
     """Rows whose key repeats an earlier row of the same file."""
     repeated = frame.duplicated(subset=key, keep="first")
-    first_rows = frame.drop_duplicates(subset=key, keep="first")
+    if not repeated.any():
+        return []
+    involved = frame.duplicated(subset=key, keep=False)
+    first_rows = frame[involved].drop_duplicates(subset=key, keep="first")
     first_of = {tuple(values): row for row, values in
                 zip(first_rows.index, first_rows[key].itertuples(index=False))}
     return [(row, f"repeats the key ({', '.join(map(str, values))}) of row "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, String, cast, delete, insert, select, tuple_, update
 
 from ledger import kinds
 from ledger.bulk import insert_rows
@@ -144,14 +144,15 @@ _DEAL_FIELDS = ["date", "owner_id", "amount", "currency", "type", "product", "st
 
 
 def _write_deals(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> ImportSummary:
-    current = pd.read_sql(select(Deal.id, Deal.version, *[Deal.__table__.c[f]
-                                                          for f in _DEAL_FIELDS])
-                          .where(Deal.current), run.connection)
+    # Dates come back as text on both backends, so old and new compare as strings.
+    current = pd.read_sql(select(Deal.id, Deal.version, *[
+        cast(Deal.__table__.c[f], String).label(f) if f in ("date", "cancel_date")
+        else Deal.__table__.c[f] for f in _DEAL_FIELDS]).where(Deal.current), run.connection)
     merged = records.merge(current, on="id", how="left", suffixes=("", "_old"),
                            indicator=True)
     known = merged["_merge"] == "both"
     same = known.copy()
-    for field in _DEAL_FIELDS:
+    for field in _DEAL_FIELDS if known.any() else ():
         same &= _canonical(merged[field]) == _canonical(merged[f"{field}_old"])
     changed = merged[known & ~same]
     new = merged[~known]
@@ -260,12 +261,17 @@ def _typed(table, record: dict) -> dict:
 
 def _canonical(column: pd.Series) -> pd.Series:
     """Values as comparable text: NA and None alike (pandas never finds None == None)."""
-    return column.astype(object).map(lambda v: "\0" if _plain_value(v) is None
-                                     else str(_plain_value(v)))
+    if column.dtype.kind in "iu" or str(column.dtype) == "Int64":
+        column = column.astype("Int64")
+    values = column.astype(object)
+    return values.where(column.notna(), "\0").astype(str)
 
 
 def _nullable(column: pd.Series) -> list:
-    return [_plain_value(v) for v in column.astype(object)]
+    """Plain Python values for the driver: ints as int, missing as None."""
+    if str(column.dtype) in ("Int64", "int64"):
+        return column.astype("Int64").astype(object).where(column.notna(), None).tolist()
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def _json(value: dict | None) -> str | None:
