@@ -128,8 +128,9 @@ def _write_keyed(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> Impo
             audit.append(("|".join(key), "replace", _plain(old), _plain(record)))
     key_columns = [table.c[name] for name in spec.key]
     for record in replaced:
+        typed = _typed(table, record)
         run.connection.execute(delete(table).where(
-            tuple_(*key_columns) == tuple(record[name] for name in spec.key)))
+            tuple_(*key_columns) == tuple(typed[name] for name in spec.key)))
     if fresh or replaced:
         run.connection.execute(insert(table), [_typed(table, r) for r in fresh + replaced])
     run.audit(spec.table, audit)
@@ -150,6 +151,8 @@ def _write_deals(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> Impo
         else Deal.__table__.c[f] for f in _DEAL_FIELDS]).where(Deal.current), run.connection)
     merged = records.merge(current, on="id", how="left", suffixes=("", "_old"),
                            indicator=True)
+    # The left merge leaves the old columns float where a deal is new; back to exact ints.
+    merged["amount_old"] = merged["amount_old"].astype("Int64")
     known = merged["_merge"] == "both"
     same = known.copy()
     for field in _DEAL_FIELDS if known.any() else ():

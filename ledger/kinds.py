@@ -131,7 +131,8 @@ def _manager_loops(out: pd.DataFrame, ref: Reference) -> list[tuple[int, str]]:
         history.setdefault(payee, {})[str(start)] = (manager, None)
     for row, payee, start, manager in zip(out.index, out["id"], out["effective_from"],
                                           out["manager_id"]):
-        history.setdefault(payee, {})[start] = (manager, row)
+        if manager != payee:  # a payee managing themself is reported on its own
+            history.setdefault(payee, {})[start] = (manager, row)
     dates = sorted({start for rows in history.values() for start in rows})
     found: dict[int, str] = {}
     for day in dates:
@@ -252,7 +253,8 @@ def prepare_quotas(frame: pd.DataFrame, ref: Reference, existing: pd.DataFrame
 
 def _overlaps(out: pd.DataFrame, existing: pd.DataFrame) -> list[tuple[int, str]]:
     """Quota rows of one payee and measure must not overlap, in the file or with the ledger."""
-    mine = out.dropna(subset=["start"]).assign(row=lambda f: f.index)
+    mine = out.dropna(subset=["start"]).drop_duplicates(["payee_id", "measure", "period"])
+    mine = mine.assign(row=mine.index)
     keys = set(zip(mine["payee_id"], mine["measure"], mine["period"]))
     replaced = [k in keys for k in zip(existing["payee_id"], existing["measure"],
                                         existing["period"])]
@@ -261,15 +263,21 @@ def _overlaps(out: pd.DataFrame, existing: pd.DataFrame) -> list[tuple[int, str]
                                                               "period"])
     found = []
     for (_payee, _measure), group in both.groupby(["payee_id", "measure"], sort=False):
-        last_end, last_period = None, None
+        last_end = last_period = last_row = None
         for period, start, end, row in zip(group["period"], group["start"], group["end"],
                                            group["row"]):
             if last_end is not None and start <= last_end:
-                found.append((row, f"{period} overlaps {last_period} for this payee and "
-                                   "measure") if pd.notna(row) else None)
+                # report on the file's row: this one, or the earlier one when this is the
+                # ledger's own
+                if pd.notna(row):
+                    found.append((int(row), f"{period} overlaps {last_period} for this payee "
+                                            "and measure"))
+                elif pd.notna(last_row):
+                    found.append((int(last_row), f"{last_period} overlaps {period}, already "
+                                                 "in the ledger, for this payee and measure"))
             if last_end is None or end > last_end:
-                last_end, last_period = end, period
-    return [item for item in found if item and pd.notna(item[0])]
+                last_end, last_period, last_row = end, period, row
+    return found
 
 
 # -- deals, credits, fx ------------------------------------------------------------------
@@ -321,7 +329,8 @@ def prepare_credits(frame: pd.DataFrame, ref: Reference, deal_ids: set[str]
     out["seq"] = out.groupby("deal_id").cumcount() + 1
     totals = out.groupby("deal_id", sort=False)["share_e9"].sum()
     first_row = out.reset_index().groupby("deal_id", sort=False)["index"].first()
-    off = totals[totals != col.SHARE_SCALE]
+    unreadable = set(out.loc[out["share_e9"] <= 0, "deal_id"])  # said already, row by row
+    off = totals[(totals != col.SHARE_SCALE) & ~totals.index.isin(unreadable)]
     check.add("share", [(int(first_row[deal]), f"the shares of deal {deal} add up to "
                                                f"{_percent(total)}; they must add up to 100%")
                         for deal, total in off.items()])
