@@ -382,6 +382,9 @@ class _Checker:
                 self.fail(node, "abs(x) takes one Money or Number")
                 return None
             return types[0]
+        if name in ("min", "max") and len(args) < 2:
+            self.fail(node, f"{name}(a, b, ...) takes two or more values")
+            return None
         if name == "clamp" and len(args) != 3:
             self.fail(node, "clamp(x, lo, hi) takes three values")
             return None

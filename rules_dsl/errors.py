@@ -6,9 +6,18 @@ points at a line and column of the file they wrote.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rules_dsl.nodes import Span
+
+
+# The line breaks YAML counts (its marks' line numbers follow these, not str.splitlines).
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def source_lines(text: str) -> list[str]:
+    return LINE_BREAK.split(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +44,7 @@ class PlanError:
 def format_error(error: PlanError, source: str | None) -> str:
     """``FILE:LINE:COL: message``, then the source line and a caret under the column."""
     head = f"{error.file}:{error.line}:{error.col}: {error.message}"
-    lines = source.splitlines() if source else []
+    lines = source_lines(source) if source else []
     if not 1 <= error.line <= len(lines):
         return head
     text = lines[error.line - 1].replace("\t", " ")

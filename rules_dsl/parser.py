@@ -6,6 +6,7 @@ character offset of the text, with the message a comp admin needs ("use == to co
 from __future__ import annotations
 
 import datetime
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,6 +26,10 @@ _PARSER = Lark(
     propagate_positions=True,
     maybe_placeholders=True,
 )
+
+
+_ESCAPE = re.compile(r'\\(["\\nt])')
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
 
 def _span(meta) -> nodes.Span:
@@ -56,9 +61,7 @@ class _ToAst(Transformer):
 
     def string(self, meta, children):
         (token,) = children
-        body = token[1:-1]
-        value = body.replace("\\\\", "\0").replace('\\"', '"').replace("\\n", "\n")
-        value = value.replace("\\t", "\t").replace("\0", "\\")
+        value = _ESCAPE.sub(lambda match: _ESCAPES[match.group(1)], token[1:-1])
         return nodes.String(value, span=_token_span(token))
 
     def date(self, meta, children):

@@ -11,6 +11,8 @@ import bisect
 
 import yaml
 
+from rules_dsl.errors import LINE_BREAK
+
 
 class YamlSyntaxError(Exception):
     def __init__(self, line: int, col: int, message: str):
@@ -29,6 +31,8 @@ def compose(text: str) -> yaml.Node | None:
         raise YamlSyntaxError(line, col, f"YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(1, 1, f"YAML: {error}") from None
+    except RecursionError:
+        raise YamlSyntaxError(1, 1, "YAML: the document nests too deeply") from None
 
 
 class SourceLines:
@@ -36,7 +40,7 @@ class SourceLines:
 
     def __init__(self, text: str):
         self.text = text
-        self.starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+        self.starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
 
     def position(self, index: int) -> tuple[int, int]:
         row = bisect.bisect_right(self.starts, index) - 1
