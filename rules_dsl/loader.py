@@ -62,6 +62,7 @@ TIERS_KEYS = ("basis", "method", "table")
 TIER_KEYS = ("from", "rate")
 
 PLAN_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+COMPONENT_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # `earned.ID` must parse
 MEASURE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 EFFECTIVE = re.compile(r"^(\S+)\s*\.\.\s*(\S+)$")
@@ -304,10 +305,11 @@ class _PlanReader:
             return None
         keys = self.mapping(item, ALL_COMPONENT_KEYS, "component", ("id", "type"))
         component_id = self.scalar(keys.get("id"), "id")
-        if component_id is not None and (not PLAN_ID.match(component_id)
+        if component_id is not None and (not COMPONENT_ID.match(component_id)
                                          or component_id == "plan_cap"):
             self.error(keys["id"], f"component id {component_id!r} may use only lowercase "
-                                   "letters, digits and '-' (and is not `plan_cap`)")
+                                   "letters, digits and '-', starts with a letter, and is "
+                                   "not `plan_cap`")
         kind = self.choice(keys.get("type"), "type", COMPONENT_TYPES, None)
         if kind is None or component_id is None:
             return None

@@ -370,6 +370,12 @@ def component(body):
        amount: 0 USD
      """, (9, 9), "component id 'plan_cap' may use only"),
     ("""\
+     - id: 2x-bonus
+       type: formula
+       amount: 0 USD
+     """, (9, 9), "component id '2x-bonus' may use only lowercase letters, digits and '-', "
+                  "starts with a letter"),
+    ("""\
      - type: formula
        amount: 0 USD
      """, (9, 5), "`id:` is missing from the component"),
