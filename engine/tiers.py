@@ -1,0 +1,118 @@
+"""Tiered rates over running totals, vectorised and exact (PLAN_LANGUAGE.md section 4).
+
+``marginal``: with F the cumulative tier function (extended below zero at the first tier's
+rate), a row earns F(total after it) - F(total before it), so one deal can span tiers and a
+credit memo gives back at the rates it takes back. ``retroactive``: every row is paid at the
+rate of the highest tier its group's total reaches. Boundaries are money in minor units (for
+attainment tiers, ``from x quota`` already rounded), one row of boundaries per input row, so
+each payee can have its own.
+
+Exactness: the tier rates are put over one common denominator L, F is computed in whole
+units of 1/L of a minor unit, and each line is rounded once, at the end, with the plan's mode.
+Products that might not fit int64 are computed on Python integers instead: never a silent wrap.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from engine.money import divide_rounded
+
+_SAFE = 2 ** 62
+
+
+@dataclass(frozen=True)
+class TierResult:
+    amounts: np.ndarray  # int64 minor units per row, each rounded once
+    slice_bases: np.ndarray  # [rows, tiers] int64: how much of each row fell in each tier
+    tier_index: np.ndarray  # retroactive: the tier applied to each row; marginal: last tier
+
+
+def running_totals(amounts: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
+    """Total of each row's group before the row; rows of a group stand together, in order.
+
+    ``group_starts`` is True on the first row of each group.
+    """
+    cumulative = np.cumsum(amounts)
+    before = cumulative - amounts
+    first_index = np.maximum.accumulate(np.where(group_starts, np.arange(len(amounts)), 0))
+    return before - before[first_index]
+
+
+def _common_denominator(rates: tuple[Fraction, ...]) -> tuple[int, list[int]]:
+    denominator = math.lcm(*(rate.denominator for rate in rates))
+    return denominator, [int(rate * denominator) for rate in rates]
+
+
+def _clipped(totals: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """[rows, tiers]: the part of each running total inside each tier (the first tier also
+    takes everything below zero, so negative totals are rated at the first tier's rate)."""
+    tiers = starts.shape[1]
+    widths = np.empty_like(starts)
+    widths[:, :-1] = starts[:, 1:] - starts[:, :-1]
+    parts = np.empty((len(totals), tiers), dtype=totals.dtype)
+    for k in range(tiers):  # a handful of tiers, never a loop over rows
+        above = totals - starts[:, k]
+        if k == 0:
+            parts[:, 0] = above if tiers == 1 else np.minimum(above, widths[:, 0])
+        elif k == tiers - 1:
+            parts[:, k] = np.maximum(above, 0)
+        else:
+            parts[:, k] = np.clip(above, 0, widths[:, k])
+    return parts
+
+
+def marginal(amounts: np.ndarray, before: np.ndarray, starts: np.ndarray,
+             rates: tuple[Fraction, ...], mode: str) -> TierResult:
+    """Each row's F(before + amount) - F(before), rounded once."""
+    denominator, scaled = _common_denominator(rates)
+    after = before + amounts
+    slices = _clipped(after, starts) - _clipped(before, starts)
+    reach = max(int(np.abs(slices).max(initial=0)), 1) * max(map(abs, scaled), default=1)
+    weights = np.array(scaled, dtype=np.int64)
+    if reach * len(scaled) < _SAFE:
+        exact = slices @ weights
+    else:
+        exact = slices.astype(object) @ np.array(scaled, dtype=object)
+    lines = divide_rounded(exact, denominator, mode)
+    return TierResult(_as_int64(lines), slices, np.full(len(amounts), len(rates) - 1))
+
+
+def retroactive(amounts: np.ndarray, group_totals: np.ndarray, starts: np.ndarray,
+                rates: tuple[Fraction, ...], mode: str) -> TierResult:
+    """Each row at the rate of the highest tier its group's total reaches (``from`` is
+    inclusive), rounded once."""
+    tier = (group_totals[:, None] >= starts).sum(axis=1) - 1
+    tier = np.maximum(tier, 0)
+    denominator, scaled = _common_denominator(rates)
+    weights = np.array(scaled, dtype=np.int64)[tier]
+    if int(np.abs(amounts).max(initial=0)) * max(map(abs, scaled), default=1) < _SAFE:
+        exact = amounts * weights
+    else:
+        exact = amounts.astype(object) * weights.astype(object)
+    slices = np.zeros((len(amounts), len(rates)), dtype=np.int64)
+    slices[np.arange(len(amounts)), tier] = amounts
+    return TierResult(_as_int64(divide_rounded(exact, denominator, mode)), slices, tier)
+
+
+def attainment_starts(froms: tuple[Fraction, ...], quotas: np.ndarray, mode: str
+                      ) -> np.ndarray:
+    """[rows, tiers] money boundaries: each attainment ``from`` times the row's quota, rounded
+    to minor units with the plan's mode."""
+    columns = []
+    for start in froms:
+        columns.append(_as_int64(divide_rounded(quotas.astype(object) * start.numerator,
+                                                start.denominator, mode)))
+    return np.stack(columns, axis=1) if columns else np.zeros((len(quotas), 0), np.int64)
+
+
+def _as_int64(values) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype == object:
+        if len(values) and (max(values) >= 2 ** 63 or min(values) < -(2 ** 63)):
+            raise OverflowError("a payout line does not fit in 64-bit minor units")
+        return values.astype(np.int64)
+    return values.astype(np.int64)
