@@ -129,3 +129,21 @@ def divide_rounded(numerator, denominator, mode: str):
     else:
         raise ValueError(f"unknown rounding mode {mode!r}")
     return (quotient + up) * sign
+
+
+def allocate(total: int, weights: list[Fraction]) -> list[int]:
+    """Divide whole minor units in proportion to ``weights`` by largest remainder: floor
+    each exact share of |total|, give the units left over to the largest remainders (ties to
+    the earlier), restore the sign. The parts always add up to ``total``."""
+    if not weights:
+        return []
+    whole = sum(weights)
+    if whole == 0:
+        return [0] * len(weights)
+    magnitude, sign = abs(total), (-1 if total < 0 else 1)
+    exact = [magnitude * weight / whole for weight in weights]
+    parts = [value.numerator // value.denominator for value in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[:magnitude - sum(parts)]:
+        parts[i] += 1
+    return [sign * part for part in parts]
