@@ -1,0 +1,271 @@
+"""The vectorised evaluator: one expression over every credit row at once, exactly.
+
+Values are ``Col``s: whole arrays of one kind. Money and Int are int64 minor units and counts;
+a Number is a pair of integer arrays (numerator, positive denominator), so a rate stays an exact
+rational on every row; Bool, String and Date are numpy arrays. Integer products that might not
+fit int64 are done on Python integers (object arrays): never a silent wrap. Rounding happens
+where the reference evaluator rounds, through ``engine.money.divide_rounded``.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Mapping
+
+import numpy as np
+
+from engine.money import divide_rounded, minor_digits
+from engine.reference import EvaluationError
+from rules_dsl import nodes
+
+_SAFE = 2 ** 62
+
+
+@dataclass(frozen=True)
+class Col:
+    kind: str  # money | int | number | bool | string | date | list
+    data: Any  # ndarray, or (numerator, denominator) for number, or a list for list
+
+
+def broadcast(value: Any, kind: str, rows: int) -> Col:
+    """A payee-level or literal value as a column of ``rows`` equal values."""
+    if kind == "number":
+        value = Fraction(value)
+        return Col("number", (_full(rows, value.numerator), _full(rows, value.denominator)))
+    if kind in ("money", "int"):
+        return Col(kind, _full(rows, int(value)))
+    if kind == "bool":
+        return Col("bool", np.full(rows, bool(value)))
+    if kind == "date":
+        return Col("date", np.full(rows, np.datetime64(value, "D")))
+    return Col("string", np.full(rows, value, dtype=object))
+
+
+def evaluate(node: nodes.Node, names: Mapping[str, Col], rows: int, currency: str,
+             mode: str) -> Col:
+    return _Vector(names, rows, currency, mode).visit(node)
+
+
+def as_fractions(col: Col) -> list:
+    """A column back to plain Python values, for comparing with the reference evaluator."""
+    if col.kind == "number":
+        return [Fraction(int(n), int(d)) for n, d in zip(*col.data)]
+    if col.kind == "date":
+        return [value.astype(datetime.date) for value in col.data]
+    return [v.item() if hasattr(v, "item") else v for v in col.data]
+
+
+class _Vector:
+    def __init__(self, names, rows, currency, mode):
+        self.names, self.rows, self.currency, self.mode = names, rows, currency, mode
+
+    def visit(self, node: nodes.Node) -> Col:
+        return getattr(self, f"visit_{type(node).__name__}")(node)
+
+    # literals and names
+    def visit_Number(self, node):
+        if node.is_whole_literal:
+            return broadcast(int(node.value), "int", self.rows)
+        return broadcast(node.value, "number", self.rows)
+
+    def visit_Percent(self, node):
+        return broadcast(node.value, "number", self.rows)
+
+    def visit_Money(self, node):
+        return broadcast(node.amount * 10 ** minor_digits(node.currency), "money", self.rows)
+
+    def visit_String(self, node):
+        return broadcast(node.value, "string", self.rows)
+
+    def visit_Date(self, node):
+        return broadcast(node.value, "date", self.rows)
+
+    def visit_Bool(self, node):
+        return broadcast(node.value, "bool", self.rows)
+
+    def visit_Name(self, node):
+        return self.names[node.name]
+
+    def visit_Member(self, node):
+        return self.names[nodes.dotted_name(node)]
+
+    def visit_ListExpr(self, node):
+        return Col("list", [self.visit(item) for item in node.items])
+
+    # operators
+    def visit_Negate(self, node):
+        col = self.visit(node.operand)
+        if col.kind == "number":
+            return Col("number", (-col.data[0], col.data[1]))
+        return Col(col.kind, -col.data)
+
+    def visit_Not(self, node):
+        return Col("bool", ~self.visit(node.operand).data)
+
+    def visit_Logical(self, node):
+        left, right = self.visit(node.left).data, self.visit(node.right).data
+        return Col("bool", (left & right) if node.op == "and" else (left | right))
+
+    def visit_Conditional(self, node):
+        condition = self.visit(node.condition).data
+        then, otherwise = self.visit(node.then), self.visit(node.otherwise)
+        if then.kind != otherwise.kind:  # Int beside Number
+            then, otherwise = _number(then), _number(otherwise)
+        if then.kind == "number":
+            return Col("number", (_where(condition, then.data[0], otherwise.data[0]),
+                                  _where(condition, then.data[1], otherwise.data[1])))
+        return Col(then.kind, _where(condition, then.data, otherwise.data))
+
+    def visit_Compare(self, node):
+        left, right = self.visit(node.left), self.visit(node.right)
+        return Col("bool", _compare(node.op, left, right))
+
+    def visit_In(self, node):
+        item, options = self.visit(node.item), self.visit(node.container).data
+        found = np.zeros(self.rows, dtype=bool)
+        for option in options:
+            found |= _compare("==", item, option)
+        return Col("bool", ~found if node.negated else found)
+
+    def visit_Arithmetic(self, node):
+        left, right = self.visit(node.left), self.visit(node.right)
+        return _arithmetic(node.op, left, right, self.mode, node.span)
+
+    def visit_Call(self, node):
+        args = [self.visit(arg) for arg in node.args]
+        name = node.function
+        if name == "abs":
+            col = args[0]
+            if col.kind == "number":
+                return Col("number", (_abs(col.data[0]), col.data[1]))
+            return Col(col.kind, _abs(col.data))
+        if name == "days":
+            first, second = args
+            return Col("int", (second.data - first.data).astype("timedelta64[D]").astype(
+                np.int64))
+        if name == "clamp":
+            value, low, high = args
+            return _pick("min", [_pick("max", [value, low]), high])
+        return _pick(name, args)
+
+
+def _full(rows: int, value: int) -> np.ndarray:
+    if -_SAFE < value < _SAFE:
+        return np.full(rows, value, dtype=np.int64)
+    array = np.empty(rows, dtype=object)
+    array[:] = value
+    return array
+
+
+def _where(condition, then, otherwise):
+    if then.dtype == object or otherwise.dtype == object:
+        return np.where(condition, then.astype(object), otherwise.astype(object))
+    return np.where(condition, then, otherwise)
+
+
+def _abs(values):
+    return np.where(values < 0, -values, values)
+
+
+def _big(values) -> int:
+    if values.dtype == object:
+        return _SAFE
+    return int(np.abs(values).max(initial=0))
+
+
+def _mul(a, b):
+    """Elementwise product, on Python integers where int64 could overflow."""
+    if a.dtype != object and b.dtype != object and _big(a) * _big(b) < _SAFE:
+        return a * b
+    return a.astype(object) * b.astype(object)
+
+
+def _add(a, b, sign: int = 1):
+    if a.dtype != object and b.dtype != object and _big(a) + _big(b) < _SAFE:
+        return a + sign * b
+    return a.astype(object) + sign * b.astype(object)
+
+
+def _number(col: Col) -> Col:
+    if col.kind == "number":
+        return col
+    return Col("number", (col.data, np.ones(len(col.data), dtype=np.int64)))
+
+
+def _compare(op: str, left: Col, right: Col) -> np.ndarray:
+    if left.kind == "number" or right.kind == "number":
+        (a, b), (c, d) = _number(left).data, _number(right).data
+        left_data, right_data = _mul(a, d), _mul(c, b)
+    else:
+        left_data, right_data = left.data, right.data
+    return {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+            ">": np.greater, ">=": np.greater_equal}[op](left_data, right_data).astype(bool)
+
+
+def _pick(name: str, args: list[Col]) -> Col:
+    result = args[0]
+    for other in args[1:]:
+        take_other = _compare("<" if name == "min" else ">", other, result)
+        if result.kind != other.kind:
+            result, other = _number(result), _number(other)
+        if result.kind == "number":
+            result = Col("number", (_where(take_other, other.data[0], result.data[0]),
+                                    _where(take_other, other.data[1], result.data[1])))
+        else:
+            result = Col(result.kind, _where(take_other, other.data, result.data))
+    return result
+
+
+def _nonzero(values, span) -> None:
+    if (values == 0).any():
+        raise EvaluationError("division by zero", span)
+
+
+def _arithmetic(op: str, left: Col, right: Col, mode: str, span) -> Col:
+    kinds = (left.kind, right.kind)
+    if op in "+-":
+        sign = 1 if op == "+" else -1
+        if "money" in kinds or kinds == ("int", "int"):
+            return Col(left.kind, _add(left.data, right.data, sign))
+        (a, b), (c, d) = _number(left).data, _number(right).data
+        if b.dtype != object and d.dtype != object and np.array_equal(b, d):
+            return Col("number", (_add(a, c, sign), b))
+        return Col("number", (_add(_mul(a, d), _mul(c, b), sign), _mul(b, d)))
+    if op == "*":
+        if kinds == ("int", "int"):
+            return Col("int", _mul(left.data, right.data))
+        if "money" in kinds:
+            money, factor = (left, right) if left.kind == "money" else (right, left)
+            numerator, denominator = _number(factor).data
+            return Col("money", _int64(divide_rounded(_mul(money.data, numerator),
+                                                      denominator, mode)))
+        (a, b), (c, d) = _number(left).data, _number(right).data
+        return Col("number", (_mul(a, c), _mul(b, d)))
+    # division
+    if kinds == ("money", "money"):
+        _nonzero(right.data, span)
+        return _signed(left.data, right.data)
+    if left.kind == "money":
+        numerator, denominator = _number(right).data
+        _nonzero(numerator, span)
+        sign = np.where(numerator < 0, -1, 1)
+        return Col("money", _int64(divide_rounded(_mul(_mul(left.data, denominator), sign),
+                                                  _abs(numerator), mode)))
+    (a, b), (c, d) = _number(left).data, _number(right).data
+    _nonzero(c, span)
+    return _signed(_mul(a, d), _mul(b, c))
+
+
+def _signed(numerator, denominator) -> Col:
+    sign = np.where(denominator < 0, -1, 1)
+    return Col("number", (numerator * sign, denominator * sign))
+
+
+def _int64(values) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype == object:
+        if len(values) and (max(values) >= 2 ** 63 or min(values) < -(2 ** 63)):
+            raise OverflowError("an amount does not fit in 64-bit minor units")
+        return values.astype(np.int64)
+    return values
