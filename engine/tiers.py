@@ -42,9 +42,32 @@ def running_totals(amounts: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
     return before - before[first_index]
 
 
-def _common_denominator(rates: tuple[Fraction, ...]) -> tuple[int, list[int]]:
-    denominator = math.lcm(*(rate.denominator for rate in rates))
-    return denominator, [int(rate * denominator) for rate in rates]
+Rates = list[tuple[np.ndarray, np.ndarray]]  # per tier: (numerator, denominator) per row
+
+
+def constant_rates(rates: tuple[Fraction, ...], rows: int) -> Rates:
+    return [(np.full(rows, rate.numerator, dtype=np.int64),
+             np.full(rows, rate.denominator, dtype=np.int64)) for rate in rates]
+
+
+def _weighted_sum(slices: np.ndarray, rates: Rates, mode: str) -> np.ndarray:
+    """Round once: sum over tiers of slice x rate, over one common denominator per row."""
+    common = rates[0][1].astype(object) if any(d.dtype == object for _, d in rates) \
+        else rates[0][1]
+    for _, denominator in rates[1:]:
+        common = np.lcm(common, denominator) if common.dtype != object else \
+            np.array([math.lcm(int(a), int(b)) for a, b in zip(common, denominator)],
+                     dtype=object)
+    big = max(int(np.abs(slices).max(initial=0)), 1)
+    scales = [common // denominator for _, denominator in rates]
+    weights = [numerator * scale for (numerator, _), scale in zip(rates, scales)]
+    reach = big * max((int(np.abs(w).max(initial=0)) for w in weights), default=1)
+    if reach * len(rates) < _SAFE and all(w.dtype != object for w in weights):
+        total = sum(slices[:, k] * weights[k] for k in range(len(rates)))
+    else:
+        total = sum(slices[:, k].astype(object) * weights[k].astype(object)
+                    for k in range(len(rates)))
+    return _as_int64(divide_rounded(total, common, mode))
 
 
 def _clipped(totals: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -66,36 +89,27 @@ def _clipped(totals: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def marginal(amounts: np.ndarray, before: np.ndarray, starts: np.ndarray,
-             rates: tuple[Fraction, ...], mode: str) -> TierResult:
-    """Each row's F(before + amount) - F(before), rounded once."""
-    denominator, scaled = _common_denominator(rates)
+             rates: tuple[Fraction, ...] | Rates, mode: str) -> TierResult:
+    """Each row's F(before + amount) - F(before), rounded once. ``rates`` are constants or,
+    when a tier's rate uses deal names, one exact rational per row."""
+    if isinstance(rates, tuple):
+        rates = constant_rates(rates, len(amounts))
     after = before + amounts
     slices = _clipped(after, starts) - _clipped(before, starts)
-    reach = max(int(np.abs(slices).max(initial=0)), 1) * max(map(abs, scaled), default=1)
-    weights = np.array(scaled, dtype=np.int64)
-    if reach * len(scaled) < _SAFE:
-        exact = slices @ weights
-    else:
-        exact = slices.astype(object) @ np.array(scaled, dtype=object)
-    lines = divide_rounded(exact, denominator, mode)
-    return TierResult(_as_int64(lines), slices, np.full(len(amounts), len(rates) - 1))
+    return TierResult(_weighted_sum(slices, rates, mode), slices,
+                      np.full(len(amounts), len(rates) - 1))
 
 
 def retroactive(amounts: np.ndarray, group_totals: np.ndarray, starts: np.ndarray,
-                rates: tuple[Fraction, ...], mode: str) -> TierResult:
+                rates: tuple[Fraction, ...] | Rates, mode: str) -> TierResult:
     """Each row at the rate of the highest tier its group's total reaches (``from`` is
     inclusive), rounded once."""
-    tier = (group_totals[:, None] >= starts).sum(axis=1) - 1
-    tier = np.maximum(tier, 0)
-    denominator, scaled = _common_denominator(rates)
-    weights = np.array(scaled, dtype=np.int64)[tier]
-    if int(np.abs(amounts).max(initial=0)) * max(map(abs, scaled), default=1) < _SAFE:
-        exact = amounts * weights
-    else:
-        exact = amounts.astype(object) * weights.astype(object)
+    if isinstance(rates, tuple):
+        rates = constant_rates(rates, len(amounts))
+    tier = np.maximum((group_totals[:, None] >= starts).sum(axis=1) - 1, 0)
     slices = np.zeros((len(amounts), len(rates)), dtype=np.int64)
     slices[np.arange(len(amounts)), tier] = amounts
-    return TierResult(_as_int64(divide_rounded(exact, denominator, mode)), slices, tier)
+    return TierResult(_weighted_sum(slices, rates, mode), slices, tier)
 
 
 def attainment_starts(froms: tuple[Fraction, ...], quotas: np.ndarray, mode: str
