@@ -139,6 +139,36 @@ def import_(kind: str, file: Path, db_url: str | None) -> None:
     click.echo(str(summary))
 
 
+@main.command()
+@click.option("--period", "period_name", required=True, metavar="P",
+              help="The payout period: 2026-03, 2026-Q1 or 2026.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@db_option
+def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
+    """Compute a period as if it closed now; writes nothing.
+
+    \b
+    Example:
+      icm calc --period 2026-Q1 --json
+    """
+    from engine.calculate import calculate_period
+    from engine.calendar import PeriodError
+    from engine.earnings import CalculationError
+    from ledger.window import MissingRateError
+    try:
+        result = calculate_period(_ledger(db_url), period_name)
+    except PeriodError as error:
+        raise click.UsageError(str(error)) from None
+    except (CalculationError, MissingRateError) as error:
+        raise InputError(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    for payee in result["payees"]:
+        click.echo(f"{payee['payee']:<16} {', '.join(payee['plans']):<32} "
+                   f"{payee['payout']:>14} {payee['currency']}")
+
+
 def _print_plan_errors(errors, paths) -> None:
     sources = {str(path): _read_or_none(path) for path in paths}
     for error in errors:

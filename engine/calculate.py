@@ -1,0 +1,342 @@
+"""`icm calc`: a payout period computed as if it closed now. The body of ``calculate_period``
+is the pipeline: load the plans in force, read each plan's window from the ledger, build
+quota and target incentive per payee, earn every window, sum earnings to date per line key,
+settle, and shape the JSON of DATA_AND_CLI.md.
+
+Not yet here (see the open issue): overrides and team measures, several plan versions in one
+year, settlement against recorded closes (true-ups, clawback lines, paid to date, carried
+balances), adjustments.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from engine.calendar import fiscal_year_of, parse_period
+from engine.earnings import CalculationError, PayeeValues, Window, earn
+from engine.money import (allocate, decimal_text, format_minor_units, minor_digits,
+                          round_fraction)
+from engine.names import params_of, typed_value
+from engine.quota import payout_periods, prorate, spread_row
+from engine.reference import Money
+from engine.statement_text import line_text, rate_text
+from ledger.schema import PlanVersion
+from ledger.window import read_window
+from rules_dsl import load_plan_text
+from rules_dsl.plan import Plan
+from rules_dsl.types import Type
+
+
+@dataclass
+class PlanYear:
+    plan: Plan
+    fiscal_year: int
+    periods: list  # the fiscal year's payout periods
+    index: int  # P's position in them
+
+    @property
+    def period(self):
+        return self.periods[self.index]
+
+
+def calculate_period(engine: Engine, period_name: str) -> dict:
+    """The JSON document of `icm calc --period P`."""
+    length, _, _ = parse_period(period_name)
+    years = [year for plan in registered_plans(engine)
+             if plan.payout_period == length
+             for year in [_plan_year(plan, period_name)] if year is not None]
+    payees: dict[str, dict] = {}
+    for year in years:
+        for payee, result in _plan_results(engine, year).items():
+            payees.setdefault(payee, []).append((year, result))
+    return {"period": period_name,
+            "payees": [_payee_json(payee, results) for payee, results in sorted(payees.items())]}
+
+
+def registered_plans(engine: Engine) -> list[Plan]:
+    """The newest registered version of each plan (several versions a year: not yet)."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(PlanVersion.plan_id, PlanVersion.version,
+                                         PlanVersion.text).order_by(PlanVersion.plan_id,
+                                                                    PlanVersion.version))
+        newest = {plan_id: (version, text) for plan_id, version, text in rows}
+    plans = []
+    for plan_id, (version, text) in sorted(newest.items()):
+        plan, errors = load_plan_text(text, f"{plan_id}@{version}")
+        if plan is None:
+            raise CalculationError(f"{plan_id}@{version} no longer checks: {errors[0].message}")
+        plans.append(plan)
+    return plans
+
+
+def _plan_year(plan: Plan, period_name: str) -> PlanYear | None:
+    length, year, index = parse_period(period_name)
+    fiscal_year = year if length != "month" else fiscal_year_of(
+        datetime.date(year, index, 1), plan.fiscal_year_start)
+    periods = payout_periods(fiscal_year, plan.fiscal_year_start, length)
+    position = next((i for i, p in enumerate(periods) if p.name == period_name), None)
+    if position is None or plan.effective_to < periods[0].start \
+            or plan.effective_from > periods[-1].end:
+        return None
+    return PlanYear(plan, fiscal_year, periods, position)
+
+
+def _windows(year: PlanYear) -> list[tuple[Window, list]]:
+    """(window, the payout periods whose quota it holds), in order."""
+    plan, periods, index = year.plan, year.periods, year.index
+    if plan.attainment_window == "period":
+        return [(Window(p.name, p.start, p.end, p.number), [p]) for p in periods[:index + 1]]
+    quota_periods = periods if plan.attainment_window == "annual" else periods[:index + 1]
+    window = Window(year.period.name, periods[0].start, year.period.end, year.period.number)
+    return [(window, quota_periods)]
+
+
+def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
+    plan = year.plan
+    fields = dict(plan.fields)
+    deal_fields = tuple(name.split(".", 1)[1] for name in fields if name.startswith("deal."))
+    frames = read_window(engine, year.periods[0].start, year.period.end, plan.currency,
+                         deal_fields)
+    frames.credits.rename(columns={f"deal.{n}": f"deal.{n}" for n in deal_fields},
+                          inplace=True)
+    assignments = frames.assignments[frames.assignments["plan_id"] == plan.id]
+    spans = defaultdict(list)
+    for row in assignments.itertuples():
+        spans[row.payee_id].append((row.effective_from, row.effective_to, row))
+    quotas = _quota_by_period(frames.quotas, year, spans)
+    ti = _target_incentive(year, spans)
+    draws = _draws(year, spans)
+    earned_to_date: dict[tuple, dict] = {}
+    for window, quota_periods in _windows(year):
+        in_window = {p: s for p, s in spans.items()
+                     if any(start <= window.end and (end is None or end >= window.start)
+                            for start, end, _ in s)}
+        values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, frames, fields,
+                                   plan) for p, s in in_window.items()}
+        rows = _rows_in(frames.credits, in_window, window, year, plan)
+        for line in earn(plan, window, rows, values, fields):
+            key = (line["payee"], line["component"], line["deal"], line["seq"])
+            if key in earned_to_date:
+                earned_to_date[key]["amount"] += line["amount"]
+            else:
+                earned_to_date[key] = dict(line)
+        last_values = values
+    listed = {p for p, s in spans.items()
+              if any(start <= year.period.end and (end is None or end >= year.period.start)
+                     for start, end, _ in s)}
+    results = {}
+    for payee in sorted(listed):
+        lines = [line for key, line in earned_to_date.items() if key[0] == payee]
+        results[payee] = {"lines": lines, "values": last_values.get(payee),
+                          "draw": draws.get(payee, 0)}
+    return results
+
+
+def _rows_in(credits: pd.DataFrame, spans: dict, window: Window, year: PlanYear,
+             plan: Plan) -> pd.DataFrame:
+    """Credit rows of the plan's payees on deals dated in the window and in their assignment,
+    less cancelled deals that leave every window by the clawback rule."""
+    start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
+    rows = credits[(credits["date"] >= start) & (credits["date"] <= end)
+                   & credits["payee_id"].isin(list(spans))]
+    inside = pd.Series(False, index=rows.index)
+    for payee, payee_spans in spans.items():
+        mine = rows["payee_id"] == payee
+        for first, last, _ in payee_spans:
+            inside |= mine & (rows["date"] >= pd.Timestamp(first)) & (
+                rows["date"] <= pd.Timestamp(last or datetime.date.max))
+    rows = rows[inside]
+    cancelled = (rows["status"] == "cancelled") & (
+        rows["cancel_date"] <= pd.Timestamp(year.period.end))
+    if cancelled.any():
+        same_period = rows["date"].dt.to_period("D").apply(
+            lambda d: _period_of(year, d.to_timestamp().date())) == \
+            rows["cancel_date"].apply(lambda d: _period_of(year, d.date()) if pd.notna(d)
+                                      else None)
+        within = (rows["cancel_date"] - rows["date"]).dt.days <= (
+            plan.clawback_within_days if plan.clawback_within_days is not None else -1)
+        rows = rows[~(cancelled & (same_period | within))]
+    return rows
+
+
+def _period_of(year: PlanYear, day: datetime.date) -> str | None:
+    length = "month" if len(year.periods) == 12 else "quarter" if len(year.periods) == 4 \
+        else "year"
+    start_month = year.plan.fiscal_year_start
+    periods = payout_periods(fiscal_year_of(day, start_month), start_month, length)
+    return next(p.name for p in periods if p.start <= day <= p.end)
+
+
+def _quota_by_period(quotas: pd.DataFrame, year: PlanYear, spans) -> dict:
+    """(payee, measure) -> {payout period name: prorated quota}."""
+    result: dict[tuple, dict] = defaultdict(dict)
+    for row in quotas.itertuples():
+        if row.payee_id not in spans:
+            continue
+        for name, amount in spread_row(row.start, row.end, int(row.amount),
+                                       year.periods).items():
+            result[(row.payee_id, row.measure)][name] = \
+                result[(row.payee_id, row.measure)].get(name, 0) + amount
+    prorated: dict[tuple, dict] = {}
+    for (payee, measure), by_period in result.items():
+        coverage_spans = [(s, e) for s, e, _ in spans[payee]]
+        prorated[(payee, measure)] = {
+            p.name: sum(prorate(by_period[p.name], p, coverage_spans, year.plan.proration,
+                                year.plan.rounding))
+            for p in year.periods if p.name in by_period}
+    return prorated
+
+
+def _spread_annual(year: PlanYear, spans, amount_of) -> dict[str, dict[str, int]]:
+    """An annual amount per assignment, divided over the payout periods and prorated."""
+    result: dict[str, dict[str, int]] = {}
+    for payee, payee_spans in spans.items():
+        per_period: dict[str, int] = defaultdict(int)
+        for start, end, row in payee_spans:
+            annual = amount_of(row)
+            if not annual:
+                continue
+            parts = allocate(annual, [Fraction(1)] * len(year.periods))
+            for period, part in zip(year.periods, parts):
+                per_period[period.name] += prorate(part, period, [(start, end)],
+                                                   year.plan.proration, year.plan.rounding)[0]
+        result[payee] = dict(per_period)
+    return result
+
+
+def _target_incentive(year: PlanYear, spans) -> dict[str, dict[str, int]]:
+    return _spread_annual(year, spans, lambda row: int(row.target_incentive)
+                          if pd.notna(row.target_incentive) else 0)
+
+
+def _draws(year: PlanYear, spans) -> dict[str, int]:
+    """The prorated draw of each payee in P (the draw is per payout period)."""
+    draw = year.plan.draw
+    if draw is None:
+        return {}
+    return {payee: sum(prorate(draw.amount, year.period, [(s, e)], year.plan.proration,
+                               year.plan.rounding)[0] for s, e, _ in payee_spans)
+            for payee, payee_spans in spans.items()}
+
+
+def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, frames, fields,
+                  plan) -> PayeeValues:
+    values = PayeeValues(payee)
+    names = values.names
+    names["target_incentive"] = Money(sum(ti.get(payee, {}).get(p.name, 0)
+                                          for p in quota_periods))
+    for measure in plan.measures:
+        by_period = quotas.get((payee, measure.name))
+        if by_period is not None:
+            quota = sum(by_period.get(p.name, 0) for p in quota_periods)
+            # count quotas are stored in minor units of the plan currency (docs/decisions.md)
+            names[f"quota.{measure.name}"] = Money(quota) if measure.type == Type.MONEY \
+                else quota // 10 ** minor_digits(plan.currency)
+    last = max(payee_spans, key=lambda s: s[0])[2]
+    names.update(params_of(last.params, fields, plan.currency))
+    history = frames.payees[(frames.payees["id"] == payee)
+                            & (frames.payees["effective_from"] <= window.end)]
+    if len(history):
+        current = history.iloc[-1]
+        for name in ("id", "name", "role", "hire_date"):
+            names[f"payee.{name}"] = current[name]
+        extra = json.loads(current["extra"] or "{}")
+        for name, field_type in fields.items():
+            if name.startswith("payee."):
+                names[name] = typed_value(extra.get(name.split(".", 1)[1]), field_type,
+                                          plan.currency)
+    names["period.start"], names["period.end"] = window.start, window.end
+    names["period.number"] = window.number
+    return values
+
+
+def _payee_json(payee: str, results: list) -> dict:
+    several = len(results) > 1
+    currency = results[0][0].plan.currency
+    components, attainment, lines = {}, {}, []
+    total = draw_total = 0
+    for year, result in results:
+        plan, prefix = year.plan, f"{year.plan.id}/" if several else ""
+        by_component = defaultdict(int)
+        for line in result["lines"]:
+            by_component[line["component"]] += line["amount"]
+        for component in plan.components:
+            amount = by_component.get(component.id, 0)  # cap lines included: after its cap
+            components[prefix + component.id] = {
+                "earned_to_date": format_minor_units(amount, currency),
+                "payout": format_minor_units(amount, currency)}
+        if "plan_cap" in by_component:
+            components[prefix + "plan_cap"] = {
+                "earned_to_date": format_minor_units(by_component["plan_cap"], currency),
+                "payout": format_minor_units(by_component["plan_cap"], currency)}
+        values = result["values"].names if result["values"] else {}
+        for measure in plan.measures:
+            value = values.get(f"attainment.{measure.name}")
+            if value is not None:
+                attainment[prefix + measure.name] = decimal_text(
+                    Fraction(round_fraction(value * 10_000, "half_even"), 10_000))
+        order = {c.id: i for i, c in enumerate(plan.components)}
+        order["plan_cap"] = len(order)
+        ordered = sorted(result["lines"], key=lambda l: (
+            order[l["component"]], l["kind"] == "cap", l["date"] or pd.Timestamp.max,
+            l["deal"] or "", l["seq"] or 0))
+        for line in ordered:
+            if line["amount"] == 0:
+                continue
+            lines.append(_line_json(line, plan, currency))
+            total += line["amount"]
+        draw_total += result["draw"]
+    earned = total
+    pay = max(draw_total, earned)
+    carried = 0
+    if earned < 0 and not draw_total:
+        pay, carried = 0, -earned
+    draw = pay - earned if pay > earned else 0
+    if draw:
+        lines.append({"kind": "draw", "component": None, "deal": None, "base": None,
+                      "rate": None, "slices": [], "amount": format_minor_units(draw, currency),
+                      "text": f"Draw: {format_minor_units(draw, currency)} {currency} tops "
+                              "the period up to the draw."})
+    if carried:
+        lines.append({"kind": "carried-forward", "component": None, "deal": None,
+                      "base": None, "rate": None, "slices": [],
+                      "amount": format_minor_units(carried, currency),
+                      "text": f"Carried forward: {format_minor_units(carried, currency)} "
+                              f"{currency} to be recovered from later pay."})
+    return {"payee": payee,
+            "plans": [f"{year.plan.id}@{year.plan.version}" for year, _ in results],
+            "currency": currency, "attainment": attainment, "components": components,
+            "earned_to_date": format_minor_units(earned, currency),
+            "paid_to_date": format_minor_units(0, currency),
+            "adjustments": format_minor_units(0, currency),
+            "draw": format_minor_units(draw, currency),
+            "payout": format_minor_units(pay, currency),
+            "carried_balance": format_minor_units(carried, currency),
+            "lines": lines}
+
+
+def _line_json(line: dict, plan: Plan, currency: str) -> dict:
+    rate = line["rate"]
+    return {"kind": line["kind"], "component": line["component"], "deal": line["deal"],
+            "base": format_minor_units(line["base"], currency) if line["base"] is not None
+            else None,
+            "rate": rate_text(Fraction(*rate)) if rate else None,
+            "slices": [{"base": format_minor_units(s["base"], currency),
+                        "rate": rate_text(Fraction(*s["rate"])),
+                        "from": _from_text(s["from"], currency)}
+                       for s in line["slices"] or []],
+            "amount": format_minor_units(line["amount"], currency),
+            "text": line_text(line, currency)}
+
+
+def _from_text(start, currency: str) -> str:
+    if isinstance(start, Fraction):
+        return decimal_text(start)
+    return format_minor_units(start, currency)
+

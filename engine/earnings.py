@@ -1,0 +1,285 @@
+"""One plan over one window: measures, attainment, and every component's lines.
+
+In: the plan, the window's credit rows (already limited to the plan's payees and days), and
+each payee's payee-level values (quota, target incentive, params, payee fields, period). Out:
+lines, one dict each, keyed by (payee, component, deal, credit seq) for deal lines and
+(payee, component) for the rest. Deal-level expressions run vectorised over all rows at once;
+payee-level ones run through the reference evaluator, once per payee.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine import reference, tiers, vector
+from engine.money import divide_rounded, round_fraction
+from engine.names import deal_columns, kind_of, per_row, used_names
+from engine.reference import EvaluationError, Money
+from rules_dsl.plan import Component, Expression, Plan
+from rules_dsl.types import Type
+
+
+class CalculationError(Exception):
+    """An evaluation error, naming the payee, the period, the plan file and the position."""
+
+
+@dataclass
+class Window:
+    name: str  # the payout period whose earnings these are (for `period` windows)
+    start: Any
+    end: Any
+    number: int
+
+
+@dataclass
+class PayeeValues:
+    payee: str
+    names: dict[str, Any] = field(default_factory=dict)  # payee-level names -> values
+
+
+def _fail(plan: Plan, expression: Expression, error: EvaluationError, payee: str,
+          window: Window) -> CalculationError:
+    where = expression.source_at(error.span[0])
+    return CalculationError(f"{where}: {error.message} (payee {payee}, period {window.name})")
+
+
+def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, PayeeValues],
+         fields: dict[str, Type]) -> list[dict]:
+    """Every line the plan's components earn in the window, caps included."""
+    mode, currency = plan.rounding, plan.currency
+    rows = rows.reset_index(drop=True)
+    _measure(plan, rows, payees, fields, window)
+    lines: list[dict] = []
+    earned: dict[str, dict[str, int]] = {p: {} for p in payees}
+    for component in plan.components:
+        found = _component_lines(plan, component, rows, payees, fields, window)
+        totals: dict[str, int] = {}
+        for line in found:
+            totals[line["payee"]] = totals.get(line["payee"], 0) + line["amount"]
+        for payee, values in payees.items():
+            names = {**values.names, **{f"earned.{c}": Money(v)
+                                        for c, v in earned[payee].items()}}
+            total = totals.get(payee, 0)
+            if component.threshold is not None and not _scalar(
+                    plan, component.threshold, names, payee, window):
+                found = [dict(line, amount=0) if line["payee"] == payee else line
+                         for line in found]
+                total = 0
+            if component.cap is not None:
+                cap = _scalar(plan, component.cap, names, payee, window)
+                if total > cap:
+                    found.append(_cap_line(payee, component.id, cap - total, cap))
+                    total = cap
+            earned[payee][component.id] = total
+        lines.extend(found)
+    if plan.cap is not None:
+        for payee, values in payees.items():
+            total = sum(earned[payee].values())
+            names = {**values.names, **{f"earned.{c}": Money(v)
+                                        for c, v in earned[payee].items()}}
+            cap = _scalar(plan, plan.cap, names, payee, window)
+            if total > cap:
+                lines.append(_cap_line(payee, "plan_cap", cap - total, cap))
+    return lines
+
+
+def _cap_line(payee: str, component: str, amount: int, cap: int) -> dict:
+    return {"payee": payee, "component": component, "kind": "cap", "deal": None, "seq": None,
+            "date": None, "base": None, "rate": None, "slices": None, "amount": amount,
+            "cap": cap}
+
+
+def _scalar(plan: Plan, expression: Expression, names: dict, payee: str, window: Window):
+    try:
+        return reference.evaluate(expression.node, names, plan.currency, plan.rounding)
+    except EvaluationError as error:
+        raise _fail(plan, expression, error, payee, window) from None
+    except KeyError as missing:
+        raise CalculationError(f"{expression.source}: {missing.args[0]} has no value for payee "
+                               f"{payee} in {window.name}") from None
+
+
+def _columns(plan, expression, rows, payees, fields) -> dict[str, vector.Col]:
+    wanted = used_names(expression.node)
+    columns = deal_columns(rows, wanted, fields, plan.currency)
+    payee_ids = rows["payee_id"].to_numpy(dtype=object)
+    for name in wanted - set(columns):
+        sample = next((v.names[name] for v in payees.values() if v.names.get(name)
+                       is not None), None)
+        columns[name] = per_row({p: v.names for p, v in payees.items()}, payee_ids, name,
+                                _kind_of_value(sample))
+    return columns
+
+
+def _kind_of_value(value) -> str:
+    if isinstance(value, Money):
+        return "money"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, Fraction):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "date" if value is not None else "money"
+
+
+def _vector(plan, expression, rows, payees, fields, window) -> vector.Col:
+    try:
+        return vector.evaluate(expression.node, _columns(plan, expression, rows, payees, fields),
+                               len(rows), plan.currency, plan.rounding)
+    except EvaluationError as error:
+        raise _fail(plan, expression, error, "(several)", window) from None
+
+
+def _measure(plan, rows, payees, fields, window) -> None:
+    """Each measure's value per payee, then attainment, into the payees' names."""
+    for measure in plan.measures:
+        call = measure.expression.node
+        mask = np.ones(len(rows), dtype=bool)
+        if call.where is not None:
+            where = Expression(measure.expression.text, call.where, Type.BOOL,
+                               measure.expression.source, measure.expression.positions)
+            mask = _vector(plan, where, rows, payees, fields, window).data
+        if measure.aggregate == "count":
+            values = pd.Series(mask.astype(np.int64)).groupby(rows["payee_id"]).sum()
+        else:
+            summand = Expression(measure.expression.text, call.args[0], measure.type,
+                                 measure.expression.source, measure.expression.positions)
+            col = _vector(plan, summand, rows, payees, fields, window)
+            data = col.data if col.kind != "number" else None
+            if data is None:
+                raise CalculationError(f"{measure.source}: a sum of Numbers is not supported yet")
+            series = pd.Series(data)[mask]
+            grouped = series.groupby(rows["payee_id"][mask])
+            values = {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[
+                measure.aggregate]()
+        for payee, values_of in payees.items():
+            value = int(values.get(payee, 0))
+            typed = Money(value) if measure.type == Type.MONEY else value
+            values_of.names[measure.name] = typed
+            quota = values_of.names.get(f"quota.{measure.name}")
+            if quota:
+                values_of.names[f"attainment.{measure.name}"] = Fraction(value, int(quota))
+
+
+def _component_lines(plan, component: Component, rows, payees, fields, window) -> list[dict]:
+    if component.type == "commission":
+        return _commission(plan, component, rows, payees, fields, window)
+    if component.type == "spiff":
+        when = _vector(plan, component.when, rows, payees, fields, window).data
+        amount = _vector(plan, component.amount, rows, payees, fields, window).data
+        return [_deal_line(row, component.id, "spiff", None, None, int(value))
+                for row, value in zip(rows[when].itertuples(), amount[when]) if value]
+    if component.type == "override":
+        raise CalculationError(f"{component.source}: override components are not calculated "
+                               "yet")
+    lines = []
+    for payee, values in payees.items():
+        value = _payee_component(plan, component, values.names, payee, window)
+        if value:
+            lines.append({"payee": payee, "component": component.id, "kind": "component",
+                          "deal": None, "seq": None, "date": None, "base": None, "rate": None,
+                          "slices": None, "amount": value})
+    return lines
+
+
+def _payee_component(plan, component, names, payee, window) -> int:
+    if component.type == "bonus":
+        return int(_scalar(plan, component.amount, names, payee, window)) if _scalar(
+            plan, component.when, names, payee, window) else 0
+    if component.type == "formula":
+        return int(_scalar(plan, component.amount, names, payee, window))
+    # payout_curve: target_incentive x weight x curve(attainment), rounded once
+    attainment = Fraction(_scalar(plan, component.attainment, names, payee, window))
+    weight = Fraction(_scalar(plan, component.weight, names, payee, window)) \
+        if component.weight is not None else Fraction(1)
+    factor = curve_value(component.curve, attainment, component.interpolate)
+    return round_fraction(int(names["target_incentive"]) * weight * factor, plan.rounding)
+
+
+def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
+    """Flat below the first point and beyond the last; at a repeated x the later point
+    applies from that x on."""
+    if attainment < points[0].x:
+        return points[0].y
+    last = max(i for i, p in enumerate(points) if p.x <= attainment)
+    if interpolate == "step" or last == len(points) - 1:
+        return points[last].y
+    low, high = points[last], points[last + 1]
+    if high.x == low.x:
+        return high.y
+    return low.y + (high.y - low.y) * (attainment - low.x) / (high.x - low.x)
+
+
+def _commission(plan, component, rows, payees, fields, window) -> list[dict]:
+    measure = plan.measure(component.measure)
+    call = measure.expression.node
+    mask = np.ones(len(rows), dtype=bool)
+    if call.where is not None:
+        where = Expression(measure.expression.text, call.where, Type.BOOL,
+                           measure.expression.source, measure.expression.positions)
+        mask = _vector(plan, where, rows, payees, fields, window).data
+    counted = rows[mask].copy()
+    summand = Expression(measure.expression.text, call.args[0], Type.MONEY,
+                         measure.expression.source, measure.expression.positions)
+    base = _vector(plan, summand, counted, payees, fields, window).data
+    counted["base"] = base
+    # rows in (payee, deal date, deal id by code point, credit row) order
+    counted = counted.sort_values(["payee_id", "date", "deal_id", "seq"], kind="stable")
+    counted = counted.reset_index(drop=True)
+    base = counted["base"].to_numpy(dtype=np.int64)
+    if component.rate is not None:
+        rate = _vector(plan, component.rate, counted, payees, fields, window)
+        numerator, denominator = vector._number(rate).data
+        amounts = divide_rounded(vector._mul(base, numerator), denominator, plan.rounding)
+        return [_deal_line(row, component.id, "deal", int(b), (int(n), int(d)), int(a))
+                for row, b, n, d, a in zip(counted.itertuples(), base, numerator, denominator,
+                                           amounts)]
+    table = component.tiers
+    rates = []
+    for tier in table.table:
+        col = vector._number(_vector(plan, tier.rate, counted, payees, fields, window))
+        rates.append(col.data)
+    if table.basis == "amount":
+        starts = np.tile(np.array([t.start for t in table.table], dtype=np.int64),
+                         (len(counted), 1))
+        zero_quota = np.zeros(len(counted), dtype=bool)
+    else:
+        quotas = np.array([int(payees[p].names.get(f"quota.{measure.name}") or 0)
+                           for p in counted["payee_id"]], dtype=np.int64)
+        zero_quota = quotas == 0
+        starts = tiers.attainment_starts(tuple(t.start for t in table.table), quotas,
+                                         plan.rounding)
+    first = (counted["payee_id"] != counted["payee_id"].shift()).to_numpy()
+    if table.method == "marginal":
+        before = tiers.running_totals(base, first)
+        result = tiers.marginal(base, before, starts, rates, plan.rounding)
+    else:
+        totals = counted.groupby("payee_id")["base"].transform("sum").to_numpy(dtype=np.int64)
+        result = tiers.retroactive(base, totals, starts, rates, plan.rounding)
+    lines = []
+    for i, row in enumerate(counted.itertuples()):
+        amount = 0 if zero_quota[i] else int(result.amounts[i])
+        slices = [{"base": int(result.slice_bases[i, k]),
+                   "rate": (int(rates[k][0][i]), int(rates[k][1][i])),
+                   "from": table.table[k].start}
+                  for k in range(len(table.table)) if result.slice_bases[i, k]]
+        line = _deal_line(row, component.id, "deal", int(base[i]),
+                          slices[0]["rate"] if len(slices) == 1 else None, amount)
+        line["slices"] = slices
+        if zero_quota[i]:
+            line["note"] = "zero quota: earns nothing in this window"
+        lines.append(line)
+    return lines
+
+
+def _deal_line(row, component: str, kind: str, base, rate, amount: int) -> dict:
+    return {"payee": row.payee_id, "component": component, "kind": kind,
+            "deal": row.deal_id, "seq": int(row.seq), "date": row.date, "base": base,
+            "rate": rate, "slices": None, "amount": amount}

@@ -1,0 +1,120 @@
+"""Building the values an expression's names stand for, per payee and per credit row.
+
+Payee-level names (measures, quota, attainment, target incentive, params, payee fields,
+period) are plain Python values per payee, for the reference evaluator; per credit row they
+are broadcast into columns for the vectorised one, beside the deal and credit columns.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.money import minor_digits, parse_decimal, to_minor_units
+from engine.reference import Money
+from engine.vector import Col
+from rules_dsl import nodes
+from rules_dsl.types import Type
+
+SHARE_SCALE = 1_000_000_000
+_KINDS = {Type.MONEY: "money", Type.NUMBER: "number", Type.INT: "int", Type.BOOL: "bool",
+          Type.STRING: "string", Type.DATE: "date"}
+
+
+def used_names(node: nodes.Node) -> set[str]:
+    """The dotted names an expression reads (`deal.amount`, `bookings`, ...)."""
+    found, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        path = nodes.dotted_name(current) if isinstance(current, (nodes.Name,
+                                                                   nodes.Member)) else None
+        if path is not None:
+            found.add(path)
+            continue
+        stack.extend(nodes.children(current))
+    return found
+
+
+def typed_value(text: str | None, field_type: Type, currency: str) -> Any:
+    """An extra column's text as the value of its declared type."""
+    if text is None or text == "":
+        return None
+    if field_type == Type.MONEY:
+        return Money(to_minor_units(parse_decimal(text), currency))
+    if field_type == Type.NUMBER:
+        return parse_decimal(text)
+    if field_type == Type.INT:
+        return int(text)
+    if field_type == Type.BOOL:
+        return text.strip().lower() == "true"
+    if field_type == Type.DATE:
+        return datetime.date.fromisoformat(text)
+    return text
+
+
+def kind_of(field_type: Type) -> str:
+    return _KINDS[field_type]
+
+
+def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
+                 currency: str) -> dict[str, Col]:
+    """Columns for the deal and credit names an expression uses."""
+    columns: dict[str, Col] = {}
+    simple = {"deal.id": ("deal_id", "string"), "deal.owner_id": ("owner_id", "string"),
+              "deal.currency": ("deal_currency", "string"), "deal.type": ("type", "string"),
+              "deal.product": ("product", "string"), "deal.status": ("status", "string"),
+              "credit.role": ("role", "string")}
+    for name in wanted:
+        if name in simple:
+            column, kind = simple[name]
+            values = rows[column].astype(object).where(rows[column].notna(), None)
+            columns[name] = Col(kind, values.to_numpy(dtype=object))
+        elif name in ("deal.date", "deal.cancel_date"):
+            column = "date" if name == "deal.date" else "cancel_date"
+            columns[name] = Col("date", rows[column].to_numpy().astype("datetime64[D]"))
+        elif name == "deal.amount":
+            columns[name] = Col("money", rows["amount"].to_numpy(dtype=np.int64))
+        elif name == "credit.amount":
+            columns[name] = Col("money", rows["credit_amount"].to_numpy(dtype=np.int64))
+        elif name == "credit.share":
+            columns[name] = Col("number", (rows["share_e9"].to_numpy(dtype=np.int64),
+                                           np.full(len(rows), SHARE_SCALE, dtype=np.int64)))
+        elif name == "deal.original_amount":
+            scale = rows["deal_currency"].map(lambda c: 10 ** minor_digits(c))
+            columns[name] = Col("number", (rows["original_amount"].to_numpy(dtype=np.int64),
+                                           scale.to_numpy(dtype=np.int64)))
+        elif name.startswith("deal.") and name in fields:
+            values = [typed_value(v, fields[name], currency) for v in rows[name]]
+            columns[name] = _column(values, kind_of(fields[name]))
+    return columns
+
+
+def _column(values: list, kind: str) -> Col:
+    if kind == "number":
+        fractions = [Fraction(v or 0) for v in values]
+        return Col("number", (np.array([f.numerator for f in fractions], dtype=object),
+                              np.array([f.denominator for f in fractions], dtype=object)))
+    if kind in ("money", "int"):
+        return Col(kind, np.array([int(v or 0) for v in values], dtype=np.int64))
+    if kind == "bool":
+        return Col("bool", np.array([bool(v) for v in values], dtype=bool))
+    if kind == "date":
+        return Col("date", np.array(values, dtype="datetime64[D]"))
+    return Col("string", np.array(values, dtype=object))
+
+
+def per_row(payee_values: dict[str, dict[str, Any]], payee_ids: np.ndarray, name: str,
+            kind: str) -> Col:
+    """A payee-level value spread over the credit rows of each payee."""
+    values = [payee_values[payee].get(name) for payee in payee_ids]
+    return _column(values, kind)
+
+
+def params_of(assignment_params: str, fields: dict[str, Type], currency: str) -> dict:
+    raw = json.loads(assignment_params or "{}")
+    return {name: typed_value(raw.get(name.split(".", 1)[1]), field_type, currency)
+            for name, field_type in fields.items() if name.startswith("param.")}

@@ -1,0 +1,50 @@
+"""The one sentence a rep reads beside each line: which deal, which base, which rate, which tier."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from engine.money import decimal_text, format_minor_units, round_fraction
+
+
+def rate_text(rate: Fraction) -> str:
+    """A rate as exact decimal text, or to ten places when it has no finite expansion."""
+    try:
+        return decimal_text(rate)
+    except ValueError:
+        return decimal_text(Fraction(round_fraction(rate * 10 ** 10, "half_even"), 10 ** 10))
+
+
+def percent(rate: Fraction) -> str:
+    return f"{rate_text(rate * 100)}%"
+
+
+def money(units: int, currency: str) -> str:
+    return f"{format_minor_units(units, currency)} {currency}"
+
+
+def line_text(line: dict, currency: str) -> str:
+    amount = money(line["amount"], currency)
+    if line["kind"] == "cap":
+        what = "the plan" if line["component"] == "plan_cap" else line["component"]
+        return f"Cap on {what}: earnings above {money(line['cap'], currency)} are not paid " \
+               f"({amount})."
+    if line["deal"] is None:
+        return f"{line['component']}: {amount}."
+    head = f"Deal {line['deal']} on {line['date'].date()}"
+    if line.get("note"):
+        return f"{head}: {line['note']}."
+    if line["kind"] == "spiff":
+        return f"{head}: SPIFF {line['component']}, {amount}."
+    if line["slices"]:
+        parts = [f"{money(s['base'], currency)} at {percent(Fraction(*s['rate']))} "
+                 f"from {_from(s['from'], currency)}" for s in line["slices"]]
+        return f"{head}, base {money(line['base'], currency)}: {', '.join(parts)} = {amount}."
+    rate = Fraction(*line["rate"]) if line["rate"] else None
+    rated = f" at {percent(rate)}" if rate is not None else ""
+    return f"{head}, base {money(line['base'], currency)}{rated} = {amount}."
+
+
+def _from(start, currency: str) -> str:
+    if isinstance(start, Fraction):
+        return f"{percent(start)} of quota"
+    return money(start, currency)
