@@ -103,8 +103,6 @@ def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
     deal_fields = tuple(name.split(".", 1)[1] for name in fields if name.startswith("deal."))
     frames = read_window(engine, year.periods[0].start, year.period.end, plan.currency,
                          deal_fields)
-    frames.credits.rename(columns={f"deal.{n}": f"deal.{n}" for n in deal_fields},
-                          inplace=True)
     assignments = frames.assignments[frames.assignments["plan_id"] == plan.id]
     spans = defaultdict(list)
     for row in assignments.itertuples():
@@ -279,8 +277,11 @@ def _payee_json(payee: str, results: list) -> dict:
         for measure in plan.measures:
             value = values.get(f"attainment.{measure.name}")
             if value is not None:
-                attainment[prefix + measure.name] = decimal_text(
-                    Fraction(round_fraction(value * 10_000, "half_even"), 10_000))
+                # four places, half_even (the engine itself keeps attainment exact)
+                places = round_fraction(value * 10_000, "half_even")
+                sign = "-" if places < 0 else ""
+                whole, rest = divmod(abs(places), 10_000)
+                attainment[prefix + measure.name] = f"{sign}{whole}.{rest:04d}"
         order = {c.id: i for i, c in enumerate(plan.components)}
         order["plan_cap"] = len(order)
         ordered = sorted(result["lines"], key=lambda l: (

@@ -1,0 +1,170 @@
+"""`icm calc` end to end: a small plan and ledger in the test, the payout worked out by hand.
+
+No close has been recorded in these ledgers, so earned(P) is everything earned to date and
+the payout equals it (settlement against closes is not built yet).
+"""
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+PLAN = textwrap.dedent("""\
+    plan: test-ae
+    version: 1
+    effective: 2026-01-01 .. 2026-12-31
+    currency: USD
+    payout_period: quarter
+    attainment_window: annual
+    measures:
+      bookings: sum(credit.amount where deal.type != "renewal")
+      new_logos: count(where deal.type == "new")
+    components:
+      - id: commission
+        type: commission
+        measure: bookings
+        tiers:
+          method: marginal
+          table:
+            - {from: 0%, rate: 5%}
+            - {from: 100%, rate: 10%}
+      - id: logo
+        type: spiff
+        when: deal.type == "new" and deal.amount >= 50000 USD
+        amount: 500 USD * credit.share
+      - id: club
+        type: bonus
+        when: attainment.bookings >= 100%
+        amount: 10% * target_incentive
+    """)
+
+FILES = {
+    "payees": "id,name\nrep-1,Ravi\nrep-2,Rosa\n",
+    "assignments": "payee_id,plan,effective_from,target_incentive\n"
+                   "rep-1,test-ae,2026-01-01,40000.00\nrep-2,test-ae,2026-01-01,20000.00\n",
+    "quotas": "payee_id,measure,period,amount\nrep-1,bookings,2026,200000.00\n"
+              "rep-2,bookings,2026,100000.00\n",
+    "deals": "id,date,owner_id,amount,currency,type\n"
+             "D-1,2026-01-10,rep-1,120000.00,USD,new\n"
+             "D-2,2026-02-15,rep-1,100000.00,USD,expansion\n"
+             "D-3,2026-03-01,rep-1,30000.00,USD,renewal\n"
+             "D-4,2026-03-20,rep-1,60000.00,USD,new\n"
+             "D-5,2026-04-02,rep-2,10000.00,USD,expansion\n",
+    "credits": "deal_id,payee_id,share\nD-4,rep-1,50%\nD-4,rep-2,50%\n",
+}
+
+
+def icm(*args, db):
+    result = CliRunner().invoke(main, [*args, "--db", db])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result
+
+
+def build(tmp_path, db, plan_text=PLAN):
+    plan = tmp_path / "test-ae.yaml"
+    plan.write_text(plan_text)
+    icm("plans", "add", str(plan), db=db)
+    for kind in ("payees", "assignments", "quotas", "deals", "credits"):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(FILES[kind])
+        icm("import", kind, str(path), db=db)
+
+
+def calc(period, db):
+    return json.loads(icm("calc", "--period", period, "--json", db=db).stdout)
+
+
+def payee(document, payee_id):
+    return next(p for p in document["payees"] if p["payee"] == payee_id)
+
+
+def test_q1_marginal_tiers_spiff_split_and_bonus(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    document = calc("2026-Q1", ledger_url)
+    assert [p["payee"] for p in document["payees"]] == ["rep-1", "rep-2"]
+    rep1 = payee(document, "rep-1")
+    # bookings (renewals excluded): 120,000 + 100,000 + half of 60,000 = 250,000 against the
+    # annual quota of 200,000 -> attainment 1.25
+    assert rep1["attainment"] == {"bookings": "1.2500"}
+    # commission, marginal at 5% to 200,000 and 10% above, deals in date order:
+    #   D-1 120,000 at 5%                                  =  6,000.00
+    #   D-2 100,000 straddles: 80,000 at 5% + 20,000 at 10% =  4,000 + 2,000 = 6,000.00
+    #   D-4  30,000 (rep-1's half) at 10%                   =  3,000.00
+    # logo SPIFF: D-1 500 x 100%, D-4 500 x 50%             =    750.00
+    # club: attainment >= 100%, 10% of the 40,000 annual TI =  4,000.00
+    assert rep1["components"] == {
+        "commission": {"earned_to_date": "15000.00", "payout": "15000.00"},
+        "logo": {"earned_to_date": "750.00", "payout": "750.00"},
+        "club": {"earned_to_date": "4000.00", "payout": "4000.00"}}
+    assert rep1["earned_to_date"] == rep1["payout"] == "19750.00"
+    straddle = next(line for line in rep1["lines"] if line["deal"] == "D-2")
+    assert straddle["rate"] is None
+    assert straddle["slices"] == [{"base": "80000.00", "rate": "0.05", "from": "0"},
+                                  {"base": "20000.00", "rate": "0.1", "from": "1"}]
+    assert straddle["amount"] == "6000.00"
+    assert "D-2" in straddle["text"] and "20000.00 USD at 10%" in straddle["text"]
+    assert [(line["component"], line["deal"], line["amount"]) for line in rep1["lines"]] == [
+        ("commission", "D-1", "6000.00"), ("commission", "D-2", "6000.00"),
+        ("commission", "D-4", "3000.00"), ("logo", "D-1", "500.00"),
+        ("logo", "D-4", "250.00"), ("club", None, "4000.00")]
+    # rep-2: 30,000 of D-4 at 5% = 1,500 and a 250 SPIFF; attainment 0.3, no club.
+    # D-5 is dated in Q2.
+    rep2 = payee(document, "rep-2")
+    assert rep2["attainment"] == {"bookings": "0.3000"}
+    assert rep2["payout"] == "1750.00"
+    # every statement foots: its lines add up to its payout
+    for entry in document["payees"]:
+        cents = sum(round(float(line["amount"]) * 100) for line in entry["lines"])
+        assert cents == round(float(entry["payout"]) * 100)
+
+
+def test_a_component_cap_and_a_payout_curve(tmp_path, ledger_url):
+    plan = PLAN.replace("        - {from: 100%, rate: 10%}\n",
+                        "        - {from: 100%, rate: 10%}\n"
+                        "    cap: 25% * target_incentive\n")
+    assert "cap: 25%" in plan
+    plan += textwrap.indent(textwrap.dedent("""\
+        - id: curve
+          type: payout_curve
+          attainment: attainment.bookings
+          curve: [[0%, 0%], [50%, 25%], [100%, 100%], [150%, 200%]]
+          weight: 50%
+        """), "  ")
+    build(tmp_path, ledger_url, plan)
+    rep1 = payee(calc("2026-Q1", ledger_url), "rep-1")
+    # commission 15,000 capped at 25% of 40,000 = 10,000: a cap line of -5,000
+    assert rep1["components"]["commission"]["payout"] == "10000.00"
+    cap_line = next(line for line in rep1["lines"] if line["kind"] == "cap")
+    assert cap_line["amount"] == "-5000.00"
+    # curve at 125% attainment: between (100%, 100%) and (150%, 200%) -> 150%;
+    # 40,000 x 50% weight x 150% = 30,000
+    assert rep1["components"]["curve"]["payout"] == "30000.00"
+    # 10,000 + 750 + 4,000 + 30,000
+    assert rep1["payout"] == "44750.00"
+
+
+def test_q2_with_no_close_recorded_pays_everything_earned_to_date(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    rep2 = payee(calc("2026-Q2", ledger_url), "rep-2")
+    # D-4's 30,000 and D-5's 10,000 = 40,000 at 5% = 2,000, plus the 250 SPIFF
+    assert rep2["components"]["commission"]["earned_to_date"] == "2000.00"
+    assert rep2["payout"] == "2250.00"
+
+
+def test_calc_output_is_byte_identical_run_to_run(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    first = icm("calc", "--period", "2026-Q1", "--json", db=ledger_url).stdout
+    assert icm("calc", "--period", "2026-Q1", "--json", db=ledger_url).stdout == first
+
+
+def test_a_month_period_touches_no_quarterly_plan(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    assert calc("2026-03", ledger_url) == {"period": "2026-03", "payees": []}
+
+
+@pytest.mark.parametrize("period", ["2026-Q5", "Q1", "2026-13"])
+def test_a_bad_period_is_a_usage_error(tmp_path, ledger_url, period):
+    result = CliRunner().invoke(main, ["calc", "--period", period, "--db", ledger_url])
+    assert result.exit_code == 2 and "is not a period" in result.output
