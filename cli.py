@@ -156,7 +156,7 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
     from engine.earnings import CalculationError
     from ledger.window import MissingRateError
     try:
-        result = calculate_period(_ledger(db_url), period_name)
+        result, _records = calculate_period(_ledger(db_url), period_name)
     except PeriodError as error:
         raise click.UsageError(str(error)) from None
     except (CalculationError, MissingRateError) as error:

@@ -18,14 +18,14 @@ from fractions import Fraction
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from engine.calendar import fiscal_year_of, parse_period
+from engine.calendar import fiscal_year_of, parse_period, period_span
 from engine.earnings import CalculationError, PayeeValues, Window, earn
-from engine.money import (allocate, decimal_text, format_minor_units, minor_digits,
-                          round_fraction)
+from engine.money import allocate, minor_digits
 from engine.names import params_of, typed_value
 from engine.quota import payout_periods, prorate, spread_row
 from engine.reference import Money
-from engine.statement_text import line_text, rate_text
+from engine.history import read_prior
+from engine.settle import settle_payee
 from ledger.schema import PlanVersion
 from ledger.window import read_window
 from rules_dsl import load_plan_text
@@ -45,18 +45,26 @@ class PlanYear:
         return self.periods[self.index]
 
 
-def calculate_period(engine: Engine, period_name: str) -> dict:
-    """The JSON document of `icm calc --period P`."""
+def calculate_period(engine: Engine, period_name: str) -> tuple[dict, list[dict]]:
+    """The JSON document of `icm calc --period P`, and what a close of P records."""
     length, _, _ = parse_period(period_name)
     years = [year for plan in registered_plans(engine)
              if plan.payout_period == length
              for year in [_plan_year(plan, period_name)] if year is not None]
-    payees: dict[str, dict] = {}
+    payees: dict[str, list] = {}
     for year in years:
         for payee, result in _plan_results(engine, year).items():
             payees.setdefault(payee, []).append((year, result))
-    return {"period": period_name,
-            "payees": [_payee_json(payee, results) for payee, results in sorted(payees.items())]}
+    with engine.connect() as connection:
+        start = years[0].period.start if years else period_span(period_name)[0]
+        fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
+        prior = read_prior(connection, length, period_name, fiscal_year, start)
+    listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
+                    | set(prior.adjustments))
+    settled = [settle_payee(payee, payees.get(payee, []), prior, period_name)
+               for payee in listed]
+    return ({"period": period_name, "payees": [document for document, _ in settled]},
+            [record for _, record in settled])
 
 
 def registered_plans(engine: Engine) -> list[Plan]:
@@ -252,92 +260,3 @@ def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, frames,
     names["period.start"], names["period.end"] = window.start, window.end
     names["period.number"] = window.number
     return values
-
-
-def _payee_json(payee: str, results: list) -> dict:
-    several = len(results) > 1
-    currency = results[0][0].plan.currency
-    components, attainment, lines = {}, {}, []
-    total = draw_total = 0
-    for year, result in results:
-        plan, prefix = year.plan, f"{year.plan.id}/" if several else ""
-        by_component = defaultdict(int)
-        for line in result["lines"]:
-            by_component[line["component"]] += line["amount"]
-        for component in plan.components:
-            amount = by_component.get(component.id, 0)  # cap lines included: after its cap
-            components[prefix + component.id] = {
-                "earned_to_date": format_minor_units(amount, currency),
-                "payout": format_minor_units(amount, currency)}
-        if "plan_cap" in by_component:
-            components[prefix + "plan_cap"] = {
-                "earned_to_date": format_minor_units(by_component["plan_cap"], currency),
-                "payout": format_minor_units(by_component["plan_cap"], currency)}
-        values = result["values"].names if result["values"] else {}
-        for measure in plan.measures:
-            value = values.get(f"attainment.{measure.name}")
-            if value is not None:
-                # four places, half_even (the engine itself keeps attainment exact)
-                places = round_fraction(value * 10_000, "half_even")
-                sign = "-" if places < 0 else ""
-                whole, rest = divmod(abs(places), 10_000)
-                attainment[prefix + measure.name] = f"{sign}{whole}.{rest:04d}"
-        order = {c.id: i for i, c in enumerate(plan.components)}
-        order["plan_cap"] = len(order)
-        ordered = sorted(result["lines"], key=lambda l: (
-            order[l["component"]], l["kind"] == "cap", l["date"] or pd.Timestamp.max,
-            l["deal"] or "", l["seq"] or 0))
-        for line in ordered:
-            if line["amount"] == 0:
-                continue
-            lines.append(_line_json(line, plan, currency))
-            total += line["amount"]
-        draw_total += result["draw"]
-    earned = total
-    pay = max(draw_total, earned)
-    carried = 0
-    if earned < 0 and not draw_total:
-        pay, carried = 0, -earned
-    draw = pay - earned if pay > earned else 0
-    if draw:
-        lines.append({"kind": "draw", "component": None, "deal": None, "base": None,
-                      "rate": None, "slices": [], "amount": format_minor_units(draw, currency),
-                      "text": f"Draw: {format_minor_units(draw, currency)} {currency} tops "
-                              "the period up to the draw."})
-    if carried:
-        lines.append({"kind": "carried-forward", "component": None, "deal": None,
-                      "base": None, "rate": None, "slices": [],
-                      "amount": format_minor_units(carried, currency),
-                      "text": f"Carried forward: {format_minor_units(carried, currency)} "
-                              f"{currency} to be recovered from later pay."})
-    return {"payee": payee,
-            "plans": [f"{year.plan.id}@{year.plan.version}" for year, _ in results],
-            "currency": currency, "attainment": attainment, "components": components,
-            "earned_to_date": format_minor_units(earned, currency),
-            "paid_to_date": format_minor_units(0, currency),
-            "adjustments": format_minor_units(0, currency),
-            "draw": format_minor_units(draw, currency),
-            "payout": format_minor_units(pay, currency),
-            "carried_balance": format_minor_units(carried, currency),
-            "lines": lines}
-
-
-def _line_json(line: dict, plan: Plan, currency: str) -> dict:
-    rate = line["rate"]
-    return {"kind": line["kind"], "component": line["component"], "deal": line["deal"],
-            "base": format_minor_units(line["base"], currency) if line["base"] is not None
-            else None,
-            "rate": rate_text(Fraction(*rate)) if rate else None,
-            "slices": [{"base": format_minor_units(s["base"], currency),
-                        "rate": rate_text(Fraction(*s["rate"])),
-                        "from": _from_text(s["from"], currency)}
-                       for s in line["slices"] or []],
-            "amount": format_minor_units(line["amount"], currency),
-            "text": line_text(line, currency)}
-
-
-def _from_text(start, currency: str) -> str:
-    if isinstance(start, Fraction):
-        return decimal_text(start)
-    return format_minor_units(start, currency)
-

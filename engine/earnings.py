@@ -17,7 +17,7 @@ import pandas as pd
 
 from engine import reference, tiers, vector
 from engine.money import divide_rounded, round_fraction
-from engine.names import deal_columns, kind_of, per_row, used_names
+from engine.names import deal_columns, per_row, used_names
 from engine.reference import EvaluationError, Money
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
@@ -50,7 +50,6 @@ def _fail(plan: Plan, expression: Expression, error: EvaluationError, payee: str
 def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, PayeeValues],
          fields: dict[str, Type]) -> list[dict]:
     """Every line the plan's components earn in the window, caps included."""
-    mode, currency = plan.rounding, plan.currency
     rows = rows.reset_index(drop=True)
     _measure(plan, rows, payees, fields, window)
     lines: list[dict] = []

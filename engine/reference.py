@@ -16,7 +16,12 @@ from rules_dsl import nodes
 
 
 class Money(int):
-    """Whole minor units of the plan currency."""
+    """Whole minor units of the plan currency, within int64 like every money column."""
+
+    def __new__(cls, value):
+        if not -(2 ** 63) <= value < 2 ** 63:
+            raise OverflowError("an amount does not fit in 64-bit minor units")
+        return super().__new__(cls, value)
 
 
 class EvaluationError(Exception):

@@ -26,6 +26,28 @@ _SAFE = 2 ** 62
 class Col:
     kind: str  # money | int | number | bool | string | date | list
     data: Any  # ndarray, or (numerator, denominator) for number, or a list for list
+    bad: Any = None  # rows whose value is an error (a division by zero), or None
+    bad_span: Any = None  # where the first such error stands
+
+
+def _bad(*cols: Col):
+    """The error rows of the operands, combined."""
+    masks = [c.bad for c in cols if c.bad is not None]
+    if not masks:
+        return None, None
+    mask = masks[0]
+    for other in masks[1:]:
+        mask = mask | other
+    return mask, next(c.bad_span for c in cols if c.bad is not None)
+
+
+def _with_bad(col: Col, *operands: Col) -> Col:
+    mask, span = _bad(*operands)
+    if mask is None:
+        return col
+    if col.bad is not None:
+        mask, span = mask | col.bad, span
+    return Col(col.kind, col.data, mask, span)
 
 
 def broadcast(value: Any, kind: str, rows: int) -> Col:
@@ -44,7 +66,12 @@ def broadcast(value: Any, kind: str, rows: int) -> Col:
 
 def evaluate(node: nodes.Node, names: Mapping[str, Col], rows: int, currency: str,
              mode: str) -> Col:
-    return _Vector(names, rows, currency, mode).visit(node)
+    """The expression's column; raises EvaluationError when a row that the result really
+    depends on divides by zero (a branch that `if`, `and` or `or` skips does not count)."""
+    result = _Vector(names, rows, currency, mode).visit(node)
+    if result.bad is not None and result.bad.any():
+        raise EvaluationError("division by zero", result.bad_span)
+    return Col(result.kind, result.data)
 
 
 def as_fractions(col: Col) -> list:
@@ -97,43 +124,56 @@ class _Vector:
     def visit_Negate(self, node):
         col = self.visit(node.operand)
         if col.kind == "number":
-            return Col("number", (-col.data[0], col.data[1]))
-        return Col(col.kind, -col.data)
+            return _with_bad(Col("number", (-col.data[0], col.data[1])), col)
+        return _with_bad(Col(col.kind, -col.data), col)
 
     def visit_Not(self, node):
-        return Col("bool", ~self.visit(node.operand).data)
+        col = self.visit(node.operand)
+        return _with_bad(Col("bool", ~col.data), col)
 
     def visit_Logical(self, node):
-        left, right = self.visit(node.left).data, self.visit(node.right).data
-        return Col("bool", (left & right) if node.op == "and" else (left | right))
+        left, right = self.visit(node.left), self.visit(node.right)
+        if node.op == "and":
+            result = Col("bool", left.data & right.data)
+            reached = left.data  # the right side counts only where the left is true
+        else:
+            result = Col("bool", left.data | right.data)
+            reached = ~left.data
+        return _with_bad(result, left, _only(right, reached))
 
     def visit_Conditional(self, node):
-        condition = self.visit(node.condition).data
+        condition = self.visit(node.condition)
         then, otherwise = self.visit(node.then), self.visit(node.otherwise)
+        chosen = condition.data
         if then.kind != otherwise.kind:  # Int beside Number
             then, otherwise = _number(then), _number(otherwise)
         if then.kind == "number":
-            return Col("number", (_where(condition, then.data[0], otherwise.data[0]),
-                                  _where(condition, then.data[1], otherwise.data[1])))
-        return Col(then.kind, _where(condition, then.data, otherwise.data))
+            result = Col("number", (_where(chosen, then.data[0], otherwise.data[0]),
+                                    _where(chosen, then.data[1], otherwise.data[1])))
+        else:
+            result = Col(then.kind, _where(chosen, then.data, otherwise.data))
+        return _with_bad(result, condition, _only(then, chosen), _only(otherwise, ~chosen))
 
     def visit_Compare(self, node):
         left, right = self.visit(node.left), self.visit(node.right)
-        return Col("bool", _compare(node.op, left, right))
+        return _with_bad(Col("bool", _compare(node.op, left, right)), left, right)
 
     def visit_In(self, node):
         item, options = self.visit(node.item), self.visit(node.container).data
         found = np.zeros(self.rows, dtype=bool)
         for option in options:
             found |= _compare("==", item, option)
-        return Col("bool", ~found if node.negated else found)
+        return _with_bad(Col("bool", ~found if node.negated else found), item, *options)
 
     def visit_Arithmetic(self, node):
         left, right = self.visit(node.left), self.visit(node.right)
-        return _arithmetic(node.op, left, right, self.mode, node.span)
+        return _with_bad(_arithmetic(node.op, left, right, self.mode, node.span), left, right)
 
     def visit_Call(self, node):
         args = [self.visit(arg) for arg in node.args]
+        return _with_bad(self.call(node, args), *args)
+
+    def call(self, node, args):
         name = node.function
         if name == "abs":
             col = args[0]
@@ -217,9 +257,19 @@ def _pick(name: str, args: list[Col]) -> Col:
     return result
 
 
-def _nonzero(values, span) -> None:
-    if (values == 0).any():
-        raise EvaluationError("division by zero", span)
+def _only(col: Col, rows) -> Col:
+    """The operand's error rows, kept only where its value is used."""
+    if col.bad is None:
+        return col
+    return Col(col.kind, col.data, col.bad & rows, col.bad_span)
+
+
+def _zero_rows(divisor, span):
+    """Zero divisors become 1 so the arithmetic runs; those rows are marked as errors."""
+    zero = divisor == 0
+    if not zero.any():
+        return divisor, None
+    return np.where(zero, 1, divisor).astype(divisor.dtype), zero
 
 
 def _arithmetic(op: str, left: Col, right: Col, mode: str, span) -> Col:
@@ -242,19 +292,23 @@ def _arithmetic(op: str, left: Col, right: Col, mode: str, span) -> Col:
                                                       denominator, mode)))
         (a, b), (c, d) = _number(left).data, _number(right).data
         return Col("number", (_mul(a, c), _mul(b, d)))
-    # division
+    # division: rows dividing by zero are computed as if by 1 and marked as errors
     if kinds == ("money", "money"):
-        _nonzero(right.data, span)
-        return _signed(left.data, right.data)
+        divisor, zero = _zero_rows(right.data, span)
+        return _marked(_signed(left.data, divisor), zero, span)
     if left.kind == "money":
         numerator, denominator = _number(right).data
-        _nonzero(numerator, span)
+        numerator, zero = _zero_rows(numerator, span)
         sign = np.where(numerator < 0, -1, 1)
-        return Col("money", _int64(divide_rounded(_mul(_mul(left.data, denominator), sign),
-                                                  _abs(numerator), mode)))
+        return _marked(Col("money", _int64(divide_rounded(
+            _mul(_mul(left.data, denominator), sign), _abs(numerator), mode))), zero, span)
     (a, b), (c, d) = _number(left).data, _number(right).data
-    _nonzero(c, span)
-    return _signed(_mul(a, d), _mul(b, c))
+    c, zero = _zero_rows(c, span)
+    return _marked(_signed(_mul(a, d), _mul(b, c)), zero, span)
+
+
+def _marked(col: Col, zero, span) -> Col:
+    return col if zero is None else Col(col.kind, col.data, zero, span)
 
 
 def _signed(numerator, denominator) -> Col:

@@ -169,8 +169,25 @@ class ResultLine(Base):
     amount: Mapped[int]
     currency: Mapped[str]
     text: Mapped[str] = mapped_column(Text)
+    fiscal_year: Mapped[int | None]
 
     __table_args__ = (Index(None, "run_id", "payee_id"),)
+
+
+class PayeeResult(Base):
+    """A payee's settlement in a recorded run: what the next close settles against."""
+
+    __tablename__ = "payee_results"
+    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id"), primary_key=True)
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int]
+    currency: Mapped[str]
+    earned_to_date: Mapped[int]
+    earned: Mapped[int]  # earned(P): the change since the last close
+    adjustments: Mapped[int]
+    draw: Mapped[int]
+    payout: Mapped[int]
+    carried_balance: Mapped[int]  # B after this period
 
 
 class Adjustment(Base):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from fractions import Fraction
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, Tree, v_args

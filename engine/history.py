@@ -1,0 +1,65 @@
+"""What earlier closes recorded, as the settlement of a period needs it.
+
+For a payout period P of one length: the earnings to date per line key that the last close
+before P recorded for P's fiscal year, what this fiscal year's earlier closes paid, the balance
+each payee carries out of the last close, and the manual adjustments dated in P.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from engine.calendar import period_span
+from ledger.schema import Adjustment, CalculationRun, PayeeResult, ResultLine
+
+LineKey = tuple  # (plan, component, cap|line, deal, credit seq)
+
+
+@dataclass
+class Prior:
+    last_run: int | None = None
+    last_period: str | None = None
+    recorded: dict[str, dict[LineKey, int]] = field(default_factory=dict)  # payee -> key -> ETD
+    paid: dict[str, int] = field(default_factory=dict)  # payee -> pay this fiscal year
+    balance: dict[str, int] = field(default_factory=dict)  # payee -> carried balance B
+    adjustments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+def key_of(plan_id: str, component: str | None, kind: str, deal: str | None,
+           seq: int | None) -> LineKey:
+    return (plan_id, component, "cap" if kind == "cap" else "line", deal, seq)
+
+
+def read_prior(connection: Connection, length: str, period: str, fiscal_year: int,
+               period_start) -> Prior:
+    """The closes of ``length`` in force before ``period``, seen from ``period``."""
+    runs = connection.execute(
+        select(CalculationRun.id, CalculationRun.period).where(
+            CalculationRun.length == length, CalculationRun.status == "active")
+        .order_by(CalculationRun.id)).all()
+    earlier = [(run_id, name) for run_id, name in runs
+               if name != period and period_span(name)[0] < period_start]
+    prior = Prior()
+    if earlier:
+        prior.last_run, prior.last_period = earlier[-1]
+        for line in connection.execute(select(ResultLine).where(
+                ResultLine.run_id == prior.last_run,
+                ResultLine.fiscal_year == fiscal_year)).scalars():
+            key = (line.plan_id, line.component, "cap" if line.kind == "cap" else "line",
+                   line.deal_id, line.credit_seq)
+            prior.recorded.setdefault(line.payee_id, {})[key] = line.earned_to_date
+        for result in connection.execute(select(PayeeResult).where(
+                PayeeResult.run_id.in_([run_id for run_id, _ in earlier]))).scalars():
+            if result.fiscal_year == fiscal_year:
+                prior.paid[result.payee_id] = prior.paid.get(result.payee_id, 0) + \
+                    result.payout
+            if result.run_id == prior.last_run:
+                prior.balance[result.payee_id] = result.carried_balance
+    adjustments: dict[str, list] = defaultdict(list)
+    for adjustment in connection.execute(select(Adjustment).where(
+            Adjustment.period == period).order_by(Adjustment.id)).scalars():
+        adjustments[adjustment.payee_id].append((adjustment.amount, adjustment.reason))
+    prior.adjustments = dict(adjustments)
+    return prior
