@@ -5,6 +5,7 @@ Exit codes (DATA_AND_CLI.md): 0 success, 1 the input or a plan is wrong, 2 usage
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -152,21 +153,91 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
       icm calc --period 2026-Q1 --json
     """
     from engine.calculate import calculate_period
-    from engine.calendar import PeriodError
-    from engine.earnings import CalculationError
-    from ledger.window import MissingRateError
-    try:
+    with _engine_errors():
         result, _records = calculate_period(_ledger(db_url), period_name)
-    except PeriodError as error:
-        raise click.UsageError(str(error)) from None
-    except (CalculationError, MissingRateError) as error:
-        raise InputError(str(error)) from None
+    _print_calc(result, as_json)
+
+
+def _print_calc(result: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     for payee in result["payees"]:
         click.echo(f"{payee['payee']:<16} {', '.join(payee['plans']):<32} "
                    f"{payee['payout']:>14} {payee['currency']}")
+
+
+@main.command()
+@click.option("--period", "period_name", required=True, metavar="P",
+              help="The payout period to close: 2026-03, 2026-Q1 or 2026.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@db_option
+def close(period_name: str, as_json: bool, db_url: str | None) -> None:
+    """Compute a period, record its run and results, and lock it.
+
+    \b
+    Example:
+      icm close --period 2026-Q1
+    """
+    from engine.closing import close_period
+    with _engine_errors():
+        result, run_id = close_period(_ledger(db_url), period_name)
+    _print_calc(result, as_json)
+    click.echo(f"{period_name} closed as run {run_id}", err=True)
+
+
+@main.command()
+@click.option("--period", "period_name", required=True, metavar="P")
+@click.option("--reason", required=True, help="Why the period is reopened (kept in the audit).")
+@db_option
+def reopen(period_name: str, reason: str, db_url: str | None) -> None:
+    """Unlock the last closed period of its length; its run is superseded, not deleted.
+
+    \b
+    Example:
+      icm reopen --period 2026-Q1 --reason "late credit split for D-1001"
+    """
+    from engine.closing import reopen_period
+    with _engine_errors():
+        run_id = reopen_period(_ledger(db_url), period_name, reason)
+    click.echo(f"{period_name} reopened; run {run_id} is superseded")
+
+
+@main.command()
+@click.option("--payee", required=True)
+@click.option("--period", "period_name", required=True, metavar="P")
+@click.option("--amount", required=True, help='Signed amount and currency: "-150.00 USD".')
+@click.option("--reason", required=True)
+@db_option
+def adjust(payee: str, period_name: str, amount: str, reason: str, db_url: str | None) -> None:
+    """Add a manual adjustment line to an open period.
+
+    \b
+    Example:
+      icm adjust --payee rep-7 --period 2026-Q2 --amount "-150.00 USD" --reason "expense"
+    """
+    from engine.closing import add_adjustment
+    with _engine_errors():
+        adjustment_id = add_adjustment(_ledger(db_url), payee, period_name, amount, reason)
+    click.echo(f"adjustment {adjustment_id} added to {period_name} for {payee}")
+
+
+@contextlib.contextmanager
+def _engine_errors():
+    """Library errors as exit codes: 1 wrong input, 2 usage, 3 the ledger refused."""
+    from engine.calendar import PeriodError
+    from engine.closing import AdjustmentError
+    from engine.earnings import CalculationError
+    from ledger.errors import LedgerRefused
+    from ledger.window import MissingRateError
+    try:
+        yield
+    except PeriodError as error:
+        raise click.UsageError(str(error)) from None
+    except (CalculationError, MissingRateError, AdjustmentError) as error:
+        raise InputError(str(error)) from None
+    except LedgerRefused as error:
+        raise RefusedError(str(error)) from None
 
 
 def _print_plan_errors(errors, paths) -> None:

@@ -21,7 +21,8 @@ LineKey = tuple  # (plan, component, cap|line, deal, credit seq)
 class Prior:
     last_run: int | None = None
     last_period: str | None = None
-    recorded: dict[str, dict[LineKey, int]] = field(default_factory=dict)  # payee -> key -> ETD
+    # payee -> key -> (earned to date, deal date)
+    recorded: dict[str, dict[LineKey, tuple]] = field(default_factory=dict)
     paid: dict[str, int] = field(default_factory=dict)  # payee -> pay this fiscal year
     balance: dict[str, int] = field(default_factory=dict)  # payee -> carried balance B
     adjustments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
@@ -46,12 +47,13 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
         prior.last_run, prior.last_period = earlier[-1]
         for line in connection.execute(select(ResultLine).where(
                 ResultLine.run_id == prior.last_run,
-                ResultLine.fiscal_year == fiscal_year)).scalars():
+                ResultLine.fiscal_year == fiscal_year)):
             key = (line.plan_id, line.component, "cap" if line.kind == "cap" else "line",
                    line.deal_id, line.credit_seq)
-            prior.recorded.setdefault(line.payee_id, {})[key] = line.earned_to_date
+            prior.recorded.setdefault(line.payee_id, {})[key] = (line.earned_to_date,
+                                                                 line.deal_date)
         for result in connection.execute(select(PayeeResult).where(
-                PayeeResult.run_id.in_([run_id for run_id, _ in earlier]))).scalars():
+                PayeeResult.run_id.in_([run_id for run_id, _ in earlier]))):
             if result.fiscal_year == fiscal_year:
                 prior.paid[result.payee_id] = prior.paid.get(result.payee_id, 0) + \
                     result.payout
@@ -59,7 +61,7 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
                 prior.balance[result.payee_id] = result.carried_balance
     adjustments: dict[str, list] = defaultdict(list)
     for adjustment in connection.execute(select(Adjustment).where(
-            Adjustment.period == period).order_by(Adjustment.id)).scalars():
+            Adjustment.period == period).order_by(Adjustment.id)):
         adjustments[adjustment.payee_id].append((adjustment.amount, adjustment.reason))
     prior.adjustments = dict(adjustments)
     return prior

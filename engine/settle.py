@@ -36,7 +36,8 @@ def settle_payee(payee: str, results: list, prior: Prior, period: str) -> tuple[
         draw += result["draw"]
         now = {key_of(plan.id, l["component"], l["kind"], l["deal"], l["seq"]): l
                for l in result["lines"]}
-        mine = {key: etd for key, etd in recorded.items() if key[0] == plan.id}
+        mine = {key: etd for key, (etd, _) in recorded.items() if key[0] == plan.id}
+        dates = {key: day for key, (_, day) in recorded.items() if key[0] == plan.id}
         changes = []
         for key in list(now) + [k for k in mine if k not in now]:
             line = now.get(key)
@@ -50,7 +51,8 @@ def settle_payee(payee: str, results: list, prior: Prior, period: str) -> tuple[
         order = {c.id: i for i, c in enumerate(plan.components)}
         order["plan_cap"] = len(order)
         changes.sort(key=lambda c: (order.get(c[0][1], len(order)), c[0][2] == "cap",
-                                    _date(c[1]), c[0][3] or "", c[0][4] or 0))
+                                    _date(c[1], dates.get(c[0])), c[0][3] or "",
+                                    c[0][4] or 0))
         by_component = defaultdict(lambda: [0, 0])
         for key, line, before, current in changes:
             lines.append(_change_json(key, line, before, current, currency))
@@ -81,7 +83,8 @@ def settle_payee(payee: str, results: list, prior: Prior, period: str) -> tuple[
     if balance > 0:
         settlement.append(("balance", -balance, f"Balance brought forward from earlier "
                                                 f"periods: {money(-balance, currency)}"))
-    top_up = pay - (earned + adjusted - balance)
+    has_draw = recoverable is not None and draw > 0
+    top_up = pay - (earned + adjusted - balance) if has_draw else 0
     if top_up > 0:
         settlement.append(("draw", top_up, f"Draw: {money(top_up, currency)} brings the pay "
                                            f"up to the {money(draw, currency)} draw"))
@@ -121,8 +124,11 @@ def settle(e: int, b: int, d: int, recoverable: bool | None, negative_payout: st
     return (pay, b + pay - e) if recoverable else (pay, max(0, b - e))
 
 
-def _date(line):
-    return line["date"] if line and line["date"] is not None else pd.Timestamp.max
+def _date(line, recorded_date=None):
+    """A line's deal date; a gone line keeps the date its close recorded."""
+    if line and line["date"] is not None:
+        return line["date"]
+    return pd.Timestamp(recorded_date) if recorded_date is not None else pd.Timestamp.max
 
 
 def _four_places(value: Fraction) -> str:

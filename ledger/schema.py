@@ -170,6 +170,7 @@ class ResultLine(Base):
     currency: Mapped[str]
     text: Mapped[str] = mapped_column(Text)
     fiscal_year: Mapped[int | None]
+    deal_date: Mapped[datetime.date | None]
 
     __table_args__ = (Index(None, "run_id", "payee_id"),)
 

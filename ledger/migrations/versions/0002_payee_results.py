@@ -1,5 +1,5 @@
 """Payee results: each recorded run keeps every payee's settlement (pay, carried
-balance) for the next close to settle against; result lines gain their fiscal year.
+balance) for the next close to settle against; result lines gain their fiscal year and deal date.
 
 Revision ID: 0002
 Revises: 0001
@@ -31,11 +31,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('result_lines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('fiscal_year', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
+        batch_op.add_column(sa.Column('deal_date', sa.Date(), nullable=True))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('result_lines', schema=None) as batch_op:
+        batch_op.drop_column('deal_date')
         batch_op.drop_column('fiscal_year')
 
     op.drop_table('payee_results')

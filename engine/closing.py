@@ -1,0 +1,188 @@
+"""`icm close`, `icm reopen` and `icm adjust`: the writes of a period, each one transaction.
+
+Periods of one length close in order: the first close of a length is the first period of a
+fiscal year, each later one the period right after the last close. The period's row in
+`periods` is the lock: two closes racing for one period cannot both flip it to closed, so the
+loser is refused (exit 3) and writes nothing.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.calculate import calculate_period, registered_plans
+from engine.calendar import add_months, parse_period
+from engine.money import MoneyError, is_currency, parse_decimal, to_minor_units
+from ledger.errors import LedgerRefused
+from ledger.schema import (Adjustment, AuditEntry, CalculationRun, PayeeResult, Payee, Period,
+                           ResultLine)
+
+
+class AdjustmentError(ValueError):
+    """The adjustment itself is wrong (exit 1)."""
+
+
+def next_period(name: str) -> str:
+    length, year, index = parse_period(name)
+    if length == "year":
+        return str(year + 1)
+    if length == "month":
+        following = add_months(datetime.date(year, index, 1), 1)
+        return f"{following.year}-{following.month:02d}"
+    count = {"quarter": 4, "half": 2}[length]
+    prefix = "Q" if length == "quarter" else "H"
+    return f"{year + 1}-{prefix}1" if index == count else f"{year}-{prefix}{index + 1}"
+
+
+def _last_closed(connection, length: str) -> str | None:
+    return connection.execute(select(CalculationRun.period).where(
+        CalculationRun.length == length, CalculationRun.status == "active")
+        .order_by(CalculationRun.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def _check_order(connection, plans: list, period: str) -> None:
+    length, year, index = parse_period(period)
+    status = connection.execute(select(Period.status).where(
+        Period.length == length, Period.name == period)).scalar_one_or_none()
+    if status == "closed":
+        raise LedgerRefused(f"{period} is closed already; to change it, reopen it with "
+                            f"`icm reopen --period {period} --reason ...` and close again")
+    last = _last_closed(connection, length)
+    if last is None:
+        starts = {plan.fiscal_year_start for plan in plans
+                  if plan.payout_period == length} or {1}
+        first = index in starts if length == "month" else index == 1
+        if not first:
+            raise LedgerRefused(f"{period} cannot be the first close of its length: close "
+                                "the first period of a fiscal year first")
+    elif next_period(last) != period:
+        raise LedgerRefused(f"periods close in order: the last close is {last}, so close "
+                            f"{next_period(last)} before {period}")
+
+
+def close_period(engine: Engine, period: str, actor: str | None = None) -> tuple[dict, int]:
+    """Compute P, record its run, results and settlement, and lock it."""
+    length, _, _ = parse_period(period)
+    plans = registered_plans(engine)
+    with engine.connect() as connection:
+        _check_order(connection, plans, period)
+    document, records = calculate_period(engine, period)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
+                      if p.payout_period == length)
+    try:
+        return document, _record_close(engine, plans, period, length, records, versions,
+                                       now, actor)
+    except IntegrityError:
+        raise LedgerRefused(f"another close of {period} finished first; nothing was "
+                            "recorded by this one") from None
+
+
+def _record_close(engine, plans, period, length, records, versions, now, actor) -> int:
+    with engine.begin() as connection:
+        _check_order(connection, plans, period)  # again, now holding the write lock
+        run_id = connection.execute(insert(CalculationRun).values(
+            period=period, length=length, status="active", created_at=now,
+            plan_versions=json.dumps(versions), reason=None).returning(CalculationRun.id)
+        ).scalar_one()
+        claimed = connection.execute(update(Period).where(
+            Period.length == length, Period.name == period, Period.status == "open"
+        ).values(status="closed", run_id=run_id)).rowcount
+        if not claimed:
+            connection.execute(insert(Period).values(length=length, name=period,
+                                                     status="closed", run_id=run_id))
+        _record(connection, run_id, records)
+        connection.execute(insert(AuditEntry).values(
+            at=now, actor=actor, table_name="periods", row_key=f"{length}|{period}",
+            action="close", old=None, new=json.dumps({"run_id": run_id})))
+    return run_id
+
+
+def _record(connection, run_id: int, records: list[dict]) -> None:
+    lines, results = [], []
+    for record in records:
+        currency = record["currency"]
+        for item in record["records"]:
+            plan_id, component, cap, deal, seq = item["key"]
+            line = item["line"] or {}
+            lines.append({"run_id": run_id, "payee_id": record["payee"], "plan_id": plan_id,
+                          "component": component, "deal_id": deal, "credit_seq": seq,
+                          "kind": "cap" if cap == "cap" else line.get("kind", "deal"),
+                          "earned_to_date": item["earned_to_date"], "amount": item["amount"],
+                          "currency": currency, "text": "", "fiscal_year": item["fiscal_year"],
+                          "deal_date": line["date"].date() if line.get("date") is not None
+                          else None})
+        for kind, amount, text in record["settlement"]:
+            lines.append({"run_id": run_id, "payee_id": record["payee"], "plan_id": None,
+                          "component": None, "deal_id": None, "credit_seq": None, "kind": kind,
+                          "earned_to_date": 0, "amount": amount, "currency": currency,
+                          "text": text, "fiscal_year": None, "deal_date": None})
+        results.append({"run_id": run_id, "payee_id": record["payee"],
+                        "fiscal_year": record["fiscal_year"] or 0, "currency": currency,
+                        "earned_to_date": record["earned_to_date"], "earned": record["earned"],
+                        "adjustments": record["adjustments"], "draw": record["draw"],
+                        "payout": record["payout"],
+                        "carried_balance": record["carried_balance"]})
+    if lines:
+        connection.execute(insert(ResultLine), lines)
+    if results:
+        connection.execute(insert(PayeeResult), results)
+
+
+def reopen_period(engine: Engine, period: str, reason: str, actor: str | None = None) -> int:
+    """Supersede the last close of P's length, which must be P; returns the old run id."""
+    length, _, _ = parse_period(period)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    with engine.begin() as connection:
+        last = _last_closed(connection, length)
+        if last != period:
+            raise LedgerRefused(f"only the last closed period of a length can be reopened; "
+                                f"that is {last}" if last else f"{period} is not closed")
+        run_id = connection.execute(select(CalculationRun.id).where(
+            CalculationRun.length == length, CalculationRun.period == period,
+            CalculationRun.status == "active")).scalar_one()
+        connection.execute(update(CalculationRun).where(CalculationRun.id == run_id).values(
+            status="superseded", reason=reason))
+        connection.execute(update(Period).where(Period.length == length,
+                                                Period.name == period).values(status="open"))
+        connection.execute(insert(AuditEntry).values(
+            at=now, actor=actor, table_name="periods", row_key=f"{length}|{period}",
+            action="reopen", old=json.dumps({"run_id": run_id}),
+            new=json.dumps({"reason": reason})))
+    return run_id
+
+
+def add_adjustment(engine: Engine, payee: str, period: str, amount_text: str, reason: str,
+                   actor: str | None = None) -> int:
+    """A manual adjustment line in an open period; returns its id."""
+    length, _, _ = parse_period(period)
+    number, _, currency = amount_text.strip().rpartition(" ")
+    try:
+        if not is_currency(currency):
+            raise MoneyError(f"{currency!r} is not a currency code")
+        amount = to_minor_units(parse_decimal(number), currency)
+    except MoneyError as error:
+        raise AdjustmentError(f"--amount {amount_text!r}: {error}; write e.g. "
+                              "\"-150.00 USD\"") from None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    with engine.begin() as connection:
+        if connection.execute(select(Period.status).where(
+                Period.length == length, Period.name == period)).scalar_one_or_none() \
+                == "closed":
+            raise LedgerRefused(f"{period} is closed: adjust the next open period instead")
+        if connection.execute(select(Payee.id).where(Payee.id == payee).limit(1)
+                              ).scalar_one_or_none() is None:
+            raise AdjustmentError(f"unknown payee {payee!r}")
+        adjustment_id = connection.execute(insert(Adjustment).values(
+            payee_id=payee, period=period, amount=amount, currency=currency, reason=reason,
+            created_at=now, actor=actor).returning(Adjustment.id)).scalar_one()
+        connection.execute(insert(AuditEntry).values(
+            at=now, actor=actor, table_name="adjustments", row_key=str(adjustment_id),
+            action="insert", old=None, new=json.dumps({"payee": payee, "period": period,
+                                                       "amount": amount,
+                                                       "currency": currency,
+                                                       "reason": reason})))
+    return adjustment_id

@@ -1,0 +1,123 @@
+"""Closing, reopening and adjusting periods; late deals, true-ups and clawbacks after a close.
+
+The plan and ledger are those of test_calc.py: rep-1 earns 19,750.00 in 2026-Q1 and rep-2
+1,750.00 (worked out there).
+"""
+import json
+
+from click.testing import CliRunner
+
+from cli import main
+from tests.test_calc import PLAN, build, payee
+
+CLAWBACK_PLAN = PLAN + "clawback: {within_days: 120}\n"
+
+
+def run(*args, db):
+    return CliRunner().invoke(main, [*args, "--db", db])
+
+
+def ok(*args, db):
+    result = run(*args, db=db)
+    assert result.exit_code == 0, result.output + str(result.exception)
+    return result
+
+
+def calc(period, db):
+    return json.loads(ok("calc", "--period", period, "--json", db=db).stdout)
+
+
+def import_deals(tmp_path, db, text, name="more.csv"):
+    path = tmp_path / name
+    path.write_text("id,date,owner_id,amount,currency,type,status,cancel_date\n" + text)
+    ok("import", "deals", str(path), db=db)
+
+
+def test_closes_go_in_order_and_once(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    early = run("close", "--period", "2026-Q2", db=ledger_url)
+    assert early.exit_code == 3
+    assert "close the first period of a fiscal year first" in early.output
+    closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
+    assert payee(closed, "rep-1")["payout"] == "19750.00"
+    again = run("close", "--period", "2026-Q1", db=ledger_url)
+    assert again.exit_code == 3 and "2026-Q1 is closed already" in again.output
+    skipped = run("close", "--period", "2026-Q3", db=ledger_url)
+    assert skipped.exit_code == 3
+    assert "the last close is 2026-Q1, so close 2026-Q2 before 2026-Q3" in skipped.output
+
+
+def test_a_late_deal_in_a_closed_period_shows_up_in_the_next_close(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    ok("close", "--period", "2026-Q1", db=ledger_url)
+    # a deal dated in the closed Q1: rep-1 is already past quota (250,000 of 200,000), so
+    # its 10,000 earn 10% = 1,000.00, paid in Q2 as a new line
+    import_deals(tmp_path, ledger_url, "D-6,2026-03-25,rep-1,10000.00,USD,expansion,,\n")
+    rep1 = payee(calc("2026-Q2", ledger_url), "rep-1")
+    assert rep1["paid_to_date"] == "19750.00"
+    assert rep1["earned_to_date"] == "20750.00"
+    assert rep1["payout"] == "1000.00"
+    assert [(l["kind"], l["deal"], l["amount"]) for l in rep1["lines"]] == [
+        ("deal", "D-6", "1000.00")]
+    # rep-2's Q2 deal D-5: 10,000 at 5% = 500.00, with the 1,750.00 of Q1 paid before
+    rep2 = payee(calc("2026-Q2", ledger_url), "rep-2")
+    assert (rep2["paid_to_date"], rep2["payout"]) == ("1750.00", "500.00")
+
+
+def test_reopen_supersedes_the_last_close_and_closing_again_records_a_new_run(
+        tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    ok("close", "--period", "2026-Q1", db=ledger_url)
+    import_deals(tmp_path, ledger_url, "D-6,2026-03-25,rep-1,10000.00,USD,expansion,,\n")
+    refused = run("reopen", "--period", "2026-Q2", "--reason", "x", db=ledger_url)
+    assert refused.exit_code == 3
+    ok("reopen", "--period", "2026-Q1", "--reason", "late deal D-6", db=ledger_url)
+    closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
+    assert payee(closed, "rep-1")["payout"] == "20750.00"  # 19,750 + D-6's 1,000
+    rep1 = payee(calc("2026-Q2", ledger_url), "rep-1")
+    assert (rep1["paid_to_date"], rep1["payout"]) == ("20750.00", "0.00")
+
+
+def test_adjustments_land_in_open_periods_only(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    ok("close", "--period", "2026-Q1", db=ledger_url)
+    refused = run("adjust", "--payee", "rep-2", "--period", "2026-Q1", "--amount",
+                  "-150.00 USD", "--reason", "expense", db=ledger_url)
+    assert refused.exit_code == 3 and "adjust the next open period" in refused.output
+    bad = run("adjust", "--payee", "rep-2", "--period", "2026-Q2", "--amount", "-150.001 USD",
+              "--reason", "expense", db=ledger_url)
+    assert bad.exit_code == 1
+    ok("adjust", "--payee", "rep-2", "--period", "2026-Q2", "--amount", "-150.00 USD",
+       "--reason", "phone bill", db=ledger_url)
+    rep2 = payee(calc("2026-Q2", ledger_url), "rep-2")
+    # 500.00 for D-5, less the 150.00 adjustment
+    assert (rep2["adjustments"], rep2["payout"]) == ("-150.00", "350.00")
+    assert rep2["lines"][-1]["kind"] == "adjustment"
+    assert rep2["lines"][-1]["amount"] == "-150.00"
+
+
+def test_a_clawback_after_a_close_carries_a_negative_balance(tmp_path, ledger_url):
+    build(tmp_path, ledger_url, CLAWBACK_PLAN)
+    ok("close", "--period", "2026-Q1", db=ledger_url)
+    # D-1 (120,000, 2026-01-10) is cancelled on 2026-04-20: 100 days, within the 120 of the
+    # clawback, so from Q2 on it leaves every window. Without it rep-1 has booked 130,000
+    # (D-2 100,000 and half of D-4), all under the 200,000 quota at 5%:
+    #   D-1 commission 6,000 -> gone               -6,000.00 (clawback)
+    #   D-2 6,000 -> 5,000 (no longer straddles)   -1,000.00 (true-up)
+    #   D-4 3,000 -> 1,500 (now at 5%)             -1,500.00 (true-up)
+    #   D-1 logo SPIFF 500 -> gone                   -500.00 (clawback)
+    #   club 4,000 -> 0 (attainment 0.65)          -4,000.00 (true-up)
+    # E = -13,000.00; no draw and carry_forward: pay 0.00 and carry 13,000.00
+    import_deals(tmp_path, ledger_url,
+                 "D-1,2026-01-10,rep-1,120000.00,USD,new,cancelled,2026-04-20\n")
+    rep1 = payee(calc("2026-Q2", ledger_url), "rep-1")
+    assert [(l["kind"], l["component"], l["deal"], l["amount"]) for l in rep1["lines"]] == [
+        ("clawback", "commission", "D-1", "-6000.00"),
+        ("true-up", "commission", "D-2", "-1000.00"),
+        ("true-up", "commission", "D-4", "-1500.00"),
+        ("clawback", "logo", "D-1", "-500.00"),
+        ("true-up", "club", None, "-4000.00"),
+        ("carried-forward", None, None, "13000.00")]
+    assert (rep1["payout"], rep1["carried_balance"]) == ("0.00", "13000.00")
+    # in Q1 itself (computed now) the deal still counts: it was cancelled after Q1 ended
+    assert payee(calc("2026-Q1", ledger_url), "rep-1")["earned_to_date"] == "19750.00"
