@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
@@ -126,7 +127,8 @@ def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
         values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, frames, fields,
                                    plan) for p, s in in_window.items()}
         rows = _rows_in(frames.credits, in_window, window, year, plan)
-        for line in earn(plan, window, rows, values, fields):
+        team = _team(frames, in_window, window, year, plan) if _uses_team(plan) else None
+        for line in earn(plan, window, rows, values, fields, team):
             key = (line["payee"], line["component"], line["deal"], line["seq"])
             if key in earned_to_date:
                 earned_to_date[key]["amount"] += line["amount"]
@@ -148,35 +150,92 @@ def _rows_in(credits: pd.DataFrame, spans: dict, window: Window, year: PlanYear,
              plan: Plan) -> pd.DataFrame:
     """Credit rows of the plan's payees on deals dated in the window and in their assignment,
     less cancelled deals that leave every window by the clawback rule."""
+    rows = _in_window(credits, window, year, plan)
+    return rows[_in_assignment(rows["payee_id"], rows["date"], spans)]
+
+
+def _in_window(credits: pd.DataFrame, window: Window, year: PlanYear, plan: Plan
+               ) -> pd.DataFrame:
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
-    rows = credits[(credits["date"] >= start) & (credits["date"] <= end)
-                   & credits["payee_id"].isin(list(spans))]
-    inside = pd.Series(False, index=rows.index)
-    for payee, payee_spans in spans.items():
-        mine = rows["payee_id"] == payee
-        for first, last, _ in payee_spans:
-            inside |= mine & (rows["date"] >= pd.Timestamp(first)) & (
-                rows["date"] <= pd.Timestamp(last or datetime.date.max))
-    rows = rows[inside]
-    cancelled = (rows["status"] == "cancelled") & (
-        rows["cancel_date"] <= pd.Timestamp(year.period.end))
-    if cancelled.any():
-        same_period = rows["date"].dt.to_period("D").apply(
-            lambda d: _period_of(year, d.to_timestamp().date())) == \
-            rows["cancel_date"].apply(lambda d: _period_of(year, d.date()) if pd.notna(d)
-                                      else None)
-        within = (rows["cancel_date"] - rows["date"]).dt.days <= (
-            plan.clawback_within_days if plan.clawback_within_days is not None else -1)
-        rows = rows[~(cancelled & (same_period | within))]
-    return rows
+    rows = credits[(credits["date"] >= start) & (credits["date"] <= end)]
+    cancelled = ((rows["status"] == "cancelled")
+                 & (rows["cancel_date"] <= pd.Timestamp(year.period.end))).to_numpy()
+    if not cancelled.any():
+        return rows
+    months = 12 // len(year.periods)
+    same_period = _period_key(rows["date"], plan, months) == _period_key(
+        rows["cancel_date"], plan, months)
+    within = (rows["cancel_date"] - rows["date"]).dt.days.to_numpy() <= (
+        plan.clawback_within_days if plan.clawback_within_days is not None else -1)
+    return rows[~(cancelled & (same_period | within))]
 
 
-def _period_of(year: PlanYear, day: datetime.date) -> str | None:
-    length = "month" if len(year.periods) == 12 else "quarter" if len(year.periods) == 4 \
-        else "year"
-    start_month = year.plan.fiscal_year_start
-    periods = payout_periods(fiscal_year_of(day, start_month), start_month, length)
-    return next(p.name for p in periods if p.start <= day <= p.end)
+def _period_key(dates: pd.Series, plan: Plan, months: int) -> np.ndarray:
+    """One number per payout period: equal for two dates in the same payout period."""
+    index = dates.dt.year.to_numpy(dtype=np.int64, na_value=0) * 12 + \
+        dates.dt.month.to_numpy(dtype=np.int64, na_value=0) - plan.fiscal_year_start
+    return index // months
+
+
+def _in_assignment(payee_ids: pd.Series, dates: pd.Series, spans: dict) -> np.ndarray:
+    """Rows whose date falls inside one of their payee's assignments to the plan."""
+    table = pd.DataFrame([(payee, pd.Timestamp(first), pd.Timestamp(last or datetime.date.max))
+                          for payee, payee_spans in spans.items()
+                          for first, last, _ in payee_spans],
+                         columns=["payee_id", "first", "last"])
+    rows = pd.DataFrame({"payee_id": payee_ids.to_numpy(), "date": dates.to_numpy(),
+                         "row": np.arange(len(payee_ids))})
+    merged = rows.merge(table, on="payee_id")
+    hits = merged.loc[(merged["date"] >= merged["first"]) & (merged["date"] <= merged["last"]),
+                      "row"]
+    inside = np.zeros(len(payee_ids), dtype=bool)
+    inside[hits.to_numpy()] = True
+    return inside
+
+
+def _uses_team(plan: Plan) -> bool:
+    return any(c.type == "override" for c in plan.components) or "team" in plan.text
+
+
+def _team(frames, spans: dict, window: Window, year: PlanYear, plan: Plan) -> dict:
+    """The window's credit rows of every payee's reports, keyed to the managers on the plan
+    (on the manager's own days), for direct reports and for every level below."""
+    rows = _in_window(frames.credits, window, year, plan)
+    team = {}
+    for scope, levels in (("direct", 1), ("all", None)):
+        found = team_rows(rows, frames.payees, levels)
+        found = found[found["payee_id"].isin(list(spans))]
+        team[scope] = found[_in_assignment(found["payee_id"], found["date"], spans)]
+    return team
+
+
+def team_rows(credits: pd.DataFrame, payees: pd.DataFrame, levels: int | None
+              ) -> pd.DataFrame:
+    """Credit rows re-keyed to the managers above their payee, each as of the deal's date:
+    ``levels=1`` for direct reports, None for every level. ``payee_id`` becomes the manager,
+    ``report_id`` keeps whose row it is."""
+    history = payees[["id", "effective_from", "manager_id"]].copy()
+    history["effective_from"] = pd.to_datetime(history["effective_from"]).astype(
+        "datetime64[s]")
+    history = history.sort_values("effective_from")
+    current = credits.assign(report_id=credits["payee_id"], _row=np.arange(len(credits)))
+    current = current.assign(_chain=current["payee_id"])
+    found, level = [], 0
+    while len(current) and (levels is None or level < levels):
+        looked = pd.merge_asof(current.sort_values("date"), history, left_on="date",
+                               right_on="effective_from", left_by="_chain", right_by="id",
+                               direction="backward").sort_values("_row")
+        looked = looked[looked["manager_id"].notna()]
+        if looked.empty:
+            break
+        step = looked.drop(columns=["id", "effective_from"]).assign(
+            payee_id=looked["manager_id"], _chain=looked["manager_id"])
+        found.append(step.drop(columns=["manager_id"]))
+        current = step.drop(columns=["manager_id"])
+        level += 1
+    if not found:
+        return credits.iloc[0:0].assign(report_id=pd.Series(dtype=str))
+    return pd.concat(found).drop(columns=["_row", "_chain"]).reset_index(drop=True)
 
 
 def _quota_by_period(quotas: pd.DataFrame, year: PlanYear, spans) -> dict:

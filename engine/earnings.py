@@ -48,14 +48,18 @@ def _fail(plan: Plan, expression: Expression, error: EvaluationError, payee: str
 
 
 def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, PayeeValues],
-         fields: dict[str, Type]) -> list[dict]:
-    """Every line the plan's components earn in the window, caps included."""
+         fields: dict[str, Type], team: dict[str, pd.DataFrame] | None = None) -> list[dict]:
+    """Every line the plan's components earn in the window, caps included. ``team`` holds
+    the credit rows of each payee's direct reports and of everyone below, keyed to the
+    manager, when the plan has overrides or team measures."""
     rows = rows.reset_index(drop=True)
-    _measure(plan, rows, payees, fields, window)
+    if team is not None:
+        team = {scope: frame.reset_index(drop=True) for scope, frame in team.items()}
+    _measure(plan, rows, payees, fields, window, team)
     lines: list[dict] = []
     earned: dict[str, dict[str, int]] = {p: {} for p in payees}
     for component in plan.components:
-        found = _component_lines(plan, component, rows, payees, fields, window)
+        found = _component_lines(plan, component, rows, payees, fields, window, team)
         totals: dict[str, int] = {}
         for line in found:
             totals[line["payee"]] = totals.get(line["payee"], 0) + line["amount"]
@@ -136,48 +140,58 @@ def _vector(plan, expression, rows, payees, fields, window) -> vector.Col:
         raise _fail(plan, expression, error, "(several)", window) from None
 
 
-def _measure(plan, rows, payees, fields, window) -> None:
-    """Each measure's value per payee, then attainment, into the payees' names."""
+def _measure(plan, rows, payees, fields, window, team) -> None:
+    """Each measure's value per payee (and over the team, where the plan looks at it), then
+    attainment, into the payees' names."""
     for measure in plan.measures:
-        call = measure.expression.node
-        mask = np.ones(len(rows), dtype=bool)
-        if call.where is not None:
-            where = Expression(measure.expression.text, call.where, Type.BOOL,
-                               measure.expression.source, measure.expression.positions)
-            mask = _vector(plan, where, rows, payees, fields, window).data
-        if measure.aggregate == "count":
-            values = pd.Series(mask.astype(np.int64)).groupby(rows["payee_id"]).sum()
-        else:
-            summand = Expression(measure.expression.text, call.args[0], measure.type,
-                                 measure.expression.source, measure.expression.positions)
-            col = _vector(plan, summand, rows, payees, fields, window)
-            data = col.data if col.kind != "number" else None
-            if data is None:
-                raise CalculationError(f"{measure.source}: a sum of Numbers is not supported yet")
-            series = pd.Series(data)[mask]
-            grouped = series.groupby(rows["payee_id"][mask])
-            values = {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[
-                measure.aggregate]()
+        sources = [("", rows)]
+        if team is not None and measure.aggregate in ("sum", "count"):
+            sources += [("team.", team["direct"]), ("team_all.", team["all"])]
+        for prefix, source in sources:
+            values = _aggregate(plan, measure, source, payees, fields, window)
+            for payee, values_of in payees.items():
+                value = int(values.get(payee, 0))
+                typed = Money(value) if measure.type == Type.MONEY else value
+                values_of.names[prefix + measure.name] = typed
         for payee, values_of in payees.items():
-            value = int(values.get(payee, 0))
-            typed = Money(value) if measure.type == Type.MONEY else value
-            values_of.names[measure.name] = typed
             quota = values_of.names.get(f"quota.{measure.name}")
             if quota:
-                values_of.names[f"attainment.{measure.name}"] = Fraction(value, int(quota))
+                values_of.names[f"attainment.{measure.name}"] = Fraction(
+                    int(values_of.names[measure.name]), int(quota))
 
 
-def _component_lines(plan, component: Component, rows, payees, fields, window) -> list[dict]:
+def _aggregate(plan, measure, rows, payees, fields, window) -> pd.Series:
+    """sum, count, min or max of the measure over the rows, per payee."""
+    call = measure.expression.node
+    mask = np.ones(len(rows), dtype=bool)
+    if call.where is not None:
+        where = Expression(measure.expression.text, call.where, Type.BOOL,
+                           measure.expression.source, measure.expression.positions)
+        mask = _vector(plan, where, rows, payees, fields, window).data
+    payee_ids = rows["payee_id"].reset_index(drop=True)
+    if measure.aggregate == "count":
+        return pd.Series(mask.astype(np.int64)).groupby(payee_ids).sum()
+    summand = Expression(measure.expression.text, call.args[0], measure.type,
+                         measure.expression.source, measure.expression.positions)
+    col = _vector(plan, summand, rows, payees, fields, window)
+    if col.kind == "number":
+        raise CalculationError(f"{measure.source}: a sum of Numbers is not supported yet")
+    grouped = pd.Series(col.data)[mask].groupby(payee_ids[mask])
+    return {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[measure.aggregate]()
+
+
+def _component_lines(plan, component: Component, rows, payees, fields, window, team
+                     ) -> list[dict]:
     if component.type == "commission":
         return _commission(plan, component, rows, payees, fields, window)
+    if component.type == "override":
+        scope = "direct" if component.team == "direct" else "all"
+        return _commission(plan, component, team[scope], payees, fields, window)
     if component.type == "spiff":
         when = _vector(plan, component.when, rows, payees, fields, window).data
         amount = _vector(plan, component.amount, rows, payees, fields, window).data
         return [_deal_line(row, component.id, "spiff", None, None, int(value))
                 for row, value in zip(rows[when].itertuples(), amount[when]) if value]
-    if component.type == "override":
-        raise CalculationError(f"{component.source}: override components are not calculated "
-                               "yet")
     lines = []
     for payee, values in payees.items():
         value = _payee_component(plan, component, values.names, payee, window)
