@@ -120,11 +120,12 @@ def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
     ti = _target_incentive(year, spans)
     draws = _draws(year, spans)
     earned_to_date: dict[tuple, dict] = {}
+    history = _payee_history(frames.payees)
     for window, quota_periods in _windows(year):
         in_window = {p: s for p, s in spans.items()
                      if any(start <= window.end and (end is None or end >= window.start)
                             for start, end, _ in s)}
-        values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, frames, fields,
+        values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, history, fields,
                                    plan) for p, s in in_window.items()}
         rows = _rows_in(frames.credits, in_window, window, year, plan)
         team = _team(frames, in_window, window, year, plan) if _uses_team(plan) else None
@@ -138,12 +139,11 @@ def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
     listed = {p for p, s in spans.items()
               if any(start <= year.period.end and (end is None or end >= year.period.start)
                      for start, end, _ in s)}
-    results = {}
-    for payee in sorted(listed):
-        lines = [line for key, line in earned_to_date.items() if key[0] == payee]
-        results[payee] = {"lines": lines, "values": last_values.get(payee),
-                          "draw": draws.get(payee, 0)}
-    return results
+    by_payee: dict[str, list] = defaultdict(list)
+    for key, line in earned_to_date.items():
+        by_payee[key[0]].append(line)
+    return {payee: {"lines": by_payee.get(payee, []), "values": last_values.get(payee),
+                    "draw": draws.get(payee, 0)} for payee in sorted(listed)}
 
 
 def _rows_in(credits: pd.DataFrame, spans: dict, window: Window, year: PlanYear,
@@ -290,7 +290,15 @@ def _draws(year: PlanYear, spans) -> dict[str, int]:
             for payee, payee_spans in spans.items()}
 
 
-def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, frames, fields,
+def _payee_history(payees: pd.DataFrame) -> dict[str, list[dict]]:
+    """Each payee's rows, oldest first."""
+    history = defaultdict(list)
+    for row in payees.to_dict("records"):
+        history[row["id"]].append(row)
+    return history
+
+
+def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history, fields,
                   plan) -> PayeeValues:
     values = PayeeValues(payee)
     names = values.names
@@ -305,10 +313,9 @@ def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, frames,
                 else quota // 10 ** minor_digits(plan.currency)
     last = max(payee_spans, key=lambda s: s[0])[2]
     names.update(params_of(last.params, fields, plan.currency))
-    history = frames.payees[(frames.payees["id"] == payee)
-                            & (frames.payees["effective_from"] <= window.end)]
-    if len(history):
-        current = history.iloc[-1]
+    rows = [row for row in history.get(payee, []) if row["effective_from"] <= window.end]
+    if rows:
+        current = rows[-1]
         for name in ("id", "name", "role", "hire_date"):
             names[f"payee.{name}"] = current[name]
         extra = json.loads(current["extra"] or "{}")

@@ -94,12 +94,15 @@ def decimal_text(value: Fraction) -> str:
     """Exact decimal text of a value whose denominator divides a power of ten."""
     sign = "-" if value < 0 else ""
     value = abs(value)
-    places = 0
-    while (value * 10 ** places).denominator != 1:
-        places += 1
-        if places > 60:
-            raise ValueError(f"{value} has no finite decimal expansion")
-    scaled = (value * 10 ** places).numerator
+    denominator, twos, fives = value.denominator, 0, 0
+    while denominator % 2 == 0:
+        denominator, twos = denominator // 2, twos + 1
+    while denominator % 5 == 0:
+        denominator, fives = denominator // 5, fives + 1
+    if denominator != 1:
+        raise ValueError(f"{value} has no finite decimal expansion")
+    places = max(twos, fives)
+    scaled = value.numerator * 10 ** places // value.denominator
     if places == 0:
         return f"{sign}{scaled}"
     whole, fraction = divmod(scaled, 10 ** places)

@@ -13,7 +13,7 @@ from fractions import Fraction
 import pandas as pd
 
 from engine.history import Prior, key_of
-from engine.money import decimal_text, format_minor_units, round_fraction
+from engine.money import format_minor_units, round_fraction
 from engine.statement_text import line_text, money, rate_text
 
 
@@ -173,5 +173,5 @@ def _change_json(key, line, before: int, current: int, currency: str) -> dict:
 
 def _from_text(start, currency: str) -> str:
     if isinstance(start, Fraction):
-        return decimal_text(start)
+        return rate_text(start)
     return format_minor_units(start, currency)

@@ -1,11 +1,13 @@
 """The one sentence a rep reads beside each line: which deal, which base, which rate, which tier."""
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 from engine.money import decimal_text, format_minor_units, round_fraction
 
 
+@functools.lru_cache(maxsize=4096)  # a plan has a handful of distinct rates
 def rate_text(rate: Fraction) -> str:
     """A rate as exact decimal text, or to ten places when it has no finite expansion."""
     try:
@@ -14,6 +16,7 @@ def rate_text(rate: Fraction) -> str:
         return decimal_text(Fraction(round_fraction(rate * 10 ** 10, "half_even"), 10 ** 10))
 
 
+@functools.lru_cache(maxsize=4096)
 def percent(rate: Fraction) -> str:
     return f"{rate_text(rate * 100)}%"
 
