@@ -264,8 +264,9 @@ def _commission(plan, component, rows, payees, fields, window) -> list[dict]:
                          (len(counted), 1))
         zero_quota = np.zeros(len(counted), dtype=bool)
     else:
-        quotas = np.array([int(payees[p].names.get(f"quota.{measure.name}") or 0)
-                           for p in counted["payee_id"]], dtype=np.int64)
+        by_payee = {p: int(v.names.get(f"quota.{measure.name}") or 0)
+                    for p, v in payees.items()}
+        quotas = counted["payee_id"].map(by_payee).fillna(0).to_numpy(dtype=np.int64)
         zero_quota = quotas == 0
         starts = tiers.attainment_starts(tuple(t.start for t in table.table), quotas,
                                          plan.rounding)
@@ -276,17 +277,23 @@ def _commission(plan, component, rows, payees, fields, window) -> list[dict]:
     else:
         totals = counted.groupby("payee_id")["base"].transform("sum").to_numpy(dtype=np.int64)
         result = tiers.retroactive(base, totals, starts, rates, plan.rounding)
+    amounts = np.where(zero_quota, 0, result.amounts).tolist()
+    bases = result.slice_bases.tolist()
+    rate_rows = list(zip(*[zip(numerator.tolist(), denominator.tolist())
+                           for numerator, denominator in rates]))
+    froms = [tier.start for tier in table.table]
     lines = []
-    for i, row in enumerate(counted.itertuples()):
-        amount = 0 if zero_quota[i] else int(result.amounts[i])
-        slices = [{"base": int(result.slice_bases[i, k]),
-                   "rate": (int(rates[k][0][i]), int(rates[k][1][i])),
-                   "from": table.table[k].start}
-                  for k in range(len(table.table)) if result.slice_bases[i, k]]
-        line = _deal_line(row, component.id, "deal", int(base[i]),
-                          slices[0]["rate"] if len(slices) == 1 else None, amount)
-        line["slices"] = slices
-        if zero_quota[i]:
+    for payee, deal, seq, day, total, amount, slice_row, rate_row, no_quota in zip(
+            counted["payee_id"].tolist(), counted["deal_id"].tolist(),
+            counted["seq"].tolist(), counted["date"].tolist(), base.tolist(), amounts, bases,
+            rate_rows, zero_quota.tolist()):
+        slices = [{"base": b, "rate": r, "from": f}
+                  for b, r, f in zip(slice_row, rate_row, froms) if b]
+        line = {"payee": payee, "component": component.id, "kind": "deal", "deal": deal,
+                "seq": seq, "date": day, "base": total,
+                "rate": slices[0]["rate"] if len(slices) == 1 else None, "slices": slices,
+                "amount": amount}
+        if no_quota:
             line["note"] = "zero quota: earns nothing in this window"
         lines.append(line)
     return lines
