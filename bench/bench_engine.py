@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine import reference  # noqa: E402
 from engine.earnings import PayeeValues, Window, earn  # noqa: E402
 from engine.money import round_fraction  # noqa: E402
 from engine.reference import Money  # noqa: E402
+from timing import timed  # noqa: E402
 from rules_dsl import load_plan_text  # noqa: E402
 
 PLAN = """\
@@ -128,12 +129,6 @@ def _f(total: int, bounds: list[int], rates: list[Fraction]) -> Fraction:
     value = rates[0] * min(total, bounds[1])
     value += rates[1] * min(max(total - bounds[1], 0), bounds[2] - bounds[1])
     return value + rates[2] * max(total - bounds[2], 0)
-
-
-def timed(function, *args):
-    began = time.perf_counter()
-    result = function(*args)
-    return result, time.perf_counter() - began
 
 
 def main() -> None:

@@ -15,15 +15,16 @@ import random
 import sqlite3
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ledger.database import open_ledger  # noqa: E402
 from ledger.importing import import_csv  # noqa: E402
 from ledger.plans import register_plans  # noqa: E402
 from ledger.window import read_window  # noqa: E402
+from timing import timed  # noqa: E402
 from rules_dsl import load_plan  # noqa: E402
 
 PLAN = Path(__file__).resolve().parent.parent / "plans" / "enterprise-ae.yaml"
@@ -78,12 +79,6 @@ def baseline_read(database: Path) -> int:
                               "FROM deals ORDER BY date, id").fetchall()
     connection.close()
     return len(rows)
-
-
-def timed(function, *args):
-    began = time.perf_counter()
-    result = function(*args)
-    return result, time.perf_counter() - began
 
 
 def main() -> None:
