@@ -28,7 +28,7 @@ from engine.reference import Money
 from engine.history import read_prior
 from engine.settle import settle_payee
 from ledger.schema import PlanVersion
-from ledger.window import read_window
+from ledger.window import read_window, require_rates
 from rules_dsl import load_plan_text
 from rules_dsl.plan import Plan
 from rules_dsl.types import Type
@@ -129,6 +129,8 @@ def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
                                    plan) for p, s in in_window.items()}
         rows = _rows_in(frames.credits, in_window, window, year, plan)
         team = _team(frames, in_window, window, year, plan) if _uses_team(plan) else None
+        for used in [rows] + list((team or {}).values()):
+            require_rates(used, plan.currency)
         for line in earn(plan, window, rows, values, fields, team):
             key = (line["payee"], line["component"], line["deal"], line["seq"])
             if key in earned_to_date:

@@ -64,8 +64,7 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, Payee
         for line in found:
             totals[line["payee"]] = totals.get(line["payee"], 0) + line["amount"]
         for payee, values in payees.items():
-            names = {**values.names, **{f"earned.{c}": Money(v)
-                                        for c, v in earned[payee].items()}}
+            names = values.names  # holds earned.C of the components before this one
             total = totals.get(payee, 0)
             if component.threshold is not None and not _scalar(
                     plan, component.threshold, names, payee, window):
@@ -78,13 +77,12 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, Payee
                     found.append(_cap_line(payee, component.id, cap - total, cap))
                     total = cap
             earned[payee][component.id] = total
+            names[f"earned.{component.id}"] = Money(total)
         lines.extend(found)
     if plan.cap is not None:
         for payee, values in payees.items():
             total = sum(earned[payee].values())
-            names = {**values.names, **{f"earned.{c}": Money(v)
-                                        for c, v in earned[payee].items()}}
-            cap = _scalar(plan, plan.cap, names, payee, window)
+            cap = _scalar(plan, plan.cap, values.names, payee, window)
             if total > cap:
                 lines.append(_cap_line(payee, "plan_cap", cap - total, cap))
     return lines

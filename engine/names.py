@@ -41,7 +41,7 @@ def used_names(node: nodes.Node) -> set[str]:
 
 def typed_value(text: str | None, field_type: Type, currency: str) -> Any:
     """An extra column's text as the value of its declared type."""
-    if text is None or text == "":
+    if text is None or not isinstance(text, str) or text == "":  # blank, or NaN from a join
         return None
     if field_type == Type.MONEY:
         return Money(to_minor_units(parse_decimal(text), currency))

@@ -47,7 +47,7 @@ def read_window(engine: Engine, start: datetime.date, end: datetime.date, curren
     """The frames the engine needs for ``start..end`` (inclusive), in ``currency``."""
     with engine.connect() as connection:
         credits = _credited_deals(connection, start, end, deal_fields)
-        credits["amount"] = _converted(connection, credits, currency)
+        credits["amount"], credits["fx_missing"] = _converted(connection, credits, currency)
         credits["credit_amount"] = credit_amounts(credits["amount"].to_numpy(),
                                                   credits["share_e9"].to_numpy(),
                                                   credits["deal_id"].to_numpy())
@@ -97,12 +97,28 @@ def _credited_deals(connection: Connection, start, end, deal_fields) -> pd.DataF
     return frame
 
 
-def _converted(connection: Connection, credits: pd.DataFrame, currency: str) -> np.ndarray:
-    """Each deal's amount in the plan currency, in minor units, rounded half_up once."""
+def require_rates(credits: pd.DataFrame, currency: str) -> None:
+    """Refuse rows whose deal has no rate to the plan currency, naming pair, date and deal.
+
+    The window reads every deal; only the rows a plan really uses need a rate, so the
+    engine calls this on those rows."""
+    missing = credits[credits["fx_missing"]].drop_duplicates(["deal_currency", "date"])
+    if len(missing):
+        raise MissingRateError("; ".join(
+            f"no FX rate from {row.deal_currency} to {currency} on or before "
+            f"{row.date.date()} (deal {row.deal_id}): import one with `icm import fx`"
+            for row in missing.head(5).itertuples()))
+
+
+def _converted(connection: Connection, credits: pd.DataFrame, currency: str
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Each deal's amount in the plan currency, in minor units, rounded half_up once, and
+    which rows have no rate (their amount is 0 until ``require_rates`` refuses them)."""
     amounts = credits["original_amount"].to_numpy(dtype="int64").copy()
     foreign = (credits["deal_currency"] != currency).to_numpy()
+    no_rate = np.zeros(len(amounts), dtype=bool)
     if not foreign.any():
-        return amounts
+        return amounts, no_rate
     rates = pd.read_sql(
         "SELECT date, from_currency, rate FROM fx_rates WHERE to_currency = "
         + ("?" if connection.dialect.name == "sqlite" else "%(to)s") + " ORDER BY date",
@@ -118,12 +134,10 @@ def _converted(connection: Connection, credits: pd.DataFrame, currency: str) -> 
     matched = pd.merge_asof(wanted.sort_values("date"), rates, on="date",
                             left_by="deal_currency", right_by="from_currency",
                             direction="backward").sort_values("index")
-    missing = matched[matched["rate"].isna()].drop_duplicates(["deal_currency", "date"])
-    if len(missing):
-        raise MissingRateError("; ".join(
-            f"no FX rate from {row.deal_currency} to {currency} on or before "
-            f"{row.date.date()} (deal {row.deal_id}): import one with `icm import fx`"
-            for row in missing.head(5).itertuples()))
+    absent = matched["rate"].isna().to_numpy()
+    foreign_rows = np.flatnonzero(foreign)
+    no_rate[foreign_rows[absent]] = True
+    matched = matched.assign(rate=matched["rate"].where(~absent, "0"))
     # One exact ratio per (rate, currency) pair, spread over the deals by a lookup.
     pair = matched["rate"] + " " + matched["deal_currency"]
     ratios = {key: parse_decimal(key.split(" ")[0])
@@ -134,7 +148,7 @@ def _converted(connection: Connection, credits: pd.DataFrame, currency: str) -> 
     original = amounts[foreign].astype(object)
     converted = divide_rounded(original * numerators, denominators, "half_up")
     amounts[foreign] = np.array(converted, dtype="int64")
-    return amounts
+    return amounts, no_rate
 
 
 def credit_amounts(amounts: np.ndarray, shares_e9: np.ndarray, deal_ids: np.ndarray

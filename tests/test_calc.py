@@ -168,3 +168,35 @@ def test_a_month_period_touches_no_quarterly_plan(tmp_path, ledger_url):
 def test_a_bad_period_is_a_usage_error(tmp_path, ledger_url, period):
     result = CliRunner().invoke(main, ["calc", "--period", period, "--db", ledger_url])
     assert result.exit_code == 2 and "is not a period" in result.output
+
+
+def test_a_formula_reads_what_an_earlier_component_earned(tmp_path, ledger_url):
+    plan = PLAN + textwrap.indent(textwrap.dedent("""\
+        - id: kicker
+          type: formula
+          amount: 10% * earned.commission
+        """), "  ")
+    build(tmp_path, ledger_url, plan)
+    rep1 = payee(calc("2026-Q1", ledger_url), "rep-1")
+    # 10% of rep-1's 15,000.00 commission
+    assert rep1["components"]["kicker"]["payout"] == "1500.00"
+
+
+def test_a_deal_in_another_currency_needs_a_rate_only_when_a_plan_uses_it(tmp_path,
+                                                                          ledger_url):
+    build(tmp_path, ledger_url)
+    deals = tmp_path / "eur.csv"
+    # owned by a payee on no plan: the USD plan never reads it, so no EUR rate is needed
+    deals.write_text("id,date,owner_id,amount,currency\nE-1,2026-02-01,rep-3,100.00,EUR\n")
+    payees = tmp_path / "more-payees.csv"
+    payees.write_text("id,name\nrep-3,Rui\n")
+    icm("import", "payees", str(payees), db=ledger_url)
+    icm("import", "deals", str(deals), db=ledger_url)
+    assert payee(calc("2026-Q1", ledger_url), "rep-1")["payout"] == "19750.00"
+    # credited to rep-1, it needs one, and the error names the pair, the date and the deal
+    credits = tmp_path / "eur-credits.csv"
+    credits.write_text("deal_id,payee_id,share\nE-1,rep-1,100%\n")
+    icm("import", "credits", str(credits), db=ledger_url)
+    result = CliRunner().invoke(main, ["calc", "--period", "2026-Q1", "--db", ledger_url])
+    assert result.exit_code == 1
+    assert "no FX rate from EUR to USD on or before 2026-02-01 (deal E-1)" in result.output

@@ -7,7 +7,7 @@ import pytest
 from engine.calendar import period_span
 from ledger.importing import import_csv
 from ledger.plans import register_plans
-from ledger.window import MissingRateError, credit_amounts, read_window
+from ledger.window import MissingRateError, credit_amounts, read_window, require_rates
 from rules_dsl import load_plan
 from tests.paths import PLANS
 
@@ -111,9 +111,12 @@ def test_a_deal_without_credit_rows_goes_wholly_to_its_owner(company):
 def test_a_rate_is_never_inverted(company):
     # USD->CHF exists, but no CHF rate for USD deals on a CHF plan's *other* direction:
     # a CHF plan needs USD->CHF (present) and EUR->CHF (absent).
+    window = read_window(company, D(2026, 1, 1), D(2026, 12, 31), "CHF")
     with pytest.raises(MissingRateError, match="no FX rate from EUR to CHF on or before "
                                                "2026-02-28 \\(deal D-2\\)"):
-        read_window(company, D(2026, 1, 1), D(2026, 12, 31), "CHF")
+        require_rates(window.credits, "CHF")
+    # only the rows a plan uses need a rate: the USD deals alone are fine
+    require_rates(window.credits[window.credits["deal_currency"] == "USD"], "CHF")
     # and a USD plan never uses USD->CHF backwards for a CHF deal: only 'to' = plan currency
     window = read_window(company, D(2026, 2, 3), D(2026, 2, 3), "CHF")
     assert window.credits["amount"].tolist() == [3_600_000, 3_600_000]  # 40,000 x 0.9
