@@ -1,11 +1,12 @@
 """`icm calc`: a payout period computed as if it closed now. The body of ``calculate_period``
 is the pipeline: load the plans in force, read each plan's window from the ledger, build
-quota and target incentive per payee, earn every window, sum earnings to date per line key,
-settle, and shape the JSON of DATA_AND_CLI.md.
+quota and target incentive per payee, earn every window (each deal rated by the plan version
+in force on its date), sum earnings to date per line key, settle against the last close, and
+shape the JSON of DATA_AND_CLI.md.
 
-Not yet here (see the open issue): overrides and team measures, several plan versions in one
-year, settlement against recorded closes (true-ups, clawback lines, paid to date, carried
-balances), adjustments.
+Not yet here (see the open issue): changes to an earlier fiscal year shown as prior-year
+lines, and params taken from the assignment in force on each deal's date (the window's last
+assignment is used).
 """
 from __future__ import annotations
 
@@ -34,12 +35,23 @@ from rules_dsl.plan import Plan
 from rules_dsl.types import Type
 
 
+@dataclass(frozen=True)
+class Version:
+    """A plan version and the days it is in force: from its effective start to its end, or
+    the day before a later version starts, whichever comes first (PLAN_LANGUAGE.md 6)."""
+
+    plan: Plan
+    start: datetime.date
+    end: datetime.date
+
+
 @dataclass
 class PlanYear:
-    plan: Plan
+    plan: Plan  # the version in force on P's last day: payee-level values, measures, caps
     fiscal_year: int
     periods: list  # the fiscal year's payout periods
     index: int  # P's position in them
+    versions: list = None  # every Version in force in the fiscal year, each deal rated by its
 
     @property
     def period(self):
@@ -49,9 +61,9 @@ class PlanYear:
 def calculate_period(engine: Engine, period_name: str) -> tuple[dict, list[dict]]:
     """The JSON document of `icm calc --period P`, and what a close of P records."""
     length, _, _ = parse_period(period_name)
-    years = [year for plan in registered_plans(engine)
-             if plan.payout_period == length
-             for year in [_plan_year(plan, period_name)] if year is not None]
+    years = [year for versions in plan_versions(engine).values()
+             if versions[-1].plan.payout_period == length
+             for year in [_plan_year(versions, period_name)] if year is not None]
     payees: dict[str, list] = {}
     for year in years:
         for payee, result in _plan_results(engine, year).items():
@@ -69,31 +81,54 @@ def calculate_period(engine: Engine, period_name: str) -> tuple[dict, list[dict]
 
 
 def registered_plans(engine: Engine) -> list[Plan]:
-    """The newest registered version of each plan (several versions a year: not yet)."""
+    """Every registered version of every plan, checked again from its stored text."""
+    return [version.plan for versions in plan_versions(engine).values()
+            for version in versions]
+
+
+def plan_versions(engine: Engine) -> dict[str, list[Version]]:
+    """Each plan id's versions, oldest first, with the days each is in force."""
     with engine.connect() as connection:
         rows = connection.execute(select(PlanVersion.plan_id, PlanVersion.version,
                                          PlanVersion.text).order_by(PlanVersion.plan_id,
-                                                                    PlanVersion.version))
-        newest = {plan_id: (version, text) for plan_id, version, text in rows}
-    plans = []
-    for plan_id, (version, text) in sorted(newest.items()):
+                                                                    PlanVersion.version)).all()
+    by_id: dict[str, list[Plan]] = defaultdict(list)
+    for plan_id, version, text in rows:
         plan, errors = load_plan_text(text, f"{plan_id}@{version}")
         if plan is None:
             raise CalculationError(f"{plan_id}@{version} no longer checks: {errors[0].message}")
-        plans.append(plan)
-    return plans
+        by_id[plan_id].append(plan)
+    result = {}
+    for plan_id, plans in sorted(by_id.items()):
+        versions = []
+        for i, plan in enumerate(plans):
+            later_starts = [p.effective_from for p in plans[i + 1:]
+                            if p.effective_from > plan.effective_from]
+            end = min([plan.effective_to] + [d - datetime.timedelta(days=1)
+                                              for d in later_starts])
+            if end >= plan.effective_from:
+                versions.append(Version(plan, plan.effective_from, end))
+        result[plan_id] = sorted(versions, key=lambda v: v.start)
+    return result
 
 
-def _plan_year(plan: Plan, period_name: str) -> PlanYear | None:
+def _plan_year(versions: list[Version], period_name: str) -> PlanYear | None:
+    """The plan's fiscal year around P, with the version in force on P's last day."""
+    newest = versions[-1].plan
     length, year, index = parse_period(period_name)
     fiscal_year = year if length != "month" else fiscal_year_of(
-        datetime.date(year, index, 1), plan.fiscal_year_start)
-    periods = payout_periods(fiscal_year, plan.fiscal_year_start, length)
+        datetime.date(year, index, 1), newest.fiscal_year_start)
+    periods = payout_periods(fiscal_year, newest.fiscal_year_start, length)
     position = next((i for i, p in enumerate(periods) if p.name == period_name), None)
-    if position is None or plan.effective_to < periods[0].start \
-            or plan.effective_from > periods[-1].end:
+    if position is None:
         return None
-    return PlanYear(plan, fiscal_year, periods, position)
+    period_end = periods[position].end
+    in_year = [v for v in versions if v.start <= periods[-1].end and v.end >= periods[0].start]
+    started = [v for v in in_year if v.start <= period_end]
+    if not started:
+        return None
+    main = next((v for v in started if v.start <= period_end <= v.end), started[-1])
+    return PlanYear(main.plan, fiscal_year, periods, position, in_year)
 
 
 def _windows(year: PlanYear) -> list[tuple[Window, list]]:
@@ -131,7 +166,9 @@ def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
         team = _team(frames, in_window, window, year, plan) if _uses_team(plan) else None
         for used in [rows] + list((team or {}).values()):
             require_rates(used, plan.currency)
-        for line in earn(plan, window, rows, values, fields, team):
+        versions = [(v.plan, pd.Timestamp(v.start), pd.Timestamp(v.end))
+                    for v in year.versions if v.start <= window.end and v.end >= window.start]
+        for line in earn(plan, window, rows, values, fields, team, versions):
             key = (line["payee"], line["component"], line["deal"], line["seq"])
             if key in earned_to_date:
                 earned_to_date[key]["amount"] += line["amount"]

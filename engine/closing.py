@@ -72,7 +72,7 @@ def close_period(engine: Engine, period: str, actor: str | None = None) -> tuple
     document, records = calculate_period(engine, period)
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
-                      if p.payout_period == length)
+                      if p.payout_period == length)  # every version the run may have used
     try:
         return document, _record_close(engine, plans, period, length, records, versions,
                                        now, actor)

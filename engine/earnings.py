@@ -48,10 +48,14 @@ def _fail(plan: Plan, expression: Expression, error: EvaluationError, payee: str
 
 
 def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, PayeeValues],
-         fields: dict[str, Type], team: dict[str, pd.DataFrame] | None = None) -> list[dict]:
+         fields: dict[str, Type], team: dict[str, pd.DataFrame] | None = None,
+         versions: list | None = None) -> list[dict]:
     """Every line the plan's components earn in the window, caps included. ``team`` holds
     the credit rows of each payee's direct reports and of everyone below, keyed to the
-    manager, when the plan has overrides or team measures."""
+    manager, when the plan has overrides or team measures. ``versions`` are (plan, first
+    day, last day) of each version in force in the window: a deal's rates and SPIFFs come
+    from the version in force on its date; everything else from ``plan``."""
+    versions = versions or []
     rows = rows.reset_index(drop=True)
     if team is not None:
         team = {scope: frame.reset_index(drop=True) for scope, frame in team.items()}
@@ -59,7 +63,8 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, Payee
     lines: list[dict] = []
     earned: dict[str, dict[str, int]] = {p: {} for p in payees}
     for component in plan.components:
-        found = _component_lines(plan, component, rows, payees, fields, window, team)
+        found = _component_lines(plan, component, rows, payees, fields, window, team,
+                                 versions)
         totals: dict[str, int] = {}
         for line in found:
             totals[line["payee"]] = totals.get(line["payee"], 0) + line["amount"]
@@ -178,16 +183,18 @@ def _aggregate(plan, measure, rows, payees, fields, window) -> pd.Series:
     return {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[measure.aggregate]()
 
 
-def _component_lines(plan, component: Component, rows, payees, fields, window, team
-                     ) -> list[dict]:
+def _component_lines(plan, component: Component, rows, payees, fields, window, team,
+                     versions) -> list[dict]:
     if component.type == "commission":
-        return _commission(plan, component, rows, payees, fields, window)
+        return _commission(plan, component, rows, payees, fields, window, versions)
     if component.type == "override":
         scope = "direct" if component.team == "direct" else "all"
-        return _commission(plan, component, team[scope], payees, fields, window)
+        return _commission(plan, component, team[scope], payees, fields, window, versions)
     if component.type == "spiff":
-        when = _vector(plan, component.when, rows, payees, fields, window).data
-        amount = _vector(plan, component.amount, rows, payees, fields, window).data
+        def column(name):
+            return _versioned(plan, component, rows, versions, lambda version, own: _vector(
+                version, getattr(own, name), rows, payees, fields, window)).data
+        when, amount = column("when"), column("amount")
         return [_deal_line(row, component.id, "spiff", None, None, int(value))
                 for row, value in zip(rows[when].itertuples(), amount[when]) if value]
     lines = []
@@ -228,7 +235,7 @@ def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
     return low.y + (high.y - low.y) * (attainment - low.x) / (high.x - low.x)
 
 
-def _commission(plan, component, rows, payees, fields, window) -> list[dict]:
+def _commission(plan, component, rows, payees, fields, window, versions) -> list[dict]:
     measure = plan.measure(component.measure)
     call = measure.expression.node
     mask = np.ones(len(rows), dtype=bool)
@@ -245,29 +252,35 @@ def _commission(plan, component, rows, payees, fields, window) -> list[dict]:
     counted = counted.sort_values(["payee_id", "date", "deal_id", "seq"], kind="stable")
     counted = counted.reset_index(drop=True)
     base = counted["base"].to_numpy(dtype=np.int64)
+    def number(pick):
+        """An exact rational per row, from the version in force on the row's date."""
+        return _versioned(plan, component, counted, versions, lambda version, own: (
+            vector._number(_vector(version, pick(own), counted, payees, fields, window))))
+
+    def boundaries(starts_of):
+        return _versioned(plan, component, counted, versions, lambda version, own: vector.Col(
+            "int", starts_of(tuple(_tier(own, k, table).start for k in range(tier_count)))))
+
     if component.rate is not None:
-        rate = _vector(plan, component.rate, counted, payees, fields, window)
-        numerator, denominator = vector._number(rate).data
+        numerator, denominator = number(lambda own: own.rate).data
         amounts = divide_rounded(vector._mul(base, numerator), denominator, plan.rounding)
         return [_deal_line(row, component.id, "deal", int(b), (int(n), int(d)), int(a))
                 for row, b, n, d, a in zip(counted.itertuples(), base, numerator, denominator,
                                            amounts)]
     table = component.tiers
-    rates = []
-    for tier in table.table:
-        col = vector._number(_vector(plan, tier.rate, counted, payees, fields, window))
-        rates.append(col.data)
+    tier_count = len(table.table)
+    rates = [number(lambda own, k=k: _tier(own, k, table).rate).data for k in range(tier_count)]
     if table.basis == "amount":
-        starts = np.tile(np.array([t.start for t in table.table], dtype=np.int64),
-                         (len(counted), 1))
         zero_quota = np.zeros(len(counted), dtype=bool)
+        starts = boundaries(lambda froms: np.tile(np.array(froms, dtype=np.int64),
+                                                  (len(counted), 1))).data
     else:
         by_payee = {p: int(v.names.get(f"quota.{measure.name}") or 0)
                     for p, v in payees.items()}
         quotas = counted["payee_id"].map(by_payee).fillna(0).to_numpy(dtype=np.int64)
         zero_quota = quotas == 0
-        starts = tiers.attainment_starts(tuple(t.start for t in table.table), quotas,
-                                         plan.rounding)
+        starts = boundaries(lambda froms: tiers.attainment_starts(froms, quotas,
+                                                                  plan.rounding)).data
     first = (counted["payee_id"] != counted["payee_id"].shift()).to_numpy()
     if table.method == "marginal":
         before = tiers.running_totals(base, first)
@@ -295,6 +308,42 @@ def _commission(plan, component, rows, payees, fields, window) -> list[dict]:
             line["note"] = "zero quota: earns nothing in this window"
         lines.append(line)
     return lines
+
+
+def _versioned(plan, component, rows, versions, evaluate) -> vector.Col:
+    """A deal-level value from the version of the plan in force on each row's date.
+
+    ``evaluate(version_plan, its_component)`` gives the column over all rows; each row keeps
+    the value of its own version. Rows in no version's days, and versions without this
+    component, take the plan's own."""
+    result = evaluate(plan, component)
+    dates = rows["date"].to_numpy() if len(rows) else np.array([], dtype="datetime64[s]")
+    for version, first, last in versions:  # (plan, first day, last day) in the window
+        own = next((c for c in version.components if c.id == component.id), None)
+        if version is plan or own is None:
+            continue
+        mask = (dates >= np.datetime64(first)) & (dates <= np.datetime64(last))
+        if mask.any():
+            result = _select(mask, evaluate(version, own), result)
+    return result
+
+
+def _select(mask, chosen: vector.Col, other: vector.Col) -> vector.Col:
+    if chosen.kind == "number" or other.kind == "number":
+        chosen, other = vector._number(chosen), vector._number(other)
+        return vector.Col("number", tuple(vector._where(mask, a, b) for a, b in
+                                          zip(chosen.data, other.data)))
+    where = mask[:, None] if np.ndim(chosen.data) == 2 else mask
+    return vector.Col(chosen.kind, np.where(where, chosen.data, other.data))
+
+
+def _tier(component, k: int, main_table):
+    """Tier k of a version's component; the versions of a plan keep the tier count."""
+    table = component.tiers
+    if table is None or len(table.table) != len(main_table.table):
+        raise CalculationError(f"{component.source}: versions of a plan in one fiscal year "
+                               "must have the same number of tiers")
+    return table.table[k]
 
 
 def _deal_line(row, component: str, kind: str, base, rate, amount: int) -> dict:
