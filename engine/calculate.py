@@ -5,8 +5,7 @@ in force on its date), sum earnings to date per line key, settle against the las
 shape the JSON of DATA_AND_CLI.md.
 
 Not yet here (see the open issue): changes to an earlier fiscal year shown as prior-year
-lines, and params taken from the assignment in force on each deal's date (the window's last
-assignment is used).
+lines.
 """
 from __future__ import annotations
 
@@ -352,6 +351,9 @@ def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history
                 else quota // 10 ** minor_digits(plan.currency)
     last = max(payee_spans, key=lambda s: s[0])[2]
     names.update(params_of(last.params, fields, plan.currency))
+    values.params_by_date = [(first, last_day or datetime.date.max,
+                              params_of(row.params, fields, plan.currency))
+                             for first, last_day, row in payee_spans]
     rows = [row for row in history.get(payee, []) if row["effective_from"] <= window.end]
     if rows:
         current = rows[-1]

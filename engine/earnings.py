@@ -39,6 +39,9 @@ class Window:
 class PayeeValues:
     payee: str
     names: dict[str, Any] = field(default_factory=dict)  # payee-level names -> values
+    # (first day, last day, {param.NAME: value}) of each assignment, for the deals: a deal
+    # reads the params of the assignment in force on its date
+    params_by_date: list = field(default_factory=list)
 
 
 def _fail(plan: Plan, expression: Expression, error: EvaluationError, payee: str,
@@ -118,7 +121,30 @@ def _columns(plan, expression, rows, payees, fields) -> dict[str, vector.Col]:
                        is not None), None)
         columns[name] = per_row({p: v.names for p, v in payees.items()}, payee_ids, name,
                                 _kind_of_value(sample))
+        if name.startswith("param.") and any(len(v.params_by_date) > 1
+                                             for v in payees.values()):
+            columns[name] = _params_on_deal_dates(name, rows, payees, columns[name])
     return columns
+
+
+def _params_on_deal_dates(name, rows, payees, fallback: vector.Col) -> vector.Col:
+    """A param per row from the payee's assignment in force on the deal's date (a raise in
+    March rates March's deals), by one join of the rows with the assignments' spans."""
+    spans = pd.DataFrame([(payee, pd.Timestamp(first), pd.Timestamp(last), params.get(name))
+                          for payee, values in payees.items()
+                          for first, last, params in values.params_by_date],
+                         columns=["payee_id", "first", "last", "value"])
+    joined = pd.DataFrame({"payee_id": rows["payee_id"].to_numpy(), "date": rows["date"]
+                           .to_numpy(), "row": np.arange(len(rows))}).merge(spans,
+                                                                            on="payee_id")
+    hits = joined[(joined["date"] >= joined["first"]) & (joined["date"] <= joined["last"])]
+    values = [None] * len(rows)
+    for row, value in zip(hits["row"].tolist(), hits["value"].tolist()):
+        values[row] = value
+    chosen = per_row({i: {name: v} for i, v in enumerate(values)}, np.arange(len(rows)),
+                     name, fallback.kind)
+    keep = np.array([v is not None for v in values], dtype=bool)
+    return _select(keep, chosen, fallback)
 
 
 def _kind_of_value(value) -> str:

@@ -230,3 +230,30 @@ def test_period_windows_sum_each_periods_own_earnings(tmp_path, ledger_url):
     rep = payouts(ledger_url, "calc", "2026-Q2")["r"]
     assert rep["attainment"] == {"bookings": "1.5000"}  # Q2's own window
     assert (rep["earned_to_date"], rep["payout"]) == ("12500.00", "12500.00")
+
+
+def test_a_deal_reads_the_params_of_the_assignment_in_force_on_its_date(tmp_path,
+                                                                          ledger_url):
+    # a raise of the accelerator from 1 to 1.5 on March 1: February's 10,000 earns
+    # 10% x 1 = 1,000.00 and March's 10,000 earns 10% x 1.5 = 1,500.00
+    ledger_with(tmp_path, ledger_url, HEADER + """\
+    payout_period: quarter
+    fields:
+      param.accelerator: Number
+    measures:
+      bookings: sum(credit.amount)
+    components:
+      - id: commission
+        type: commission
+        measure: bookings
+        rate: 10% * param.accelerator
+    """, {
+        "payees": "id,name\nr,R\n",
+        "assignments": "payee_id,plan,effective_from,effective_to,accelerator\n"
+                       "r,p,2026-01-01,2026-02-28,1\nr,p,2026-03-01,,1.5\n",
+        "deals": "id,date,owner_id,amount,currency\nD1,2026-02-10,r,10000,USD\n"
+                 "D2,2026-03-10,r,10000,USD\n",
+    })
+    rep = payouts(ledger_url, "calc", "2026-Q1")["r"]
+    assert [line["amount"] for line in rep["lines"]] == ["1000.00", "1500.00"]
+    assert rep["lines"][1]["rate"] == "0.15"
