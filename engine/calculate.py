@@ -4,8 +4,8 @@ quota and target incentive per payee, earn every window (each deal rated by the 
 in force on its date), sum earnings to date per line key, settle against the last close, and
 shape the JSON of DATA_AND_CLI.md.
 
-Not yet here (see the open issue): changes to an earlier fiscal year shown as prior-year
-lines.
+Changes to an earlier fiscal year that a close recorded are recomputed whole and shown as
+prior-year lines.
 """
 from __future__ import annotations
 
@@ -71,12 +71,40 @@ def calculate_period(engine: Engine, period_name: str) -> tuple[dict, list[dict]
         start = years[0].period.start if years else period_span(period_name)[0]
         fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
         prior = read_prior(connection, length, period_name, fiscal_year, start)
+    changed_before = _earlier_years(engine, length, fiscal_year, prior)
+    for payee, results in changed_before.items():
+        payees.setdefault(payee, []).extend(results)
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
-    settled = [settle_payee(payee, payees.get(payee, []), prior, period_name)
+    settled = [settle_payee(payee, payees.get(payee, []), prior, fiscal_year)
                for payee in listed]
     return ({"period": period_name, "payees": [document for document, _ in settled]},
             [record for _, record in settled])
+
+
+def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior) -> dict:
+    """Earlier fiscal years that closes recorded, recomputed on today's ledger whole, so a
+    change to them shows up now as prior-year lines. Only payees with a difference are kept."""
+    found: dict[str, list] = defaultdict(list)
+    for year_number in sorted(y for y in prior.recorded if y < fiscal_year):
+        for versions in plan_versions(engine).values():
+            newest = versions[-1].plan
+            if newest.payout_period != length:
+                continue
+            last = payout_periods(year_number, newest.fiscal_year_start, length)[-1]
+            year = _plan_year(versions, last.name)
+            if year is None:
+                continue
+            recorded = prior.recorded[year_number]
+            for payee, result in _plan_results(engine, year, every_payee=True).items():
+                now = {(newest.id, l["component"], "cap" if l["kind"] == "cap" else "line",
+                        l["deal"], l["seq"]): l["amount"] for l in result["lines"]}
+                before = {k: etd for k, (etd, _) in recorded.get(payee, {}).items()
+                          if k[0] == newest.id}
+                if {k: v for k, v in now.items() if v} != {k: v for k, v in before.items()
+                                                           if v}:
+                    found[payee].append((year, result))
+    return found
 
 
 def registered_plans(engine: Engine) -> list[Plan]:
@@ -140,7 +168,8 @@ def _windows(year: PlanYear) -> list[tuple[Window, list]]:
     return [(window, quota_periods)]
 
 
-def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
+def _plan_results(engine: Engine, year: PlanYear, every_payee: bool = False
+                  ) -> dict[str, dict]:
     plan = year.plan
     fields = dict(plan.fields)
     deal_fields = tuple(name.split(".", 1)[1] for name in fields if name.startswith("deal."))
@@ -174,9 +203,10 @@ def _plan_results(engine: Engine, year: PlanYear) -> dict[str, dict]:
             else:
                 earned_to_date[key] = dict(line)
         last_values = values
-    listed = {p for p, s in spans.items()
-              if any(start <= year.period.end and (end is None or end >= year.period.start)
-                     for start, end, _ in s)}
+    listed = set(spans) if every_payee else {
+        p for p, s in spans.items()
+        if any(start <= year.period.end and (end is None or end >= year.period.start)
+               for start, end, _ in s)}
     by_payee: dict[str, list] = defaultdict(list)
     for key, line in earned_to_date.items():
         by_payee[key[0]].append(line)

@@ -1,7 +1,7 @@
 """What earlier closes recorded, as the settlement of a period needs it.
 
-For a payout period P of one length: the earnings to date per line key that the last close
-before P recorded for P's fiscal year, what this fiscal year's earlier closes paid, the balance
+For a payout period P of one length: the earnings to date per line key of P's fiscal year and
+of every earlier one, as the latest close to touch each year recorded them, what this fiscal year's earlier closes paid, the balance
 each payee carries out of the last close, and the manual adjustments dated in P.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from engine.calendar import period_span
 from ledger.schema import Adjustment, CalculationRun, PayeeResult, ResultLine
@@ -21,8 +21,9 @@ LineKey = tuple  # (plan, component, cap|line, deal, credit seq)
 class Prior:
     last_run: int | None = None
     last_period: str | None = None
-    # payee -> key -> (earned to date, deal date)
-    recorded: dict[str, dict[LineKey, tuple]] = field(default_factory=dict)
+    # fiscal year -> payee -> key -> (earned to date, deal date), each year as the latest
+    # close that touched it recorded it
+    recorded: dict[int, dict[str, dict[LineKey, tuple]]] = field(default_factory=dict)
     paid: dict[str, int] = field(default_factory=dict)  # payee -> pay this fiscal year
     balance: dict[str, int] = field(default_factory=dict)  # payee -> carried balance B
     adjustments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
@@ -45,13 +46,19 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
     prior = Prior()
     if earlier:
         prior.last_run, prior.last_period = earlier[-1]
-        for line in connection.execute(select(ResultLine).where(
-                ResultLine.run_id == prior.last_run,
-                ResultLine.fiscal_year == fiscal_year)):
-            key = (line.plan_id, line.component, "cap" if line.kind == "cap" else "line",
-                   line.deal_id, line.credit_seq)
-            prior.recorded.setdefault(line.payee_id, {})[key] = (line.earned_to_date,
-                                                                 line.deal_date)
+        run_ids = [run_id for run_id, _ in earlier]
+        latest = connection.execute(
+            select(ResultLine.fiscal_year, func.max(ResultLine.run_id)).where(
+                ResultLine.run_id.in_(run_ids), ResultLine.fiscal_year.is_not(None),
+                ResultLine.fiscal_year <= fiscal_year).group_by(ResultLine.fiscal_year)).all()
+        for year, run_id in latest:
+            recorded = prior.recorded.setdefault(year, {})
+            for line in connection.execute(select(ResultLine).where(
+                    ResultLine.run_id == run_id, ResultLine.fiscal_year == year)):
+                key = (line.plan_id, line.component, "cap" if line.kind == "cap" else "line",
+                       line.deal_id, line.credit_seq)
+                recorded.setdefault(line.payee_id, {})[key] = (line.earned_to_date,
+                                                               line.deal_date)
         for result in connection.execute(select(PayeeResult).where(
                 PayeeResult.run_id.in_([run_id for run_id, _ in earlier]))):
             if result.fiscal_year == fiscal_year:

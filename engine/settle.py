@@ -17,23 +17,27 @@ from engine.money import format_minor_units, round_fraction
 from engine.statement_text import line_text, money, rate_text
 
 
-def settle_payee(payee: str, results: list, prior: Prior, period: str) -> tuple[dict, dict]:
-    """(the payee's JSON, what a close records for the payee)."""
-    several = len(results) > 1
+def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
+                 ) -> tuple[dict, dict]:
+    """(the payee's JSON, what a close records for the payee). ``results`` are (plan year,
+    result) pairs: this fiscal year's, then any earlier year that today's ledger changes."""
+    current_year = [(y, r) for y, r in results if y.fiscal_year == fiscal_year]
+    several = len(current_year) > 1
     currency = results[0][0].plan.currency if results else "USD"
-    recorded = prior.recorded.get(payee, {})
     components, attainment, lines, records = {}, {}, [], []
     earned = earned_to_date = draw = 0
     negative_payout = "carry_forward"
     recoverable = None
-    seen = set()
-    for year, result in results:
+    for year, result in sorted(results, key=lambda pair: -pair[0].fiscal_year):
         plan = year.plan
         prefix = f"{plan.id}/" if several else ""
-        negative_payout = plan.negative_payout
-        if plan.draw is not None:
-            recoverable = plan.draw.recoverable
-        draw += result["draw"]
+        this_year = year.fiscal_year == fiscal_year
+        recorded = prior.recorded.get(year.fiscal_year, {}).get(payee, {})
+        if this_year:
+            negative_payout = plan.negative_payout
+            if plan.draw is not None:
+                recoverable = plan.draw.recoverable
+            draw += result["draw"]
         now = {key_of(plan.id, l["component"], l["kind"], l["deal"], l["seq"]): l
                for l in result["lines"]}
         mine = {key: etd for key, (etd, _) in recorded.items() if key[0] == plan.id}
@@ -43,11 +47,20 @@ def settle_payee(payee: str, results: list, prior: Prior, period: str) -> tuple[
             line = now.get(key)
             current = line["amount"] if line else 0
             before = mine.get(key, 0)
-            seen.add(key)
             records.append({"key": key, "line": line, "earned_to_date": current,
                             "amount": current - before, "fiscal_year": year.fiscal_year})
             if current != before:
                 changes.append((key, line, before, current))
+        if not this_year:
+            changes.sort(key=lambda c: (c[0][1] or "", _date(c[1], dates.get(c[0])),
+                                        c[0][3] or "", c[0][4] or 0))
+            for key, line, before, current in changes:
+                change = _change_json(key, line, before, current, currency)
+                change["kind"] = "clawback" if change["kind"] == "clawback" else "true-up"
+                change["text"] = f"Fiscal {year.fiscal_year}: {change['text']}"
+                lines.append(change)
+            earned += sum(current - before for _, _, before, current in changes)
+            continue
         order = {c.id: i for i, c in enumerate(plan.components)}
         order["plan_cap"] = len(order)
         changes.sort(key=lambda c: (order.get(c[0][1], len(order)), c[0][2] == "cap",

@@ -121,3 +121,27 @@ def test_a_clawback_after_a_close_carries_a_negative_balance(tmp_path, ledger_ur
     assert (rep1["payout"], rep1["carried_balance"]) == ("0.00", "13000.00")
     # in Q1 itself (computed now) the deal still counts: it was cancelled after Q1 ended
     assert payee(calc("2026-Q1", ledger_url), "rep-1")["earned_to_date"] == "19750.00"
+
+
+def test_a_late_deal_in_a_closed_fiscal_year_is_paid_as_a_prior_year_line(tmp_path,
+                                                                           ledger_url):
+    plan = PLAN.replace("2026-01-01 .. 2026-12-31", "2026-01-01 .. 2027-12-31")
+    build(tmp_path, ledger_url, plan)
+    for quarter in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"):
+        ok("close", "--period", quarter, db=ledger_url)
+    # dated 2026-12-15, imported after fiscal 2026 closed: rep-2 is at 40,000 of a 100,000
+    # quota, so 20,000 more earns 5% = 1,000.00, paid in 2027-Q1 as a fiscal 2026 line
+    import_deals(tmp_path, ledger_url, "D-9,2026-12-15,rep-2,20000.00,USD,expansion,,\n")
+    quotas = tmp_path / "quotas-2027.csv"
+    quotas.write_text("payee_id,measure,period,amount\nrep-1,bookings,2027,200000.00\n"
+                      "rep-2,bookings,2027,100000.00\n")
+    ok("import", "quotas", str(quotas), db=ledger_url)
+    rep2 = payee(calc("2027-Q1", ledger_url), "rep-2")
+    assert [(l["kind"], l["deal"], l["amount"]) for l in rep2["lines"]] == [
+        ("true-up", "D-9", "1000.00")]
+    assert rep2["lines"][0]["text"].startswith("Fiscal 2026: ")
+    assert (rep2["earned_to_date"], rep2["paid_to_date"], rep2["payout"]) == (
+        "0.00", "0.00", "1000.00")
+    # once 2027-Q1 closes, it has recorded the change: 2027-Q2 pays it no second time
+    ok("close", "--period", "2027-Q1", db=ledger_url)
+    assert payee(calc("2027-Q2", ledger_url), "rep-2")["payout"] == "0.00"
