@@ -376,9 +376,13 @@ def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history
         by_period = quotas.get((payee, measure.name))
         if by_period is not None:
             quota = sum(by_period.get(p.name, 0) for p in quota_periods)
-            # count quotas are stored in minor units of the plan currency (docs/decisions.md)
-            names[f"quota.{measure.name}"] = Money(quota) if measure.type == Type.MONEY \
-                else quota // 10 ** minor_digits(plan.currency)
+            # count and number quotas are stored in minor units of the plan currency
+            # (docs/decisions.md)
+            scale = 10 ** minor_digits(plan.currency)
+            names[f"quota.{measure.name}"] = (
+                Money(quota) if measure.type == Type.MONEY
+                else Fraction(quota, scale) if measure.type == Type.NUMBER
+                else quota // scale)
     last = max(payee_spans, key=lambda s: s[0])[2]
     names.update(params_of(last.params, fields, plan.currency))
     values.params_by_date = [(first, last_day or datetime.date.max,

@@ -179,14 +179,27 @@ def _measure(plan, rows, payees, fields, window, team) -> None:
         for prefix, source in sources:
             values = _aggregate(plan, measure, source, payees, fields, window)
             for payee, values_of in payees.items():
-                value = int(values.get(payee, 0))
-                typed = Money(value) if measure.type == Type.MONEY else value
-                values_of.names[prefix + measure.name] = typed
+                values_of.names[prefix + measure.name] = _typed(values.get(payee),
+                                                                measure.type)
         for payee, values_of in payees.items():
             quota = values_of.names.get(f"quota.{measure.name}")
             if quota:
                 values_of.names[f"attainment.{measure.name}"] = Fraction(
-                    int(values_of.names[measure.name]), int(quota))
+                    values_of.names[measure.name]) / Fraction(quota)
+
+
+def _typed(value, measure_type: Type):
+    """A measure's value for the reference evaluator; a payee with no rows has 0 (or no
+    date at all)."""
+    if measure_type == Type.DATE:
+        return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+    if value is None or (not isinstance(value, Fraction) and pd.isna(value)):
+        value = 0
+    if measure_type == Type.MONEY:
+        return Money(int(value))
+    if measure_type == Type.NUMBER:
+        return Fraction(value)
+    return int(value)
 
 
 def _aggregate(plan, measure, rows, payees, fields, window) -> pd.Series:
@@ -204,9 +217,24 @@ def _aggregate(plan, measure, rows, payees, fields, window) -> pd.Series:
                          measure.expression.source, measure.expression.positions)
     col = _vector(plan, summand, rows, payees, fields, window)
     if col.kind == "number":
-        raise CalculationError(f"{measure.source}: a sum of Numbers is not supported yet")
+        return _rational_aggregate(measure.aggregate, col, mask, payee_ids)
     grouped = pd.Series(col.data)[mask].groupby(payee_ids[mask])
     return {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[measure.aggregate]()
+
+
+def _rational_aggregate(aggregate: str, col, mask, payee_ids) -> pd.Series:
+    """sum, min or max of exact rationals per payee: whole-column integer sums when the rows
+    share a denominator (shares, percents), exact Fractions otherwise."""
+    numerator, denominator = col.data
+    numerator, denominator = numerator[mask], denominator[mask]
+    payees = payee_ids[mask].to_numpy()
+    if aggregate == "sum" and len(denominator) and (denominator == denominator[0]).all():
+        sums = pd.Series(numerator.astype(object)).groupby(payees).sum()
+        return sums.map(lambda total: Fraction(int(total), int(denominator[0])))
+    values = pd.Series([Fraction(int(n), int(d)) for n, d in zip(numerator, denominator)],
+                       dtype=object)
+    grouped = values.groupby(payees)
+    return {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[aggregate]()
 
 
 def _component_lines(plan, component: Component, rows, payees, fields, window, team,

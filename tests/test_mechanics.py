@@ -257,3 +257,41 @@ def test_a_deal_reads_the_params_of_the_assignment_in_force_on_its_date(tmp_path
     rep = payouts(ledger_url, "calc", "2026-Q1")["r"]
     assert [line["amount"] for line in rep["lines"]] == ["1000.00", "1500.00"]
     assert rep["lines"][1]["rate"] == "0.15"
+
+
+def test_a_number_measure_sums_exactly(tmp_path, ledger_url):
+    # deals_credited sums credit shares: 60% + 100% + 33.3333333% = 1.933333333 deals; with a
+    # quota of 2 that is 96.67% attainment (0.9666666665 -> 0.9667), under the 100% bonus bar;
+    # one more 10% share makes 2.033333333 and the bonus of 500.00 pays
+    plan = HEADER + """\
+    payout_period: year
+    measures:
+      deals_credited: sum(credit.share)
+    components:
+      - id: bonus
+        type: bonus
+        when: attainment.deals_credited >= 100%
+        amount: 500 USD
+    """
+    files = {
+        "payees": "id,name\nr,R\no,Other\n",
+        "assignments": "payee_id,plan,effective_from\nr,p,2026-01-01\n",
+        "quotas": "payee_id,measure,period,amount\nr,deals_credited,2026,2\n",
+        "deals": "id,date,owner_id,amount,currency\nD1,2026-02-01,r,100,USD\n"
+                 "D2,2026-03-01,r,100,USD\nD3,2026-04-01,r,100,USD\n",
+        "credits": "deal_id,payee_id,share\nD1,r,60%\nD1,o,40%\n"
+                   "D3,r,33.3333333%\nD3,o,66.6666667%\n",
+    }
+    ledger_with(tmp_path, ledger_url, plan, files)
+    rep = payouts(ledger_url, "calc", "2026")["r"]
+    assert rep["attainment"] == {"deals_credited": "0.9667"}
+    assert rep["payout"] == "0.00"
+    more = tmp_path / "more.csv"
+    more.write_text("id,date,owner_id,amount,currency\nD4,2026-05-01,o,100,USD\n")
+    run(ledger_url, "import", "deals", str(more))
+    split = tmp_path / "split.csv"
+    split.write_text("deal_id,payee_id,share\nD4,r,10%\nD4,o,90%\n")
+    run(ledger_url, "import", "credits", str(split))
+    rep = payouts(ledger_url, "calc", "2026")["r"]
+    assert rep["attainment"] == {"deals_credited": "1.0167"}
+    assert rep["payout"] == "500.00"
