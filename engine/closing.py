@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.calculate import calculate_period, registered_plans
@@ -69,21 +69,31 @@ def close_period(engine: Engine, period: str, actor: str | None = None) -> tuple
     plans = registered_plans(engine)
     with engine.connect() as connection:
         _check_order(connection, plans, period)
+        seen = _ledger_version(connection)
     document, records = calculate_period(engine, period)
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
                       if p.payout_period == length)  # every version the run may have used
     try:
         return document, _record_close(engine, plans, period, length, records, versions,
-                                       now, actor)
+                                       now, actor, seen)
     except IntegrityError:
         raise LedgerRefused(f"another close of {period} finished first; nothing was "
                             "recorded by this one") from None
 
 
-def _record_close(engine, plans, period, length, records, versions, now, actor) -> int:
+def _ledger_version(connection) -> int:
+    """Every change to the ledger writes an audit entry, so the newest one names its state."""
+    return connection.execute(select(func.max(AuditEntry.id))).scalar_one() or 0
+
+
+def _record_close(engine, plans, period, length, records, versions, now, actor, seen) -> int:
     with engine.begin() as connection:
         _check_order(connection, plans, period)  # again, now holding the write lock
+        if _ledger_version(connection) != seen:
+            raise LedgerRefused(f"the ledger changed while {period} was being computed (an "
+                                "import, adjustment or close finished meanwhile); nothing "
+                                "was recorded: run the close again")
         run_id = connection.execute(insert(CalculationRun).values(
             period=period, length=length, status="active", created_at=now,
             plan_versions=json.dumps(versions), reason=None).returning(CalculationRun.id)

@@ -27,6 +27,9 @@ class Prior:
     paid: dict[str, int] = field(default_factory=dict)  # payee -> pay this fiscal year
     balance: dict[str, int] = field(default_factory=dict)  # payee -> carried balance B
     adjustments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # payee -> the currency its latest close or adjustment was in: a leaver with only a
+    # balance or an adjustment left keeps being paid in it
+    currency: dict[str, str] = field(default_factory=dict)
 
 
 def key_of(plan_id: str, component: str | None, kind: str, deal: str | None,
@@ -60,15 +63,18 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
                 recorded.setdefault(line.payee_id, {})[key] = (line.earned_to_date,
                                                                line.deal_date)
         for result in connection.execute(select(PayeeResult).where(
-                PayeeResult.run_id.in_([run_id for run_id, _ in earlier]))):
+                PayeeResult.run_id.in_([run_id for run_id, _ in earlier]))
+                .order_by(PayeeResult.run_id)):
             if result.fiscal_year == fiscal_year:
                 prior.paid[result.payee_id] = prior.paid.get(result.payee_id, 0) + \
                     result.payout
             if result.run_id == prior.last_run:
                 prior.balance[result.payee_id] = result.carried_balance
+            prior.currency[result.payee_id] = result.currency
     adjustments: dict[str, list] = defaultdict(list)
     for adjustment in connection.execute(select(Adjustment).where(
             Adjustment.period == period).order_by(Adjustment.id)):
         adjustments[adjustment.payee_id].append((adjustment.amount, adjustment.reason))
+        prior.currency.setdefault(adjustment.payee_id, adjustment.currency)
     prior.adjustments = dict(adjustments)
     return prior

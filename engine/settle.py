@@ -23,7 +23,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
     result) pairs: this fiscal year's, then any earlier year that today's ledger changes."""
     current_year = [(y, r) for y, r in results if y.fiscal_year == fiscal_year]
     several = len(current_year) > 1
-    currency = results[0][0].plan.currency if results else "USD"
+    currency = results[0][0].plan.currency if results else prior.currency.get(payee, "USD")
     components, attainment, lines, records = {}, {}, [], []
     earned = earned_to_date = draw = 0
     negative_payout = "carry_forward"

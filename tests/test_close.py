@@ -145,3 +145,48 @@ def test_a_late_deal_in_a_closed_fiscal_year_is_paid_as_a_prior_year_line(tmp_pa
     # once 2027-Q1 closes, it has recorded the change: 2027-Q2 pays it no second time
     ok("close", "--period", "2027-Q1", db=ledger_url)
     assert payee(calc("2027-Q2", ledger_url), "rep-2")["payout"] == "0.00"
+
+
+def test_a_payee_with_no_plan_left_is_settled_in_the_currency_it_was_paid_in(
+        tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    path = tmp_path / "leaver.csv"
+    path.write_text("id,name\nrep-9,Lena\n")
+    ok("import", "payees", str(path), db=ledger_url)
+    # rep-9 has no plan: an adjustment of -150.00 EUR is all it has in Q1. With nothing
+    # earned, E = -150.00 < 0, so pay is 0.00 and 150.00 EUR is carried forward
+    ok("adjust", "--payee", "rep-9", "--period", "2026-Q1", "--amount", "-150.00 EUR",
+       "--reason", "laptop not returned", db=ledger_url)
+    ok("close", "--period", "2026-Q1", db=ledger_url)
+    q2 = payee(calc("2026-Q2", ledger_url), "rep-9")
+    # listed in Q2 for its balance alone, and still in EUR, not a default currency
+    assert (q2["currency"], q2["payout"], q2["carried_balance"]) == ("EUR", "0.00", "150.00")
+
+
+def test_a_close_refuses_when_the_ledger_changed_while_it_computed(
+        tmp_path, ledger_url, monkeypatch):
+    import engine.closing
+    from ledger.database import open_ledger
+    from ledger.errors import LedgerRefused
+    build(tmp_path, ledger_url)
+    ledger = open_ledger(ledger_url)
+    computed = engine.closing.calculate_period
+
+    def compute_then_adjust(engine_, period):
+        result = computed(engine_, period)
+        # an adjustment lands after the computation read the ledger, before the record
+        engine.closing.add_adjustment(engine_, "rep-1", period, "100.00 USD", "late")
+        return result
+
+    monkeypatch.setattr(engine.closing, "calculate_period", compute_then_adjust)
+    try:
+        engine.closing.close_period(ledger, "2026-Q1")
+        raise AssertionError("the close recorded a run that missed the adjustment")
+    except LedgerRefused as refused:
+        assert "run the close again" in str(refused)
+    finally:
+        ledger.dispose()
+    monkeypatch.undo()
+    # nothing was recorded; closing again pays the adjustment: 19,750.00 + 100.00
+    closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
+    assert payee(closed, "rep-1")["payout"] == "19850.00"
