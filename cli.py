@@ -222,6 +222,46 @@ def adjust(payee: str, period_name: str, amount: str, reason: str, db_url: str |
     click.echo(f"adjustment {adjustment_id} added to {period_name} for {payee}")
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    from engine.reports.render import FORMATS
+    chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [kind for kind in chosen if kind not in FORMATS]
+    if unknown or not chosen:
+        raise click.UsageError(f"--format takes a comma-separated list of {', '.join(FORMATS)}"
+                               f"; {', '.join(unknown) or 'nothing'} is not one")
+    return chosen
+
+
+@main.command()
+@click.option("--period", "period_name", required=True, metavar="P")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Directory for the statements (created if missing).")
+@click.option("--format", "formats", default="html,json", show_default=True,
+              help="Comma-separated: html, pdf, json, md.")
+@click.option("--payee", default=None, help="One payee only.")
+@db_option
+def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
+               db_url: str | None) -> None:
+    """Write one statement per payee: a closed period as its close recorded it, an open one
+    as a draft computed now.
+
+    \b
+    Example:
+      icm statements --period 2026-Q1 --out statements/ --format html,pdf
+    """
+    from engine.reports.render import write_statements
+    from engine.reports.source import period_statements
+    from ledger.progress import Progress
+    chosen = _formats(formats)
+    with _engine_errors():
+        found = period_statements(_ledger(db_url), period_name, payee)
+        progress = Progress("statements", len(found))
+        written = write_statements(found, out_dir, chosen, progress.advance)
+    kind = "closed" if found and found[0].status == "closed" else "draft"
+    click.echo(f"{len(found)} {kind} statement{'s' * (len(found) != 1)} of {period_name}, "
+               f"{len(written)} file{'s' * (len(written) != 1)} in {out_dir}")
+
+
 @contextlib.contextmanager
 def _engine_errors():
     """Library errors as exit codes: 1 wrong input, 2 usage, 3 the ledger refused."""
@@ -230,11 +270,13 @@ def _engine_errors():
     from engine.earnings import CalculationError
     from ledger.errors import LedgerRefused
     from ledger.window import MissingRateError
+    from engine.reports.errors import RenderError
     try:
         yield
     except PeriodError as error:
         raise click.UsageError(str(error)) from None
-    except (CalculationError, MissingRateError, AdjustmentError) as error:
+    except (CalculationError, MissingRateError, AdjustmentError, RenderError,
+            LookupError) as error:
         raise InputError(str(error)) from None
     except LedgerRefused as error:
         raise RefusedError(str(error)) from None

@@ -135,7 +135,9 @@ def _record(connection, run_id: int, records: list[dict]) -> None:
                         "earned_to_date": record["earned_to_date"], "earned": record["earned"],
                         "adjustments": record["adjustments"], "draw": record["draw"],
                         "payout": record["payout"],
-                        "carried_balance": record["carried_balance"]})
+                        "carried_balance": record["carried_balance"],
+                        "statement": json.dumps({"document": record["document"],
+                                                 "context": record["context"]})})
     if lines:
         connection.execute(insert(ResultLine), lines)
     if results:

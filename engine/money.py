@@ -117,6 +117,13 @@ def format_minor_units(units: int, currency: str) -> str:
     return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
 
 
+def format_grouped(units: int, currency: str) -> str:
+    """Minor units as a person reads them, thousands grouped: 12345678 USD -> '123,456.78'."""
+    text = format_minor_units(abs(units), currency)
+    whole, dot, fraction = text.partition(".")
+    return f"{'-' if units < 0 else ''}{int(whole):,}{dot}{fraction}"
+
+
 def divide_rounded(numerator, denominator, mode: str):
     """Exact integer division of arrays (int64 or Python-int objects), rounded with the plan's
     mode: the vectorised twin of ``round_fraction`` for whole columns of minor units."""

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from engine.attainment import measure_context
 from engine.history import Prior, key_of
 from engine.money import format_minor_units, round_fraction
 from engine.statement_text import line_text, money, rate_text
@@ -25,6 +26,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
     several = len(current_year) > 1
     currency = results[0][0].plan.currency if results else prior.currency.get(payee, "USD")
     components, attainment, lines, records = {}, {}, [], []
+    context = {"name": None, "target_incentive": None, "measures": []}
     earned = earned_to_date = draw = 0
     negative_payout = "carry_forward"
     recoverable = None
@@ -81,6 +83,11 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
         earned += sum(current - before for _, _, before, current in changes)
         earned_to_date += sum(line["amount"] for line in now.values())
         values = result["values"].names if result["values"] else {}
+        context["measures"] += measure_context(plan, values, prefix)
+        context["name"] = context["name"] or values.get("payee.name")
+        if values.get("target_incentive") is not None:
+            context["target_incentive"] = (context["target_incentive"] or 0) + int(
+                values["target_incentive"])
         for measure in plan.measures:
             value = values.get(f"attainment.{measure.name}")
             if value is not None:
@@ -122,7 +129,8 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
               + [("adjustment", amount, reason) for amount, reason in adjustments],
               "earned_to_date": earned_to_date, "earned": earned, "adjustments": adjusted,
               "draw": max(top_up, 0), "payout": pay, "carried_balance": carried,
-              "fiscal_year": results[0][0].fiscal_year if results else None}
+              "fiscal_year": results[0][0].fiscal_year if results else None,
+              "document": document, "context": context}
     return document, record
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from fractions import Fraction
 
-from engine.money import decimal_text, format_minor_units, round_fraction
+from engine.money import decimal_text, format_grouped, round_fraction
 
 
 @functools.lru_cache(maxsize=4096)  # a plan has a handful of distinct rates
@@ -22,7 +22,7 @@ def percent(rate: Fraction) -> str:
 
 
 def money(units: int, currency: str) -> str:
-    return f"{format_minor_units(units, currency)} {currency}"
+    return f"{format_grouped(units, currency)} {currency}"
 
 
 def line_text(line: dict, currency: str) -> str:
@@ -40,7 +40,7 @@ def line_text(line: dict, currency: str) -> str:
         return f"{head}: SPIFF {line['component']}, {amount}."
     if line["slices"]:
         parts = [f"{money(s['base'], currency)} at {percent(Fraction(*s['rate']))} "
-                 f"from {_from(s['from'], currency)}" for s in line["slices"]]
+                 f"(tier from {_from(s['from'], currency)})" for s in line["slices"]]
         return f"{head}, base {money(line['base'], currency)}: {', '.join(parts)} = {amount}."
     rate = Fraction(*line["rate"]) if line["rate"] else None
     rated = f" at {percent(rate)}" if rate is not None else ""

@@ -189,6 +189,9 @@ class PayeeResult(Base):
     draw: Mapped[int]
     payout: Mapped[int]
     carried_balance: Mapped[int]  # B after this period
+    # {"document": the payee's JSON as the close printed it, "context": what the statement
+    # shows besides (name, measures against quota, tier boundaries)}; null before 0003
+    statement: Mapped[str | None] = mapped_column(Text)
 
 
 class Adjustment(Base):

@@ -30,3 +30,27 @@ def ledger(ledger_url):
     engine = open_ledger(ledger_url)
     yield engine
     engine.dispose()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--snapshot-update", action="store_true",
+                     help="Rewrite the snapshot files of rendered reports from this run.")
+
+
+@pytest.fixture
+def snapshot(request):
+    """Compare rendered text with tests/snapshots/NAME, or rewrite it under
+    --snapshot-update. Volatile parts are normalised by the caller before comparing."""
+    from tests.paths import ROOT
+    update = request.config.getoption("--snapshot-update")
+
+    def check(name: str, text: str) -> None:
+        path = ROOT / "tests" / "snapshots" / name
+        if update:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"no snapshot {path}: run pytest --snapshot-update and review it"
+        assert text == path.read_text(encoding="utf-8"), \
+            f"{name} differs from its snapshot; if the change is meant, run pytest " \
+            "--snapshot-update and review the diff"
+    return check

@@ -104,7 +104,9 @@ def test_q1_marginal_tiers_spiff_split_and_bonus(tmp_path, ledger_url):
     assert straddle["slices"] == [{"base": "80000.00", "rate": "0.05", "from": "0"},
                                   {"base": "20000.00", "rate": "0.1", "from": "1"}]
     assert straddle["amount"] == "6000.00"
-    assert "D-2" in straddle["text"] and "20000.00 USD at 10%" in straddle["text"]
+    assert straddle["text"] == (
+        "Deal D-2 on 2026-02-15, base 100,000.00 USD: 80,000.00 USD at 5% (tier from 0% of "
+        "quota), 20,000.00 USD at 10% (tier from 100% of quota) = 6,000.00 USD.")
     assert [(line["component"], line["deal"], line["amount"]) for line in rep1["lines"]] == [
         ("commission", "D-1", "6000.00"), ("commission", "D-2", "6000.00"),
         ("commission", "D-4", "3000.00"), ("logo", "D-1", "500.00"),

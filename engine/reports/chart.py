@@ -1,0 +1,81 @@
+"""Inline SVG charts: nothing fetched, nothing scripted, readable in a mail client.
+
+Coordinates are computed with exact fractions and printed to one decimal place; a chart is a
+picture, so its rounding never touches money."""
+from __future__ import annotations
+
+from fractions import Fraction
+from html import escape
+
+from engine.money import round_fraction
+
+WIDTH, BAR_TOP, BAR_HEIGHT, LEFT, RIGHT = 560, 18, 22, 8, 16
+
+
+def _x(value: Fraction, top: Fraction) -> str:
+    inner = WIDTH - LEFT - RIGHT
+    return f"{float(LEFT + inner * min(value, top) / top):.1f}"
+
+
+def attainment_chart(measure: str, attainment: str, boundaries: list[dict]) -> str:
+    """A bar for attainment against a line at 100% of quota and a tick at each tier
+    boundary that is a share of quota."""
+    value = Fraction(attainment)
+    starts = [Fraction(b["from"]) for b in boundaries if b["basis"] == "attainment"]
+    top = max([Fraction(3, 2), value * Fraction(11, 10)] + [s * Fraction(11, 10)
+                                                             for s in starts])
+    height = BAR_TOP + BAR_HEIGHT + 22
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+             f'viewBox="0 0 {WIDTH} {height}" role="img" '
+             f'aria-label="{escape(measure)}: {_percent(value)} of quota">',
+             f'<rect x="{LEFT}" y="{BAR_TOP}" width="{WIDTH - LEFT - RIGHT}" '
+             f'height="{BAR_HEIGHT}" fill="#eef1f5"/>',
+             f'<rect class="bar" x="{LEFT}" y="{BAR_TOP}" '
+             f'width="{float(_x(max(value, Fraction(0)), top)) - LEFT:.1f}" '
+             f'height="{BAR_HEIGHT}" fill="{"#2f7d4f" if value >= 1 else "#3b6ea8"}"/>']
+    for start in sorted(set(starts) - {Fraction(1)}):
+        x = _x(start, top)
+        parts.append(f'<line x1="{x}" x2="{x}" y1="{BAR_TOP - 4}" y2="{BAR_TOP + BAR_HEIGHT}" '
+                     'stroke="#a05a00" stroke-dasharray="3 2"/>')
+        parts.append(f'<text x="{x}" y="{BAR_TOP - 6}" font-size="10" text-anchor="middle" '
+                     f'fill="#a05a00">tier {_percent(start)}</text>')
+    quota_x = _x(Fraction(1), top)
+    parts.append(f'<line x1="{quota_x}" x2="{quota_x}" y1="{BAR_TOP - 4}" '
+                 f'y2="{BAR_TOP + BAR_HEIGHT + 4}" stroke="#222" stroke-width="2"/>')
+    parts.append(f'<text x="{quota_x}" y="{BAR_TOP + BAR_HEIGHT + 16}" font-size="10" '
+                 'text-anchor="middle">quota</text>')
+    parts.append(f'<text x="{LEFT + 4}" y="{BAR_TOP + BAR_HEIGHT - 7}" font-size="11" '
+                 f'fill="#fff">{_percent(value)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bar_chart(title: str, rows: list[tuple[str, int]]) -> str:
+    """Horizontal bars of whole counts (the KPI page's attainment bands)."""
+    top = max([count for _, count in rows] + [1])
+    row_height, label_width = 24, 120
+    height = row_height * len(rows) + 8
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">']
+    for i, (label, count) in enumerate(rows):
+        y = 4 + i * row_height
+        width = (WIDTH - label_width - 60) * count / top
+        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label)}</text>')
+        parts.append(f'<rect x="{label_width}" y="{y}" width="{width:.1f}" height="18" '
+                     'fill="#3b6ea8"/>')
+        parts.append(f'<text x="{label_width + width + 6:.1f}" y="{y + 15}" '
+                     f'font-size="12">{count}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def percent_text(fraction_text: str | None) -> str:
+    if fraction_text is None:
+        return ""
+    tenths = round_fraction(Fraction(fraction_text) * 1000, "half_even")
+    whole, rest = divmod(abs(tenths), 10)
+    return f"{'-' if tenths < 0 else ''}{whole}{f'.{rest}' if rest else ''}%"
+
+
+def _percent(value: Fraction) -> str:
+    return percent_text(str(value))

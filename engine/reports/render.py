@@ -1,0 +1,94 @@
+"""Statements to files: HTML (one self-contained page), Markdown, JSON and PDF.
+
+HTML and Markdown come from Jinja2 templates over one view; the PDF is the HTML printed by
+WeasyPrint (an optional extra: it needs Pango from the system), so it carries the same
+content. User text (names, reasons, deal ids) is escaped in HTML and Markdown."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jinja2
+
+from engine.reports.errors import RenderError
+from engine.reports.source import Statement
+from engine.reports.view import grouped, statement_view
+
+FORMATS = ("html", "pdf", "json", "md")
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                                     autoescape=autoescape, trim_blocks=True,
+                                     lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                                     keep_trailing_newline=True)
+    environment.globals["grouped"] = grouped
+    environment.filters["md"] = markdown_escape
+    return environment
+
+
+def markdown_escape(text) -> str:
+    """Text safe inside a Markdown table cell: no markup, no HTML, no cell breaks."""
+    text = str(text or "").replace("\n", " ")
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text)
+
+
+_HTML = _environment(autoescape=True)
+_TEXT = _environment(autoescape=False)
+
+
+def statement_html(statement: Statement) -> str:
+    return _HTML.get_template("statement.html.j2").render(
+        s=statement, v=statement_view(statement), css=(TEMPLATES / "base.css").read_text())
+
+
+def statement_markdown(statement: Statement) -> str:
+    return _TEXT.get_template("statement.md.j2").render(s=statement,
+                                                         v=statement_view(statement))
+
+
+def statement_json(statement: Statement) -> str:
+    """The document of `icm calc --json` for one payee, with the run it comes from."""
+    return json.dumps({"period": statement.period, "status": statement.status,
+                       "run_id": statement.run_id, "payees": [statement.document]},
+                      indent=2, ensure_ascii=False) + "\n"
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:
+        raise RenderError("PDF statements need WeasyPrint and the system's Pango: "
+                          "pip install 'icm[pdf]' (Debian: apt-get install libpango-1.0-0 "
+                          f"libpangoft2-1.0-0) ({error})") from None
+    return weasyprint.HTML(string=statement_html(statement)).write_pdf()
+
+
+def file_stem(statement: Statement) -> str:
+    """`rep-7-2026-Q1`: the payee id made safe for a file name, then the period."""
+    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', statement.payee)}-{statement.period}"
+
+
+def write_statements(statements: list[Statement], directory: Path, formats: tuple[str, ...],
+                     progress=None) -> list[Path]:
+    """Every statement in every format into ``directory``; the paths written, in order."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for statement in statements:
+        stem = file_stem(statement)
+        for kind in formats:
+            path = directory / f"{stem}.{kind}"
+            if kind == "html":
+                path.write_text(statement_html(statement), encoding="utf-8")
+            elif kind == "md":
+                path.write_text(statement_markdown(statement), encoding="utf-8")
+            elif kind == "json":
+                path.write_text(statement_json(statement), encoding="utf-8")
+            elif kind == "pdf":
+                path.write_bytes(statement_pdf(statement))
+            written.append(path)
+        if progress is not None:
+            progress(1)
+    return written

@@ -1,0 +1,96 @@
+"""Where a period's statements come from: the close that recorded them, or, for a period not
+closed, a computation now (a draft). A closed period's statement never changes with the
+ledger: it is the document the close printed, kept in ``payee_results.statement``."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from engine.calculate import calculate_period
+from engine.calendar import parse_period, period_span
+from ledger.errors import LedgerRefused
+from ledger.schema import CalculationRun, Payee, PayeeResult
+
+
+@dataclass(frozen=True)
+class Statement:
+    period: str
+    status: str  # closed | draft
+    run_id: int | None
+    name: str
+    document: dict  # the payee's entry of `icm calc --json`
+    context: dict  # measures against quota, tier boundaries, target incentive
+
+    @property
+    def payee(self) -> str:
+        return self.document["payee"]
+
+    @property
+    def currency(self) -> str:
+        return self.document["currency"]
+
+
+def period_statements(engine: Engine, period: str, payee: str | None = None
+                      ) -> list[Statement]:
+    """Every payee's statement of ``period`` (or one payee's), sorted by payee id."""
+    length, _, _ = parse_period(period)
+    with engine.connect() as connection:
+        run_id = connection.execute(select(CalculationRun.id).where(
+            CalculationRun.length == length, CalculationRun.period == period,
+            CalculationRun.status == "active")).scalar_one_or_none()
+        names = _names(connection, period_span(period)[1])
+        if run_id is not None:
+            found = _recorded(connection, period, run_id, names)
+    if run_id is None:
+        _, records = calculate_period(engine, period)
+        found = [Statement(period, "draft", None,
+                           record["context"]["name"] or names.get(record["payee"],
+                                                                  record["payee"]),
+                           record["document"], record["context"]) for record in records]
+    if payee is not None:
+        found = [s for s in found if s.payee == payee]
+        if not found:
+            raise LookupError(f"payee {payee!r} has no statement in {period}: it had no "
+                              "plan, balance or adjustment in it")
+    return found
+
+
+def closed_run(engine: Engine, period: str) -> int:
+    """The active run of a closed period, or LedgerRefused saying what to do."""
+    length, _, _ = parse_period(period)
+    with engine.connect() as connection:
+        run_id = connection.execute(select(CalculationRun.id).where(
+            CalculationRun.length == length, CalculationRun.period == period,
+            CalculationRun.status == "active")).scalar_one_or_none()
+    if run_id is None:
+        raise LedgerRefused(f"{period} is not closed: close it first with "
+                            f"`icm close --period {period}`")
+    return run_id
+
+
+def _recorded(connection, period: str, run_id: int, names: dict) -> list[Statement]:
+    statements = []
+    for payee_id, text in connection.execute(
+            select(PayeeResult.payee_id, PayeeResult.statement)
+            .where(PayeeResult.run_id == run_id).order_by(PayeeResult.payee_id)):
+        if text is None:
+            raise LedgerRefused(f"{period} was closed before statements were kept with "
+                                "closes: reopen it and close it again to record them")
+        kept = json.loads(text)
+        statements.append(Statement(period, "closed", run_id,
+                                    kept["context"]["name"] or names.get(payee_id, payee_id),
+                                    kept["document"], kept["context"]))
+    return statements
+
+
+def _names(connection, day) -> dict[str, str]:
+    """Each payee's name as of ``day`` (or its first name, for one who starts later)."""
+    names = {}
+    for payee_id, start, name in connection.execute(
+            select(Payee.id, Payee.effective_from, Payee.name)
+            .order_by(Payee.id, Payee.effective_from)):
+        if payee_id not in names or start <= day:
+            names[payee_id] = name
+    return names

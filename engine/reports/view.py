@@ -1,0 +1,103 @@
+"""A statement laid out for reading: the summary that foots to the pay, each measure against
+its quota, each component, and every line. The HTML, Markdown and PDF renderings all draw
+from this one view, so they cannot disagree."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from engine.money import format_minor_units, parse_decimal, to_minor_units
+from engine.reports.chart import attainment_chart, percent_text
+from engine.reports.source import Statement
+from engine.statement_text import percent
+
+KIND_LABELS = {"deal": "Deal", "true-up": "True-up", "clawback": "Clawback", "cap": "Cap",
+               "component": "Component", "adjustment": "Adjustment",
+               "balance": "Balance recovered", "draw": "Draw", "carried-forward":
+               "Carried forward"}
+EARNING_KINDS = ("deal", "true-up", "clawback", "cap", "component")
+
+
+@dataclass(frozen=True)
+class StatementView:
+    statement: Statement
+    summary: list  # (label, amount text, note)
+    measures: list  # dicts: name, value, quota, attainment, chart (SVG text or None)
+    components: list  # (name, earned to date, payout)
+    lines: list  # dicts: kind, component, deal, base, rate, amount, text
+    total: str  # the lines' sum, which is the payout
+    foots: bool
+
+
+def units(text: str | None, currency: str) -> int:
+    """A money string of the document back to minor units."""
+    return to_minor_units(parse_decimal(text), currency) if text else 0
+
+
+def grouped(text: str | None) -> str:
+    """'1234567.89' -> '1,234,567.89': how a rep reads an amount."""
+    if text is None:
+        return ""
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, dot, fraction = digits.partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction}"
+
+
+def statement_view(statement: Statement) -> StatementView:
+    document, currency = statement.document, statement.currency
+    lines = document["lines"]
+    by_kind: dict[str, int] = {}
+    for line in lines:
+        category = "earned" if line["kind"] in EARNING_KINDS else line["kind"]
+        by_kind[category] = by_kind.get(category, 0) + units(line["amount"], currency)
+    money = lambda amount: grouped(format_minor_units(amount, currency))  # noqa: E731
+    summary = [
+        ("Earned to date this fiscal year", grouped(document["earned_to_date"]),
+         "every component, after caps"),
+        ("Paid in earlier periods", grouped(document["paid_to_date"]),
+         "what earlier closes of this fiscal year paid"),
+        ("Earned this period", money(by_kind.get("earned", 0)),
+         "new lines, true-ups and clawbacks below"),
+        ("Adjustments", money(by_kind.get("adjustment", 0)), "manual adjustments this period"),
+        ("Balance recovered", money(by_kind.get("balance", 0)),
+         "owed from earlier periods, taken from this pay"),
+        ("Draw", money(by_kind.get("draw", 0)), "guaranteed minimum paid above earnings"),
+        ("Carried forward", money(by_kind.get("carried-forward", 0)),
+         "a negative amount left to recover from later pay"),
+    ]
+    summary = [row for i, row in enumerate(summary) if i < 3 or row[1] not in ("0.00", "0")]
+    total = sum(units(line["amount"], currency) for line in lines)
+    measures = []
+    for measure in statement.context.get("measures", []):
+        if measure["value"] is None and measure["quota"] is None:
+            continue
+        is_money = measure["type"] == "money"
+        measures.append({
+            "name": measure["measure"],
+            "value": grouped(measure["value"]) + (f" {currency}" if is_money else ""),
+            "quota": (grouped(measure["quota"]) + (f" {currency}" if is_money else ""))
+            if measure["quota"] is not None else "no quota",
+            "attainment": percent_text(measure["attainment"]),
+            "chart": attainment_chart(measure["measure"], measure["attainment"],
+                                      measure["boundaries"])
+            if measure["attainment"] is not None else None})
+    components = [(name, grouped(values["earned_to_date"]), grouped(values["payout"]))
+                  for name, values in document["components"].items()]
+    shown = [{"kind": KIND_LABELS.get(line["kind"], line["kind"]),
+              "component": line["component"] or "", "deal": line["deal"] or "",
+              "base": grouped(line["base"]), "rate": _rate(line),
+              "amount": grouped(line["amount"]), "text": line["text"]} for line in lines]
+    return StatementView(statement, summary, measures, components, shown, money(total),
+                         total == units(document["payout"], currency))
+
+
+def _rate(line: dict) -> str:
+    if line["rate"] is not None:
+        return percent_exact(line["rate"])
+    if line["slices"]:
+        return " + ".join(percent_exact(s["rate"]) for s in line["slices"])
+    return ""
+
+
+def percent_exact(rate_text: str) -> str:
+    return percent(Fraction(rate_text))
