@@ -199,8 +199,13 @@ def reopen(period_name: str, reason: str, db_url: str | None) -> None:
     """
     from engine.closing import reopen_period
     with _engine_errors():
-        run_id = reopen_period(_ledger(db_url), period_name, reason)
+        ledger = _ledger(db_url)
+        run_id = reopen_period(ledger, period_name, reason)
     click.echo(f"{period_name} reopened; run {run_id} is superseded")
+    from engine.reports.payroll import voided_exports
+    for exported in voided_exports(ledger, run_id):
+        click.echo(f"the payroll file {exported} of run {run_id} is void: do not pay it",
+                   err=True)
 
 
 @main.command()
@@ -260,6 +265,37 @@ def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
     kind = "closed" if found and found[0].status == "closed" else "draft"
     click.echo(f"{len(found)} {kind} statement{'s' * (len(found) != 1)} of {period_name}, "
                f"{len(written)} file{'s' * (len(written) != 1)} in {out_dir}")
+
+
+@main.group()
+def export() -> None:
+    """Files for other systems."""
+
+
+@export.command("payroll")
+@click.option("--period", "period_name", required=True, metavar="P")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="Write the CSV here (default: standard output).")
+@db_option
+def export_payroll(period_name: str, out_file: Path | None, db_url: str | None) -> None:
+    """The payroll CSV of a closed period; its rows reconcile with the statements.
+
+    \b
+    Example:
+      icm export payroll --period 2026-Q1 --out payroll-2026-Q1.csv
+    """
+    from engine.reports.payroll import payroll_csv, record_export
+    with _engine_errors():
+        ledger = _ledger(db_url)
+        text = payroll_csv(ledger, period_name)
+        if out_file is not None:
+            out_file.write_text(text, encoding="utf-8")
+        record_export(ledger, period_name, str(out_file) if out_file else "(stdout)", text)
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        rows = text.count("\n") - 1
+        click.echo(f"{rows} payee{'s' * (rows != 1)} of {period_name} in {out_file}", err=True)
 
 
 @contextlib.contextmanager

@@ -158,6 +158,12 @@ def reopen_period(engine: Engine, period: str, reason: str, actor: str | None = 
             CalculationRun.status == "active")).scalar_one()
         connection.execute(update(CalculationRun).where(CalculationRun.id == run_id).values(
             status="superseded", reason=reason))
+        for exported in connection.execute(select(AuditEntry.new).where(
+                AuditEntry.table_name == "payroll_exports", AuditEntry.row_key == str(run_id),
+                AuditEntry.action == "export")).scalars().all():
+            connection.execute(insert(AuditEntry).values(
+                at=now, actor=actor, table_name="payroll_exports", row_key=str(run_id),
+                action="void", old=exported, new=json.dumps({"reason": reason})))
         connection.execute(update(Period).where(Period.length == length,
                                                 Period.name == period).values(status="open"))
         connection.execute(insert(AuditEntry).values(

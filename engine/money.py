@@ -141,6 +141,20 @@ def divide_rounded(numerator, denominator, mode: str):
     return (quotient + up) * sign
 
 
+def convert_parts(parts: list[int], ratio: Fraction) -> tuple[int, list[int]]:
+    """Convert amounts that add up to a total by one exact ratio: the total is converted and
+    rounded half_up once, like a deal, and the parts are divided to match it by largest
+    remainder (floor each exact part, give the units left to the largest remainders, ties to
+    the earlier), so the converted parts still add up to the converted total."""
+    exact = [part * ratio for part in parts]
+    total = round_fraction(sum(exact, Fraction(0)), "half_up")
+    floors = [value.numerator // value.denominator for value in exact]
+    order = sorted(range(len(parts)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:total - sum(floors)]:
+        floors[i] += 1
+    return total, floors
+
+
 def allocate(total: int, weights: list[Fraction]) -> list[int]:
     """Divide whole minor units in proportion to ``weights`` by largest remainder: floor
     each exact share of |total|, give the units left over to the largest remainders (ties to

@@ -1,0 +1,136 @@
+"""`icm export payroll`: the pay of a closed period as a CSV payroll can load.
+
+Columns (DATA_AND_CLI.md): period, run_id, payee_id, payee_name, currency, gross, one column
+per plan/component of the file's plans, then plan_cap, adjustments, balance, draw,
+carried_forward. Every row's columns add up to gross, and gross is the statement's payout,
+converted into the payee's pay currency when it differs from the plan's. Built from the
+statements the close kept, so the file reconciles with them to the cent.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+from fractions import Fraction
+
+from sqlalchemy import Engine, insert, select
+
+from engine.calendar import period_span
+from engine.money import convert_parts, format_minor_units, minor_digits, parse_decimal
+from engine.reports.source import Statement, closed_run, period_statements
+from engine.reports.view import units
+from ledger.schema import AuditEntry, FxRate, Payee
+from ledger.window import MissingRateError
+
+SETTLEMENT = {"adjustment": "adjustments", "balance": "balance", "draw": "draw",
+              "carried-forward": "carried_forward"}
+TRAILING = ["plan_cap", "adjustments", "balance", "draw", "carried_forward"]
+
+
+def payroll_csv(engine: Engine, period: str) -> str:
+    """The payroll file of a closed period (LedgerRefused when it is not closed)."""
+    closed_run(engine, period)
+    statements = period_statements(engine, period)
+    last_day = period_span(period)[1]
+    with engine.connect() as connection:
+        pay_currency = _pay_currencies(connection, last_day)
+        rows = []
+        for statement in statements:
+            columns = split_by_column(statement)
+            target = pay_currency.get(statement.payee) or statement.currency
+            ratio = Fraction(1) if target == statement.currency else _ratio(
+                connection, statement.currency, target, last_day, statement.payee)
+            names = list(columns)
+            gross, parts = convert_parts([columns[n] for n in names], ratio)
+            rows.append((statement, target, gross, dict(zip(names, parts))))
+    component_columns = list(dict.fromkeys(name for *_, parts in rows for name in parts
+                                           if name not in TRAILING))  # in plan order
+    header = ["period", "run_id", "payee_id", "payee_name", "currency", "gross",
+              *component_columns, *TRAILING]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for statement, currency, gross, parts in rows:
+        writer.writerow([period, statement.run_id, statement.payee, statement.name, currency,
+                         format_minor_units(gross, currency)]
+                        + [format_minor_units(parts[name], currency) if name in parts else ""
+                           for name in component_columns]
+                        + [format_minor_units(parts.get(name, 0), currency)
+                           for name in TRAILING])
+    return out.getvalue()
+
+
+def record_export(engine: Engine, period: str, target: str, text: str,
+                  actor: str | None = None) -> None:
+    """Note in the audit log which file carries the run's pay, so a reopen can void it."""
+    run_id = closed_run(engine, period)
+    with engine.begin() as connection:
+        connection.execute(insert(AuditEntry).values(
+            at=datetime.datetime.now(datetime.timezone.utc), actor=actor,
+            table_name="payroll_exports", row_key=str(run_id), action="export", old=None,
+            new=json.dumps({"period": period, "file": target,
+                            "sha256": hashlib.sha256(text.encode()).hexdigest()})))
+
+
+def voided_exports(engine: Engine, run_id: int) -> list[str]:
+    """The payroll files of a superseded run: they must not be paid."""
+    with engine.connect() as connection:
+        return [json.loads(old)["file"] for old in connection.execute(
+            select(AuditEntry.old).where(AuditEntry.table_name == "payroll_exports",
+                                         AuditEntry.row_key == str(run_id),
+                                         AuditEntry.action == "void")).scalars()]
+
+
+def split_by_column(statement: Statement) -> dict[str, int]:
+    """The statement's payout split into the file's columns, in the plan currency.
+
+    This fiscal year's components come from ``components`` (a component's payout includes
+    its cap line); lines of an earlier fiscal year that a late change reopened go to their
+    component's column; settlement lines to the trailing columns. The parts add up to the
+    payout, or this is a bug and says so."""
+    document, currency = statement.document, statement.currency
+    plan_ids = list(dict.fromkeys(plan.split("@")[0] for plan in document["plans"]))
+    columns: dict[str, int] = {}
+    for key, values in document["components"].items():
+        name = "plan_cap" if key.split("/")[-1] == "plan_cap" else (
+            key if "/" in key else f"{plan_ids[0]}/{key}")
+        columns[name] = columns.get(name, 0) + units(values["payout"], currency)
+    for line in document["lines"]:
+        kind = line["kind"]
+        if kind in SETTLEMENT:
+            name = SETTLEMENT[kind]
+        elif line["text"].startswith("Fiscal "):  # an earlier fiscal year's change
+            name = "plan_cap" if line["component"] == "plan_cap" else \
+                f"{plan_ids[-1]}/{line['component']}"
+        else:
+            continue  # counted in its component's payout above
+        columns[name] = columns.get(name, 0) + units(line["amount"], currency)
+    if sum(columns.values()) != units(document["payout"], currency):
+        raise AssertionError(f"payroll columns of {statement.payee} do not add up to its "
+                             "payout")
+    return columns
+
+
+def _pay_currencies(connection, day: datetime.date) -> dict[str, str | None]:
+    """Each payee's pay currency as of ``day`` (None: paid in the plan's currency)."""
+    found = {}
+    for payee_id, start, currency in connection.execute(
+            select(Payee.id, Payee.effective_from, Payee.currency)
+            .order_by(Payee.id, Payee.effective_from)):
+        if payee_id not in found or start <= day:
+            found[payee_id] = currency or None
+    return found
+
+
+def _ratio(connection, source: str, target: str, day: datetime.date, payee: str) -> Fraction:
+    """Minor units of ``target`` per minor unit of ``source`` at the latest rate on or
+    before ``day``."""
+    rate = connection.execute(select(FxRate.rate).where(
+        FxRate.from_currency == source, FxRate.to_currency == target, FxRate.date <= day)
+        .order_by(FxRate.date.desc()).limit(1)).scalar_one_or_none()
+    if rate is None:
+        raise MissingRateError(f"no FX rate from {source} to {target} on or before {day} "
+                               f"to pay {payee} in {target}: import one with `icm import fx`")
+    return parse_decimal(rate) * Fraction(10) ** (minor_digits(target) - minor_digits(source))
