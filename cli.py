@@ -267,6 +267,52 @@ def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
                f"{len(written)} file{'s' * (len(written) != 1)} in {out_dir}")
 
 
+@main.command()
+@click.option("--period", "period_name", required=True, metavar="P")
+@click.option("--payee", required=True)
+@click.option("--deal", default=None, help="Only this deal: its credits and its lines.")
+@db_option
+def explain(period_name: str, payee: str, deal: str | None, db_url: str | None) -> None:
+    """The calculation trace of one payee: quota, attainment, tier slices, caps, true-ups
+    and settlement, from the same figures as the statement.
+
+    \b
+    Example:
+      icm explain --period 2026-Q1 --payee rep-7 --deal D-1001
+    """
+    from engine.reports.explain import explain as trace
+    with _engine_errors():
+        click.echo(trace(_ledger(db_url), period_name, payee, deal), nl=False)
+
+
+@main.command()
+@click.option("--plan", "plan_file", required=True, type=click.Path(path_type=Path),
+              help="The proposed plan file (same plan id as a registered plan).")
+@click.option("--period", "period_name", required=True, metavar="P")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@db_option
+def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None) -> None:
+    """The period under a proposed plan beside the registered one; writes nothing.
+
+    \b
+    Example:
+      icm whatif --plan proposals/enterprise-ae-v4.yaml --period 2026-Q4
+    """
+    from engine.reports.whatif import ProposalError, load_proposal, whatif as compare, \
+        whatif_table
+    proposed, errors = load_proposal(plan_file)
+    if errors:
+        _print_plan_errors(errors, [plan_file])
+        raise InputError(f"{plan_file} does not check: fix it before comparing")
+    with _engine_errors():
+        try:
+            document = compare(_ledger(db_url), proposed, period_name)
+        except ProposalError as error:
+            raise InputError(str(error)) from None
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json
+               else whatif_table(document).rstrip("\n"))
+
+
 @main.group()
 def export() -> None:
     """Files for other systems."""

@@ -57,10 +57,15 @@ class PlanYear:
         return self.periods[self.index]
 
 
-def calculate_period(engine: Engine, period_name: str) -> tuple[dict, list[dict]]:
-    """The JSON document of `icm calc --period P`, and what a close of P records."""
+def calculate_period(engine: Engine, period_name: str,
+                     versions_by_plan: dict[str, list[Version]] | None = None
+                     ) -> tuple[dict, list[dict]]:
+    """The JSON document of `icm calc --period P`, and what a close of P records.
+    ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan)."""
     length, _, _ = parse_period(period_name)
-    years = [year for versions in plan_versions(engine).values()
+    if versions_by_plan is None:
+        versions_by_plan = plan_versions(engine)
+    years = [year for versions in versions_by_plan.values()
              if versions[-1].plan.payout_period == length
              for year in [_plan_year(versions, period_name)] if year is not None]
     payees: dict[str, list] = {}
@@ -71,7 +76,7 @@ def calculate_period(engine: Engine, period_name: str) -> tuple[dict, list[dict]
         start = years[0].period.start if years else period_span(period_name)[0]
         fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
         prior = read_prior(connection, length, period_name, fiscal_year, start)
-    changed_before = _earlier_years(engine, length, fiscal_year, prior)
+    changed_before = _earlier_years(engine, length, fiscal_year, prior, versions_by_plan)
     for payee, results in changed_before.items():
         payees.setdefault(payee, []).extend(results)
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
@@ -82,12 +87,13 @@ def calculate_period(engine: Engine, period_name: str) -> tuple[dict, list[dict]
             [record for _, record in settled])
 
 
-def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior) -> dict:
+def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior,
+                   versions_by_plan: dict) -> dict:
     """Earlier fiscal years that closes recorded, recomputed on today's ledger whole, so a
     change to them shows up now as prior-year lines. Only payees with a difference are kept."""
     found: dict[str, list] = defaultdict(list)
     for year_number in sorted(y for y in prior.recorded if y < fiscal_year):
-        for versions in plan_versions(engine).values():
+        for versions in versions_by_plan.values():
             newest = versions[-1].plan
             if newest.payout_period != length:
                 continue

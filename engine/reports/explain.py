@@ -1,0 +1,108 @@
+"""`icm explain`: the calculation trace of one payee in one period, for a comp admin answering
+a rep: plan version, quota and attainment, each line with its tier slices, caps, true-ups,
+and the settlement from earned to paid. With a deal: that deal's credits and lines only.
+
+It reads the same statement as `icm statements` (the close's, or a draft), so the trace and
+the statement never disagree."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from sqlalchemy import Engine, select
+
+from engine.money import format_grouped, minor_digits, parse_decimal
+from engine.reports.source import period_statements
+from engine.reports.view import grouped, statement_view, units
+from engine.statement_text import percent, rate_text
+from ledger.schema import Credit, Deal
+
+
+def explain(engine: Engine, period: str, payee: str, deal: str | None = None) -> str:
+    statement = period_statements(engine, period, payee)[0]
+    document, currency = statement.document, statement.currency
+    money = lambda text: f"{grouped(text)} {currency}"  # noqa: E731
+    state = f"closed, run {statement.run_id}" if statement.status == "closed" else \
+        "draft: not closed, computed from the ledger as it is now"
+    out = [f"{statement.payee} ({statement.name}), {period} ({state}), amounts in {currency}",
+           f"plan: {', '.join(document['plans']) or 'none in force'}"]
+    if statement.context.get("target_incentive") is not None:
+        out.append("target incentive of the window: "
+                   f"{format_grouped(statement.context['target_incentive'], currency)} "
+                   f"{currency}")
+    if deal is not None:
+        out += ["", *_credits(engine, deal)]
+    out += ["", "measures:"]
+    for measure in statement.context.get("measures", []):
+        unit = f" {currency}" if measure["type"] == "money" else ""
+        line = f"  {measure['measure']}: {grouped(measure['value'])}{unit}"
+        if measure["attainment"] is not None:
+            line += (f" of quota {grouped(measure['quota'])}{unit} = attainment "
+                     f"{percent(Fraction(measure['attainment']))}")
+        boundaries = [b["from"] for b in measure["boundaries"]]
+        if boundaries:
+            line += "; tiers start at " + ", ".join(
+                percent(Fraction(b)) if m == "attainment" else f"{grouped(b)} {currency}"
+                for b, m in zip(boundaries, [b["basis"] for b in measure["boundaries"]]))
+        out.append(line)
+    basis = {b["component"]: b["basis"] for m in statement.context.get("measures", [])
+             for b in m["boundaries"]}
+    lines = [line for line in document["lines"] if deal is None or line["deal"] == deal]
+    out += ["", "lines:" if deal is None else f"lines of deal {deal}:"]
+    for line in lines:
+        head = f"  [{line['kind']}] {line['component'] or ''}".rstrip()
+        out.append(f"{head}: {money(line['amount'])}")
+        for piece in line["slices"]:
+            exact = parse_decimal(piece["base"]) * Fraction(piece["rate"])
+            out.append(f"      {money(piece['base'])} x {percent(Fraction(piece['rate']))} "
+                       f"(tier from {_from(piece['from'], basis.get(line['component']), currency)})"
+                       f" = {_exact(exact, currency)}")
+        if line["slices"]:
+            out.append(f"      summed, then rounded once with the plan's rounding mode: "
+                       f"{money(line['amount'])}")
+        out.append(f"      {line['text']}")
+    if not lines:
+        out.append("  none" + (f": deal {deal} earned nothing for {payee} in {period}"
+                               if deal else ""))
+    if deal is None:
+        view = statement_view(statement)
+        out += ["", "settlement:"]
+        out += [f"  {label}: {amount} {currency}" for label, amount, _ in view.summary]
+        out.append(f"  pay for this period: {money(document['payout'])}")
+        if units(document["carried_balance"], currency):
+            out.append(f"  balance owed after this period: {money(document['carried_balance'])}")
+        out.append(f"  the lines add up to {view.total} {currency}: "
+                   f"{'foots' if view.foots else 'DOES NOT FOOT'}")
+    return "\n".join(out) + "\n"
+
+
+def _credits(engine: Engine, deal: str) -> list[str]:
+    with engine.connect() as connection:
+        row = connection.execute(select(Deal).where(Deal.id == deal, Deal.current)
+                                 ).one_or_none()
+        if row is None:
+            raise LookupError(f"no deal {deal!r} in the ledger")
+        credits = connection.execute(select(Credit.payee_id, Credit.share_e9)
+                                     .where(Credit.deal_id == deal).order_by(Credit.seq)).all()
+    out = [f"deal {deal}: {format_grouped(row.amount, row.currency)} {row.currency} on "
+           f"{row.date}, owner {row.owner_id}, type {row.type or '-'}, status {row.status}"
+           + (f" (cancelled {row.cancel_date})" if row.cancel_date else "")]
+    if not credits:
+        out.append(f"  credited 100% to its owner {row.owner_id} (no credit rows)")
+    for payee_id, share in credits:
+        out.append(f"  credited {percent(Fraction(share, 10 ** 9))} to {payee_id}")
+    return out
+
+
+def _exact(value: Fraction, currency: str) -> str:
+    """A slice's amount before the line is rounded: to the cent when it is whole cents,
+    else every digit there is."""
+    scaled = value * 10 ** minor_digits(currency)
+    if scaled.denominator == 1:
+        return f"{format_grouped(int(scaled), currency)} {currency}"
+    return f"{rate_text(value)} {currency} before rounding"
+
+
+def _from(start: str, basis: str | None, currency: str) -> str:
+    if basis == "amount":
+        return f"{grouped(start)} {currency}"
+    return f"{percent(Fraction(start))} of quota" if basis == "attainment" else start

@@ -1,0 +1,92 @@
+"""`icm whatif`: a period under a proposed plan beside the registered one. Writes nothing.
+
+Both sides are computed the same way (DATA_AND_CLI.md): the registered version in force on
+the period's last day and the proposed plan, each as if in force for the whole fiscal year,
+over today's ledger, for the payees assigned to that plan id; compared on earned to date at
+the end of the period."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from engine.calculate import Version, _plan_year, calculate_period, plan_versions
+from engine.calendar import parse_period
+from engine.money import format_grouped, format_minor_units
+from engine.reports.view import units
+from rules_dsl import load_plans
+from rules_dsl.plan import Plan
+
+
+class ProposalError(ValueError):
+    """The proposed plan cannot be compared (the message says why and what to do)."""
+
+
+def whatif(engine: Engine, proposed: Plan, period: str) -> dict:
+    """The JSON document of `icm whatif --json`."""
+    registered = plan_versions(engine).get(proposed.id)
+    if not registered:
+        raise ProposalError(f"no plan {proposed.id!r} is registered: a proposal is compared "
+                            "with the registered plan of the same id, whose assignments it "
+                            "uses")
+    length, _, _ = parse_period(period)
+    if proposed.payout_period != length:
+        raise ProposalError(f"{period} is a {length}, but the proposal pays every "
+                            f"{proposed.payout_period}: give a period of that length")
+    year = _plan_year(registered, period)
+    if year is None:
+        raise ProposalError(f"plan {proposed.id!r} is not in force in {period}")
+    start, end = year.periods[0].start, year.periods[-1].end
+    current = _earned(engine, period, Version(year.plan, start, end))
+    changed = _earned(engine, period, Version(proposed, start, end))
+    currency = year.plan.currency
+    rows, totals = [], [0, 0]
+    for payee in sorted(set(current) | set(changed)):
+        before, after = current.get(payee, 0), changed.get(payee, 0)
+        totals[0], totals[1] = totals[0] + before, totals[1] + after
+        rows.append({"payee": payee, "current": format_minor_units(before, currency),
+                     "proposed": format_minor_units(after, currency),
+                     "change": format_minor_units(after - before, currency)})
+    return {"period": period, "plan": f"{proposed.id}@{proposed.version}",
+            "registered": f"{year.plan.id}@{year.plan.version}", "currency": currency,
+            "payees": rows,
+            "total": {"current": format_minor_units(totals[0], currency),
+                      "proposed": format_minor_units(totals[1], currency),
+                      "change": format_minor_units(totals[1] - totals[0], currency)}}
+
+
+def load_proposal(path: Path):
+    """(the plan, errors): a proposal is checked like any plan file."""
+    plans, errors = load_plans([path])
+    return (plans[0] if plans and not errors else None), errors
+
+
+def _earned(engine: Engine, period: str, version: Version) -> dict[str, int]:
+    document, _ = calculate_period(engine, period, {version.plan.id: [version]})
+    return {payee["payee"]: units(payee["earned_to_date"], payee["currency"])
+            for payee in document["payees"]
+            if any(plan.split("@")[0] == version.plan.id for plan in payee["plans"])}
+
+
+def whatif_table(document: dict) -> str:
+    """The comparison for the terminal: per payee, the total, who gains and who loses."""
+    currency = document["currency"]
+    grouped = lambda text: format_grouped(units(text, currency), currency)  # noqa: E731
+    out = [f"{document['period']}: {document['registered']} (registered) against "
+           f"{document['plan']} (proposed), earned to date in {currency}", "",
+           f"{'payee':<20} {'current':>16} {'proposed':>16} {'change':>16}"]
+    for row in document["payees"]:
+        out.append(f"{row['payee']:<20} {grouped(row['current']):>16} "
+                   f"{grouped(row['proposed']):>16} {grouped(row['change']):>16}")
+    total = document["total"]
+    out.append(f"{'total':<20} {grouped(total['current']):>16} "
+               f"{grouped(total['proposed']):>16} {grouped(total['change']):>16}")
+    gains = [r for r in document["payees"] if units(r["change"], currency) > 0]
+    losses = [r for r in document["payees"] if units(r["change"], currency) < 0]
+    unchanged = len(document["payees"]) - len(gains) - len(losses)
+    out += ["", "gain: " + (", ".join(f"{r['payee']} (+{grouped(r['change'])})" for r in gains)
+                           or "nobody"),
+            "lose: " + (", ".join(f"{r['payee']} ({grouped(r['change'])})" for r in losses)
+                        or "nobody"),
+            f"unchanged: {unchanged}; the cost changes by {grouped(total['change'])} {currency}"]
+    return "\n".join(out) + "\n"
