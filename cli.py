@@ -313,6 +313,60 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
                else whatif_table(document).rstrip("\n"))
 
 
+@main.command()
+@click.option("--out", "out_dir", default="icm-demo", show_default=True,
+              type=click.Path(path_type=Path), help="Directory for the ledger and the files.")
+def demo(out_dir: Path) -> None:
+    """Build a sample company in a fresh ledger, close its fiscal year, and write its
+    statements, payroll files and KPI pages: the whole job, end to end.
+
+    \b
+    Example:
+      icm demo --out icm-demo
+    """
+    from engine.demo import run_demo
+    from engine.money import format_grouped
+    with _engine_errors():
+        result = run_demo(out_dir, say=lambda text: click.echo(text, err=True))
+    db = f"sqlite:///{result.ledger}"
+    payee, period, first = result.example
+    paid = ", ".join(f"{format_grouped(amount, currency)} {currency}"
+                     for currency, amount in sorted(result.paid.items()))
+    click.echo("\n".join([
+        f"Sample company: {result.payees} payees, {result.deals:,} deal rows; "
+        f"{result.closes} periods closed; paid in the year: {paid}.",
+        f"  ledger      {result.ledger}",
+        f"  statements  {result.statements}/ ({result.statement_files} files), "
+        f"e.g. {first}",
+        f"  payroll     {result.payroll[0].parent}/ ({len(result.payroll)} files)",
+        f"  KPI pages   {', '.join(str(page) for page in result.kpi_pages)}",
+        f"  input CSVs  {result.data}/",
+        f"Next: icm explain --db {db} --period {period} --payee {payee}"]))
+
+
+@main.command()
+@click.option("--period", "period_name", required=True, metavar="P")
+@click.option("--json", "as_json", is_flag=True, help="Print the KPIs as JSON.")
+@click.option("--html", "html_file", type=click.Path(path_type=Path), default=None,
+              help="Also write the KPI page (one self-contained HTML file) here.")
+@db_option
+def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | None) -> None:
+    """Attainment and payout KPIs per payee, per team and for the organisation.
+
+    \b
+    Example:
+      icm kpi --period 2026-Q1 --html kpi-2026-Q1.html
+    """
+    from engine.reports.kpi import kpi_html, kpi_table, period_kpis
+    with _engine_errors():
+        document = period_kpis(_ledger(db_url), period_name)
+    if html_file is not None:
+        html_file.write_text(kpi_html(document), encoding="utf-8")
+        click.echo(f"KPI page of {period_name}: {html_file}", err=True)
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json
+               else kpi_table(document).rstrip("\n"))
+
+
 @main.group()
 def export() -> None:
     """Files for other systems."""

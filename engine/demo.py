@@ -1,0 +1,91 @@
+"""`icm demo`: the whole job on a sample company, end to end, in a fresh ledger.
+
+Generate the company's files (``ledger.sample_company``), register its plans, import its
+payees, assignments, quotas, FX rates, deals and credits, add its manual adjustment, close
+every payout period of the fiscal year in order, and write what each audience reads: every
+statement (HTML and JSON), the payroll file of every close and the KPI page of each quarter.
+The result is deterministic: the same seed gives the same figures and files.
+"""
+from __future__ import annotations
+
+import csv
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from engine.closing import add_adjustment, close_period
+from engine.reports.kpi import kpi_html, period_kpis
+from engine.reports.payroll import payroll_csv, record_export
+from engine.reports.render import file_stem, write_statements
+from engine.reports.source import period_statements
+from engine.reports.view import units
+from ledger.database import open_ledger
+from ledger.importing import import_csv
+from ledger.plans import register_plans
+from ledger.sample_company import write_sample_company
+from rules_dsl import load_plans
+
+
+@dataclass
+class DemoResult:
+    ledger: Path
+    data: Path
+    statements: Path
+    payroll: list[Path] = field(default_factory=list)
+    kpi_pages: list[Path] = field(default_factory=list)
+    payees: int = 0
+    deals: int = 0
+    closes: int = 0
+    statement_files: int = 0
+    paid: dict[str, int] = field(default_factory=dict)  # currency -> minor units paid
+    example: tuple = ()  # (payee, period, its HTML statement) to show first
+
+
+def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoResult:
+    out.mkdir(parents=True, exist_ok=True)
+    ledger_path = out / "icm.db"
+    ledger_path.unlink(missing_ok=True)  # a fresh ledger every time
+    result = DemoResult(ledger_path, out / "data", out / "statements")
+    company = write_sample_company(result.data)
+    engine = open_ledger(f"sqlite:///{ledger_path}")
+    try:
+        plans, errors = load_plans(list(company.plan_files))
+        if errors:
+            raise RuntimeError(f"a reference plan does not check: {errors[0].message}")
+        register_plans(engine, plans)
+        say(f"registered {len(plans)} plans from plans/")
+        for kind, path in company.csv_files:
+            say(f"imported {import_csv(engine, kind, path)}")
+        add_adjustment(engine, *company.adjustment)
+        for period in company.periods:
+            document, _ = close_period(engine, period)
+            result.closes += 1
+            found = period_statements(engine, period)
+            result.statement_files += len(write_statements(found, result.statements,
+                                                           ("html", "json")))
+            payroll = out / "payroll" / f"payroll-{period}.csv"
+            payroll.parent.mkdir(exist_ok=True)
+            text = payroll_csv(engine, period)
+            payroll.write_text(text, encoding="utf-8")
+            record_export(engine, period, str(payroll), text)
+            result.payroll.append(payroll)
+            if not result.example and found and "Q" in period:  # the richest quarter one
+                richest = max(found, key=lambda s: (len(s.document["lines"]), s.payee))
+                result.example = (richest.payee, period,
+                                  result.statements / f"{file_stem(richest)}.html")
+            for statement in found:
+                result.paid[statement.currency] = result.paid.get(statement.currency, 0) + \
+                    units(statement.document["payout"], statement.currency)
+            if "Q" in period:
+                page = out / f"kpi-{period}.html"
+                page.write_text(kpi_html(period_kpis(engine, period)), encoding="utf-8")
+                result.kpi_pages.append(page)
+            say(f"closed {period}: {len(document['payees'])} payees")
+        with open(dict(company.csv_files)["payees"], encoding="utf-8") as payees:
+            result.payees = len({row["id"] for row in csv.DictReader(payees)})
+        with open(dict(company.csv_files)["deals"], encoding="utf-8") as deals:
+            result.deals = sum(1 for _ in csv.DictReader(deals))
+    finally:
+        engine.dispose()
+    return result

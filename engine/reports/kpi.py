@@ -1,0 +1,444 @@
+"""`icm kpi`: attainment and payout KPIs of a period, per payee, per team and for the whole
+organisation, as JSON (``period_kpis``), terminal tables (``kpi_table``) and one
+self-contained HTML page (``kpi_html``).
+
+Where the numbers come from:
+
+* Attainment, payout and target incentive come from the period's statements
+  (``source.period_statements``): what the close recorded for a closed period, a draft computed
+  now otherwise. The KPIs therefore agree with the statements to the cent. ``payout`` is the
+  statement's pay for the period (after caps, adjustments, balance recovered and draw);
+  ``target_incentive`` is the statement's, i.e. the target incentive of the plan's attainment
+  window (the annual one for an annual window, year to date for ytd, the period's for period).
+* Credited amount, deals, average deal and new logos come from the ledger's credit rows, read
+  now with ``ledger.window.read_window``: every credit row of the payee on a current deal
+  version dated in the period, whatever the payee's plan measures count (renewals included),
+  with ``credit.amount`` = the row's share of the deal converted into the payee's statement
+  currency (the engine's conversion: latest rate on or before the deal's date, half up, shares
+  by largest remainder). A row on a foreign-currency deal with no rate is an error
+  (``MissingRateError``), never a silent zero.
+* The period of a payee is the period in the fiscal calendar of its (first) plan, so
+  ``2027-Q1`` of a plan whose fiscal year starts in February runs February to April 2026.
+* Cancelled deals: a deal cancelled on or before the last day of the period does not count
+  (it was no sale of the period); a deal cancelled after it counts, as it stood at the period's
+  end. This keeps a past period's KPIs from changing when a deal is cancelled later, and is
+  independent of any plan's clawback rule.
+* A deal's ``type`` of ``new`` makes a credit row a new logo; ``deals`` counts credit rows
+  (a payee with two rows on one deal counts two), as the spec says.
+
+The payees are those with a statement in the period (listed payees, sorted by id); credit
+rows of anyone else are not read. Besides ``period``, ``payees``, ``teams`` and
+``organisation`` the document says ``status``: ``closed`` or ``draft``, as a statement does.
+
+Ratios are exact ``Fraction``s and money integer minor units throughout; the JSON gives money
+as decimal text with the currency's digits and ratios rounded half even to four places, the
+way ``icm calc --json`` gives attainment. A ratio is null when its divisor is zero or missing.
+Average deal is the credited amount over the deals, rounded half even to a minor unit.
+
+Teams: a manager (the ``manager_id`` of each payee's row in force on the period's last day)
+with their direct reports that have a statement in the period; the manager is a member when
+they have a statement too. Money totals are per currency, never converted. A team's
+``attainment`` is the sum of its direct reports' primary-measure values over the sum of their
+quotas (reports with a quota only), null when none has a quota or when their primary measures
+differ in type or currency; the manager is left out because a manager's quota on an override
+plan is the team's number, and adding it to the reports' would count the quota twice.
+``at_or_above_quota`` counts every member (manager included) at or above 100% on their own
+primary measure.
+
+Organisation: each payee's primary measure is the first measure of its plan that has a quota
+(the first entry of the statement's measures with an attainment). Bands are half-open:
+below 50%, [50%, 100%), [100%, 150%), 150% and above; payees without a quota are counted apart
+and are in no band, in no share and not on the leaderboard. The share at or above quota is
+over the payees with a quota. The leaderboard ranks by exact attainment, highest first, ties
+by payee id; equal attainment shares a rank (1, 2, 2, 4). Attainment is read from the
+statement's measures, which keep it exact (or to ten places when it has no finite decimal
+expansion: for a quota under 10**10 minor units, 100,000,000.00 USD, that rounding cannot
+move an attainment onto or across a band edge).
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from html import escape
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from engine.calendar import period_span
+from engine.money import format_minor_units, parse_decimal, round_fraction, to_minor_units
+from engine.reports.chart import WIDTH, bar_chart
+from engine.reports.source import Statement, closed_run, period_statements
+from engine.reports.view import grouped
+from engine.statement_text import percent
+from ledger.errors import LedgerRefused
+from ledger.schema import Payee, PlanVersion
+from ledger.window import read_window, require_rates
+
+TEMPLATES = Path(__file__).with_name("templates")
+BANDS = ("below 50%", "50-100%", "100-150%", "150% and above")
+LEADERBOARD_CHART_ROWS = 25
+
+
+def band_of(attainment: Fraction) -> str:
+    """The band of an exact attainment: 0.5 is in 50-100%, 1 in 100-150%, 1.5 in 150%+."""
+    if attainment < Fraction(1, 2):
+        return BANDS[0]
+    if attainment < 1:
+        return BANDS[1]
+    if attainment < Fraction(3, 2):
+        return BANDS[2]
+    return BANDS[3]
+
+
+def ratio_text(numerator: Fraction | int, denominator: Fraction | int | None) -> str | None:
+    """numerator ÷ denominator rounded half even to four places, or None without a divisor."""
+    if not denominator:
+        return None
+    places = round_fraction(Fraction(numerator) / Fraction(denominator) * 10_000, "half_even")
+    whole, rest = divmod(abs(places), 10_000)
+    return f"{'-' if places < 0 else ''}{whole}.{rest:04d}"
+
+
+# --------------------------------------------------------------------------------- the JSON
+
+def period_kpis(engine: Engine, period: str) -> dict:
+    """The document of `icm kpi --period P --json`."""
+    statements = sorted(period_statements(engine, period), key=lambda s: s.payee)
+    status = _status(engine, period, statements)
+    with engine.connect() as connection:
+        starts = dict(((plan, version), month) for plan, version, month in connection.execute(
+            select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.fiscal_year_start)))
+        history: dict[str, list] = {}
+        for payee_id, start, name, manager in connection.execute(
+                select(Payee.id, Payee.effective_from, Payee.name, Payee.manager_id)
+                .order_by(Payee.id, Payee.effective_from)):
+            history.setdefault(payee_id, []).append((start, name, manager))
+    spans = {s.payee: period_span(period, _start_month(s, starts)) for s in statements}
+    credited = _credit_figures(engine, statements, spans)
+    payees, primary = [], {}
+    for statement in statements:
+        span_end = spans[statement.payee][1]
+        _, _, manager = _as_of(history.get(statement.payee), span_end) or (None, None, None)
+        entry, found = _payee_entry(statement, credited[statement.payee], manager)
+        payees.append(entry)
+        if found is not None:
+            primary[statement.payee] = found
+    return {"period": period, "status": status, "payees": payees,
+            "teams": _teams(payees, primary, history, spans),
+            "organisation": _organisation(payees, primary)}
+
+
+def _status(engine: Engine, period: str, statements: list[Statement]) -> str:
+    if statements:
+        return statements[0].status
+    try:
+        closed_run(engine, period)
+    except LedgerRefused:
+        return "draft"
+    return "closed"
+
+
+def _start_month(statement: Statement, starts: dict) -> int:
+    """The fiscal year start of the payee's first plan (January for a payee with none)."""
+    for text in statement.document.get("plans", []):
+        plan, _, version = text.rpartition("@")
+        if version.isdigit() and (plan, int(version)) in starts:
+            return starts[(plan, int(version))]
+    return 1
+
+
+def _as_of(rows: list | None, day) -> tuple | None:
+    """The payee row in force on ``day`` (its first row, for a payee who starts later)."""
+    if not rows:
+        return None
+    found = rows[0]
+    for row in rows:
+        if row[0] <= day:
+            found = row
+    return found
+
+
+def _credit_figures(engine: Engine, statements: list[Statement], spans: dict) -> dict:
+    """payee -> (credited amount, deals, new logos), in the payee's statement currency.
+
+    One read of the ledger per (currency, period span) in use."""
+    groups: dict[tuple, list[str]] = {}
+    for statement in statements:
+        start, end = spans[statement.payee]
+        groups.setdefault((statement.currency, start, end), []).append(statement.payee)
+    figures = {s.payee: (0, 0, 0) for s in statements}
+    for (currency, start, end), members in sorted(groups.items()):
+        credits = read_window(engine, start, end, currency).credits
+        rows = credits[credits["payee_id"].isin(members)]
+        cancelled = (rows["status"] == "cancelled") & (rows["cancel_date"]
+                                                       <= pd.Timestamp(end))
+        rows = rows[~cancelled.to_numpy()]
+        require_rates(rows, currency)
+        # Python ints, so a sum beyond 64 bits is exact rather than wrapped
+        amounts = rows["credit_amount"].astype(object)
+        totals = amounts.groupby(rows["payee_id"]).sum()
+        counts = rows.groupby("payee_id").size()
+        logos = rows[(rows["type"] == "new").to_numpy()].groupby("payee_id").size()
+        for payee in members:
+            figures[payee] = (int(totals.get(payee, 0)), int(counts.get(payee, 0)),
+                              int(logos.get(payee, 0)))
+    return figures
+
+
+def _units(text: str | None, currency: str) -> int:
+    return to_minor_units(parse_decimal(text), currency) if text else 0
+
+
+def _payee_entry(statement: Statement, figures: tuple, manager: str | None
+                 ) -> tuple[dict, dict | None]:
+    document, context, currency = statement.document, statement.context, statement.currency
+    money = lambda units: format_minor_units(units, currency)  # noqa: E731
+    payout = _units(document["payout"], currency)
+    target = context.get("target_incentive")
+    credited, deals, new_logos = figures
+    primary = next((m for m in context.get("measures", []) if m["attainment"] is not None),
+                   None)
+    found = None
+    if primary is not None:
+        found = {"measure": primary["measure"], "type": primary["type"],
+                 "attainment": Fraction(primary["attainment"]),
+                 "value": Fraction(parse_decimal(primary["value"] or "0")),
+                 "quota": Fraction(parse_decimal(primary["quota"])), "currency": currency}
+    entry = {
+        "payee": statement.payee,
+        "name": statement.name,
+        "manager": manager,
+        "plans": list(document.get("plans", [])),
+        "currency": currency,
+        "attainment": dict(document.get("attainment", {})),
+        "primary_measure": found["measure"] if found else None,
+        "primary_attainment": ratio_text(found["attainment"], 1) if found else None,
+        "payout": money(payout),
+        "target_incentive": money(target) if target is not None else None,
+        "payout_to_target": ratio_text(payout, target),
+        "credited": money(credited),
+        "cost_of_sales": ratio_text(payout, credited),
+        "deals": deals,
+        "average_deal": money(round_fraction(Fraction(credited, deals), "half_even"))
+        if deals else None,
+        "new_logos": new_logos,
+    }
+    return entry, found
+
+
+def _per_currency(pairs) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for currency, units in pairs:
+        totals[currency] = totals.get(currency, 0) + units
+    return dict(sorted(totals.items()))
+
+
+def _money_by_currency(entries: list[dict], field: str) -> dict[str, str]:
+    totals = _per_currency((e["currency"], _units(e[field], e["currency"])) for e in entries)
+    return {currency: format_minor_units(units, currency) for currency, units in totals.items()}
+
+
+def _teams(payees: list[dict], primary: dict, history: dict, spans: dict) -> list[dict]:
+    by_id = {entry["payee"]: entry for entry in payees}
+    reports: dict[str, list[str]] = {}
+    for entry in payees:
+        if entry["manager"] is not None:
+            reports.setdefault(entry["manager"], []).append(entry["payee"])
+    last_day = max(end for _, end in spans.values()) if spans else None
+    teams = []
+    for manager, direct in sorted(reports.items()):
+        direct = sorted(direct)
+        members = sorted(([manager] if manager in by_id else []) + direct)
+        entries = [by_id[p] for p in members]
+        if manager in by_id:
+            name = by_id[manager]["name"]
+        else:
+            row = _as_of(history.get(manager), last_day)
+            name = row[1] if row else manager
+        measured = [primary[p] for p in direct if p in primary]
+        kinds = {(m["type"], m["currency"] if m["type"] == "money" else None)
+                 for m in measured}
+        attainment = (ratio_text(sum(m["value"] for m in measured),
+                                 sum(m["quota"] for m in measured))
+                      if len(kinds) == 1 else None)
+        with_quota = [p for p in members if p in primary]
+        teams.append({
+            "manager": manager,
+            "name": name,
+            "members": members,
+            "reports": direct,
+            "payout": _money_by_currency(entries, "payout"),
+            "credited": _money_by_currency(entries, "credited"),
+            "deals": sum(e["deals"] for e in entries),
+            "new_logos": sum(e["new_logos"] for e in entries),
+            "attainment": attainment,
+            "with_quota": len(with_quota),
+            "at_or_above_quota": sum(1 for p in with_quota if primary[p]["attainment"] >= 1),
+        })
+    return teams
+
+
+def _organisation(payees: list[dict], primary: dict) -> dict:
+    counts = {band: 0 for band in BANDS}
+    for found in primary.values():
+        counts[band_of(found["attainment"])] += 1
+    at_or_above = sum(1 for found in primary.values() if found["attainment"] >= 1)
+    names = {entry["payee"]: entry["name"] for entry in payees}
+    ordered = sorted(primary.items(), key=lambda item: (-item[1]["attainment"], item[0]))
+    leaderboard = []
+    for position, (payee, found) in enumerate(ordered):
+        rank = position + 1
+        if position and found["attainment"] == ordered[position - 1][1]["attainment"]:
+            rank = leaderboard[-1]["rank"]
+        leaderboard.append({"rank": rank, "payee": payee, "name": names[payee],
+                            "measure": found["measure"],
+                            "attainment": ratio_text(found["attainment"], 1)})
+    return {
+        "payees": len(payees),
+        "payout": _money_by_currency(payees, "payout"),
+        "credited": _money_by_currency(payees, "credited"),
+        "with_quota": len(primary),
+        "without_quota": len(payees) - len(primary),
+        "bands": [{"band": band, "payees": counts[band]} for band in BANDS],
+        "at_or_above_quota": at_or_above,
+        "share_at_or_above_quota": ratio_text(at_or_above, len(primary)),
+        "leaderboard": leaderboard,
+    }
+
+
+# ------------------------------------------------------------------------- the text tables
+
+def _plain(text) -> str:
+    """User text on one terminal line: control characters become spaces."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths])]
+                     + [line(r) for r in rows])
+
+
+def _pct(text: str | None) -> str:
+    """A ratio of the document as a percent, exactly: '0.0705' -> '7.05%' (no second
+    rounding of the already rounded ratio)."""
+    return percent(Fraction(text)) if text is not None else "-"
+
+
+def _money_text(text: str | None, currency: str | None = None) -> str:
+    if text is None:
+        return "-"
+    return grouped(text) + (f" {currency}" if currency else "")
+
+
+def _totals_text(totals: dict[str, str]) -> str:
+    return ", ".join(f"{grouped(amount)} {currency}" for currency, amount in totals.items()) \
+        or "-"
+
+
+def kpi_table(document: dict) -> str:
+    """Plain-text tables for the terminal: payees, teams, then the organisation."""
+    out = [f"KPIs {document['period']}"
+           + (" (draft: the period is not closed)" if document.get("status") == "draft"
+              else "")]
+    out += ["", "Payees"]
+    rows = [[_plain(p["payee"]), _plain(p["name"]), p["currency"],
+             _plain(p["primary_measure"] or "-"), _pct(p["primary_attainment"]),
+             _money_text(p["payout"]), _pct(p["payout_to_target"]),
+             _money_text(p["credited"]), _pct(p["cost_of_sales"]), str(p["deals"]),
+             _money_text(p["average_deal"]), str(p["new_logos"])]
+            for p in document["payees"]]
+    out.append(_table(["payee", "name", "cur", "primary measure", "attainment", "payout",
+                       "of TI", "credited", "cost of sales", "deals", "avg deal",
+                       "new logos"], rows, {4, 5, 6, 7, 8, 9, 10, 11})
+               if rows else "(no payee in this period)")
+    out += ["", "Teams"]
+    rows = [[_plain(t["manager"]), _plain(t["name"]), str(len(t["members"])),
+             _totals_text(t["payout"]), _totals_text(t["credited"]), _pct(t["attainment"]),
+             f"{t['at_or_above_quota']} of {t['with_quota']}"]
+            for t in document["teams"]]
+    out.append(_table(["manager", "name", "members", "payout", "credited",
+                       "reports' attainment", "at/above quota"], rows, {2, 3, 4, 5, 6})
+               if rows else "(no manager with a direct report in this period)")
+    org = document["organisation"]
+    out += ["", "Organisation",
+            f"payees: {org['payees']} ({org['with_quota']} with a quota, "
+            f"{org['without_quota']} without)",
+            f"payout: {_totals_text(org['payout'])}",
+            f"credited: {_totals_text(org['credited'])}",
+            f"at or above quota: {org['at_or_above_quota']} of {org['with_quota']}"
+            + (f" ({_pct(org['share_at_or_above_quota'])})"
+               if org["share_at_or_above_quota"] is not None else ""),
+            ""]
+    out.append(_table(["attainment band", "payees"],
+                      [[b["band"], str(b["payees"])] for b in org["bands"]], {1}))
+    out += ["", "Leaderboard (primary measure)"]
+    rows = [[str(e["rank"]), _plain(e["payee"]), _plain(e["name"]), _plain(e["measure"]),
+             _pct(e["attainment"])] for e in org["leaderboard"]]
+    out.append(_table(["rank", "payee", "name", "measure", "attainment"], rows, {0, 4})
+               if rows else "(no payee with a quota)")
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- the HTML page
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                                     autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                                     undefined=jinja2.StrictUndefined,
+                                     keep_trailing_newline=True)
+    environment.globals.update(grouped=grouped, pct=_pct, totals=_totals_text)
+    return environment
+
+
+_HTML = _environment()
+
+
+def leaderboard_chart(leaderboard: list[dict]) -> str:
+    """Horizontal bars of attainment, a line at 100% of quota; names escaped."""
+    rows = leaderboard[:LEADERBOARD_CHART_ROWS]
+    row_height, label_width, right = 22, 170, 56
+    values = [Fraction(e["attainment"]) for e in rows]
+    top = max([Fraction(3, 2)] + values)
+    inner = WIDTH - label_width - right
+    height = row_height * len(rows) + 24
+
+    def x(value: Fraction) -> str:
+        return f"{float(label_width + inner * max(min(value, top), Fraction(0)) / top):.1f}"
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+             f'viewBox="0 0 {WIDTH} {height}" role="img" '
+             'aria-label="Attainment on the primary measure, highest first">']
+    for i, (entry, value) in enumerate(zip(rows, values)):
+        y = 4 + i * row_height
+        label = entry["name"] if len(entry["name"]) <= 24 else entry["name"][:23] + "…"
+        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{escape(label)}</text>')
+        parts.append(f'<rect x="{label_width}" y="{y}" '
+                     f'width="{float(x(value)) - label_width:.1f}" height="16" '
+                     f'fill="{"#2f7d4f" if value >= 1 else "#3b6ea8"}"/>')
+        parts.append(f'<text x="{float(x(value)) + 6:.1f}" y="{y + 13}" font-size="11">'
+                     f'{_pct(entry["attainment"])}</text>')
+    quota_x = x(Fraction(1))
+    bottom = 4 + len(rows) * row_height
+    parts.append(f'<line x1="{quota_x}" x2="{quota_x}" y1="0" y2="{bottom}" stroke="#222" '
+                 'stroke-width="1.5"/>')
+    parts.append(f'<text x="{quota_x}" y="{bottom + 14}" font-size="10" '
+                 'text-anchor="middle">quota</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def kpi_html(document: dict) -> str:
+    """One self-contained page: inline CSS and SVG, no script, nothing fetched."""
+    org = document["organisation"]
+    bands = bar_chart("Payees by attainment on their primary measure",
+                      [(b["band"], b["payees"]) for b in org["bands"]])
+    leaders = leaderboard_chart(org["leaderboard"]) if org["leaderboard"] else None
+    return _HTML.get_template("kpi.html.j2").render(
+        d=document, org=org, bands_chart=bands, leaderboard_chart=leaders,
+        chart_rows=LEADERBOARD_CHART_ROWS, css=(TEMPLATES / "base.css").read_text())
