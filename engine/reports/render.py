@@ -32,7 +32,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
 def markdown_escape(text) -> str:
     """Text safe inside a Markdown table cell: no markup, no HTML, no cell breaks."""
     text = str(text or "").replace("\n", " ")
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
 
 
 _HTML = _environment(autoescape=True)
