@@ -26,28 +26,29 @@ _SAFE = 2 ** 62
 class Col:
     kind: str  # money | int | number | bool | string | date | list
     data: Any  # ndarray, or (numerator, denominator) for number, or a list for list
-    bad: Any = None  # rows whose value is an error (a division by zero), or None
+    bad: Any = None  # rows whose value is an error (a division by zero, an overflow), or None
     bad_span: Any = None  # where the first such error stands
+    bad_message: str = "division by zero"
 
 
 def _bad(*cols: Col):
-    """The error rows of the operands, combined."""
-    masks = [c.bad for c in cols if c.bad is not None]
-    if not masks:
-        return None, None
-    mask = masks[0]
-    for other in masks[1:]:
-        mask = mask | other
-    return mask, next(c.bad_span for c in cols if c.bad is not None)
+    """The error rows of the operands, combined, with the first one's place and message."""
+    marked = [c for c in cols if c.bad is not None]
+    if not marked:
+        return None, None, None
+    mask = marked[0].bad
+    for other in marked[1:]:
+        mask = mask | other.bad
+    return mask, marked[0].bad_span, marked[0].bad_message
 
 
 def _with_bad(col: Col, *operands: Col) -> Col:
-    mask, span = _bad(*operands)
+    mask, span, message = _bad(*operands)
     if mask is None:
         return col
     if col.bad is not None:
-        mask, span = mask | col.bad, span
-    return Col(col.kind, col.data, mask, span)
+        mask = mask | col.bad
+    return Col(col.kind, col.data, mask, span, message)
 
 
 def broadcast(value: Any, kind: str, rows: int) -> Col:
@@ -70,7 +71,7 @@ def evaluate(node: nodes.Node, names: Mapping[str, Col], rows: int, currency: st
     depends on divides by zero (a branch that `if`, `and` or `or` skips does not count)."""
     result = _Vector(names, rows, currency, mode).visit(node)
     if result.bad is not None and result.bad.any():
-        raise EvaluationError("division by zero", result.bad_span)
+        raise EvaluationError(result.bad_message, result.bad_span)
     return Col(result.kind, result.data)
 
 
@@ -261,7 +262,7 @@ def _only(col: Col, rows) -> Col:
     """The operand's error rows, kept only where its value is used."""
     if col.bad is None:
         return col
-    return Col(col.kind, col.data, col.bad & rows, col.bad_span)
+    return Col(col.kind, col.data, col.bad & rows, col.bad_span, col.bad_message)
 
 
 def _zero_rows(divisor, span):
@@ -288,8 +289,8 @@ def _arithmetic(op: str, left: Col, right: Col, mode: str, span) -> Col:
         if "money" in kinds:
             money, factor = (left, right) if left.kind == "money" else (right, left)
             numerator, denominator = _number(factor).data
-            return Col("money", _int64(divide_rounded(_mul(money.data, numerator),
-                                                      denominator, mode)))
+            return _money(divide_rounded(_mul(money.data, numerator), denominator, mode),
+                          span)
         (a, b), (c, d) = _number(left).data, _number(right).data
         return Col("number", (_mul(a, c), _mul(b, d)))
     # division: rows dividing by zero are computed as if by 1 and marked as errors
@@ -300,15 +301,17 @@ def _arithmetic(op: str, left: Col, right: Col, mode: str, span) -> Col:
         numerator, denominator = _number(right).data
         numerator, zero = _zero_rows(numerator, span)
         sign = np.where(numerator < 0, -1, 1)
-        return _marked(Col("money", _int64(divide_rounded(
-            _mul(_mul(left.data, denominator), sign), _abs(numerator), mode))), zero, span)
+        return _marked(_money(divide_rounded(
+            _mul(_mul(left.data, denominator), sign), _abs(numerator), mode), span), zero, span)
     (a, b), (c, d) = _number(left).data, _number(right).data
     c, zero = _zero_rows(c, span)
     return _marked(_signed(_mul(a, d), _mul(b, c)), zero, span)
 
 
 def _marked(col: Col, zero, span) -> Col:
-    return col if zero is None else Col(col.kind, col.data, zero, span)
+    if zero is None:
+        return col
+    return Col(col.kind, col.data, zero if col.bad is None else zero | col.bad, span)
 
 
 def _signed(numerator, denominator) -> Col:
@@ -316,10 +319,16 @@ def _signed(numerator, denominator) -> Col:
     return Col("number", (numerator * sign, denominator * sign))
 
 
-def _int64(values) -> np.ndarray:
+OVERFLOW = "an amount does not fit in 64-bit minor units"
+
+
+def _money(values, span) -> Col:
+    """Money from exact integers. A row that does not fit in int64 is an error of that row
+    only, so a branch that `if` does not take cannot fail the expression."""
     values = np.asarray(values)
-    if values.dtype == object:
-        if len(values) and (max(values) >= 2 ** 63 or min(values) < -(2 ** 63)):
-            raise OverflowError("an amount does not fit in 64-bit minor units")
-        return values.astype(np.int64)
-    return values
+    if values.dtype != object:
+        return Col("money", values)
+    over = ((values >= 2 ** 63) | (values < -(2 ** 63))).astype(bool)
+    if not over.any():
+        return Col("money", values.astype(np.int64))
+    return Col("money", np.where(over, 0, values).astype(np.int64), over, span, OVERFLOW)

@@ -139,3 +139,26 @@ def test_a_rate_choice_per_deal_is_exact():
                "deal.type": Col("string", np.array(["new", "renewal"], dtype=object))}
     result = evaluate_vector(tree, columns, 2, "USD", "half_up")
     assert result.data.tolist() == [14_815, 8_000]
+
+
+def test_an_overflow_only_counts_where_its_branch_is_taken():
+    # Found by the property above: with a credit share of one billionth, 60,000.00 USD /
+    # (share * share) is 6 * 10^24 cents, beyond int64. For a "new" deal the branch is not
+    # taken, so the value is the deal amount; for another deal it is a positioned error.
+    from rules_dsl.parser import parse_expression
+    text = ('deal.amount if deal.type == "new" else '
+            'target_incentive / (credit.share * credit.share)')
+    tree, _ = parse_expression(text)
+
+    def columns(deal_type):
+        return {"deal.amount": Col("money", np.array([0], dtype=np.int64)),
+                "deal.type": Col("string", np.array([deal_type], dtype=object)),
+                "target_incentive": broadcast(6_000_000, "money", 1),
+                "credit.share": Col("number", (np.array([1]), np.array([1_000_000_000])))}
+    assert evaluate_vector(tree, columns("new"), 1, "USD", "half_up").data.tolist() == [0]
+    try:
+        evaluate_vector(tree, columns("renewal"), 1, "USD", "half_up")
+        raise AssertionError("the overflow wrapped silently")
+    except EvaluationError as error:
+        assert error.message == "an amount does not fit in 64-bit minor units"
+        assert text[error.span[0]:].startswith("target_incentive /")
