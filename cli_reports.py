@@ -145,9 +145,9 @@ def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | N
     from engine.reports.kpi import kpi_html, kpi_table, period_kpis
     with engine_errors():
         document = period_kpis(ledger_engine(db_url), period_name)
-    if html_file is not None:
-        html_file.write_text(kpi_html(document), encoding="utf-8")
-        click.echo(f"KPI page of {period_name}: {html_file}", err=True)
+        if html_file is not None:
+            html_file.write_text(kpi_html(document), encoding="utf-8")
+            click.echo(f"KPI page of {period_name}: {html_file}", err=True)
     click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json
                else kpi_table(document).rstrip("\n"))
 

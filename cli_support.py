@@ -24,7 +24,12 @@ class RefusedError(click.ClickException):
 
 
 def ledger_engine(url: str | None):
-    from ledger.database import open_ledger
+    from ledger.database import ledger_url, open_ledger
+    resolved = ledger_url(url)
+    if resolved.startswith("sqlite:///"):
+        folder = Path(resolved.removeprefix("sqlite:///")).parent
+        if not folder.is_dir():
+            raise InputError(f"--db {resolved}: the folder {folder} does not exist")
     return open_ledger(url)
 
 
@@ -40,14 +45,17 @@ def engine_errors():
     from engine.earnings import CalculationError
     from ledger.errors import LedgerRefused
     from ledger.window import MissingRateError
-    from engine.reports.errors import RenderError
+    from engine.reports.errors import NotFoundError, RenderError
     try:
         yield
     except PeriodError as error:
         raise click.UsageError(str(error)) from None
     except (CalculationError, MissingRateError, AdjustmentError, RenderError,
-            LookupError) as error:
+            NotFoundError) as error:
         raise InputError(str(error)) from None
+    except OSError as error:  # a file or folder named on the command line
+        raise InputError(f"{error.filename or ''}: {error.strerror or error}; check the path "
+                         "and that its folder exists") from None
     except OverflowError as error:
         raise InputError(f"{error}: an amount, quota or rate in the ledger or a plan is far "
                          "too large; check the figures of this period") from None

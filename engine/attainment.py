@@ -19,28 +19,51 @@ def measure_context(plan: Plan, names: dict, prefix: str) -> list[dict]:
     """One entry per measure of ``plan``: ``value`` and ``quota`` (money as decimal text,
     numbers exactly), ``attainment`` (exact decimal or 10 places, null without a quota) and
     ``boundaries``, the tier starts above 0 of the commissions on that measure (a fraction
-    of quota for basis attainment, money for basis amount)."""
-    measures = []
+    of quota for basis attainment, money for basis amount).
+
+    A measure that an override pays on comes first as its team measure (`team.M` over the
+    payee's quota.M, which is what the override's tiers read), carrying the override's tier
+    starts: a manager's own bookings over the team's quota says nothing."""
+    team_entries, own_entries = [], []
     for measure in plan.measures:
-        value = names.get(measure.name)
         quota = names.get(f"quota.{measure.name}")
-        attainment = names.get(f"attainment.{measure.name}")
-        boundaries = []
         for component in plan.components:
-            if component.measure == measure.name and component.tiers is not None:
-                for tier in component.tiers.table[1:]:
-                    text = _value_text(tier.start, plan.currency, component.tiers.basis)
-                    if text not in [b["from"] for b in boundaries]:
-                        boundaries.append({"component": component.id, "from": text,
-                                           "basis": component.tiers.basis})
-        measures.append({
-            "measure": prefix + measure.name, "type": measure.type.name.lower(),
-            "value": _number_text(value, measure.type, plan.currency),
-            "quota": _number_text(quota, measure.type, plan.currency),
-            "attainment": rate_text(Fraction(attainment)) if attainment is not None
-            else None,
-            "boundaries": boundaries})
-    return measures
+            if component.type == "override" and component.measure == measure.name:
+                scope = "team." if component.team == "direct" else "team_all."
+                value = names.get(scope + measure.name)
+                if value is not None and not any(e["measure"] == prefix + scope + measure.name
+                                                 for e in team_entries):
+                    team_entries.append(_entry(
+                        prefix + scope + measure.name, measure.type, value, quota,
+                        Fraction(value) / Fraction(quota) if quota else None,
+                        _boundaries(plan, measure.name, overrides=True), plan.currency))
+        own_entries.append(_entry(prefix + measure.name, measure.type, names.get(measure.name),
+                                  quota, names.get(f"attainment.{measure.name}"),
+                                  _boundaries(plan, measure.name, overrides=False),
+                                  plan.currency))
+    return team_entries + own_entries
+
+
+def _entry(name, measure_type, value, quota, attainment, boundaries, currency) -> dict:
+    return {"measure": name, "type": measure_type.name.lower(),
+            "value": _number_text(value, measure_type, currency),
+            "quota": _number_text(quota, measure_type, currency),
+            "attainment": rate_text(Fraction(attainment)) if attainment is not None else None,
+            "boundaries": boundaries}
+
+
+def _boundaries(plan: Plan, measure: str, overrides: bool) -> list[dict]:
+    found = []
+    for component in plan.components:
+        if component.measure != measure or component.tiers is None or \
+                (component.type == "override") != overrides:
+            continue
+        for tier in component.tiers.table[1:]:
+            text = _value_text(tier.start, plan.currency, component.tiers.basis)
+            if text not in [b["from"] for b in found]:
+                found.append({"component": component.id, "from": text,
+                              "basis": component.tiers.basis})
+    return found
 
 
 def _value_text(start, currency: str, basis: str) -> str:

@@ -217,7 +217,9 @@ def _plan_results(engine: Engine, year: PlanYear, every_payee: bool = False
     for key, line in earned_to_date.items():
         by_payee[key[0]].append(line)
     return {payee: {"lines": by_payee.get(payee, []), "values": last_values.get(payee),
-                    "draw": draws.get(payee, 0)} for payee in sorted(listed)}
+                    "draw": draws.get(payee, 0),
+                    "period_target_incentive": ti.get(payee, {}).get(year.period.name, 0)}
+            for payee in sorted(listed)}
 
 
 def _rows_in(credits: pd.DataFrame, spans: dict, window: Window, year: PlanYear,

@@ -63,7 +63,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             result.closes += 1
             found = period_statements(engine, period)
             result.statement_files += len(write_statements(found, result.statements,
-                                                           ("html", "json")))
+                                                           ("html", "json", "md")))
             payroll = out / "payroll" / f"payroll-{period}.csv"
             payroll.parent.mkdir(exist_ok=True)
             text = payroll_csv(engine, period)

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from engine import reference, tiers, vector
-from engine.money import divide_rounded, round_fraction
+from engine.money import divide_rounded, format_grouped, round_fraction
 from engine.names import deal_columns, per_row, used_names
 from engine.reference import EvaluationError, Money
+from engine.statement_text import percent, short_percent
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
 
@@ -253,26 +254,34 @@ def _component_lines(plan, component: Component, rows, payees, fields, window, t
                 for row, value in zip(rows[when].itertuples(), amount[when]) if value]
     lines = []
     for payee, values in payees.items():
-        value = _payee_component(plan, component, values.names, payee, window)
+        value, note = _payee_component(plan, component, values.names, payee, window)
         if value:
             lines.append({"payee": payee, "component": component.id, "kind": "component",
                           "deal": None, "seq": None, "date": None, "base": None, "rate": None,
-                          "slices": None, "amount": value})
+                          "slices": None, "amount": value, "note": note})
     return lines
 
 
-def _payee_component(plan, component, names, payee, window) -> int:
+def _payee_component(plan, component, names, payee, window) -> tuple[int, str]:
+    """The component's amount for the payee, and how it came about, for the statement."""
     if component.type == "bonus":
-        return int(_scalar(plan, component.amount, names, payee, window)) if _scalar(
-            plan, component.when, names, payee, window) else 0
+        if not _scalar(plan, component.when, names, payee, window):
+            return 0, ""
+        return (int(_scalar(plan, component.amount, names, payee, window)),
+                f"{component.when.text} holds, so {component.amount.text}")
     if component.type == "formula":
-        return int(_scalar(plan, component.amount, names, payee, window))
+        return (int(_scalar(plan, component.amount, names, payee, window)),
+                component.amount.text)
     # payout_curve: target_incentive x weight x curve(attainment), rounded once
     attainment = Fraction(_scalar(plan, component.attainment, names, payee, window))
     weight = Fraction(_scalar(plan, component.weight, names, payee, window)) \
         if component.weight is not None else Fraction(1)
     factor = curve_value(component.curve, attainment, component.interpolate)
-    return round_fraction(int(names["target_incentive"]) * weight * factor, plan.rounding)
+    target = int(names["target_incentive"])
+    note = (f"target incentive {format_grouped(target, plan.currency)} {plan.currency} x "
+            f"weight {percent(weight)} x the curve at {short_percent(attainment)} attainment, "
+            f"{percent(factor)}")
+    return round_fraction(target * weight * factor, plan.rounding), note
 
 
 def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
@@ -348,10 +357,12 @@ def _commission(plan, component, rows, payees, fields, window, versions) -> list
                            for numerator, denominator in rates]))
     froms = [tier.start for tier in table.table]
     lines = []
-    for payee, deal, seq, day, total, amount, slice_row, rate_row, no_quota in zip(
+    reports = counted["report_id"].tolist() if "report_id" in counted else \
+        [None] * len(counted)
+    for payee, deal, seq, day, total, amount, slice_row, rate_row, no_quota, report in zip(
             counted["payee_id"].tolist(), counted["deal_id"].tolist(),
             counted["seq"].tolist(), counted["date"].tolist(), base.tolist(), amounts, bases,
-            rate_rows, zero_quota.tolist()):
+            rate_rows, zero_quota.tolist(), reports):
         slices = [{"base": b, "rate": r, "from": f}
                   for b, r, f in zip(slice_row, rate_row, froms) if b]
         line = {"payee": payee, "component": component.id, "kind": "deal", "deal": deal,
@@ -360,6 +371,8 @@ def _commission(plan, component, rows, payees, fields, window, versions) -> list
                 "amount": amount}
         if no_quota:
             line["note"] = "zero quota: earns nothing in this window"
+        if report is not None:  # an override: whose credit row it is
+            line["report"] = report
         lines.append(line)
     return lines
 
@@ -401,6 +414,9 @@ def _tier(component, k: int, main_table):
 
 
 def _deal_line(row, component: str, kind: str, base, rate, amount: int) -> dict:
-    return {"payee": row.payee_id, "component": component, "kind": kind,
+    line = {"payee": row.payee_id, "component": component, "kind": kind,
             "deal": row.deal_id, "seq": int(row.seq), "date": row.date, "base": base,
             "rate": rate, "slices": None, "amount": amount}
+    if getattr(row, "report_id", None) is not None:  # an override: whose credit row it is
+        line["report"] = row.report_id
+    return line

@@ -26,7 +26,8 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
     several = len(current_year) > 1
     currency = results[0][0].plan.currency if results else prior.currency.get(payee, "USD")
     components, attainment, lines, records = {}, {}, [], []
-    context = {"name": None, "target_incentive": None, "measures": []}
+    context = {"name": None, "target_incentive": None, "period_target_incentive": None,
+               "measures": []}
     earned = earned_to_date = draw = 0
     negative_payout = "carry_forward"
     recoverable = None
@@ -85,6 +86,8 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
         values = result["values"].names if result["values"] else {}
         context["measures"] += measure_context(plan, values, prefix)
         context["name"] = context["name"] or values.get("payee.name")
+        context["period_target_incentive"] = (context["period_target_incentive"] or 0) + \
+            result.get("period_target_incentive", 0)
         if values.get("target_incentive") is not None:
             context["target_incentive"] = (context["target_incentive"] or 0) + int(
                 values["target_incentive"])
@@ -187,8 +190,10 @@ def _change_json(key, line, before: int, current: int, currency: str) -> dict:
     if line["kind"] in ("spiff",):
         document["kind"] = "deal" if before == 0 else "true-up"
     if before:
+        why = ("its amount, credit or tier slices changed since the last close" if line["deal"]
+               else "the figures it is computed from changed since the last close")
         document["text"] = (f"True-up: {money(before, currency)} earned before, "
-                            f"{money(current, currency)} now. " + document["text"])
+                            f"{money(current, currency)} now ({why}). " + document["text"])
     return document
 
 

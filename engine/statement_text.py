@@ -21,6 +21,13 @@ def percent(rate: Fraction) -> str:
     return f"{rate_text(rate * 100)}%"
 
 
+def short_percent(value: Fraction) -> str:
+    """A ratio as a percent to two places (half even), for attainment read by a person."""
+    hundredths = round_fraction(value * 10_000, "half_even")
+    whole, rest = divmod(abs(hundredths), 100)
+    return f"{'-' if hundredths < 0 else ''}{whole}.{rest:02d}%"
+
+
 def money(units: int, currency: str) -> str:
     return f"{format_grouped(units, currency)} {currency}"
 
@@ -32,8 +39,10 @@ def line_text(line: dict, currency: str) -> str:
         return f"Cap on {what}: earnings above {money(line['cap'], currency)} are not paid " \
                f"({amount})."
     if line["deal"] is None:
-        return f"{line['component']}: {amount}."
-    head = f"Deal {line['deal']} on {line['date'].date()}"
+        how = f"{line['note']} = " if line.get("note") else ""
+        return f"{line['component']}: {how}{amount}."
+    credited = f" credited to {line['report']}" if line.get("report") else ""
+    head = f"Deal {line['deal']}{credited} on {line['date'].date()}"
     if line.get("note"):
         return f"{head}: {line['note']}."
     if line["kind"] == "spiff":

@@ -4,6 +4,7 @@ statement foots to the cent, every payroll row adds up to its gross and reconcil
 statement."""
 import csv
 import json
+import re
 from collections import defaultdict
 
 from click.testing import CliRunner
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from cli import main
 
 
-def test_demo_writes_a_closed_year_that_reconciles(tmp_path):
+def test_demo_writes_a_closed_year_that_reconciles(tmp_path, snapshot):
     out = tmp_path / "demo"
     result = CliRunner().invoke(main, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output + str(result.exception)
@@ -45,6 +46,11 @@ def test_demo_writes_a_closed_year_that_reconciles(tmp_path):
                 if row["currency"] == currency:
                     assert row["gross"] == payout
     assert rows == len(statements)
+    # statements with a draw and a balance brought forward, a clawback, and an override
+    for name in ("ae-w6-2026-07.html", "ae-w6-2026-07.md", "ae-e1-2026-Q2.md",
+                 "mgr-east-2026-Q2.md"):
+        text = (out / "statements" / name).read_text()
+        snapshot(f"demo-{name}", re.sub(r"calculation run \d+", "calculation run N", text))
     for quarter in ("2026-Q1", "2026-Q4"):
         page = (out / f"kpi-{quarter}.html").read_text()
         assert "<svg" in page and "Zoë" in page and "O&#39;Brien" in page

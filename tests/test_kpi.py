@@ -106,7 +106,8 @@ def test_per_payee_figures(q1):
     assert document["period"] == "2026-Q1" and document["status"] == "draft"
     assert [p["payee"] for p in document["payees"]] == [
         "rep-1", "rep-2", "rep-3", "rep-4", "rep-5", "rep-6"]  # mgr-1 has no plan
-    # rep-1: payout 19,750.00 over the annual TI of 40,000.00 = 0.49375 -> 0.4938 (half even)
+    # rep-1: payout 19,750.00 over Q1's share of the annual TI, 40,000.00 / 4 = 10,000.00:
+    # 1.975 -> 1.9750
     # credited: every row of the period, renewal included: 120,000 + 100,000 + 30,000 +
     # 30,000 (half of D-4) = 280,000 on 4 rows -> average 70,000; new logos D-1 and D-4 = 2;
     # cost of sales 19,750 / 280,000 = 0.0705357... -> 0.0705
@@ -114,30 +115,30 @@ def test_per_payee_figures(q1):
         "payee": "rep-1", "name": "Ravi", "manager": "mgr-1", "plans": ["test-ae@1"],
         "currency": "USD", "attainment": {"bookings": "1.2500"},
         "primary_measure": "bookings", "primary_attainment": "1.2500",
-        "payout": "19750.00", "target_incentive": "40000.00", "payout_to_target": "0.4938",
+        "payout": "19750.00", "target_incentive": "10000.00", "payout_to_target": "1.9750",
         "credited": "280000.00", "cost_of_sales": "0.0705", "deals": 4,
         "average_deal": "70000.00", "new_logos": 2}
-    # rep-2: 1,750 / 20,000 = 0.0875; one row of 30,000 (half of D-4, new);
+    # rep-2: 1,750 over Q1's 20,000 / 4 = 5,000: 0.35; one row of 30,000 (half of D-4, new);
     # 1,750 / 30,000 = 0.058333... -> 0.0583
     rep2 = entry(document, "rep-2")
     assert (rep2["payout"], rep2["payout_to_target"], rep2["credited"], rep2["cost_of_sales"],
             rep2["deals"], rep2["average_deal"], rep2["new_logos"]) == (
-        "1750.00", "0.0875", "30000.00", "0.0583", 1, "30000.00", 1)
+        "1750.00", "0.3500", "30000.00", "0.0583", 1, "30000.00", 1)
     # rep-3: 50,000 of 100,000 = 0.5; 5% of 50,000 = 2,500 + a 500 SPIFF (D-6 is new and
-    # 50,000) = 3,000; TI 10,000 -> 0.3. D-10 was cancelled after the quarter, so it counts:
+    # 50,000) = 3,000; Q1's TI 10,000 / 4 = 2,500 -> 1.2. D-10 was cancelled after the quarter, so it counts:
     # credited 55,000 on 2 rows, average 27,500; 3,000 / 55,000 = 0.054545... -> 0.0545
     rep3 = entry(document, "rep-3")
     assert (rep3["primary_attainment"], rep3["payout"], rep3["payout_to_target"],
             rep3["credited"], rep3["deals"], rep3["average_deal"], rep3["new_logos"],
             rep3["cost_of_sales"], rep3["manager"]) == (
-        "0.5000", "3000.00", "0.3000", "55000.00", 2, "27500.00", 1, "0.0545", "rep-4")
+        "0.5000", "3000.00", "1.2000", "55000.00", 2, "27500.00", 1, "0.0545", "rep-4")
     # rep-4: D-9 was cancelled inside Q1: not in the pay, not in the KPIs. 150,000 of 100,000
     # = 1.5; commission 100,000 x 5% + 50,000 x 10% = 10,000, club 10% x 20,000 = 2,000;
-    # 12,000 / 20,000 = 0.6; 12,000 / 150,000 = 0.08; no new logo
+    # 12,000 over Q1's 20,000 / 4 = 5,000: 2.4; 12,000 / 150,000 = 0.08; no new logo
     rep4 = entry(document, "rep-4")
     assert (rep4["primary_attainment"], rep4["payout"], rep4["payout_to_target"],
             rep4["credited"], rep4["cost_of_sales"], rep4["deals"], rep4["new_logos"]) == (
-        "1.5000", "12000.00", "0.6000", "150000.00", "0.0800", 1, 0)
+        "1.5000", "12000.00", "2.4000", "150000.00", "0.0800", 1, 0)
     # rep-5: no quota (no attainment, no primary measure), no target incentive (payout ÷ TI
     # is null). E-1's 1,000.00 EUR at 1.1 is 1,100.00 USD: credited 11,100.00 on 2 rows,
     # average 5,550.00, 2 new logos. 2% of 11,100 = 222.00; 222 / 11,100 = 0.02
@@ -248,7 +249,7 @@ def test_html_is_escaped_self_contained_and_shows_the_figures(q1):
     assert "Draft: 2026-Q1 is not closed" in html
     assert "21,500.00 USD" in html  # mgr-1's team
     assert "37,322.00 USD" in html  # the organisation's payout
-    assert "49.38%" in html  # rep-1's payout over target incentive
+    assert "197.5%" in html  # rep-1's payout over target incentive
     assert "93.33%" in html  # mgr-1's reports' attainment
 
 
@@ -257,7 +258,7 @@ def test_text_tables(q1):
     text = kpi_table(document)
     assert text.startswith("KPIs 2026-Q1 (draft: the period is not closed)\n")
     rep1 = next(line for line in text.splitlines() if line.startswith("rep-1 "))
-    assert re.search(r"bookings\s+125%\s+19,750.00\s+49.38%\s+280,000.00\s+7.05%\s+4\s+"
+    assert re.search(r"bookings\s+125%\s+19,750.00\s+197.5%\s+280,000.00\s+7.05%\s+4\s+"
                      r"70,000.00\s+2$", rep1)
     team = next(line for line in text.splitlines() if line.startswith("mgr-1 "))
     assert "<b>O'Brien & Co</b>" in team and "21,500.00 USD" in team and "93.33%" in team

@@ -44,8 +44,11 @@ def attainment_chart(measure: str, attainment: str, boundaries: list[dict]) -> s
                  f'y2="{BAR_TOP + BAR_HEIGHT + 4}" stroke="#222" stroke-width="2"/>')
     parts.append(f'<text x="{quota_x}" y="{BAR_TOP + BAR_HEIGHT + 16}" font-size="10" '
                  'text-anchor="middle">quota</text>')
-    parts.append(f'<text x="{LEFT + 4}" y="{BAR_TOP + BAR_HEIGHT - 7}" font-size="11" '
-                 f'fill="#fff">{_percent(value)}</text>')
+    bar_end = float(_x(max(value, Fraction(0)), top))
+    inside = bar_end - LEFT > 60  # a short bar gets its label after it, in dark text
+    parts.append(f'<text x="{LEFT + 4 if inside else bar_end + 4:.1f}" '
+                 f'y="{BAR_TOP + BAR_HEIGHT - 7}" font-size="11" '
+                 f'fill="{"#fff" if inside else "#1d2330"}">{_percent(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -14,6 +14,7 @@ from engine.money import format_grouped, minor_digits, parse_decimal
 from engine.reports.source import period_statements
 from engine.reports.view import grouped, statement_view, units
 from engine.statement_text import percent, rate_text
+from engine.reports.errors import NotFoundError
 from ledger.schema import Credit, Deal
 
 
@@ -56,7 +57,7 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
             out.append(f"      {money(piece['base'])} x {percent(Fraction(piece['rate']))} "
                        f"(tier from {_from(piece['from'], basis.get(line['component']), currency)})"
                        f" = {_exact(exact, currency)}")
-        if line["slices"]:
+        if len(line["slices"]) > 1:
             out.append(f"      summed, then rounded once with the plan's rounding mode: "
                        f"{money(line['amount'])}")
         out.append(f"      {line['text']}")
@@ -66,7 +67,8 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
     if deal is None:
         view = statement_view(statement)
         out += ["", "settlement:"]
-        out += [f"  {label}: {amount} {currency}" for label, amount, _ in view.summary]
+        out += [f"  {label}: {amount} {currency}" for label, amount, _ in
+                view.to_date + view.summary]
         out.append(f"  pay for this period: {money(document['payout'])}")
         if units(document["carried_balance"], currency):
             out.append(f"  balance owed after this period: {money(document['carried_balance'])}")
@@ -80,7 +82,7 @@ def _credits(engine: Engine, deal: str) -> list[str]:
         row = connection.execute(select(Deal).where(Deal.id == deal, Deal.current)
                                  ).one_or_none()
         if row is None:
-            raise LookupError(f"no deal {deal!r} in the ledger")
+            raise NotFoundError(f"no deal {deal!r} in the ledger")
         credits = connection.execute(select(Credit.payee_id, Credit.share_e9)
                                      .where(Credit.deal_id == deal).order_by(Credit.seq)).all()
     out = [f"deal {deal}: {format_grouped(row.amount, row.currency)} {row.currency} on "

@@ -7,9 +7,10 @@ Where the numbers come from:
 * Attainment, payout and target incentive come from the period's statements
   (``source.period_statements``): what the close recorded for a closed period, a draft computed
   now otherwise. The KPIs therefore agree with the statements to the cent. ``payout`` is the
-  statement's pay for the period (after caps, adjustments, balance recovered and draw);
-  ``target_incentive`` is the statement's, i.e. the target incentive of the plan's attainment
-  window (the annual one for an annual window, year to date for ytd, the period's for period).
+  statement's pay for the period (after caps, adjustments, balance brought forward and draw);
+  ``target_incentive`` is the payout period's own share of the annual target incentive (its
+  quota period, prorated like the quota), whatever the attainment window, so payout ÷ target
+  incentive has one basis across plans.
 * Credited amount, deals, average deal and new logos come from the ledger's credit rows, read
   now with ``ledger.window.read_window``: every credit row of the payee on a current deal
   version dated in the period, whatever the payee's plan measures count (renewals included),
@@ -196,7 +197,9 @@ def _payee_entry(statement: Statement, figures: tuple, manager: str | None
     document, context, currency = statement.document, statement.context, statement.currency
     money = lambda units: format_minor_units(units, currency)  # noqa: E731
     payout = _units(document["payout"], currency)
-    target = context.get("target_incentive")
+    # the payout period's own target incentive, so every plan's ratio has one basis; a
+    # statement kept before it was recorded falls back to its window's
+    target = context.get("period_target_incentive") or context.get("target_incentive")
     credited, deals, new_logos = figures
     primary = next((m for m in context.get("measures", []) if m["attainment"] is not None),
                    None)

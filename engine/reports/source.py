@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from engine.calculate import calculate_period
 from engine.calendar import parse_period, period_span
+from engine.reports.errors import NotFoundError
 from ledger.errors import LedgerRefused
 from ledger.schema import CalculationRun, Payee, PayeeResult
 
@@ -52,8 +53,9 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
     if payee is not None:
         found = [s for s in found if s.payee == payee]
         if not found:
-            raise LookupError(f"payee {payee!r} has no statement in {period}: it had no "
-                              "plan, balance or adjustment in it")
+            raise NotFoundError(f"payee {payee!r} has no statement in {period}: no plan of "
+                                f"theirs is paid by the {length} in it, and they carry no "
+                                "balance or adjustment into it")
     return found
 
 

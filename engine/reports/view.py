@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from engine.money import format_minor_units, parse_decimal, to_minor_units
+from engine.money import format_grouped, parse_decimal, to_minor_units
 from engine.reports.chart import attainment_chart, percent_text
 from engine.reports.source import Statement
 from engine.statement_text import percent
 
 KIND_LABELS = {"deal": "Deal", "true-up": "True-up", "clawback": "Clawback", "cap": "Cap",
                "component": "Component", "adjustment": "Adjustment",
-               "balance": "Balance recovered", "draw": "Draw", "carried-forward":
+               "balance": "Balance brought forward", "draw": "Draw", "carried-forward":
                "Carried forward"}
 EARNING_KINDS = ("deal", "true-up", "clawback", "cap", "component")
 
@@ -21,7 +21,8 @@ EARNING_KINDS = ("deal", "true-up", "clawback", "cap", "component")
 @dataclass(frozen=True)
 class StatementView:
     statement: Statement
-    summary: list  # (label, amount text, note)
+    to_date: list  # (label, amount text, note): the fiscal year so far
+    summary: list  # (label, amount text, note): the rows that add up to the pay
     measures: list  # dicts: name, value, quota, attainment, chart (SVG text or None)
     components: list  # (name, earned to date, payout)
     lines: list  # dicts: kind, component, deal, base, rate, amount, text
@@ -50,22 +51,22 @@ def statement_view(statement: Statement) -> StatementView:
     for line in lines:
         category = "earned" if line["kind"] in EARNING_KINDS else line["kind"]
         by_kind[category] = by_kind.get(category, 0) + units(line["amount"], currency)
-    money = lambda amount: grouped(format_minor_units(amount, currency))  # noqa: E731
-    summary = [
-        ("Earned to date this fiscal year", grouped(document["earned_to_date"]),
-         "every component, after caps"),
-        ("Paid in earlier periods", grouped(document["paid_to_date"]),
-         "what earlier closes of this fiscal year paid"),
-        ("Earned this period", money(by_kind.get("earned", 0)),
-         "new lines, true-ups and clawbacks below"),
-        ("Adjustments", money(by_kind.get("adjustment", 0)), "manual adjustments this period"),
-        ("Balance recovered", money(by_kind.get("balance", 0)),
-         "owed from earlier periods, taken from this pay"),
-        ("Draw", money(by_kind.get("draw", 0)), "guaranteed minimum paid above earnings"),
-        ("Carried forward", money(by_kind.get("carried-forward", 0)),
-         "a negative amount left to recover from later pay"),
+    money = lambda amount: format_grouped(amount, currency)  # noqa: E731
+    to_date = [("Earned to date this fiscal year", grouped(document["earned_to_date"]),
+                "every component, after caps"),
+               ("Paid in earlier periods", grouped(document["paid_to_date"]),
+                "what earlier closes of this fiscal year paid")]
+    footing = [
+        ("Earned this period", "earned", "new lines, true-ups and clawbacks below"),
+        ("Adjustments", "adjustment", "manual adjustments this period"),
+        ("Balance brought forward", "balance",
+         "owed from earlier periods, deducted from this pay"),
+        ("Draw", "draw", "the guaranteed minimum paid above what was earned"),
+        ("Carried forward", "carried-forward",
+         "what is still owed, left to recover from later pay"),
     ]
-    summary = [row for i, row in enumerate(summary) if i < 3 or row[1] not in ("0.00", "0")]
+    summary = [(label, money(by_kind.get(kind, 0)), note) for label, kind, note in footing
+               if kind == "earned" or by_kind.get(kind, 0)]
     total = sum(units(line["amount"], currency) for line in lines)
     measures = []
     for measure in statement.context.get("measures", []):
@@ -79,7 +80,7 @@ def statement_view(statement: Statement) -> StatementView:
             if measure["quota"] is not None else "no quota",
             "attainment": percent_text(measure["attainment"]),
             "chart": attainment_chart(measure["measure"], measure["attainment"],
-                                      measure["boundaries"])
+                                      _as_attainment(measure["boundaries"], measure["quota"]))
             if measure["attainment"] is not None else None})
     components = [(name, grouped(values["earned_to_date"]), grouped(values["payout"]))
                   for name, values in document["components"].items()]
@@ -87,8 +88,20 @@ def statement_view(statement: Statement) -> StatementView:
               "component": line["component"] or "", "deal": line["deal"] or "",
               "base": grouped(line["base"]), "rate": _rate(line),
               "amount": grouped(line["amount"]), "text": line["text"]} for line in lines]
-    return StatementView(statement, summary, measures, components, shown, money(total),
+    return StatementView(statement, to_date, summary, measures, components, shown, money(total),
                          total == units(document["payout"], currency))
+
+
+def _as_attainment(boundaries: list[dict], quota: str | None) -> list[dict]:
+    """Tier starts as shares of quota, so money tiers can be drawn on the attainment bar."""
+    shares = []
+    for boundary in boundaries:
+        if boundary["basis"] == "attainment":
+            shares.append(boundary)
+        elif quota and Fraction(quota):
+            shares.append({**boundary, "basis": "attainment",
+                           "from": str(Fraction(boundary["from"]) / Fraction(quota))})
+    return shares
 
 
 def _rate(line: dict) -> str:

@@ -36,6 +36,13 @@ def whatif(engine: Engine, proposed: Plan, period: str) -> dict:
     year = _plan_year(registered, period)
     if year is None:
         raise ProposalError(f"plan {proposed.id!r} is not in force in {period}")
+    for what, now, then in (("currency", year.plan.currency, proposed.currency),
+                            ("fiscal_year_start", year.plan.fiscal_year_start,
+                             proposed.fiscal_year_start)):
+        if now != then:
+            raise ProposalError(f"the proposal changes the plan's {what} ({now} to {then}); "
+                                "what-if compares the same payees over the same fiscal year "
+                                "in the same currency: keep it, or register a new plan id")
     start, end = year.periods[0].start, year.periods[-1].end
     current = _earned(engine, period, Version(year.plan, start, end))
     changed = _earned(engine, period, Version(proposed, start, end))
