@@ -64,3 +64,8 @@ def test_whatif_refuses_a_plan_that_does_not_check_or_is_not_registered(tmp_path
     other.write_text(PLAN.replace("plan: test-ae", "plan: test-se"))
     result = run("whatif", "--plan", str(other), "--period", "2026-Q1", db=ledger_url)
     assert result.exit_code == 1 and "no plan 'test-se' is registered" in result.output
+    euros = tmp_path / "euros.yaml"
+    euros.write_text(PLAN.replace("currency: USD", "currency: EUR")
+                     .replace("500 USD", "500 EUR").replace("50000 USD", "50000 EUR"))
+    result = run("whatif", "--plan", str(euros), "--period", "2026-Q1", db=ledger_url)
+    assert result.exit_code == 1 and "changes the plan's currency (USD to EUR)" in result.output

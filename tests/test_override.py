@@ -81,3 +81,27 @@ def test_an_override_on_the_teams_commission_is_a_rate_on_a_rate(tmp_path, ledge
     m = calc(tmp_path, ledger_url, plan)["M"]
     # M's direct team sales: D-1's 60,000 x 0.05% = 30.00; on 100,000 it would be 50.00
     assert m["components"]["direct"]["payout"] == "30.00"
+
+
+def test_a_managers_statement_shows_the_team_and_whose_deal_each_line_is(
+        tmp_path, ledger_url):
+    calc(tmp_path, ledger_url)
+    quotas = tmp_path / "quotas.csv"
+    quotas.write_text("payee_id,measure,period,amount\nM,team_sales,2026-Q1,80000.00\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "quotas", str(quotas), "--db", ledger_url]
+                         ).exit_code == 0
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["statements", "--period", "2026-Q1", "--payee", "M",
+                                  "--out", str(out), "--format", "md", "--db", ledger_url])
+    assert result.exit_code == 0, result.output
+    md = (out / "M-2026-Q1.md").read_text()
+    # M's direct team (R1 until March) sold D-1, 60,000 of an 80,000 quota: 75%; all
+    # levels add D-2: 160,000, 200%. M sells nothing: own team_sales 0.00, 0%
+    assert "- **team.team\\_sales**: 60,000.00 USD against a quota of 80,000.00 USD, " \
+           "75% of quota" in md
+    assert "- **team\\_all.team\\_sales**: 160,000.00 USD against a quota of 80,000.00 USD, " \
+           "200% of quota" in md
+    assert "- **team\\_sales**: 0.00 USD against a quota of 80,000.00 USD, 0% of quota" in md
+    assert "Deal D-2 credited to R2 on 2026-02-10, base 100,000.00 USD at 0.5% = 500.00 USD" \
+        in md
