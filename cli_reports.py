@@ -142,7 +142,8 @@ def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | N
     Example:
       icm kpi --period 2026-Q1 --html kpi-2026-Q1.html
     """
-    from engine.reports.kpi import kpi_html, kpi_table, period_kpis
+    from engine.reports.kpi import period_kpis
+    from engine.reports.kpi_render import kpi_html, kpi_table
     with engine_errors():
         document = period_kpis(ledger_engine(db_url), period_name)
         if html_file is not None:

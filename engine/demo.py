@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from engine.closing import add_adjustment, close_period
-from engine.reports.kpi import kpi_html, period_kpis
+from engine.money import text_to_minor_units
+from engine.reports.kpi import period_kpis
+from engine.reports.kpi_render import kpi_html
 from engine.reports.payroll import payroll_csv, record_export
 from engine.reports.render import file_stem, write_statements
 from engine.reports.source import period_statements
-from engine.reports.view import units
 from ledger.database import open_ledger
 from ledger.importing import import_csv
 from ledger.plans import register_plans
@@ -76,7 +77,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
                                   result.statements / f"{file_stem(richest)}.html")
             for statement in found:
                 result.paid[statement.currency] = result.paid.get(statement.currency, 0) + \
-                    units(statement.document["payout"], statement.currency)
+                    text_to_minor_units(statement.document["payout"], statement.currency)
             if "Q" in period:
                 page = out / f"kpi-{period}.html"
                 page.write_text(kpi_html(period_kpis(engine, period)), encoding="utf-8")

@@ -117,6 +117,11 @@ def format_minor_units(units: int, currency: str) -> str:
     return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
 
 
+def text_to_minor_units(text: str | None, currency: str) -> int:
+    """A money string of a statement or CSV back to minor units ('' and None are 0)."""
+    return to_minor_units(parse_decimal(text), currency) if text else 0
+
+
 def format_grouped(units: int, currency: str) -> str:
     """Minor units as a person reads them, thousands grouped: 12345678 USD -> '123,456.78'."""
     text = format_minor_units(abs(units), currency)

@@ -10,9 +10,9 @@ from fractions import Fraction
 
 from sqlalchemy import Engine, select
 
-from engine.money import format_grouped, minor_digits, parse_decimal
+from engine.money import format_grouped, minor_digits, parse_decimal, text_to_minor_units
 from engine.reports.source import period_statements
-from engine.reports.view import grouped, statement_view, units
+from engine.reports.view import grouped, statement_view
 from engine.statement_text import percent, rate_text
 from engine.reports.errors import NotFoundError
 from ledger.schema import Credit, Deal
@@ -55,7 +55,8 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
         for piece in line["slices"]:
             exact = parse_decimal(piece["base"]) * Fraction(piece["rate"])
             out.append(f"      {money(piece['base'])} x {percent(Fraction(piece['rate']))} "
-                       f"(tier from {_from(piece['from'], basis.get(line['component']), currency)})"
+                       f"(tier from "
+                       f"{_from(piece['from'], basis.get(line['component']), currency)})"
                        f" = {_exact(exact, currency)}")
         if len(line["slices"]) > 1:
             out.append(f"      summed, then rounded once with the plan's rounding mode: "
@@ -70,7 +71,7 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
         out += [f"  {label}: {amount} {currency}" for label, amount, _ in
                 view.to_date + view.summary]
         out.append(f"  pay for this period: {money(document['payout'])}")
-        if units(document["carried_balance"], currency):
+        if text_to_minor_units(document["carried_balance"], currency):
             out.append(f"  balance owed after this period: {money(document['carried_balance'])}")
         out.append(f"  the lines add up to {view.total} {currency}: "
                    f"{'foots' if view.foots else 'DOES NOT FOOT'}")

@@ -1,6 +1,6 @@
 """`icm kpi`: attainment and payout KPIs of a period, per payee, per team and for the whole
-organisation, as JSON (``period_kpis``), terminal tables (``kpi_table``) and one
-self-contained HTML page (``kpi_html``).
+organisation, as the JSON document of ``period_kpis`` (``kpi_render`` shows it as terminal
+tables and one HTML page).
 
 Where the numbers come from:
 
@@ -58,26 +58,19 @@ move an attainment onto or across a band edge).
 """
 from __future__ import annotations
 
-import re
 from fractions import Fraction
-from html import escape
-from pathlib import Path
 
-import jinja2
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from engine.calendar import period_span
-from engine.money import format_minor_units, parse_decimal, round_fraction, to_minor_units
-from engine.reports.chart import WIDTH, bar_chart
+from engine.money import (format_minor_units, parse_decimal, round_fraction,
+                          text_to_minor_units)
 from engine.reports.source import Statement, closed_run, period_statements
-from engine.reports.view import grouped
-from engine.statement_text import percent
 from ledger.errors import LedgerRefused
 from ledger.schema import Payee, PlanVersion
 from ledger.window import read_window, require_rates
 
-TEMPLATES = Path(__file__).with_name("templates")
 BANDS = ("below 50%", "50-100%", "100-150%", "150% and above")
 LEADERBOARD_CHART_ROWS = 25
 
@@ -188,15 +181,11 @@ def _credit_figures(engine: Engine, statements: list[Statement], spans: dict) ->
     return figures
 
 
-def _units(text: str | None, currency: str) -> int:
-    return to_minor_units(parse_decimal(text), currency) if text else 0
-
-
 def _payee_entry(statement: Statement, figures: tuple, manager: str | None
                  ) -> tuple[dict, dict | None]:
     document, context, currency = statement.document, statement.context, statement.currency
     money = lambda units: format_minor_units(units, currency)  # noqa: E731
-    payout = _units(document["payout"], currency)
+    payout = text_to_minor_units(document["payout"], currency)
     # the payout period's own target incentive, so every plan's ratio has one basis; a
     # statement kept before it was recorded falls back to its window's
     target = context.get("period_target_incentive") or context.get("target_incentive")
@@ -239,7 +228,8 @@ def _per_currency(pairs) -> dict[str, int]:
 
 
 def _money_by_currency(entries: list[dict], field: str) -> dict[str, str]:
-    totals = _per_currency((e["currency"], _units(e[field], e["currency"])) for e in entries)
+    totals = _per_currency((e["currency"], text_to_minor_units(e[field], e["currency"]))
+                           for e in entries)
     return {currency: format_minor_units(units, currency) for currency, units in totals.items()}
 
 
@@ -309,139 +299,3 @@ def _organisation(payees: list[dict], primary: dict) -> dict:
         "share_at_or_above_quota": ratio_text(at_or_above, len(primary)),
         "leaderboard": leaderboard,
     }
-
-
-# ------------------------------------------------------------------------- the text tables
-
-def _plain(text) -> str:
-    """User text on one terminal line: control characters become spaces."""
-    return re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-
-    def line(cells):
-        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-    return "\n".join([line(headers), line(["-" * w for w in widths])]
-                     + [line(r) for r in rows])
-
-
-def _pct(text: str | None) -> str:
-    """A ratio of the document as a percent, exactly: '0.0705' -> '7.05%' (no second
-    rounding of the already rounded ratio)."""
-    return percent(Fraction(text)) if text is not None else "-"
-
-
-def _money_text(text: str | None, currency: str | None = None) -> str:
-    if text is None:
-        return "-"
-    return grouped(text) + (f" {currency}" if currency else "")
-
-
-def _totals_text(totals: dict[str, str]) -> str:
-    return ", ".join(f"{grouped(amount)} {currency}" for currency, amount in totals.items()) \
-        or "-"
-
-
-def kpi_table(document: dict) -> str:
-    """Plain-text tables for the terminal: payees, teams, then the organisation."""
-    out = [f"KPIs {document['period']}"
-           + (" (draft: the period is not closed)" if document.get("status") == "draft"
-              else "")]
-    out += ["", "Payees"]
-    rows = [[_plain(p["payee"]), _plain(p["name"]), p["currency"],
-             _plain(p["primary_measure"] or "-"), _pct(p["primary_attainment"]),
-             _money_text(p["payout"]), _pct(p["payout_to_target"]),
-             _money_text(p["credited"]), _pct(p["cost_of_sales"]), str(p["deals"]),
-             _money_text(p["average_deal"]), str(p["new_logos"])]
-            for p in document["payees"]]
-    out.append(_table(["payee", "name", "cur", "primary measure", "attainment", "payout",
-                       "of TI", "credited", "cost of sales", "deals", "avg deal",
-                       "new logos"], rows, {4, 5, 6, 7, 8, 9, 10, 11})
-               if rows else "(no payee in this period)")
-    out += ["", "Teams"]
-    rows = [[_plain(t["manager"]), _plain(t["name"]), str(len(t["members"])),
-             _totals_text(t["payout"]), _totals_text(t["credited"]), _pct(t["attainment"]),
-             f"{t['at_or_above_quota']} of {t['with_quota']}"]
-            for t in document["teams"]]
-    out.append(_table(["manager", "name", "members", "payout", "credited",
-                       "reports' attainment", "at/above quota"], rows, {2, 3, 4, 5, 6})
-               if rows else "(no manager with a direct report in this period)")
-    org = document["organisation"]
-    out += ["", "Organisation",
-            f"payees: {org['payees']} ({org['with_quota']} with a quota, "
-            f"{org['without_quota']} without)",
-            f"payout: {_totals_text(org['payout'])}",
-            f"credited: {_totals_text(org['credited'])}",
-            f"at or above quota: {org['at_or_above_quota']} of {org['with_quota']}"
-            + (f" ({_pct(org['share_at_or_above_quota'])})"
-               if org["share_at_or_above_quota"] is not None else ""),
-            ""]
-    out.append(_table(["attainment band", "payees"],
-                      [[b["band"], str(b["payees"])] for b in org["bands"]], {1}))
-    out += ["", "Leaderboard (primary measure)"]
-    rows = [[str(e["rank"]), _plain(e["payee"]), _plain(e["name"]), _plain(e["measure"]),
-             _pct(e["attainment"])] for e in org["leaderboard"]]
-    out.append(_table(["rank", "payee", "name", "measure", "attainment"], rows, {0, 4})
-               if rows else "(no payee with a quota)")
-    return "\n".join(out) + "\n"
-
-
-# ----------------------------------------------------------------------------- the HTML page
-
-def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                                     autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                     undefined=jinja2.StrictUndefined,
-                                     keep_trailing_newline=True)
-    environment.globals.update(grouped=grouped, pct=_pct, totals=_totals_text)
-    return environment
-
-
-_HTML = _environment()
-
-
-def leaderboard_chart(leaderboard: list[dict]) -> str:
-    """Horizontal bars of attainment, a line at 100% of quota; names escaped."""
-    rows = leaderboard[:LEADERBOARD_CHART_ROWS]
-    row_height, label_width, right = 22, 170, 56
-    values = [Fraction(e["attainment"]) for e in rows]
-    top = max([Fraction(3, 2)] + values)
-    inner = WIDTH - label_width - right
-    height = row_height * len(rows) + 24
-
-    def x(value: Fraction) -> str:
-        return f"{float(label_width + inner * max(min(value, top), Fraction(0)) / top):.1f}"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-             f'viewBox="0 0 {WIDTH} {height}" role="img" '
-             'aria-label="Attainment on the primary measure, highest first">']
-    for i, (entry, value) in enumerate(zip(rows, values)):
-        y = 4 + i * row_height
-        label = entry["name"] if len(entry["name"]) <= 24 else entry["name"][:23] + "…"
-        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y}" '
-                     f'width="{float(x(value)) - label_width:.1f}" height="16" '
-                     f'fill="{"#2f7d4f" if value >= 1 else "#3b6ea8"}"/>')
-        parts.append(f'<text x="{float(x(value)) + 6:.1f}" y="{y + 13}" font-size="11">'
-                     f'{_pct(entry["attainment"])}</text>')
-    quota_x = x(Fraction(1))
-    bottom = 4 + len(rows) * row_height
-    parts.append(f'<line x1="{quota_x}" x2="{quota_x}" y1="0" y2="{bottom}" stroke="#222" '
-                 'stroke-width="1.5"/>')
-    parts.append(f'<text x="{quota_x}" y="{bottom + 14}" font-size="10" '
-                 'text-anchor="middle">quota</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def kpi_html(document: dict) -> str:
-    """One self-contained page: inline CSS and SVG, no script, nothing fetched."""
-    org = document["organisation"]
-    bands = bar_chart("Payees by attainment on their primary measure",
-                      [(b["band"], b["payees"]) for b in org["bands"]])
-    leaders = leaderboard_chart(org["leaderboard"]) if org["leaderboard"] else None
-    return _HTML.get_template("kpi.html.j2").render(
-        d=document, org=org, bands_chart=bands, leaderboard_chart=leaders,
-        chart_rows=LEADERBOARD_CHART_ROWS, css=(TEMPLATES / "base.css").read_text())

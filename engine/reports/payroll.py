@@ -18,9 +18,9 @@ from fractions import Fraction
 from sqlalchemy import Engine, insert, select
 
 from engine.calendar import period_span
-from engine.money import convert_parts, format_minor_units, minor_digits, parse_decimal
+from engine.money import (convert_parts, format_minor_units, minor_digits, parse_decimal,
+                          text_to_minor_units)
 from engine.reports.source import Statement, closed_run, period_statements
-from engine.reports.view import units
 from ledger.schema import AuditEntry, FxRate, Payee
 from ledger.window import MissingRateError
 
@@ -96,7 +96,7 @@ def split_by_column(statement: Statement) -> dict[str, int]:
     for key, values in document["components"].items():
         name = "plan_cap" if key.split("/")[-1] == "plan_cap" else (
             key if "/" in key else f"{plan_ids[0]}/{key}")
-        columns[name] = columns.get(name, 0) + units(values["payout"], currency)
+        columns[name] = columns.get(name, 0) + text_to_minor_units(values["payout"], currency)
     for line in document["lines"]:
         kind = line["kind"]
         if kind in SETTLEMENT:
@@ -106,8 +106,8 @@ def split_by_column(statement: Statement) -> dict[str, int]:
                 f"{plan_ids[-1]}/{line['component']}"
         else:
             continue  # counted in its component's payout above
-        columns[name] = columns.get(name, 0) + units(line["amount"], currency)
-    if sum(columns.values()) != units(document["payout"], currency):
+        columns[name] = columns.get(name, 0) + text_to_minor_units(line["amount"], currency)
+    if sum(columns.values()) != text_to_minor_units(document["payout"], currency):
         raise AssertionError(f"payroll columns of {statement.payee} do not add up to its "
                              "payout")
     return columns

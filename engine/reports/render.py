@@ -39,8 +39,13 @@ _HTML = _environment(autoescape=True)
 _TEXT = _environment(autoescape=False)
 
 
+def html_environment() -> jinja2.Environment:
+    """The one autoescaping environment of the HTML pages (statements and KPIs)."""
+    return _HTML
+
+
 def statement_html(statement: Statement) -> str:
-    return _HTML.get_template("statement.html.j2").render(
+    return html_environment().get_template("statement.html.j2").render(
         s=statement, v=statement_view(statement), css=(TEMPLATES / "base.css").read_text())
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from engine.money import format_grouped, parse_decimal, to_minor_units
+from engine.money import format_grouped, text_to_minor_units
 from engine.reports.chart import attainment_chart, percent_text
 from engine.reports.source import Statement
 from engine.statement_text import percent
@@ -30,11 +30,6 @@ class StatementView:
     foots: bool
 
 
-def units(text: str | None, currency: str) -> int:
-    """A money string of the document back to minor units."""
-    return to_minor_units(parse_decimal(text), currency) if text else 0
-
-
 def grouped(text: str | None) -> str:
     """'1234567.89' -> '1,234,567.89': how a rep reads an amount."""
     if text is None:
@@ -50,7 +45,8 @@ def statement_view(statement: Statement) -> StatementView:
     by_kind: dict[str, int] = {}
     for line in lines:
         category = "earned" if line["kind"] in EARNING_KINDS else line["kind"]
-        by_kind[category] = by_kind.get(category, 0) + units(line["amount"], currency)
+        by_kind[category] = by_kind.get(category, 0) + text_to_minor_units(line["amount"],
+                                                                           currency)
     money = lambda amount: format_grouped(amount, currency)  # noqa: E731
     to_date = [("Earned to date this fiscal year", grouped(document["earned_to_date"]),
                 "every component, after caps"),
@@ -67,7 +63,7 @@ def statement_view(statement: Statement) -> StatementView:
     ]
     summary = [(label, money(by_kind.get(kind, 0)), note) for label, kind, note in footing
                if kind == "earned" or by_kind.get(kind, 0)]
-    total = sum(units(line["amount"], currency) for line in lines)
+    total = sum(text_to_minor_units(line["amount"], currency) for line in lines)
     measures = []
     for measure in statement.context.get("measures", []):
         if measure["value"] is None and measure["quota"] is None:
@@ -89,7 +85,7 @@ def statement_view(statement: Statement) -> StatementView:
               "base": grouped(line["base"]), "rate": _rate(line),
               "amount": grouped(line["amount"]), "text": line["text"]} for line in lines]
     return StatementView(statement, to_date, summary, measures, components, shown, money(total),
-                         total == units(document["payout"], currency))
+                         total == text_to_minor_units(document["payout"], currency))
 
 
 def _as_attainment(boundaries: list[dict], quota: str | None) -> list[dict]:

@@ -12,8 +12,7 @@ from sqlalchemy import Engine
 
 from engine.calculate import Version, _plan_year, calculate_period, plan_versions
 from engine.calendar import parse_period
-from engine.money import format_grouped, format_minor_units
-from engine.reports.view import units
+from engine.money import format_grouped, format_minor_units, text_to_minor_units
 from rules_dsl import load_plans
 from rules_dsl.plan import Plan
 
@@ -70,7 +69,7 @@ def load_proposal(path: Path):
 
 def _earned(engine: Engine, period: str, version: Version) -> dict[str, int]:
     document, _ = calculate_period(engine, period, {version.plan.id: [version]})
-    return {payee["payee"]: units(payee["earned_to_date"], payee["currency"])
+    return {payee["payee"]: text_to_minor_units(payee["earned_to_date"], payee["currency"])
             for payee in document["payees"]
             if any(plan.split("@")[0] == version.plan.id for plan in payee["plans"])}
 
@@ -78,7 +77,8 @@ def _earned(engine: Engine, period: str, version: Version) -> dict[str, int]:
 def whatif_table(document: dict) -> str:
     """The comparison for the terminal: per payee, the total, who gains and who loses."""
     currency = document["currency"]
-    grouped = lambda text: format_grouped(units(text, currency), currency)  # noqa: E731
+    def grouped(text: str) -> str:
+        return format_grouped(text_to_minor_units(text, currency), currency)
     out = [f"{document['period']}: {document['registered']} (registered) against "
            f"{document['plan']} (proposed), earned to date in {currency}", "",
            f"{'payee':<20} {'current':>16} {'proposed':>16} {'change':>16}"]
@@ -88,8 +88,8 @@ def whatif_table(document: dict) -> str:
     total = document["total"]
     out.append(f"{'total':<20} {grouped(total['current']):>16} "
                f"{grouped(total['proposed']):>16} {grouped(total['change']):>16}")
-    gains = [r for r in document["payees"] if units(r["change"], currency) > 0]
-    losses = [r for r in document["payees"] if units(r["change"], currency) < 0]
+    gains = [r for r in document["payees"] if text_to_minor_units(r["change"], currency) > 0]
+    losses = [r for r in document["payees"] if text_to_minor_units(r["change"], currency) < 0]
     unchanged = len(document["payees"]) - len(gains) - len(losses)
     out += ["", "gain: " + (", ".join(f"{r['payee']} (+{grouped(r['change'])})" for r in gains)
                            or "nobody"),

@@ -1,0 +1,103 @@
+"""The KPI document of ``kpi.py`` for people: tables for the terminal and one
+self-contained HTML page (inline CSS and SVG, no script, nothing fetched)."""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from engine.reports.chart import bar_chart, leaderboard_chart
+from engine.reports.kpi import LEADERBOARD_CHART_ROWS
+from engine.reports.render import TEMPLATES, html_environment
+from engine.reports.view import grouped
+from engine.statement_text import percent
+
+
+# ------------------------------------------------------------------------- the text tables
+
+def _plain(text) -> str:
+    """User text on one terminal line: control characters become spaces."""
+    return re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths])]
+                     + [line(r) for r in rows])
+
+
+def _pct(text: str | None) -> str:
+    """A ratio of the document as a percent, exactly: '0.0705' -> '7.05%' (no second
+    rounding of the already rounded ratio)."""
+    return percent(Fraction(text)) if text is not None else "-"
+
+
+def _money_text(text: str | None, currency: str | None = None) -> str:
+    if text is None:
+        return "-"
+    return grouped(text) + (f" {currency}" if currency else "")
+
+
+def _totals_text(totals: dict[str, str]) -> str:
+    return ", ".join(f"{grouped(amount)} {currency}" for currency, amount in totals.items()) \
+        or "-"
+
+
+def kpi_table(document: dict) -> str:
+    """Plain-text tables for the terminal: payees, teams, then the organisation."""
+    out = [f"KPIs {document['period']}"
+           + (" (draft: the period is not closed)" if document.get("status") == "draft"
+              else "")]
+    out += ["", "Payees"]
+    rows = [[_plain(p["payee"]), _plain(p["name"]), p["currency"],
+             _plain(p["primary_measure"] or "-"), _pct(p["primary_attainment"]),
+             _money_text(p["payout"]), _pct(p["payout_to_target"]),
+             _money_text(p["credited"]), _pct(p["cost_of_sales"]), str(p["deals"]),
+             _money_text(p["average_deal"]), str(p["new_logos"])]
+            for p in document["payees"]]
+    out.append(_table(["payee", "name", "cur", "primary measure", "attainment", "payout",
+                       "of TI", "credited", "cost of sales", "deals", "avg deal",
+                       "new logos"], rows, {4, 5, 6, 7, 8, 9, 10, 11})
+               if rows else "(no payee in this period)")
+    out += ["", "Teams"]
+    rows = [[_plain(t["manager"]), _plain(t["name"]), str(len(t["members"])),
+             _totals_text(t["payout"]), _totals_text(t["credited"]), _pct(t["attainment"]),
+             f"{t['at_or_above_quota']} of {t['with_quota']}"]
+            for t in document["teams"]]
+    out.append(_table(["manager", "name", "members", "payout", "credited",
+                       "reports' attainment", "at/above quota"], rows, {2, 3, 4, 5, 6})
+               if rows else "(no manager with a direct report in this period)")
+    org = document["organisation"]
+    out += ["", "Organisation",
+            f"payees: {org['payees']} ({org['with_quota']} with a quota, "
+            f"{org['without_quota']} without)",
+            f"payout: {_totals_text(org['payout'])}",
+            f"credited: {_totals_text(org['credited'])}",
+            f"at or above quota: {org['at_or_above_quota']} of {org['with_quota']}"
+            + (f" ({_pct(org['share_at_or_above_quota'])})"
+               if org["share_at_or_above_quota"] is not None else ""),
+            ""]
+    out.append(_table(["attainment band", "payees"],
+                      [[b["band"], str(b["payees"])] for b in org["bands"]], {1}))
+    out += ["", "Leaderboard (primary measure)"]
+    rows = [[str(e["rank"]), _plain(e["payee"]), _plain(e["name"]), _plain(e["measure"]),
+             _pct(e["attainment"])] for e in org["leaderboard"]]
+    out.append(_table(["rank", "payee", "name", "measure", "attainment"], rows, {0, 4})
+               if rows else "(no payee with a quota)")
+    return "\n".join(out) + "\n"
+
+
+def kpi_html(document: dict) -> str:
+    """One self-contained page: inline CSS and SVG, no script, nothing fetched."""
+    org = document["organisation"]
+    bands = bar_chart("Payees by attainment on their primary measure",
+                      [(b["band"], b["payees"]) for b in org["bands"]])
+    leaders = leaderboard_chart(org["leaderboard"], LEADERBOARD_CHART_ROWS) \
+        if org["leaderboard"] else None
+    return html_environment().get_template("kpi.html.j2").render(
+        d=document, org=org, bands_chart=bands, leaderboard_chart=leaders,
+        chart_rows=LEADERBOARD_CHART_ROWS, css=(TEMPLATES / "base.css").read_text(),
+        pct=_pct, totals=_totals_text)
