@@ -183,7 +183,7 @@ def reopen(period_name: str, reason: str, db_url: str | None) -> None:
         ledger = ledger_engine(db_url)
         run_id = reopen_period(ledger, period_name, reason)
     click.echo(f"{period_name} reopened; run {run_id} is superseded")
-    from engine.reports.payroll import voided_exports
+    from engine.closing import voided_exports
     for exported in voided_exports(ledger, run_id):
         click.echo(f"the payroll file {exported} of run {run_id} is void: do not pay it",
                    err=True)

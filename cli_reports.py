@@ -170,13 +170,16 @@ def export_payroll(period_name: str, out_file: Path | None, db_url: str | None) 
     Example:
       icm export payroll --period 2026-Q1 --out payroll-2026-Q1.csv
     """
-    from engine.reports.payroll import payroll_csv, record_export
+    from engine.closing import record_export
+    from engine.reports.payroll import payroll_csv
+    from engine.reports.source import closed_run
     with engine_errors():
         ledger = ledger_engine(db_url)
         text = payroll_csv(ledger, period_name)
         if out_file is not None:
             out_file.write_text(text, encoding="utf-8")
-        record_export(ledger, period_name, str(out_file) if out_file else "(stdout)", text)
+        record_export(ledger, closed_run(ledger, period_name), period_name,
+                      str(out_file) if out_file else "(stdout)", text)
     if out_file is None:
         click.echo(text, nl=False)
     else:

@@ -67,7 +67,7 @@ def calculate_period(engine: Engine, period_name: str,
         versions_by_plan = plan_versions(engine)
     years = [year for versions in versions_by_plan.values()
              if versions[-1].plan.payout_period == length
-             for year in [_plan_year(versions, period_name)] if year is not None]
+             for year in [plan_year(versions, period_name)] if year is not None]
     payees: dict[str, list] = {}
     for year in years:
         for payee, result in _plan_results(engine, year).items():
@@ -98,7 +98,7 @@ def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior,
             if newest.payout_period != length:
                 continue
             last = payout_periods(year_number, newest.fiscal_year_start, length)[-1]
-            year = _plan_year(versions, last.name)
+            year = plan_year(versions, last.name)
             if year is None:
                 continue
             recorded = prior.recorded[year_number]
@@ -145,7 +145,7 @@ def plan_versions(engine: Engine) -> dict[str, list[Version]]:
     return result
 
 
-def _plan_year(versions: list[Version], period_name: str) -> PlanYear | None:
+def plan_year(versions: list[Version], period_name: str) -> PlanYear | None:
     """The plan's fiscal year around P, with the version in force on P's last day."""
     newest = versions[-1].plan
     length, year, index = parse_period(period_name)

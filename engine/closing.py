@@ -8,6 +8,7 @@ loser is refused (exit 3) and writes nothing.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -204,3 +205,23 @@ def add_adjustment(engine: Engine, payee: str, period: str, amount_text: str, re
                                                        "currency": currency,
                                                        "reason": reason})))
     return adjustment_id
+
+
+def record_export(engine: Engine, run_id: int, period: str, target: str, text: str,
+                  actor: str | None = None) -> None:
+    """Note in the audit log which file carries the run's pay, so a reopen can void it."""
+    with engine.begin() as connection:
+        connection.execute(insert(AuditEntry).values(
+            at=datetime.datetime.now(datetime.timezone.utc), actor=actor,
+            table_name="payroll_exports", row_key=str(run_id), action="export", old=None,
+            new=json.dumps({"period": period, "file": target,
+                            "sha256": hashlib.sha256(text.encode()).hexdigest()})))
+
+
+def voided_exports(engine: Engine, run_id: int) -> list[str]:
+    """The payroll files of a superseded run: they must not be paid."""
+    with engine.connect() as connection:
+        return [json.loads(old)["file"] for old in connection.execute(
+            select(AuditEntry.old).where(AuditEntry.table_name == "payroll_exports",
+                                         AuditEntry.row_key == str(run_id),
+                                         AuditEntry.action == "void")).scalars()]

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from engine.closing import add_adjustment, close_period
+from engine.closing import add_adjustment, close_period, record_export
 from engine.money import text_to_minor_units
 from engine.reports.kpi import period_kpis
 from engine.reports.kpi_render import kpi_html
-from engine.reports.payroll import payroll_csv, record_export
+from engine.reports.payroll import payroll_csv
 from engine.reports.render import file_stem, write_statements
 from engine.reports.source import period_statements
 from ledger.database import open_ledger
@@ -60,7 +60,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             say(f"imported {import_csv(engine, kind, path)}")
         add_adjustment(engine, *company.adjustment)
         for period in company.periods:
-            document, _ = close_period(engine, period)
+            document, run_id = close_period(engine, period)
             result.closes += 1
             found = period_statements(engine, period)
             result.statement_files += len(write_statements(found, result.statements,
@@ -69,7 +69,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             payroll.parent.mkdir(exist_ok=True)
             text = payroll_csv(engine, period)
             payroll.write_text(text, encoding="utf-8")
-            record_export(engine, period, str(payroll), text)
+            record_export(engine, run_id, period, str(payroll), text)
             result.payroll.append(payroll)
             if not result.example and found and "Q" in period:  # the richest quarter one
                 richest = max(found, key=lambda s: (len(s.document["lines"]), s.payee))

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import io
-import json
 from fractions import Fraction
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from engine.calendar import period_span
 from engine.money import (convert_parts, format_minor_units, minor_digits, parse_decimal,
                           text_to_minor_units)
-from engine.reports.source import Statement, closed_run, period_statements
-from ledger.schema import AuditEntry, FxRate, Payee
+from engine.reports.source import Statement, closed_run, payees_as_of, period_statements
+from ledger.schema import FxRate
 from ledger.window import MissingRateError
 
 SETTLEMENT = {"adjustment": "adjustments", "balance": "balance", "draw": "draw",
@@ -35,7 +33,8 @@ def payroll_csv(engine: Engine, period: str) -> str:
     statements = period_statements(engine, period)
     last_day = period_span(period)[1]
     with engine.connect() as connection:
-        pay_currency = _pay_currencies(connection, last_day)
+        pay_currency = {payee_id: row.currency or None for payee_id, row in
+                        payees_as_of(connection, last_day).items()}
         rows = []
         for statement in statements:
             columns = split_by_column(statement)
@@ -60,27 +59,6 @@ def payroll_csv(engine: Engine, period: str) -> str:
                         + [format_minor_units(parts.get(name, 0), currency)
                            for name in TRAILING])
     return out.getvalue()
-
-
-def record_export(engine: Engine, period: str, target: str, text: str,
-                  actor: str | None = None) -> None:
-    """Note in the audit log which file carries the run's pay, so a reopen can void it."""
-    run_id = closed_run(engine, period)
-    with engine.begin() as connection:
-        connection.execute(insert(AuditEntry).values(
-            at=datetime.datetime.now(datetime.timezone.utc), actor=actor,
-            table_name="payroll_exports", row_key=str(run_id), action="export", old=None,
-            new=json.dumps({"period": period, "file": target,
-                            "sha256": hashlib.sha256(text.encode()).hexdigest()})))
-
-
-def voided_exports(engine: Engine, run_id: int) -> list[str]:
-    """The payroll files of a superseded run: they must not be paid."""
-    with engine.connect() as connection:
-        return [json.loads(old)["file"] for old in connection.execute(
-            select(AuditEntry.old).where(AuditEntry.table_name == "payroll_exports",
-                                         AuditEntry.row_key == str(run_id),
-                                         AuditEntry.action == "void")).scalars()]
 
 
 def split_by_column(statement: Statement) -> dict[str, int]:
@@ -111,17 +89,6 @@ def split_by_column(statement: Statement) -> dict[str, int]:
         raise AssertionError(f"payroll columns of {statement.payee} do not add up to its "
                              "payout")
     return columns
-
-
-def _pay_currencies(connection, day: datetime.date) -> dict[str, str | None]:
-    """Each payee's pay currency as of ``day`` (None: paid in the plan's currency)."""
-    found = {}
-    for payee_id, start, currency in connection.execute(
-            select(Payee.id, Payee.effective_from, Payee.currency)
-            .order_by(Payee.id, Payee.effective_from)):
-        if payee_id not in found or start <= day:
-            found[payee_id] = currency or None
-    return found
 
 
 def _ratio(connection, source: str, target: str, day: datetime.date, payee: str) -> Fraction:

@@ -36,12 +36,10 @@ class Statement:
 def period_statements(engine: Engine, period: str, payee: str | None = None
                       ) -> list[Statement]:
     """Every payee's statement of ``period`` (or one payee's), sorted by payee id."""
-    length, _, _ = parse_period(period)
     with engine.connect() as connection:
-        run_id = connection.execute(select(CalculationRun.id).where(
-            CalculationRun.length == length, CalculationRun.period == period,
-            CalculationRun.status == "active")).scalar_one_or_none()
-        names = _names(connection, period_span(period)[1])
+        run_id = _active_run(connection, period)
+        names = {payee_id: row.name for payee_id, row in
+                 payees_as_of(connection, period_span(period)[1]).items()}
         if run_id is not None:
             found = _recorded(connection, period, run_id, names)
     if run_id is None:
@@ -53,6 +51,7 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
     if payee is not None:
         found = [s for s in found if s.payee == payee]
         if not found:
+            length = parse_period(period)[0]
             raise NotFoundError(f"payee {payee!r} has no statement in {period}: no plan of "
                                 f"theirs is paid by the {length} in it, and they carry no "
                                 "balance or adjustment into it")
@@ -61,15 +60,20 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
 
 def closed_run(engine: Engine, period: str) -> int:
     """The active run of a closed period, or LedgerRefused saying what to do."""
-    length, _, _ = parse_period(period)
     with engine.connect() as connection:
-        run_id = connection.execute(select(CalculationRun.id).where(
-            CalculationRun.length == length, CalculationRun.period == period,
-            CalculationRun.status == "active")).scalar_one_or_none()
+        run_id = _active_run(connection, period)
     if run_id is None:
         raise LedgerRefused(f"{period} is not closed: close it first with "
                             f"`icm close --period {period}`")
     return run_id
+
+
+def _active_run(connection, period: str) -> int | None:
+    """The run of the close in force for ``period``, None when it is open."""
+    length, _, _ = parse_period(period)
+    return connection.execute(select(CalculationRun.id).where(
+        CalculationRun.length == length, CalculationRun.period == period,
+        CalculationRun.status == "active")).scalar_one_or_none()
 
 
 def _recorded(connection, period: str, run_id: int, names: dict) -> list[Statement]:
@@ -87,12 +91,10 @@ def _recorded(connection, period: str, run_id: int, names: dict) -> list[Stateme
     return statements
 
 
-def _names(connection, day) -> dict[str, str]:
-    """Each payee's name as of ``day`` (or its first name, for one who starts later)."""
-    names = {}
-    for payee_id, start, name in connection.execute(
-            select(Payee.id, Payee.effective_from, Payee.name)
-            .order_by(Payee.id, Payee.effective_from)):
-        if payee_id not in names or start <= day:
-            names[payee_id] = name
-    return names
+def payees_as_of(connection, day) -> dict:
+    """Each payee's row in force on ``day`` (its first row, for one who starts later)."""
+    rows = {}
+    for row in connection.execute(select(Payee).order_by(Payee.id, Payee.effective_from)):
+        if row.id not in rows or row.effective_from <= day:
+            rows[row.id] = row
+    return rows

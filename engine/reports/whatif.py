@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from engine.calculate import Version, _plan_year, calculate_period, plan_versions
+from engine.calculate import Version, plan_year, calculate_period, plan_versions
 from engine.calendar import parse_period
 from engine.money import format_grouped, format_minor_units, text_to_minor_units
 from rules_dsl import load_plans
@@ -32,7 +32,7 @@ def whatif(engine: Engine, proposed: Plan, period: str) -> dict:
     if proposed.payout_period != length:
         raise ProposalError(f"{period} is a {length}, but the proposal pays every "
                             f"{proposed.payout_period}: give a period of that length")
-    year = _plan_year(registered, period)
+    year = plan_year(registered, period)
     if year is None:
         raise ProposalError(f"plan {proposed.id!r} is not in force in {period}")
     for what, now, then in (("currency", year.plan.currency, proposed.currency),
