@@ -56,6 +56,14 @@ def test_a_payee_paid_in_another_currency_is_converted_and_still_adds_up(
     # the larger remainder, the logo's: 83.33
     assert rep2[:8] == ["2026-Q1", "1", "rep-2", "Rosa", "EUR", "583.28", "499.95", "83.33"]
     assert sum(int(value.replace(".", "")) for value in rep2[6:] if value) == 58328
+    # the statement says the same: what is paid in EUR, and at what rate
+    out = tmp_path / "statements"
+    ok("statements", "--period", "2026-Q1", "--payee", "rep-2", "--out", str(out),
+       "--format", "json,md", db=ledger_url)
+    assert json.loads((out / "rep-2-2026-Q1.json").read_text())["payment"] == {
+        "currency": "EUR", "amount": "583.28", "rate": "0.3333", "rate_date": "2026-03-01"}
+    assert ("| Paid in EUR, the pay converted at 1 USD = 0.3333 EUR (the rate of 2026-03-01), "
+            "rounded half up once | 583.28 EUR |") in (out / "rep-2-2026-Q1.md").read_text()
 
 
 def test_reopening_voids_the_exported_file(tmp_path, ledger_url):

@@ -71,6 +71,11 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
         out += [f"  {label}: {amount} {currency}" for label, amount, _ in
                 view.to_date + view.summary]
         out.append(f"  pay for this period: {money(document['payout'])}")
+        if view.paid_as:
+            paid = statement.payment
+            out.append(f"  paid in {paid.currency}: "
+                       f"{format_grouped(paid.amount, paid.currency)} {paid.currency}, "
+                       f"{view.paid_as}")
         if text_to_minor_units(document["carried_balance"], currency):
             out.append(f"  balance owed after this period: {money(document['carried_balance'])}")
         out.append(f"  the lines add up to {view.total} {currency}: "

@@ -9,18 +9,13 @@ statements the close kept, so the file reconciles with them to the cent.
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 from fractions import Fraction
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from engine.calendar import period_span
-from engine.money import (convert_parts, format_minor_units, minor_digits, parse_decimal,
-                          text_to_minor_units)
-from engine.reports.source import Statement, closed_run, payees_as_of, period_statements
-from ledger.schema import FxRate
-from ledger.window import MissingRateError
+from engine.money import convert_parts, format_minor_units, text_to_minor_units
+from engine.reports.source import Statement, closed_run, period_statements
 
 SETTLEMENT = {"adjustment": "adjustments", "balance": "balance", "draw": "draw",
               "carried-forward": "carried_forward"}
@@ -31,19 +26,15 @@ def payroll_csv(engine: Engine, period: str) -> str:
     """The payroll file of a closed period (LedgerRefused when it is not closed)."""
     closed_run(engine, period)
     statements = period_statements(engine, period)
-    last_day = period_span(period)[1]
-    with engine.connect() as connection:
-        pay_currency = {payee_id: row.currency or None for payee_id, row in
-                        payees_as_of(connection, last_day).items()}
-        rows = []
-        for statement in statements:
-            columns = split_by_column(statement)
-            target = pay_currency.get(statement.payee) or statement.currency
-            ratio = Fraction(1) if target == statement.currency else _ratio(
-                connection, statement.currency, target, last_day, statement.payee)
-            names = list(columns)
-            gross, parts = convert_parts([columns[n] for n in names], ratio)
-            rows.append((statement, target, gross, dict(zip(names, parts))))
+    rows = []
+    for statement in statements:
+        columns = split_by_column(statement)
+        paid = statement.payment
+        names = list(columns)
+        gross, parts = convert_parts([columns[n] for n in names],
+                                     paid.ratio if paid else Fraction(1))
+        rows.append((statement, paid.currency if paid else statement.currency, gross,
+                     dict(zip(names, parts))))
     component_columns = list(dict.fromkeys(name for *_, parts in rows for name in parts
                                            if name not in TRAILING))  # in plan order
     header = ["period", "run_id", "payee_id", "payee_name", "currency", "gross",
@@ -89,15 +80,3 @@ def split_by_column(statement: Statement) -> dict[str, int]:
         raise AssertionError(f"payroll columns of {statement.payee} do not add up to its "
                              "payout")
     return columns
-
-
-def _ratio(connection, source: str, target: str, day: datetime.date, payee: str) -> Fraction:
-    """Minor units of ``target`` per minor unit of ``source`` at the latest rate on or
-    before ``day``."""
-    rate = connection.execute(select(FxRate.rate).where(
-        FxRate.from_currency == source, FxRate.to_currency == target, FxRate.date <= day)
-        .order_by(FxRate.date.desc()).limit(1)).scalar_one_or_none()
-    if rate is None:
-        raise MissingRateError(f"no FX rate from {source} to {target} on or before {day} "
-                               f"to pay {payee} in {target}: import one with `icm import fx`")
-    return parse_decimal(rate) * Fraction(10) ** (minor_digits(target) - minor_digits(source))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from engine.money import format_grouped, format_minor_units
 from engine.reports.errors import RenderError
 from engine.reports.source import Statement
 from engine.reports.view import grouped, statement_view
@@ -25,6 +26,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
                                      lstrip_blocks=True, undefined=jinja2.StrictUndefined,
                                      keep_trailing_newline=True)
     environment.globals["grouped"] = grouped
+    environment.globals["grouped_units"] = format_grouped
     environment.filters["md"] = markdown_escape
     return environment
 
@@ -56,9 +58,14 @@ def statement_markdown(statement: Statement) -> str:
 
 def statement_json(statement: Statement) -> str:
     """The document of `icm calc --json` for one payee, with the run it comes from."""
-    return json.dumps({"period": statement.period, "status": statement.status,
-                       "run_id": statement.run_id, "payees": [statement.document]},
-                      indent=2, ensure_ascii=False) + "\n"
+    document = {"period": statement.period, "status": statement.status,
+                "run_id": statement.run_id, "payees": [statement.document]}
+    if statement.payment is not None:
+        paid = statement.payment
+        document["payment"] = {"currency": paid.currency,
+                               "amount": format_minor_units(paid.amount, paid.currency),
+                               "rate": paid.rate, "rate_date": str(paid.rate_date)}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def statement_pdf(statement: Statement) -> bytes:

@@ -3,6 +3,7 @@ closed, a computation now (a draft). A closed period's statement never changes w
 ledger: it is the document the close printed, kept in ``payee_results.statement``."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -10,7 +11,9 @@ from sqlalchemy import Engine, select
 
 from engine.calculate import calculate_period
 from engine.calendar import parse_period, period_span
+from engine.money import text_to_minor_units
 from engine.reports.errors import NotFoundError
+from engine.reports.paying import Payment, payment
 from ledger.errors import LedgerRefused
 from ledger.schema import CalculationRun, Payee, PayeeResult
 
@@ -23,6 +26,7 @@ class Statement:
     name: str
     document: dict  # the payee's entry of `icm calc --json`
     context: dict  # measures against quota, tier boundaries, target incentive
+    payment: Payment | None = None  # the pay in the payee's own currency, when it differs
 
     @property
     def payee(self) -> str:
@@ -55,7 +59,7 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
             raise NotFoundError(f"payee {payee!r} has no statement in {period}: no plan of "
                                 f"theirs is paid by the {length} in it, and they carry no "
                                 "balance or adjustment into it")
-    return found
+    return _with_payments(engine, period, found)
 
 
 def closed_run(engine: Engine, period: str) -> int:
@@ -66,6 +70,17 @@ def closed_run(engine: Engine, period: str) -> int:
         raise LedgerRefused(f"{period} is not closed: close it first with "
                             f"`icm close --period {period}`")
     return run_id
+
+
+def _with_payments(engine: Engine, period: str, statements: list[Statement]
+                   ) -> list[Statement]:
+    """Each statement with its pay in the payee's own currency, where that differs."""
+    day = period_span(period)[1]
+    with engine.connect() as connection:
+        rows = payees_as_of(connection, day)
+        return [dataclasses.replace(s, payment=payment(
+            connection, s.payee, s.currency, getattr(rows.get(s.payee), "currency", None),
+            text_to_minor_units(s.document["payout"], s.currency), day)) for s in statements]
 
 
 def _active_run(connection, period: str) -> int | None:

@@ -28,6 +28,7 @@ class StatementView:
     lines: list  # dicts: kind, component, deal, base, rate, amount, text
     total: str  # the lines' sum, which is the payout
     foots: bool
+    paid_as: str | None = None  # the pay in the payee's own currency, and at what rate
 
 
 def grouped(text: str | None) -> str:
@@ -85,7 +86,16 @@ def statement_view(statement: Statement) -> StatementView:
               "base": grouped(line["base"]), "rate": _rate(line),
               "amount": grouped(line["amount"]), "text": line["text"]} for line in lines]
     return StatementView(statement, to_date, summary, measures, components, shown, money(total),
-                         total == text_to_minor_units(document["payout"], currency))
+                         total == text_to_minor_units(document["payout"], currency),
+                         paid_as_text(statement))
+
+
+def paid_as_text(statement: Statement) -> str | None:
+    paid = statement.payment
+    if paid is None:
+        return None
+    return (f"the pay converted at 1 {statement.currency} = {paid.rate} {paid.currency} (the "
+            f"rate of {paid.rate_date}), rounded half up once")
 
 
 def _as_attainment(boundaries: list[dict], quota: str | None) -> list[dict]:
