@@ -161,18 +161,24 @@ def test_teams(q1):
     # mgr-1 has no statement, so the team's members are its reports (rep-3 joins in Q2).
     # payout 19,750 + 1,750 = 21,500; credited 280,000 + 30,000 = 310,000; 5 rows, 3 new.
     # attainment: (250,000 + 30,000) / (200,000 + 100,000) = 0.93333... -> 0.9333
+    # Q1 target incentive 10,000 + 5,000: 21,500 / 15,000 = 1.4333; cost of sales
+    # 21,500 / 310,000 = 0.069354... -> 0.0694; average deal 310,000 / 5 = 62,000.00
     assert mgr1 == {
         "manager": "mgr-1", "name": "<b>O'Brien & Co</b>", "members": ["rep-1", "rep-2"],
         "reports": ["rep-1", "rep-2"], "payout": {"USD": "21500.00"},
         "credited": {"USD": "310000.00"}, "deals": 5, "new_logos": 3,
+        "payout_to_target": "1.4333", "cost_of_sales": "0.0694", "average_deal": "62000.00",
         "attainment": "0.9333", "with_quota": 2, "at_or_above_quota": 1}
     # rep-4 is a manager with a plan: a member. 12,000 + 3,000 + 600 = 15,600;
     # 150,000 + 55,000 + 12,000 = 217,000. Reports only: (50,000 + 12,000) /
     # (100,000 + 40,000) = 0.442857... -> 0.4429. At or above quota: rep-4 (150%) alone.
+    # Q1 target incentive 2,500 + 5,000 + 2,000 = 9,500: 15,600 / 9,500 = 1.642105... ->
+    # 1.6421; 15,600 / 217,000 = 0.071889... -> 0.0719; 217,000 / 4 = 54,250.00
     assert rep4 == {
         "manager": "rep-4", "name": "Rex", "members": ["rep-3", "rep-4", "rep-6"],
         "reports": ["rep-3", "rep-6"], "payout": {"USD": "15600.00"},
         "credited": {"USD": "217000.00"}, "deals": 4, "new_logos": 1,
+        "payout_to_target": "1.6421", "cost_of_sales": "0.0719", "average_deal": "54250.00",
         "attainment": "0.4429", "with_quota": 3, "at_or_above_quota": 1}
 
 

@@ -257,6 +257,7 @@ def _teams(payees: list[dict], primary: dict, history: dict, spans: dict) -> lis
                                  sum(m["quota"] for m in measured))
                       if len(kinds) == 1 else None)
         with_quota = [p for p in members if p in primary]
+        ratios = _team_ratios(entries)
         teams.append({
             "manager": manager,
             "name": name,
@@ -266,11 +267,29 @@ def _teams(payees: list[dict], primary: dict, history: dict, spans: dict) -> lis
             "credited": _money_by_currency(entries, "credited"),
             "deals": sum(e["deals"] for e in entries),
             "new_logos": sum(e["new_logos"] for e in entries),
+            **ratios,
             "attainment": attainment,
             "with_quota": len(with_quota),
             "at_or_above_quota": sum(1 for p in with_quota if primary[p]["attainment"] >= 1),
         })
     return teams
+
+
+def _team_ratios(entries: list[dict]) -> dict:
+    """Payout ÷ target incentive, cost of sales and average deal of a team, from its members'
+    sums; null when the members are paid in more than one currency (never converted)."""
+    currencies = {e["currency"] for e in entries}
+    if len(currencies) != 1:
+        return {"payout_to_target": None, "cost_of_sales": None, "average_deal": None}
+    currency = currencies.pop()
+    total = lambda field: sum(text_to_minor_units(e[field], currency)  # noqa: E731
+                              for e in entries)
+    payout, credited, deals = total("payout"), total("credited"), sum(e["deals"] for e in entries)
+    return {"payout_to_target": ratio_text(payout, total("target_incentive")),
+            "cost_of_sales": ratio_text(payout, credited),
+            "average_deal": format_minor_units(round_fraction(Fraction(credited, deals),
+                                                              "half_even"), currency)
+            if deals else None}
 
 
 def _organisation(payees: list[dict], primary: dict) -> dict:

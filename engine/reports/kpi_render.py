@@ -64,11 +64,14 @@ def kpi_table(document: dict) -> str:
                if rows else "(no payee in this period)")
     out += ["", "Teams"]
     rows = [[_plain(t["manager"]), _plain(t["name"]), str(len(t["members"])),
-             _totals_text(t["payout"]), _totals_text(t["credited"]), _pct(t["attainment"]),
+             _totals_text(t["payout"]), _pct(t["payout_to_target"]),
+             _totals_text(t["credited"]), _pct(t["cost_of_sales"]), str(t["deals"]),
+             _money_text(t["average_deal"]), str(t["new_logos"]), _pct(t["attainment"]),
              f"{t['at_or_above_quota']} of {t['with_quota']}"]
             for t in document["teams"]]
-    out.append(_table(["manager", "name", "members", "payout", "credited",
-                       "reports' attainment", "at/above quota"], rows, {2, 3, 4, 5, 6})
+    out.append(_table(["manager", "name", "members", "payout", "of TI", "credited",
+                       "cost of sales", "deals", "avg deal", "new logos",
+                       "reports' attainment", "at/above quota"], rows, set(range(2, 12)))
                if rows else "(no manager with a direct report in this period)")
     org = document["organisation"]
     out += ["", "Organisation",
