@@ -109,12 +109,22 @@ def decimal_text(value: Fraction) -> str:
     return f"{sign}{whole}.{fraction:0{places}d}"
 
 
+def fixed_point_text(scaled: int, digits: int) -> str:
+    """A whole number of 10**-digits units as decimal text: (123456, 2) -> '1234.56'."""
+    sign = "-" if scaled < 0 else ""
+    whole, fraction = divmod(abs(scaled), 10 ** digits)
+    return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
+
+
 def format_minor_units(units: int, currency: str) -> str:
     """Minor units as decimal text with the currency's digits: 123456 USD -> '1234.56'."""
-    digits = minor_digits(currency)
-    sign = "-" if units < 0 else ""
-    whole, fraction = divmod(abs(units), 10 ** digits)
-    return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
+    return fixed_point_text(units, minor_digits(currency))
+
+
+def rounded_text(value: Fraction, places: int) -> str:
+    """An exact ratio rounded half even to ``places`` decimals, every one of them written:
+    (5/4, 4) -> '1.2500'. For attainment and other ratios shown to a person or in JSON."""
+    return fixed_point_text(round_fraction(value * 10 ** places, "half_even"), places)
 
 
 def text_to_minor_units(text: str | None, currency: str) -> int:
@@ -122,11 +132,16 @@ def text_to_minor_units(text: str | None, currency: str) -> int:
     return to_minor_units(parse_decimal(text), currency) if text else 0
 
 
+def group_thousands(text: str) -> str:
+    """Decimal text as a person reads it: '-1234567.89' -> '-1,234,567.89'."""
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, dot, fraction = digits.partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction}"
+
+
 def format_grouped(units: int, currency: str) -> str:
     """Minor units as a person reads them, thousands grouped: 12345678 USD -> '123,456.78'."""
-    text = format_minor_units(abs(units), currency)
-    whole, dot, fraction = text.partition(".")
-    return f"{'-' if units < 0 else ''}{int(whole):,}{dot}{fraction}"
+    return group_thousands(format_minor_units(units, currency))
 
 
 def divide_rounded(numerator, denominator, mode: str):

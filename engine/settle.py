@@ -14,7 +14,7 @@ import pandas as pd
 
 from engine.attainment import measure_context
 from engine.history import Prior, key_of
-from engine.money import format_minor_units, round_fraction
+from engine.money import format_minor_units, rounded_text
 from engine.statement_text import line_text, money, rate_text
 
 
@@ -94,7 +94,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
         for measure in plan.measures:
             value = values.get(f"attainment.{measure.name}")
             if value is not None:
-                attainment[prefix + measure.name] = _four_places(value)
+                attainment[prefix + measure.name] = rounded_text(Fraction(value), 4)
     adjustments = prior.adjustments.get(payee, [])
     adjusted = sum(amount for amount, _ in adjustments)
     for amount, reason in adjustments:
@@ -153,12 +153,6 @@ def _date(line, recorded_date=None):
     if line and line["date"] is not None:
         return line["date"]
     return pd.Timestamp(recorded_date) if recorded_date is not None else pd.Timestamp.max
-
-
-def _four_places(value: Fraction) -> str:
-    places = round_fraction(value * 10_000, "half_even")
-    whole, rest = divmod(abs(places), 10_000)
-    return f"{'-' if places < 0 else ''}{whole}.{rest:04d}"
 
 
 def _plain_line(kind: str, amount: int, currency: str, text: str) -> dict:

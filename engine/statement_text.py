@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from fractions import Fraction
 
-from engine.money import decimal_text, format_grouped, round_fraction
+from engine.money import decimal_text, format_grouped, round_fraction, rounded_text
 
 
 @functools.lru_cache(maxsize=4096)  # a plan has a handful of distinct rates
@@ -23,9 +23,7 @@ def percent(rate: Fraction) -> str:
 
 def short_percent(value: Fraction) -> str:
     """A ratio as a percent to two places (half even), for attainment read by a person."""
-    hundredths = round_fraction(value * 10_000, "half_even")
-    whole, rest = divmod(abs(hundredths), 100)
-    return f"{'-' if hundredths < 0 else ''}{whole}.{rest:02d}%"
+    return f"{rounded_text(value * 100, 2)}%"
 
 
 def money(units: int, currency: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 from html import escape
 
-from engine.money import round_fraction
+from engine.money import rounded_text
 from engine.statement_text import percent
 
 WIDTH, BAR_TOP, BAR_HEIGHT, LEFT, RIGHT = 560, 18, 22, 8, 16
@@ -110,9 +110,7 @@ def leaderboard_chart(leaderboard: list[dict], shown: int) -> str:
 def percent_text(fraction_text: str | None) -> str:
     if fraction_text is None:
         return ""
-    tenths = round_fraction(Fraction(fraction_text) * 1000, "half_even")
-    whole, rest = divmod(abs(tenths), 10)
-    return f"{'-' if tenths < 0 else ''}{whole}{f'.{rest}' if rest else ''}%"
+    return f"{rounded_text(Fraction(fraction_text) * 100, 1).removesuffix('.0')}%"
 
 
 def _percent(value: Fraction) -> str:

@@ -64,7 +64,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from engine.calendar import period_span
-from engine.money import (format_minor_units, parse_decimal, round_fraction,
+from engine.money import (format_minor_units, parse_decimal, round_fraction, rounded_text,
                           text_to_minor_units)
 from engine.reports.source import Statement, closed_run, period_statements
 from ledger.errors import LedgerRefused
@@ -90,9 +90,7 @@ def ratio_text(numerator: Fraction | int, denominator: Fraction | int | None) ->
     """numerator ÷ denominator rounded half even to four places, or None without a divisor."""
     if not denominator:
         return None
-    places = round_fraction(Fraction(numerator) / Fraction(denominator) * 10_000, "half_even")
-    whole, rest = divmod(abs(places), 10_000)
-    return f"{'-' if places < 0 else ''}{whole}.{rest:04d}"
+    return rounded_text(Fraction(numerator) / Fraction(denominator), 4)
 
 
 # --------------------------------------------------------------------------------- the JSON

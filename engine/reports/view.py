@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from engine.money import format_grouped, text_to_minor_units
+from engine.money import format_grouped, group_thousands, text_to_minor_units
 from engine.reports.chart import attainment_chart, percent_text
 from engine.reports.source import Statement
 from engine.statement_text import percent
@@ -33,11 +33,7 @@ class StatementView:
 
 def grouped(text: str | None) -> str:
     """'1234567.89' -> '1,234,567.89': how a rep reads an amount."""
-    if text is None:
-        return ""
-    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
-    whole, dot, fraction = digits.partition(".")
-    return f"{sign}{int(whole):,}{dot}{fraction}"
+    return "" if text is None else group_thousands(text)
 
 
 def statement_view(statement: Statement) -> StatementView:
