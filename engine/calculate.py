@@ -22,10 +22,10 @@ from sqlalchemy import Engine, select
 from engine.calendar import fiscal_year_of, parse_period, period_span
 from engine.earnings import CalculationError, PayeeValues, Window, earn
 from engine.money import allocate, minor_digits
-from engine.names import params_of, typed_value
+from engine.names import params_of, typed_value, used_names
 from engine.quota import payout_periods, prorate, spread_row
 from engine.reference import Money
-from engine.history import read_prior
+from engine.history import key_of, read_prior
 from engine.settle import settle_payee
 from ledger.schema import PlanVersion
 from ledger.window import read_window, require_rates
@@ -103,20 +103,14 @@ def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior,
                 continue
             recorded = prior.recorded[year_number]
             for payee, result in _plan_results(engine, year, every_payee=True).items():
-                now = {(newest.id, l["component"], "cap" if l["kind"] == "cap" else "line",
-                        l["deal"], l["seq"]): l["amount"] for l in result["lines"]}
+                now = {key_of(newest.id, l["component"], l["kind"], l["deal"], l["seq"]):
+                       l["amount"] for l in result["lines"]}
                 before = {k: etd for k, (etd, _) in recorded.get(payee, {}).items()
                           if k[0] == newest.id}
                 if {k: v for k, v in now.items() if v} != {k: v for k, v in before.items()
                                                            if v}:
                     found[payee].append((year, result))
     return found
-
-
-def registered_plans(engine: Engine) -> list[Plan]:
-    """Every registered version of every plan, checked again from its stored text."""
-    return [version.plan for versions in plan_versions(engine).values()
-            for version in versions]
 
 
 def plan_versions(engine: Engine) -> dict[str, list[Version]]:
@@ -270,7 +264,10 @@ def _in_assignment(payee_ids: pd.Series, dates: pd.Series, spans: dict) -> np.nd
 
 
 def _uses_team(plan: Plan) -> bool:
-    return any(c.type == "override" for c in plan.components) or "team" in plan.text
+    """An override, or an expression reading a team measure, needs the team's rows."""
+    return any(c.type == "override" for c in plan.components) or any(
+        name.startswith(("team.", "team_all.")) for expression in plan.expressions()
+        for name in used_names(expression.node))
 
 
 def _team(frames, spans: dict, window: Window, year: PlanYear, plan: Plan) -> dict:

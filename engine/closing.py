@@ -14,7 +14,7 @@ import json
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine.calculate import calculate_period, registered_plans
+from engine.calculate import calculate_period, plan_versions
 from engine.calendar import add_months, parse_period
 from engine.money import MoneyError, is_currency, parse_decimal, to_minor_units
 from ledger.errors import LedgerRefused
@@ -67,11 +67,12 @@ def _check_order(connection, plans: list, period: str) -> None:
 def close_period(engine: Engine, period: str, actor: str | None = None) -> tuple[dict, int]:
     """Compute P, record its run, results and settlement, and lock it."""
     length, _, _ = parse_period(period)
-    plans = registered_plans(engine)
+    versions_by_plan = plan_versions(engine)  # read and checked once for the whole close
+    plans = [version.plan for versions in versions_by_plan.values() for version in versions]
     with engine.connect() as connection:
         _check_order(connection, plans, period)
         seen = _ledger_version(connection)
-    document, records = calculate_period(engine, period)
+    document, records = calculate_period(engine, period, versions_by_plan)
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
                       if p.payout_period == length)  # every version the run may have used

@@ -58,12 +58,12 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
             recorded = prior.recorded.setdefault(year, {})
             for line in connection.execute(select(ResultLine).where(
                     ResultLine.run_id == run_id, ResultLine.fiscal_year == year)):
-                key = (line.plan_id, line.component, "cap" if line.kind == "cap" else "line",
-                       line.deal_id, line.credit_seq)
+                key = key_of(line.plan_id, line.component, line.kind, line.deal_id,
+                             line.credit_seq)
                 recorded.setdefault(line.payee_id, {})[key] = (line.earned_to_date,
                                                                line.deal_date)
         for result in connection.execute(select(PayeeResult).where(
-                PayeeResult.run_id.in_([run_id for run_id, _ in earlier]))
+                PayeeResult.run_id.in_(run_ids))
                 .order_by(PayeeResult.run_id)):
             if result.fiscal_year == fiscal_year:
                 prior.paid[result.payee_id] = prior.paid.get(result.payee_id, 0) + \

@@ -37,6 +37,11 @@ class MoneyError(ValueError):
     """Text that is not an exact amount of a currency."""
 
 
+# Below this, a sum or product of two int64 operands cannot overflow; above it the engine
+# switches to exact Python integers.
+SAFE_INT64 = 2 ** 62
+
+
 def is_currency(code: str) -> bool:
     return code in ISO_4217_CODES
 

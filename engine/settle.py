@@ -170,8 +170,10 @@ def _change_json(key, line, before: int, current: int, currency: str) -> dict:
                         f"({money(-before, currency)})."}
     rate = line["rate"]
     document = {
-        "kind": line["kind"] if before == 0 else "true-up",
-        "component": line["component"] if line["component"] != "plan_cap" else "plan_cap",
+        # a SPIFF is a deal line to the rep; a changed line of any kind is a true-up
+        "kind": ("deal" if line["kind"] == "spiff" else line["kind"]) if before == 0
+        else "true-up",
+        "component": line["component"],
         "deal": line["deal"],
         "base": format_minor_units(line["base"], currency) if line["base"] is not None
         else None,
@@ -181,8 +183,6 @@ def _change_json(key, line, before: int, current: int, currency: str) -> dict:
                     "from": _from_text(s["from"], currency)} for s in line["slices"] or []],
         "amount": format_minor_units(current - before, currency),
         "text": line_text(dict(line, amount=current), currency)}
-    if line["kind"] in ("spiff",):
-        document["kind"] = "deal" if before == 0 else "true-up"
     if before:
         why = ("its amount, credit or tier slices changed since the last close" if line["deal"]
                else "the figures it is computed from changed since the last close")

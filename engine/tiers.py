@@ -19,16 +19,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from engine.money import divide_rounded
+from engine.money import SAFE_INT64, divide_rounded
 
-_SAFE = 2 ** 62
 
 
 @dataclass(frozen=True)
 class TierResult:
     amounts: np.ndarray  # int64 minor units per row, each rounded once
     slice_bases: np.ndarray  # [rows, tiers] int64: how much of each row fell in each tier
-    tier_index: np.ndarray  # retroactive: the tier applied to each row; marginal: last tier
 
 
 def running_totals(amounts: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
@@ -62,7 +60,7 @@ def _weighted_sum(slices: np.ndarray, rates: Rates, mode: str) -> np.ndarray:
     scales = [common // denominator for _, denominator in rates]
     weights = [numerator * scale for (numerator, _), scale in zip(rates, scales)]
     reach = big * max((int(np.abs(w).max(initial=0)) for w in weights), default=1)
-    if reach * len(rates) < _SAFE and all(w.dtype != object for w in weights):
+    if reach * len(rates) < SAFE_INT64 and all(w.dtype != object for w in weights):
         total = sum(slices[:, k] * weights[k] for k in range(len(rates)))
     else:
         total = sum(slices[:, k].astype(object) * weights[k].astype(object)
@@ -96,8 +94,7 @@ def marginal(amounts: np.ndarray, before: np.ndarray, starts: np.ndarray,
         rates = constant_rates(rates, len(amounts))
     after = before + amounts
     slices = _clipped(after, starts) - _clipped(before, starts)
-    return TierResult(_weighted_sum(slices, rates, mode), slices,
-                      np.full(len(amounts), len(rates) - 1))
+    return TierResult(_weighted_sum(slices, rates, mode), slices)
 
 
 def retroactive(amounts: np.ndarray, group_totals: np.ndarray, starts: np.ndarray,
@@ -109,7 +106,7 @@ def retroactive(amounts: np.ndarray, group_totals: np.ndarray, starts: np.ndarra
     tier = np.maximum((group_totals[:, None] >= starts).sum(axis=1) - 1, 0)
     slices = np.zeros((len(amounts), len(rates)), dtype=np.int64)
     slices[np.arange(len(amounts)), tier] = amounts
-    return TierResult(_weighted_sum(slices, rates, mode), slices, tier)
+    return TierResult(_weighted_sum(slices, rates, mode), slices)
 
 
 def attainment_starts(froms: tuple[Fraction, ...], quotas: np.ndarray, mode: str

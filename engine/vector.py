@@ -15,11 +15,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from engine.money import divide_rounded, minor_digits
+from engine.money import SAFE_INT64, divide_rounded, minor_digits
 from engine.reference import EvaluationError
 from rules_dsl import nodes
 
-_SAFE = 2 ** 62
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,7 @@ class _Vector:
 
 
 def _full(rows: int, value: int) -> np.ndarray:
-    if -_SAFE < value < _SAFE:
+    if -SAFE_INT64 < value < SAFE_INT64:
         return np.full(rows, value, dtype=np.int64)
     array = np.empty(rows, dtype=object)
     array[:] = value
@@ -211,19 +210,19 @@ def _abs(values):
 
 def _big(values) -> int:
     if values.dtype == object:
-        return _SAFE
+        return SAFE_INT64
     return int(np.abs(values).max(initial=0))
 
 
 def _mul(a, b):
     """Elementwise product, on Python integers where int64 could overflow."""
-    if a.dtype != object and b.dtype != object and _big(a) * _big(b) < _SAFE:
+    if a.dtype != object and b.dtype != object and _big(a) * _big(b) < SAFE_INT64:
         return a * b
     return a.astype(object) * b.astype(object)
 
 
 def _add(a, b, sign: int = 1):
-    if a.dtype != object and b.dtype != object and _big(a) + _big(b) < _SAFE:
+    if a.dtype != object and b.dtype != object and _big(a) + _big(b) < SAFE_INT64:
         return a + sign * b
     return a.astype(object) + sign * b.astype(object)
 

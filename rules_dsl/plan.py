@@ -127,3 +127,16 @@ class Plan:
 
     def measure(self, name: str) -> Measure:
         return next(m for m in self.measures if m.name == name)
+
+    def expressions(self):
+        """Every expression of the plan: measures, component fields, tier rates, the cap."""
+        for measure in self.measures:
+            yield measure.expression
+        for component in self.components:
+            yield from (getattr(component, name) for name in (
+                "rate", "when", "amount", "attainment", "weight", "threshold", "cap")
+                if getattr(component, name) is not None)
+            if component.tiers is not None:
+                yield from (tier.rate for tier in component.tiers.table)
+        if self.cap is not None:
+            yield self.cap

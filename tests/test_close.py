@@ -172,8 +172,8 @@ def test_a_close_refuses_when_the_ledger_changed_while_it_computed(
     ledger = open_ledger(ledger_url)
     computed = engine.closing.calculate_period
 
-    def compute_then_adjust(engine_, period):
-        result = computed(engine_, period)
+    def compute_then_adjust(engine_, period, *versions):
+        result = computed(engine_, period, *versions)
         # an adjustment lands after the computation read the ledger, before the record
         engine.closing.add_adjustment(engine_, "rep-1", period, "100.00 USD", "late")
         return result
