@@ -14,7 +14,6 @@ import click
 import cli_reports
 from cli_support import InputError, RefusedError, db_option, engine_errors, ledger_engine, \
     print_plan_errors
-from rules_dsl import load_plans
 
 KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx")
 
@@ -35,6 +34,7 @@ def check(plans: tuple[Path, ...], as_json: bool) -> None:
       icm check plans/*.yaml
       icm check --json plans/enterprise-ae.yaml
     """
+    from rules_dsl import load_plans
     checked, errors = load_plans(plans)
     if as_json:
         click.echo(json.dumps([error.as_dict() for error in errors], indent=2))
@@ -86,6 +86,7 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
     """
     from ledger.errors import LedgerRefused
     from ledger.plans import register_plans
+    from rules_dsl import load_plans
     checked, errors = load_plans(files)
     if errors:
         print_plan_errors(errors, files)

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from rules_dsl import format_error
-
 
 class InputError(click.ClickException):
     """The input or a plan is wrong; the message has already said where."""
@@ -64,6 +62,7 @@ def engine_errors():
 
 
 def print_plan_errors(errors, paths) -> None:
+    from rules_dsl import format_error
     sources = {str(path): read_or_none(path) for path in paths}
     for error in errors:
         click.echo(format_error(error, sources.get(error.file)), err=True)

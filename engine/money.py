@@ -166,6 +166,12 @@ def divide_rounded(numerator, denominator, mode: str):
     return (quotient + up) * sign
 
 
+def fx_ratio(rate: str, source: str, target: str) -> Fraction:
+    """Minor units of ``target`` per minor unit of ``source`` at ``rate`` (units of target
+    per unit of source, exact decimal text as the FX file has it)."""
+    return parse_decimal(rate) * Fraction(10) ** (minor_digits(target) - minor_digits(source))
+
+
 def convert_parts(parts: list[int], ratio: Fraction) -> tuple[int, list[int]]:
     """Convert amounts that add up to a total by one exact ratio: the total is converted and
     rounded half_up once, like a deal, and the parts are divided to match it by largest

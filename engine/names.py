@@ -17,10 +17,10 @@ import pandas as pd
 from engine.money import minor_digits, parse_decimal, to_minor_units
 from engine.reference import Money
 from engine.vector import Col
+from ledger.columns import SHARE_SCALE
 from rules_dsl import nodes
 from rules_dsl.types import Type
 
-SHARE_SCALE = 1_000_000_000
 _KINDS = {Type.MONEY: "money", Type.NUMBER: "number", Type.INT: "int", Type.BOOL: "bool",
           Type.STRING: "string", Type.DATE: "date"}
 

@@ -148,7 +148,7 @@ def choices(column: pd.Series, allowed: tuple[str, ...], default: str | None = N
     return text, problems
 
 
-def duplicates(frame: pd.DataFrame, key: list[str], column: str) -> Problems:
+def duplicates(frame: pd.DataFrame, key: list[str]) -> Problems:
     """Rows whose key repeats an earlier row of the same file."""
     repeated = frame.duplicated(subset=key, keep="first")
     if not repeated.any():

@@ -114,7 +114,7 @@ def prepare_payees(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, l
         out["termination_date"] < out["hire_date"])
     check.add("termination_date", [(row, "the termination date is before the hire date")
                                    for row in out.index[ended_early]])
-    check.add("id", col.duplicates(out, ["id", "effective_from"], "id"))
+    check.add("id", col.duplicates(out, ["id", "effective_from"]))
     known = set(ref.payee_ids) | set(out["id"])
     check.add("manager_id", _unknown(optional_column(frame, "manager_id"), known, "payee"))
     selfish = out["manager_id"] == out["id"]
@@ -183,8 +183,7 @@ def prepare_assignments(frame: pd.DataFrame, ref: Reference
         optional_column(frame, "target_incentive"), out["currency"], optional=True,
         allow_negative=False))
     out["params"] = extras_json(frame, SPECS["assignments"])
-    check.add("payee_id", col.duplicates(out, ["payee_id", "plan_id", "effective_from"],
-                                         "payee_id"))
+    check.add("payee_id", col.duplicates(out, ["payee_id", "plan_id", "effective_from"]))
     check.add("plan", _mixed_plans(out, ref))
     return out, check.problems
 
@@ -192,13 +191,13 @@ def prepare_assignments(frame: pd.DataFrame, ref: Reference
 def _mixed_plans(out: pd.DataFrame, ref: Reference) -> list[tuple[int, str]]:
     """All the plans of one payee share fiscal year start, currency and payout period."""
     found = []
+    in_file = out.groupby("payee_id", sort=False)["plan_id"].agg(list).to_dict()
     for row, payee, plan_id in zip(out.index, out["payee_id"], out["plan_id"]):
         header = ref.plans.get(plan_id)
         if header is None:
             continue
         others = ref.plans_of_payee.get(payee, []) + [
-            ref.plans[p] for p in out.loc[out["payee_id"] == payee, "plan_id"]
-            if p in ref.plans]
+            ref.plans[p] for p in in_file.get(payee, []) if p in ref.plans]
         for other in others:
             shape = ("currency", "payout_period", "fiscal_year_start")
             clash = [name for name in shape if getattr(other, name) != getattr(header, name)]
@@ -246,7 +245,7 @@ def prepare_quotas(frame: pd.DataFrame, ref: Reference, existing: pd.DataFrame
         if ps and measure and not any(measure in p.measures for p in ps)])
     out["amount"] = check.take("amount", col.money(frame["amount"], out["currency"],
                                                    allow_negative=False))
-    check.add("period", col.duplicates(out, ["payee_id", "measure", "period"], "period"))
+    check.add("period", col.duplicates(out, ["payee_id", "measure", "period"]))
     check.add("period", _overlaps(out, existing))
     return out, check.problems
 
@@ -309,7 +308,7 @@ def prepare_deals(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, li
     check.add("cancel_date", [(row, "the deal is cancelled before its date")
                               for row in out.index[early]])
     out["extra"] = extras_json(frame, SPECS["deals"])
-    check.add("id", col.duplicates(out, ["id"], "id"))
+    check.add("id", col.duplicates(out, ["id"]))
     return out, check.problems
 
 
@@ -352,5 +351,5 @@ def prepare_fx(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, list[
     check.add("to", [(row, "a rate converts between two different currencies")
                      for row in out.index[same]])
     out["rate"] = check.take("rate", col.positive_decimals(frame["rate"]))
-    check.add("date", col.duplicates(out, ["date", "from_currency", "to_currency"], "date"))
+    check.add("date", col.duplicates(out, ["date", "from_currency", "to_currency"]))
     return out, check.problems

@@ -42,10 +42,10 @@ class Reference:
     def plans(self) -> dict[str, PlanHeader]:
         rows = self.connection.execute(
             select(PlanVersion.plan_id, PlanVersion.currency, PlanVersion.payout_period,
-                   PlanVersion.fiscal_year_start, PlanVersion.text, PlanVersion.plan_id)
+                   PlanVersion.fiscal_year_start, PlanVersion.text)
             .order_by(PlanVersion.plan_id, PlanVersion.version)).all()
         plans: dict[str, PlanHeader] = {}
-        for plan_id, currency, payout_period, fiscal_start, text, _ in rows:
+        for plan_id, currency, payout_period, fiscal_start, text in rows:
             plan, _errors = load_plan_text(text, plan_id)
             measures = {m.name for m in plan.measures} if plan else set()
             earlier = plans.get(plan_id)

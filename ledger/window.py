@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from engine.money import divide_rounded, minor_digits, parse_decimal
+from engine.money import divide_rounded, fx_ratio
 from ledger.columns import SHARE_SCALE
 from ledger.schema import Assignment, CalculationRun, Payee, Quota, ResultLine
 
@@ -140,9 +139,7 @@ def _converted(connection: Connection, credits: pd.DataFrame, currency: str
     matched = matched.assign(rate=matched["rate"].where(~absent, "0"))
     # One exact ratio per (rate, currency) pair, spread over the deals by a lookup.
     pair = matched["rate"] + " " + matched["deal_currency"]
-    ratios = {key: parse_decimal(key.split(" ")[0])
-              * Fraction(10) ** (minor_digits(currency) - minor_digits(key.split(" ")[1]))
-              for key in pair.unique()}
+    ratios = {key: fx_ratio(*key.split(" "), currency) for key in pair.unique()}
     numerators = pair.map({k: r.numerator for k, r in ratios.items()}).to_numpy(dtype=object)
     denominators = pair.map({k: r.denominator for k, r in ratios.items()}).to_numpy(dtype=object)
     original = amounts[foreign].astype(object)

@@ -15,6 +15,7 @@ from engine.reports.source import period_statements
 from engine.reports.view import grouped, statement_view
 from engine.statement_text import percent, rate_text
 from engine.reports.errors import NotFoundError
+from ledger.columns import SHARE_SCALE
 from ledger.schema import Credit, Deal
 
 
@@ -97,7 +98,7 @@ def _credits(engine: Engine, deal: str) -> list[str]:
     if not credits:
         out.append(f"  credited 100% to its owner {row.owner_id} (no credit rows)")
     for payee_id, share in credits:
-        out.append(f"  credited {percent(Fraction(share, 10 ** 9))} to {payee_id}")
+        out.append(f"  credited {percent(Fraction(share, SHARE_SCALE))} to {payee_id}")
     return out
 
 

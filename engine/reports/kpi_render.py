@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from engine.reports.chart import bar_chart, leaderboard_chart
 from engine.reports.kpi import LEADERBOARD_CHART_ROWS
-from engine.reports.render import TEMPLATES, html_environment
+from engine.reports.render import house_css, html_environment
 from engine.reports.view import grouped
 from engine.statement_text import percent
 
@@ -102,5 +102,5 @@ def kpi_html(document: dict) -> str:
         if org["leaderboard"] else None
     return html_environment().get_template("kpi.html.j2").render(
         d=document, org=org, bands_chart=bands, leaderboard_chart=leaders,
-        chart_rows=LEADERBOARD_CHART_ROWS, css=(TEMPLATES / "base.css").read_text(),
+        chart_rows=LEADERBOARD_CHART_ROWS, css=house_css(),
         pct=_pct, totals=_totals_text)

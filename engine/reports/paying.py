@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from engine.money import convert_parts, minor_digits, parse_decimal
+from engine.money import convert_parts, fx_ratio
 from ledger.schema import FxRate
 from ledger.window import MissingRateError
 
@@ -38,7 +38,6 @@ def payment(connection, payee: str, plan_currency: str, pay_currency: str | None
                                f"before {day} to pay {payee} in {pay_currency}: import one "
                                "with `icm import fx`")
     rate, rate_date = found
-    ratio = parse_decimal(rate) * Fraction(10) ** (minor_digits(pay_currency)
-                                                   - minor_digits(plan_currency))
+    ratio = fx_ratio(rate, plan_currency, pay_currency)
     amount, _ = convert_parts([payout], ratio)
     return Payment(pay_currency, amount, rate, rate_date, ratio)

@@ -5,6 +5,7 @@ WeasyPrint (an optional extra: it needs Pango from the system), so it carries th
 content. User text (names, reasons, deal ids) is escaped in HTML and Markdown."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ import jinja2
 from engine.money import format_grouped, format_minor_units
 from engine.reports.errors import RenderError
 from engine.reports.source import Statement
-from engine.reports.view import grouped, statement_view
+from engine.reports.view import StatementView, grouped, statement_view
 
 FORMATS = ("html", "pdf", "json", "md")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -46,14 +47,20 @@ def html_environment() -> jinja2.Environment:
     return _HTML
 
 
-def statement_html(statement: Statement) -> str:
+@functools.cache
+def house_css() -> str:
+    """The stylesheet every HTML page inlines, read once."""
+    return (TEMPLATES / "base.css").read_text()
+
+
+def statement_html(statement: Statement, view: StatementView | None = None) -> str:
     return html_environment().get_template("statement.html.j2").render(
-        s=statement, v=statement_view(statement), css=(TEMPLATES / "base.css").read_text())
+        s=statement, v=view or statement_view(statement), css=house_css())
 
 
-def statement_markdown(statement: Statement) -> str:
-    return _TEXT.get_template("statement.md.j2").render(s=statement,
-                                                         v=statement_view(statement))
+def statement_markdown(statement: Statement, view: StatementView | None = None) -> str:
+    return _TEXT.get_template("statement.md.j2").render(
+        s=statement, v=view or statement_view(statement))
 
 
 def statement_json(statement: Statement) -> str:
@@ -68,14 +75,14 @@ def statement_json(statement: Statement) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def statement_pdf(statement: Statement) -> bytes:
+def statement_pdf(statement: Statement, html: str | None = None) -> bytes:
     try:
         import weasyprint
     except (ImportError, OSError) as error:
         raise RenderError("PDF statements need WeasyPrint and the system's Pango: "
                           "pip install 'icm[pdf]' (Debian: apt-get install libpango-1.0-0 "
                           f"libpangoft2-1.0-0) ({error})") from None
-    return weasyprint.HTML(string=statement_html(statement)).write_pdf()
+    return weasyprint.HTML(string=html or statement_html(statement)).write_pdf()
 
 
 def file_stem(statement: Statement) -> str:
@@ -89,17 +96,18 @@ def write_statements(statements: list[Statement], directory: Path, formats: tupl
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for statement in statements:
-        stem = file_stem(statement)
+        stem, view = file_stem(statement), statement_view(statement)
+        html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
         for kind in formats:
             path = directory / f"{stem}.{kind}"
             if kind == "html":
-                path.write_text(statement_html(statement), encoding="utf-8")
+                path.write_text(html, encoding="utf-8")
             elif kind == "md":
-                path.write_text(statement_markdown(statement), encoding="utf-8")
+                path.write_text(statement_markdown(statement, view), encoding="utf-8")
             elif kind == "json":
                 path.write_text(statement_json(statement), encoding="utf-8")
             elif kind == "pdf":
-                path.write_bytes(statement_pdf(statement))
+                path.write_bytes(statement_pdf(statement, html))
             written.append(path)
         if progress is not None:
             progress(1)

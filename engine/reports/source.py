@@ -42,8 +42,8 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
     """Every payee's statement of ``period`` (or one payee's), sorted by payee id."""
     with engine.connect() as connection:
         run_id = _active_run(connection, period)
-        names = {payee_id: row.name for payee_id, row in
-                 payees_as_of(connection, period_span(period)[1]).items()}
+        rows = payees_as_of(connection, period_span(period)[1])
+        names = {payee_id: row.name for payee_id, row in rows.items()}
         if run_id is not None:
             found = _recorded(connection, period, run_id, names)
     if run_id is None:
@@ -59,7 +59,7 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
             raise NotFoundError(f"payee {payee!r} has no statement in {period}: no plan of "
                                 f"theirs is paid by the {length} in it, and they carry no "
                                 "balance or adjustment into it")
-    return _with_payments(engine, period, found)
+    return _with_payments(engine, period, found, rows)
 
 
 def closed_run(engine: Engine, period: str) -> int:
@@ -72,12 +72,12 @@ def closed_run(engine: Engine, period: str) -> int:
     return run_id
 
 
-def _with_payments(engine: Engine, period: str, statements: list[Statement]
+def _with_payments(engine: Engine, period: str, statements: list[Statement], rows: dict
                    ) -> list[Statement]:
-    """Each statement with its pay in the payee's own currency, where that differs."""
+    """Each statement with its pay in the payee's own currency, where that differs; ``rows``
+    are the payees' rows in force on the period's last day."""
     day = period_span(period)[1]
     with engine.connect() as connection:
-        rows = payees_as_of(connection, day)
         return [dataclasses.replace(s, payment=payment(
             connection, s.payee, s.currency, getattr(rows.get(s.payee), "currency", None),
             text_to_minor_units(s.document["payout"], s.currency), day)) for s in statements]

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from engine.calculate import Version, plan_year, calculate_period, plan_versions
 from engine.calendar import parse_period
-from engine.money import format_grouped, format_minor_units, text_to_minor_units
+from engine.money import format_minor_units, group_thousands, text_to_minor_units
 from rules_dsl import load_plans
 from rules_dsl.plan import Plan
 
@@ -77,23 +77,21 @@ def _earned(engine: Engine, period: str, version: Version) -> dict[str, int]:
 def whatif_table(document: dict) -> str:
     """The comparison for the terminal: per payee, the total, who gains and who loses."""
     currency = document["currency"]
-    def grouped(text: str) -> str:
-        return format_grouped(text_to_minor_units(text, currency), currency)
     out = [f"{document['period']}: {document['registered']} (registered) against "
            f"{document['plan']} (proposed), earned to date in {currency}", "",
            f"{'payee':<20} {'current':>16} {'proposed':>16} {'change':>16}"]
     for row in document["payees"]:
-        out.append(f"{row['payee']:<20} {grouped(row['current']):>16} "
-                   f"{grouped(row['proposed']):>16} {grouped(row['change']):>16}")
+        out.append(f"{row['payee']:<20} {group_thousands(row['current']):>16} "
+                   f"{group_thousands(row['proposed']):>16} {group_thousands(row['change']):>16}")
     total = document["total"]
-    out.append(f"{'total':<20} {grouped(total['current']):>16} "
-               f"{grouped(total['proposed']):>16} {grouped(total['change']):>16}")
+    out.append(f"{'total':<20} {group_thousands(total['current']):>16} "
+               f"{group_thousands(total['proposed']):>16} {group_thousands(total['change']):>16}")
     gains = [r for r in document["payees"] if text_to_minor_units(r["change"], currency) > 0]
     losses = [r for r in document["payees"] if text_to_minor_units(r["change"], currency) < 0]
     unchanged = len(document["payees"]) - len(gains) - len(losses)
-    out += ["", "gain: " + (", ".join(f"{r['payee']} (+{grouped(r['change'])})" for r in gains)
+    out += ["", "gain: " + (", ".join(f"{r['payee']} (+{group_thousands(r['change'])})" for r in gains)
                            or "nobody"),
-            "lose: " + (", ".join(f"{r['payee']} ({grouped(r['change'])})" for r in losses)
+            "lose: " + (", ".join(f"{r['payee']} ({group_thousands(r['change'])})" for r in losses)
                         or "nobody"),
-            f"unchanged: {unchanged}; the cost changes by {grouped(total['change'])} {currency}"]
+            f"unchanged: {unchanged}; the cost changes by {group_thousands(total['change'])} {currency}"]
     return "\n".join(out) + "\n"
