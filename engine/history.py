@@ -1,15 +1,16 @@
 """What earlier closes recorded, as the settlement of a period needs it.
 
 For a payout period P of one length: the earnings to date per line key of P's fiscal year and
-of every earlier one, as the latest close to touch each year recorded them, what this fiscal year's earlier closes paid, the balance
-each payee carries out of the last close, and the manual adjustments dated in P.
+of every earlier one, as the latest close to record each payee's year recorded it, what this
+fiscal year's earlier closes paid, the balance each payee carries out of the last close, and
+the manual adjustments dated in P.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from engine.calendar import period_span
 from ledger.schema import Adjustment, CalculationRun, PayeeResult, ResultLine
@@ -21,8 +22,8 @@ LineKey = tuple  # (plan, component, cap|line, deal, credit seq)
 class Prior:
     last_run: int | None = None
     last_period: str | None = None
-    # fiscal year -> payee -> key -> (earned to date, deal date), each year as the latest
-    # close that touched it recorded it
+    # fiscal year -> payee -> key -> (earned to date, deal date), each payee's year as the
+    # latest close that recorded it
     recorded: dict[int, dict[str, dict[LineKey, tuple]]] = field(default_factory=dict)
     paid: dict[str, int] = field(default_factory=dict)  # payee -> pay this fiscal year
     balance: dict[str, int] = field(default_factory=dict)  # payee -> carried balance B
@@ -50,18 +51,22 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
     if earlier:
         prior.last_run, prior.last_period = earlier[-1]
         run_ids = [run_id for run_id, _ in earlier]
-        latest = connection.execute(
-            select(ResultLine.fiscal_year, func.max(ResultLine.run_id)).where(
-                ResultLine.run_id.in_(run_ids), ResultLine.fiscal_year.is_not(None),
-                ResultLine.fiscal_year <= fiscal_year).group_by(ResultLine.fiscal_year)).all()
-        for year, run_id in latest:
-            recorded = prior.recorded.setdefault(year, {})
-            for line in connection.execute(select(ResultLine).where(
-                    ResultLine.run_id == run_id, ResultLine.fiscal_year == year)):
-                key = key_of(line.plan_id, line.component, line.kind, line.deal_id,
-                             line.credit_seq)
-                recorded.setdefault(line.payee_id, {})[key] = (line.earned_to_date,
-                                                               line.deal_date)
+        # a close records a payee's whole fiscal year whenever it records any of it, so each
+        # (year, payee) is read from the latest close that recorded that payee in that year
+        latest = select(ResultLine.fiscal_year, ResultLine.payee_id,
+                        func.max(ResultLine.run_id).label("run_id")).where(
+            ResultLine.run_id.in_(run_ids), ResultLine.fiscal_year.is_not(None),
+            ResultLine.fiscal_year <= fiscal_year).group_by(
+            ResultLine.fiscal_year, ResultLine.payee_id).subquery()
+        for line in connection.execute(select(ResultLine).join(latest, and_(
+                ResultLine.run_id == latest.c.run_id,
+                ResultLine.fiscal_year == latest.c.fiscal_year,
+                ResultLine.payee_id == latest.c.payee_id))):
+            recorded = prior.recorded.setdefault(line.fiscal_year, {})
+            key = key_of(line.plan_id, line.component, line.kind, line.deal_id,
+                         line.credit_seq)
+            recorded.setdefault(line.payee_id, {})[key] = (line.earned_to_date,
+                                                           line.deal_date)
         for result in connection.execute(select(PayeeResult).where(
                 PayeeResult.run_id.in_(run_ids))
                 .order_by(PayeeResult.run_id)):

@@ -145,6 +145,10 @@ def test_a_late_deal_in_a_closed_fiscal_year_is_paid_as_a_prior_year_line(tmp_pa
     # once 2027-Q1 closes, it has recorded the change: 2027-Q2 pays it no second time
     ok("close", "--period", "2027-Q1", db=ledger_url)
     assert payee(calc("2027-Q2", ledger_url), "rep-2")["payout"] == "0.00"
+    # 2027-Q1 recorded fiscal 2026 again for rep-2 alone; rep-1's 2026 stays as 2026-Q4
+    # recorded it, so rep-1 is not paid its 2026 earnings a second time
+    rep1 = payee(calc("2027-Q2", ledger_url), "rep-1")
+    assert (rep1["payout"], rep1["lines"]) == ("0.00", [])
 
 
 def test_a_payee_with_no_plan_left_is_settled_in_the_currency_it_was_paid_in(
