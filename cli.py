@@ -136,7 +136,7 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
     """
     from engine.calculate import calculate_period
     with engine_errors():
-        result, _records = calculate_period(ledger_engine(db_url), period_name)
+        result = calculate_period(ledger_engine(db_url), period_name).document
     _print_calc(result, as_json)
 
 

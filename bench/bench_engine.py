@@ -79,7 +79,7 @@ def run_engine(plan, frame, quotas):
               for p, q in quotas.items()}
     window = Window("2026", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31), 1)
     lines = earn(plan, window, frame, payees, {})
-    return sum(line["amount"] for line in lines), len(lines)
+    return int(lines["amount"].sum()), len(lines)
 
 
 def run_numpy(frame, quotas):

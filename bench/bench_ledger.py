@@ -1,4 +1,6 @@
-"""Benchmark: importing deals into SQLite and reading a window back as frames.
+"""Benchmark: importing deals into SQLite, reading a window back as frames, and the whole
+pipeline on that ledger: `icm calc` of the last quarter (every deal of the year, the annual
+window), the close of Q1 and a calc of Q2 settled against it.
 
 Each figure stands beside a baseline run in the same process on the same machine: a plain
 ``sqlite3`` load of the same CSV (csv module + executemany, no checks) and a plain ``sqlite3``
@@ -20,6 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from engine.calculate import calculate_period  # noqa: E402
+from engine.closing import close_period  # noqa: E402
+from engine.money import text_to_minor_units  # noqa: E402
 from ledger.database import open_ledger  # noqa: E402
 from ledger.importing import import_csv  # noqa: E402
 from ledger.plans import register_plans  # noqa: E402
@@ -33,7 +38,8 @@ PLAN = Path(__file__).resolve().parent.parent / "plans" / "enterprise-ae.yaml"
 def generate(folder: Path, deals: int, payees: int) -> dict[str, Path]:
     """A deterministic company: payees, their assignments, and deals over fiscal 2026."""
     rng = random.Random(20261123)
-    files = {kind: folder / f"{kind}.csv" for kind in ("payees", "assignments", "deals")}
+    files = {kind: folder / f"{kind}.csv"
+             for kind in ("payees", "assignments", "quotas", "deals")}
     with open(files["payees"], "w", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["id", "name", "manager_id"])
@@ -44,6 +50,13 @@ def generate(folder: Path, deals: int, payees: int) -> dict[str, Path]:
         out.writerow(["payee_id", "plan", "effective_from", "target_incentive"])
         for i in range(payees):
             out.writerow([f"p{i:05d}", "enterprise-ae", "2026-01-01", "60000.00"])
+    with open(files["quotas"], "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["payee_id", "measure", "period", "amount"])
+        per_payee = deals // payees * 2 // 3 * 100_000  # about a year's new and expansion
+        for i in range(payees):
+            out.writerow([f"p{i:05d}", "bookings", "2026",
+                          f"{rng.randrange(per_payee // 2, per_payee * 2 + 2):.2f}"])
     start = datetime.date(2026, 1, 1)
     with open(files["deals"], "w", newline="") as handle:
         out = csv.writer(handle)
@@ -96,6 +109,7 @@ def main() -> None:
         register_plans(engine, [plan])
         import_csv(engine, "payees", files["payees"], progress=False)
         import_csv(engine, "assignments", files["assignments"], progress=False)
+        import_csv(engine, "quotas", files["quotas"], progress=False)
 
         summary, icm_import = timed(lambda: import_csv(engine, "deals", files["deals"],
                                                    progress=False))
@@ -106,16 +120,26 @@ def main() -> None:
         read_count, plain_read = timed(baseline_read, folder / "plain.db")
         assert len(window.credits) == read_count
         _, reimport = timed(lambda: import_csv(engine, "deals", files["deals"], progress=False))
+        year, calc_year = timed(calculate_period, engine, "2026-Q4")
+        _, close_q1 = timed(close_period, engine, "2026-Q1")
+        _, calc_q2 = timed(calculate_period, engine, "2026-Q2")
+        paid = sum(text_to_minor_units(p["payout"], "USD") for p in year.document["payees"])
+        print(f"2026-Q4 computed now pays {paid / 100:,.2f} USD to "
+              f"{len(year.document['payees']):,} payees over {len(year.lines):,} line keys",
+              file=sys.stderr)
 
     rows = options.deals
-    print(f"{'step':<34}{'seconds':>9}{'rows/s':>12}{'vs sqlite3':>12}")
+    print(f"{'step':<38}{'seconds':>9}{'deals/s':>12}{'vs sqlite3':>12}")
     for label, seconds, baseline in (
             ("icm import deals (checked)", icm_import, plain_import),
             ("plain sqlite3 load (no checks)", plain_import, plain_import),
             ("icm re-import, nothing changes", reimport, plain_import),
             ("icm read_window -> frames", icm_read, plain_read),
-            ("plain sqlite3 read (tuples)", plain_read, plain_read)):
-        print(f"{label:<34}{seconds:>9.2f}{rows / seconds:>12,.0f}{seconds / baseline:>11.1f}x")
+            ("plain sqlite3 read (tuples)", plain_read, plain_read),
+            ("icm calc 2026-Q4 (the whole year)", calc_year, plain_read),
+            ("icm close 2026-Q1 (records lines)", close_q1, plain_read),
+            ("icm calc 2026-Q2 against Q1's close", calc_q2, plain_read)):
+        print(f"{label:<38}{seconds:>9.2f}{rows / seconds:>12,.0f}{seconds / baseline:>11.1f}x")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,10 @@ from engine.money import allocate, minor_digits
 from engine.names import params_of, typed_value, used_names
 from engine.quota import payout_periods, prorate, spread_row
 from engine.reference import Money
-from engine.history import key_of, read_prior
-from engine.settle import settle_payee
+from engine import lines
+from engine.history import read_prior
+from engine.lines import NO_DEAL, NO_SEQ
+from engine.settle import PayeeLines, compare, payee_lines, settle_payee
 from ledger.schema import PlanVersion
 from ledger.window import read_window, require_rates
 from rules_dsl import load_plan_text
@@ -57,9 +59,33 @@ class PlanYear:
         return self.periods[self.index]
 
 
+@dataclass
+class PlanResult:
+    """One plan year computed for every payee it lists."""
+    year: PlanYear
+    lines: pd.DataFrame  # earnings to date per line key (engine.lines), listed payees only
+    listed: list[str]
+    values: dict[str, PayeeValues]  # payee-level names of the last window
+    draws: dict[str, int]
+    period_target_incentive: dict[str, int]
+
+    def of(self, payee: str, lines_of: PayeeLines) -> dict:
+        """What settlement reads of one payee."""
+        return {"lines": lines_of, "values": self.values.get(payee),
+                "draw": self.draws.get(payee, 0),
+                "period_target_incentive": self.period_target_incentive.get(payee, 0)}
+
+
+@dataclass
+class Calculation:
+    document: dict  # the JSON of `icm calc`
+    payees: list[dict]  # what a close records of each payee: pay, settlement, statement
+    lines: pd.DataFrame  # what a close records of each line key: earnings to date, change
+
+
 def calculate_period(engine: Engine, period_name: str,
                      versions_by_plan: dict[str, list[Version]] | None = None
-                     ) -> tuple[dict, list[dict]]:
+                     ) -> Calculation:
     """The JSON document of `icm calc --period P`, and what a close of P records.
     ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan)."""
     length, _, _ = parse_period(period_name)
@@ -68,31 +94,69 @@ def calculate_period(engine: Engine, period_name: str,
     years = [year for versions in versions_by_plan.values()
              if versions[-1].plan.payout_period == length
              for year in [plan_year(versions, period_name)] if year is not None]
-    payees: dict[str, list] = {}
-    for year in years:
-        for payee, result in _plan_results(engine, year).items():
-            payees.setdefault(payee, []).append((year, result))
+    results = [_plan_results(engine, year) for year in years]
     with engine.connect() as connection:
         start = years[0].period.start if years else period_span(period_name)[0]
         fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
         prior = read_prior(connection, length, period_name, fiscal_year, start)
-    changed_before = _earlier_years(engine, length, fiscal_year, prior, versions_by_plan)
-    for payee, results in changed_before.items():
-        payees.setdefault(payee, []).extend(results)
+    payees: dict[str, list] = defaultdict(list)
+    compared = []
+    for result in results:
+        lines_of, found = _against_last_close(result, prior, result.listed)
+        for payee in result.listed:
+            payees[payee].append((result.year, result.of(payee, lines_of[payee])))
+        compared.append((result.year, found))
+    for result, changed, found in _earlier_years(engine, length, fiscal_year, prior,
+                                                 versions_by_plan):
+        for payee, lines_of in changed.items():
+            payees[payee].append((result.year, result.of(payee, lines_of)))
+        compared.append((result.year, found))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
     settled = [settle_payee(payee, payees.get(payee, []), prior, fiscal_year)
                for payee in listed]
-    return ({"period": period_name, "payees": [document for document, _ in settled]},
-            [record for _, record in settled])
+    records = [record for _, record in settled]
+    currency = {record["payee"]: record["currency"] for record in records}
+    return Calculation({"period": period_name, "payees": [doc for doc, _ in settled]},
+                       records, _line_records(compared, currency))
+
+
+def _against_last_close(result: PlanResult, prior, payees: list[str]
+                        ) -> tuple[dict[str, PayeeLines], pd.DataFrame]:
+    found = compare(result.lines, prior.recorded_for(result.year.fiscal_year,
+                                                     result.year.plan.id), payees)
+    by_payee = payee_lines(found, result.year.plan)
+    return defaultdict(PayeeLines, by_payee), found
+
+
+def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
+    """Every compared line key as a close records it (ledger.schema.ResultLine)."""
+    frames = []
+    for year, found in compared:
+        dates = found["date"].dt.date.astype(object)
+        frames.append(pd.DataFrame({
+            "payee_id": lines.with_none(found["payee"]), "plan_id": year.plan.id,
+            "component": lines.with_none(found["component"]),
+            "deal_id": lines.with_none(found["deal"].where(found["deal"] != NO_DEAL)),
+            "credit_seq": found["seq"].astype(object).where(found["seq"] != NO_SEQ, None),
+            "kind": lines.with_none(found["kind"].fillna("deal")),
+            "earned_to_date": found["current"], "amount": found["current"] - found["before"],
+            "currency": found["payee"].map(currency), "text": "",
+            "fiscal_year": year.fiscal_year,
+            "deal_date": dates.where(found["date"].notna(), None)}))
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
 
 
 def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior,
-                   versions_by_plan: dict) -> dict:
+                   versions_by_plan: dict) -> list:
     """Earlier fiscal years that closes recorded, recomputed on today's ledger whole, so a
-    change to them shows up now as prior-year lines. Only payees with a difference are kept."""
-    found: dict[str, list] = defaultdict(list)
-    for year_number in sorted(y for y in prior.recorded if y < fiscal_year):
+    change to them shows up now as prior-year lines: (result, the changed payees' lines,
+    their compared line keys). Only payees with a difference are kept."""
+    found = []
+    recorded_years = set(prior.recorded["fiscal_year"].tolist())
+    for year_number in sorted(y for y in recorded_years if y < fiscal_year):
         for versions in versions_by_plan.values():
             newest = versions[-1].plan
             if newest.payout_period != length:
@@ -101,15 +165,12 @@ def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior,
             year = plan_year(versions, last.name)
             if year is None:
                 continue
-            recorded = prior.recorded[year_number]
-            for payee, result in _plan_results(engine, year, every_payee=True).items():
-                now = {key_of(newest.id, l["component"], l["kind"], l["deal"], l["seq"]):
-                       l["amount"] for l in result["lines"]}
-                before = {k: etd for k, (etd, _) in recorded.get(payee, {}).items()
-                          if k[0] == newest.id}
-                if {k: v for k, v in now.items() if v} != {k: v for k, v in before.items()
-                                                           if v}:
-                    found[payee].append((year, result))
+            result = _plan_results(engine, year, every_payee=True)
+            lines_of, compared = _against_last_close(result, prior, result.listed)
+            changed = {payee: mine for payee, mine in lines_of.items() if mine.changes}
+            if changed:
+                found.append((result, changed,
+                              compared[compared["payee"].isin(list(changed))]))
     return found
 
 
@@ -169,7 +230,7 @@ def _windows(year: PlanYear) -> list[tuple[Window, list]]:
 
 
 def _plan_results(engine: Engine, year: PlanYear, every_payee: bool = False
-                  ) -> dict[str, dict]:
+                  ) -> PlanResult:
     plan = year.plan
     fields = dict(plan.fields)
     deal_fields = tuple(name.split(".", 1)[1] for name in fields if name.startswith("deal."))
@@ -182,7 +243,7 @@ def _plan_results(engine: Engine, year: PlanYear, every_payee: bool = False
     quotas = _quota_by_period(frames.quotas, year, spans)
     ti = _target_incentive(year, spans)
     draws = _draws(year, spans)
-    earned_to_date: dict[tuple, dict] = {}
+    found: list[pd.DataFrame] = []
     history = _payee_history(frames.payees)
     for window, quota_periods in _windows(year):
         in_window = {p: s for p, s in spans.items()
@@ -196,24 +257,15 @@ def _plan_results(engine: Engine, year: PlanYear, every_payee: bool = False
             require_rates(used, plan.currency)
         versions = [(v.plan, pd.Timestamp(v.start), pd.Timestamp(v.end))
                     for v in year.versions if v.start <= window.end and v.end >= window.start]
-        for line in earn(plan, window, rows, values, fields, team, versions):
-            key = (line["payee"], line["component"], line["deal"], line["seq"])
-            if key in earned_to_date:
-                earned_to_date[key]["amount"] += line["amount"]
-            else:
-                earned_to_date[key] = dict(line)
+        found.append(earn(plan, window, rows, values, fields, team, versions))
         last_values = values
-    listed = set(spans) if every_payee else {
+    listed = sorted(set(spans) if every_payee else {
         p for p, s in spans.items()
         if any(start <= year.period.end and (end is None or end >= year.period.start)
-               for start, end, _ in s)}
-    by_payee: dict[str, list] = defaultdict(list)
-    for key, line in earned_to_date.items():
-        by_payee[key[0]].append(line)
-    return {payee: {"lines": by_payee.get(payee, []), "values": last_values.get(payee),
-                    "draw": draws.get(payee, 0),
-                    "period_target_incentive": ti.get(payee, {}).get(year.period.name, 0)}
-            for payee in sorted(listed)}
+               for start, end, _ in s)})
+    return PlanResult(year, lines.earned_to_date(lines.combine(found)), listed, last_values,
+                      draws, {payee: by_period.get(year.period.name, 0)
+                              for payee, by_period in ti.items()})
 
 
 def _rows_in(credits: pd.DataFrame, spans: dict, window: Window, year: PlanYear,

@@ -72,13 +72,13 @@ def close_period(engine: Engine, period: str, actor: str | None = None) -> tuple
     with engine.connect() as connection:
         _check_order(connection, plans, period)
         seen = _ledger_version(connection)
-    document, records = calculate_period(engine, period, versions_by_plan)
+    calculation = calculate_period(engine, period, versions_by_plan)
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
                       if p.payout_period == length)  # every version the run may have used
     try:
-        return document, _record_close(engine, plans, period, length, records, versions,
-                                       now, actor, seen)
+        return calculation.document, _record_close(engine, plans, period, length,
+                                                   calculation, versions, now, actor, seen)
     except IntegrityError:
         raise LedgerRefused(f"another close of {period} finished first; nothing was "
                             "recorded by this one") from None
@@ -89,7 +89,8 @@ def _ledger_version(connection) -> int:
     return connection.execute(select(func.max(AuditEntry.id))).scalar_one() or 0
 
 
-def _record_close(engine, plans, period, length, records, versions, now, actor, seen) -> int:
+def _record_close(engine, plans, period, length, calculation, versions, now, actor, seen
+                  ) -> int:
     with engine.begin() as connection:
         _check_order(connection, plans, period)  # again, now holding the write lock
         if _ledger_version(connection) != seen:
@@ -106,27 +107,19 @@ def _record_close(engine, plans, period, length, records, versions, now, actor, 
         if not claimed:
             connection.execute(insert(Period).values(length=length, name=period,
                                                      status="closed", run_id=run_id))
-        _record(connection, run_id, records)
+        _record(connection, run_id, calculation)
         connection.execute(insert(AuditEntry).values(
             at=now, actor=actor, table_name="periods", row_key=f"{length}|{period}",
             action="close", old=None, new=json.dumps({"run_id": run_id})))
     return run_id
 
 
-def _record(connection, run_id: int, records: list[dict]) -> None:
-    lines, results = [], []
-    for record in records:
+def _record(connection, run_id: int, calculation) -> None:
+    """Every line key's earnings to date, each payee's settlement lines and result."""
+    lines = calculation.lines.assign(run_id=run_id).to_dict("records")
+    results = []
+    for record in calculation.payees:
         currency = record["currency"]
-        for item in record["records"]:
-            plan_id, component, cap, deal, seq = item["key"]
-            line = item["line"] or {}
-            lines.append({"run_id": run_id, "payee_id": record["payee"], "plan_id": plan_id,
-                          "component": component, "deal_id": deal, "credit_seq": seq,
-                          "kind": "cap" if cap == "cap" else line.get("kind", "deal"),
-                          "earned_to_date": item["earned_to_date"], "amount": item["amount"],
-                          "currency": currency, "text": "", "fiscal_year": item["fiscal_year"],
-                          "deal_date": line["date"].date() if line.get("date") is not None
-                          else None})
         for kind, amount, text in record["settlement"]:
             lines.append({"run_id": run_id, "payee_id": record["payee"], "plan_id": None,
                           "component": None, "deal_id": None, "credit_seq": None, "kind": kind,

@@ -2,9 +2,8 @@
 
 In: the plan, the window's credit rows (already limited to the plan's payees and days), and
 each payee's payee-level values (quota, target incentive, params, payee fields, period). Out:
-lines, one dict each, keyed by (payee, component, deal, credit seq) for deal lines and
-(payee, component) for the rest. Deal-level expressions run vectorised over all rows at once;
-payee-level ones run through the reference evaluator, once per payee.
+a line table (``engine.lines``), a row per line. Deal-level expressions run vectorised over
+all rows at once; payee-level ones run through the reference evaluator, once per payee.
 """
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine import reference, tiers, vector
+from engine import lines, reference, tiers, vector
 from engine.money import divide_rounded, format_grouped, round_fraction
 from engine.names import deal_columns, per_row, used_names
 from engine.reference import EvaluationError, Money
@@ -53,54 +52,58 @@ def _fail(plan: Plan, expression: Expression, error: EvaluationError, payee: str
 
 def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, PayeeValues],
          fields: dict[str, Type], team: dict[str, pd.DataFrame] | None = None,
-         versions: list | None = None) -> list[dict]:
-    """Every line the plan's components earn in the window, caps included. ``team`` holds
-    the credit rows of each payee's direct reports and of everyone below, keyed to the
-    manager, when the plan has overrides or team measures. ``versions`` are (plan, first
-    day, last day) of each version in force in the window: a deal's rates and SPIFFs come
-    from the version in force on its date; everything else from ``plan``."""
+         versions: list | None = None) -> pd.DataFrame:
+    """Every line the plan's components earn in the window, caps included, as a line table
+    (``engine.lines``). ``team`` holds the credit rows of each payee's direct reports and
+    of everyone below, keyed to the manager, when the plan has overrides or team measures.
+    ``versions`` are (plan, first day, last day) of each version in force in the window: a
+    deal's rates and SPIFFs come from the version in force on its date; everything else
+    from ``plan``."""
     versions = versions or []
     rows = rows.reset_index(drop=True)
     if team is not None:
         team = {scope: frame.reset_index(drop=True) for scope, frame in team.items()}
     _measure(plan, rows, payees, fields, window, team)
-    lines: list[dict] = []
+    found: list[pd.DataFrame] = []
     earned: dict[str, dict[str, int]] = {p: {} for p in payees}
     for component in plan.components:
-        found = _component_lines(plan, component, rows, payees, fields, window, team,
-                                 versions)
-        totals: dict[str, int] = {}
-        for line in found:
-            totals[line["payee"]] = totals.get(line["payee"], 0) + line["amount"]
+        component_lines = _component_lines(plan, component, rows, payees, fields, window,
+                                           team, versions)
+        totals = component_lines.groupby("payee")["amount"].sum().to_dict()
+        below_threshold, caps = [], []
         for payee, values in payees.items():
             names = values.names  # holds earned.C of the components before this one
-            total = totals.get(payee, 0)
+            total = int(totals.get(payee, 0))
             if component.threshold is not None and not _scalar(
                     plan, component.threshold, names, payee, window):
-                found = [dict(line, amount=0) if line["payee"] == payee else line
-                         for line in found]
+                below_threshold.append(payee)
                 total = 0
             if component.cap is not None:
                 cap = _scalar(plan, component.cap, names, payee, window)
                 if total > cap:
-                    found.append(_cap_line(payee, component.id, cap - total, cap))
+                    caps.append((payee, cap - total, cap))
                     total = cap
             earned[payee][component.id] = total
             names[f"earned.{component.id}"] = Money(total)
-        lines.extend(found)
+        if below_threshold:
+            component_lines.loc[component_lines["payee"].isin(below_threshold), "amount"] = 0
+        found += [component_lines, _cap_lines(component.id, caps)]
     if plan.cap is not None:
+        caps = []
         for payee, values in payees.items():
             total = sum(earned[payee].values())
             cap = _scalar(plan, plan.cap, values.names, payee, window)
             if total > cap:
-                lines.append(_cap_line(payee, "plan_cap", cap - total, cap))
-    return lines
+                caps.append((payee, cap - total, cap))
+        found.append(_cap_lines("plan_cap", caps))
+    return lines.combine(found)
 
 
-def _cap_line(payee: str, component: str, amount: int, cap: int) -> dict:
-    return {"payee": payee, "component": component, "kind": "cap", "deal": None, "seq": None,
-            "date": None, "base": None, "rate": None, "slices": None, "amount": amount,
-            "cap": cap}
+def _cap_lines(component: str, caps: list[tuple[str, int, int]]) -> pd.DataFrame:
+    """(payee, amount above the cap taken off, the cap) -> cap lines."""
+    payee, amount, cap = zip(*caps) if caps else ((), (), ())
+    return lines.table(len(caps), payee=list(payee), component=component, kind="cap",
+                       amount=list(amount), cap=list(cap))
 
 
 def _scalar(plan: Plan, expression: Expression, names: dict, payee: str, window: Window):
@@ -239,7 +242,7 @@ def _rational_aggregate(aggregate: str, col, mask, payee_ids) -> pd.Series:
 
 
 def _component_lines(plan, component: Component, rows, payees, fields, window, team,
-                     versions) -> list[dict]:
+                     versions) -> pd.DataFrame:
     if component.type == "commission":
         return _commission(plan, component, rows, payees, fields, window, versions)
     if component.type == "override":
@@ -250,16 +253,16 @@ def _component_lines(plan, component: Component, rows, payees, fields, window, t
             return _versioned(plan, component, rows, versions, lambda version, own: _vector(
                 version, getattr(own, name), rows, payees, fields, window)).data
         when, amount = column("when"), column("amount")
-        return [_deal_line(row, component.id, "spiff", None, None, int(value))
-                for row, value in zip(rows[when].itertuples(), amount[when]) if value]
-    lines = []
+        paid = when & (amount != 0)
+        return _deal_lines(rows[paid], component.id, "spiff", amount=amount[paid])
+    found = []
     for payee, values in payees.items():
         value, note = _payee_component(plan, component, values.names, payee, window)
         if value:
-            lines.append({"payee": payee, "component": component.id, "kind": "component",
-                          "deal": None, "seq": None, "date": None, "base": None, "rate": None,
-                          "slices": None, "amount": value, "note": note})
-    return lines
+            found.append((payee, value, note))
+    payee, amount, note = zip(*found) if found else ((), (), ())
+    return lines.table(len(found), payee=list(payee), component=component.id,
+                       kind="component", amount=list(amount), note=list(note))
 
 
 def _payee_component(plan, component, names, payee, window) -> tuple[int, str]:
@@ -327,9 +330,8 @@ def _commission(plan, component, rows, payees, fields, window, versions) -> list
     if component.rate is not None:
         numerator, denominator = number(lambda own: own.rate).data
         amounts = divide_rounded(vector._mul(base, numerator), denominator, plan.rounding)
-        return [_deal_line(row, component.id, "deal", int(b), (int(n), int(d)), int(a))
-                for row, b, n, d, a in zip(counted.itertuples(), base, numerator, denominator,
-                                           amounts)]
+        return _deal_lines(counted, component.id, "deal", amount=amounts, base=base,
+                           rate=(numerator, denominator))
     table = component.tiers
     tier_count = len(table.table)
     rates = [number(lambda own, k=k: _tier(own, k, table).rate).data for k in range(tier_count)]
@@ -351,30 +353,18 @@ def _commission(plan, component, rows, payees, fields, window, versions) -> list
     else:
         totals = counted.groupby("payee_id")["base"].transform("sum").to_numpy(dtype=np.int64)
         result = tiers.retroactive(base, totals, starts, rates, plan.rounding)
-    amounts = np.where(zero_quota, 0, result.amounts).tolist()
-    bases = result.slice_bases.tolist()
-    rate_rows = list(zip(*[zip(numerator.tolist(), denominator.tolist())
-                           for numerator, denominator in rates]))
-    froms = [tier.start for tier in table.table]
-    lines = []
-    reports = counted["report_id"].tolist() if "report_id" in counted else \
-        [None] * len(counted)
-    for payee, deal, seq, day, total, amount, slice_row, rate_row, no_quota, report in zip(
-            counted["payee_id"].tolist(), counted["deal_id"].tolist(),
-            counted["seq"].tolist(), counted["date"].tolist(), base.tolist(), amounts, bases,
-            rate_rows, zero_quota.tolist(), reports):
-        slices = [{"base": b, "rate": r, "from": f}
-                  for b, r, f in zip(slice_row, rate_row, froms) if b]
-        line = {"payee": payee, "component": component.id, "kind": "deal", "deal": deal,
-                "seq": seq, "date": day, "base": total,
-                "rate": slices[0]["rate"] if len(slices) == 1 else None, "slices": slices,
-                "amount": amount}
-        if no_quota:
-            line["note"] = "zero quota: earns nothing in this window"
-        if report is not None:  # an override: whose credit row it is
-            line["report"] = report
-        lines.append(line)
-    return lines
+    slice_bases = result.slice_bases
+    # a line inside one tier also shows that tier's rate as its own
+    inside_one = (slice_bases != 0).sum(axis=1) == 1
+    tier_of = np.argmax(slice_bases != 0, axis=1)
+    every = np.arange(len(counted))
+    one_rate = tuple(np.where(inside_one, np.stack([rate[part] for rate in rates], axis=1)[
+        every, tier_of], 0) for part in (0, 1))
+    return _deal_lines(
+        counted, component.id, "deal", amount=np.where(zero_quota, 0, result.amounts),
+        base=base, rate=one_rate,
+        slices=[(slice_bases[:, k], *rates[k]) for k in range(tier_count)],
+        note=np.where(zero_quota, "zero quota: earns nothing in this window", None))
 
 
 def _versioned(plan, component, rows, versions, evaluate) -> vector.Col:
@@ -413,10 +403,10 @@ def _tier(component, k: int, main_table):
     return table.table[k]
 
 
-def _deal_line(row, component: str, kind: str, base, rate, amount: int) -> dict:
-    line = {"payee": row.payee_id, "component": component, "kind": kind,
-            "deal": row.deal_id, "seq": int(row.seq), "date": row.date, "base": base,
-            "rate": rate, "slices": None, "amount": amount}
-    if getattr(row, "report_id", None) is not None:  # an override: whose credit row it is
-        line["report"] = row.report_id
-    return line
+def _deal_lines(rows: pd.DataFrame, component: str, kind: str, **columns) -> pd.DataFrame:
+    """A line per credit row; an override's lines also name whose credit row each is."""
+    report = rows["report_id"].to_numpy(dtype=object) if "report_id" in rows else None
+    return lines.table(len(rows), payee=rows["payee_id"], component=component, kind=kind,
+                       deal=rows["deal_id"],
+                       seq=rows["seq"].to_numpy(dtype=np.int64), date=rows["date"].to_numpy(),
+                       report=report, **columns)

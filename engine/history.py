@@ -10,21 +10,24 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, and_, func, select
 
 from engine.calendar import period_span
+from engine.lines import KEY, NO_DEAL, NO_SEQ
 from ledger.schema import Adjustment, CalculationRun, PayeeResult, ResultLine
 
-LineKey = tuple  # (plan, component, cap|line, deal, credit seq)
+RECORDED = ["fiscal_year", "plan", *KEY, "kind", "before", "recorded_date"]
 
 
 @dataclass
 class Prior:
     last_run: int | None = None
     last_period: str | None = None
-    # fiscal year -> payee -> key -> (earned to date, deal date), each payee's year as the
-    # latest close that recorded it
-    recorded: dict[int, dict[str, dict[LineKey, tuple]]] = field(default_factory=dict)
+    # a row per line key of each payee's fiscal year, as the latest close that recorded that
+    # payee's year recorded it: columns RECORDED, ``before`` being its earnings to date
+    recorded: pd.DataFrame = field(default_factory=lambda: _recorded_frame([]))
     paid: dict[str, int] = field(default_factory=dict)  # payee -> pay this fiscal year
     balance: dict[str, int] = field(default_factory=dict)  # payee -> carried balance B
     adjustments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
@@ -32,10 +35,11 @@ class Prior:
     # balance or an adjustment left keeps being paid in it
     currency: dict[str, str] = field(default_factory=dict)
 
-
-def key_of(plan_id: str, component: str | None, kind: str, deal: str | None,
-           seq: int | None) -> LineKey:
-    return (plan_id, component, "cap" if kind == "cap" else "line", deal, seq)
+    def recorded_for(self, fiscal_year: int, plan_id: str) -> pd.DataFrame:
+        """The recorded lines of one plan in one fiscal year."""
+        recorded = self.recorded
+        return recorded[(recorded["fiscal_year"] == fiscal_year)
+                        & (recorded["plan"] == plan_id)]
 
 
 def read_prior(connection: Connection, length: str, period: str, fiscal_year: int,
@@ -51,22 +55,7 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
     if earlier:
         prior.last_run, prior.last_period = earlier[-1]
         run_ids = [run_id for run_id, _ in earlier]
-        # a close records a payee's whole fiscal year whenever it records any of it, so each
-        # (year, payee) is read from the latest close that recorded that payee in that year
-        latest = select(ResultLine.fiscal_year, ResultLine.payee_id,
-                        func.max(ResultLine.run_id).label("run_id")).where(
-            ResultLine.run_id.in_(run_ids), ResultLine.fiscal_year.is_not(None),
-            ResultLine.fiscal_year <= fiscal_year).group_by(
-            ResultLine.fiscal_year, ResultLine.payee_id).subquery()
-        for line in connection.execute(select(ResultLine).join(latest, and_(
-                ResultLine.run_id == latest.c.run_id,
-                ResultLine.fiscal_year == latest.c.fiscal_year,
-                ResultLine.payee_id == latest.c.payee_id))):
-            recorded = prior.recorded.setdefault(line.fiscal_year, {})
-            key = key_of(line.plan_id, line.component, line.kind, line.deal_id,
-                         line.credit_seq)
-            recorded.setdefault(line.payee_id, {})[key] = (line.earned_to_date,
-                                                           line.deal_date)
+        prior.recorded = _recorded_lines(connection, run_ids, fiscal_year)
         for result in connection.execute(select(PayeeResult).where(
                 PayeeResult.run_id.in_(run_ids))
                 .order_by(PayeeResult.run_id)):
@@ -83,3 +72,34 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
         prior.currency.setdefault(adjustment.payee_id, adjustment.currency)
     prior.adjustments = dict(adjustments)
     return prior
+
+
+def _recorded_lines(connection: Connection, run_ids: list[int], fiscal_year: int
+                    ) -> pd.DataFrame:
+    """Each payee's fiscal years up to ``fiscal_year``, each from the latest of the runs that
+    recorded that payee in that year: a close records a payee's whole year whenever it
+    records any of it, and only the payees whose year changed."""
+    latest = select(ResultLine.fiscal_year, ResultLine.payee_id,
+                    func.max(ResultLine.run_id).label("run_id")).where(
+        ResultLine.run_id.in_(run_ids), ResultLine.fiscal_year.is_not(None),
+        ResultLine.fiscal_year <= fiscal_year).group_by(
+        ResultLine.fiscal_year, ResultLine.payee_id).subquery()
+    rows = connection.execute(select(
+        ResultLine.fiscal_year, ResultLine.plan_id, ResultLine.payee_id, ResultLine.component,
+        ResultLine.kind, ResultLine.deal_id, ResultLine.credit_seq, ResultLine.earned_to_date,
+        ResultLine.deal_date).join(latest, and_(
+            ResultLine.run_id == latest.c.run_id,
+            ResultLine.fiscal_year == latest.c.fiscal_year,
+            ResultLine.payee_id == latest.c.payee_id))).all()
+    return _recorded_frame(rows)
+
+
+def _recorded_frame(rows: list) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["fiscal_year", "plan", "payee", "component", "kind",
+                                        "deal", "seq", "before", "recorded_date"])
+    frame["capped"] = frame["kind"] == "cap"
+    frame["deal"] = frame["deal"].fillna(NO_DEAL)
+    frame["seq"] = frame["seq"].fillna(NO_SEQ).astype(np.int64)
+    frame["before"] = frame["before"].astype(np.int64)
+    frame["fiscal_year"] = frame["fiscal_year"].astype(np.int64)
+    return frame[RECORDED]

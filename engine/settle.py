@@ -8,24 +8,91 @@ against the balance B carried from the last close, and the draw D.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
+from engine import lines
 from engine.attainment import measure_context
-from engine.history import Prior, key_of
+from engine.history import Prior
+from engine.lines import KEY
 from engine.money import format_minor_units, rounded_text
 from engine.statement_text import line_text, money, rate_text
+
+
+@dataclass
+class PayeeLines:
+    """One payee's lines of one plan year against the last close: what settlement reads."""
+    changes: list = field(default_factory=list)  # (key, line or None, before, now, recorded
+    # date) of each key whose earnings to date changed; the line is None once it has gone
+    components: dict = field(default_factory=dict)  # component -> (earned to date, change)
+    earned_to_date: int = 0
+
+
+def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> pd.DataFrame:
+    """Every line key of ``payees`` that is earned now or that the last close recorded: the
+    line's columns, ``current`` and ``before`` (0 where missing), ``recorded_date`` and
+    ``present`` (False for a recorded key that is gone). No money column passes through a
+    float on the way."""
+    now = earned[earned["payee"].isin(payees)].reset_index(drop=True)
+    before = recorded[recorded["payee"].isin(payees)].reset_index(drop=True)
+    match = now[KEY].merge(before[KEY].assign(row=np.arange(len(before))), on=KEY,
+                           how="left", sort=False)["row"]
+    hit = match.notna().to_numpy()
+    row = match.fillna(0).to_numpy(dtype=np.int64)
+    amounts = before["before"].to_numpy(dtype=np.int64)
+    dates = before["recorded_date"].to_numpy(dtype=object)
+    now = now.assign(current=now["amount"],
+                     before=np.where(hit, amounts[row], 0) if len(before) else 0,
+                     recorded_date=np.where(hit, dates[row], None) if len(before) else None,
+                     present=True)
+    gone_rows = np.ones(len(before), dtype=bool)
+    gone_rows[row[hit]] = False
+    gone = before[gone_rows]
+    gone = lines.table(len(gone), payee=gone["payee"].to_numpy(dtype=object),
+                       component=gone["component"].to_numpy(dtype=object),
+                       kind=gone["kind"].to_numpy(dtype=object), amount=0,
+                       deal=gone["deal"].to_numpy(dtype=object),
+                       seq=gone["seq"].to_numpy(dtype=np.int64)).assign(
+        current=0, before=gone["before"].to_numpy(dtype=np.int64),
+        recorded_date=gone["recorded_date"].to_numpy(dtype=object), present=False)
+    return lines.combine([now, gone])
+
+
+def payee_lines(compared: pd.DataFrame, plan) -> dict[str, PayeeLines]:
+    """Per payee: the changed keys (only these become dicts), and sums per component."""
+    found: dict[str, PayeeLines] = defaultdict(PayeeLines)
+    change = compared["current"] - compared["before"]
+    shown = compared[compared["present"] | (change != 0)]
+    sums = shown.assign(change=change).groupby(["payee", "component"], sort=False)[
+        ["current", "change"]].sum()
+    for (payee, component), current, changed in zip(sums.index, sums["current"].tolist(),
+                                                    sums["change"].tolist()):
+        found[payee].components[component] = (current, changed)
+        found[payee].earned_to_date += current
+    changed = compared[change != 0]
+    present = changed["present"].to_numpy()
+    dicts = iter(lines.line_dicts(changed[present], lines.tier_starts(plan)))
+    for payee, component, capped, deal, seq, before, current, recorded_date, here in zip(
+            *[changed[c].tolist() for c in KEY + ["before", "current", "recorded_date"]],
+            present.tolist()):
+        key = (plan.id, component, "cap" if capped else "line", deal or None, seq or None)
+        found[payee].changes.append((key, next(dicts) if here else None, before, current,
+                                     recorded_date))
+    return found
 
 
 def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
                  ) -> tuple[dict, dict]:
     """(the payee's JSON, what a close records for the payee). ``results`` are (plan year,
-    result) pairs: this fiscal year's, then any earlier year that today's ledger changes."""
+    result) pairs: this fiscal year's, then any earlier year that today's ledger changes;
+    a result holds the payee's ``PayeeLines`` as "lines"."""
     current_year = [(y, r) for y, r in results if y.fiscal_year == fiscal_year]
     several = len(current_year) > 1
     currency = results[0][0].plan.currency if results else prior.currency.get(payee, "USD")
-    components, attainment, lines, records = {}, {}, [], []
+    components, attainment, lines_json = {}, {}, []
     context = {"name": None, "target_incentive": None, "period_target_incentive": None,
                "measures": []}
     earned = earned_to_date = draw = 0
@@ -35,54 +102,38 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
         plan = year.plan
         prefix = f"{plan.id}/" if several else ""
         this_year = year.fiscal_year == fiscal_year
-        recorded = prior.recorded.get(year.fiscal_year, {}).get(payee, {})
+        mine: PayeeLines = result["lines"]
         if this_year:
             negative_payout = plan.negative_payout
             if plan.draw is not None:
                 recoverable = plan.draw.recoverable
             draw += result["draw"]
-        now = {key_of(plan.id, l["component"], l["kind"], l["deal"], l["seq"]): l
-               for l in result["lines"]}
-        mine = {key: etd for key, (etd, _) in recorded.items() if key[0] == plan.id}
-        dates = {key: day for key, (_, day) in recorded.items() if key[0] == plan.id}
-        changes = []
-        for key in list(now) + [k for k in mine if k not in now]:
-            line = now.get(key)
-            current = line["amount"] if line else 0
-            before = mine.get(key, 0)
-            records.append({"key": key, "line": line, "earned_to_date": current,
-                            "amount": current - before, "fiscal_year": year.fiscal_year})
-            if current != before:
-                changes.append((key, line, before, current))
+        changes = mine.changes
         if not this_year:
-            changes.sort(key=lambda c: (c[0][1] or "", _date(c[1], dates.get(c[0])),
-                                        c[0][3] or "", c[0][4] or 0))
-            for key, line, before, current in changes:
+            changes.sort(key=lambda c: (c[0][1] or "", _date(c[1], c[4]), c[0][3] or "",
+                                        c[0][4] or 0))
+            for key, line, before, current, _ in changes:
                 change = _change_json(key, line, before, current, currency)
                 change["kind"] = "clawback" if change["kind"] == "clawback" else "true-up"
                 change["text"] = f"Fiscal {year.fiscal_year}: {change['text']}"
-                lines.append(change)
-            earned += sum(current - before for _, _, before, current in changes)
+                lines_json.append(change)
+            earned += sum(current - before for _, _, before, current, _ in changes)
             continue
         order = {c.id: i for i, c in enumerate(plan.components)}
         order["plan_cap"] = len(order)
         changes.sort(key=lambda c: (order.get(c[0][1], len(order)), c[0][2] == "cap",
-                                    _date(c[1], dates.get(c[0])), c[0][3] or "",
-                                    c[0][4] or 0))
-        by_component = defaultdict(lambda: [0, 0])
-        for key, line, before, current in changes:
-            lines.append(_change_json(key, line, before, current, currency))
-            by_component[key[1]][1] += current - before
-        for key, line in now.items():
-            by_component[key[1]][0] += line["amount"]
+                                    _date(c[1], c[4]), c[0][3] or "", c[0][4] or 0))
+        for key, line, before, current, _ in changes:
+            lines_json.append(_change_json(key, line, before, current, currency))
+        by_component = mine.components
         for component in [c.id for c in plan.components] + (
                 ["plan_cap"] if "plan_cap" in by_component else []):
             etd, payout = by_component.get(component, (0, 0))
             components[prefix + component] = {
                 "earned_to_date": format_minor_units(etd, currency),
                 "payout": format_minor_units(payout, currency)}
-        earned += sum(current - before for _, _, before, current in changes)
-        earned_to_date += sum(line["amount"] for line in now.values())
+        earned += sum(current - before for _, _, before, current, _ in changes)
+        earned_to_date += mine.earned_to_date
         values = result["values"].names if result["values"] else {}
         context["measures"] += measure_context(plan, values, prefix)
         context["name"] = context["name"] or values.get("payee.name")
@@ -98,7 +149,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
     adjustments = prior.adjustments.get(payee, [])
     adjusted = sum(amount for amount, _ in adjustments)
     for amount, reason in adjustments:
-        lines.append(_plain_line("adjustment", amount, currency,
+        lines_json.append(_plain_line("adjustment", amount, currency,
                                  f"Adjustment: {money(amount, currency)}: {reason}"))
     balance = prior.balance.get(payee, 0)
     pay, carried = settle(earned + adjusted, balance, draw, recoverable, negative_payout)
@@ -116,7 +167,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
                            f"Carried forward: {money(carried, currency)} to be recovered "
                            "from later pay"))
     for kind, amount, text in settlement:
-        lines.append(_plain_line(kind, amount, currency, text))
+        lines_json.append(_plain_line(kind, amount, currency, text))
     document = {
         "payee": payee, "plans": [f"{y.plan.id}@{y.plan.version}" for y, _ in results],
         "currency": currency, "attainment": attainment, "components": components,
@@ -126,8 +177,8 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
         "draw": format_minor_units(max(top_up, 0), currency),
         "payout": format_minor_units(pay, currency),
         "carried_balance": format_minor_units(carried, currency),
-        "lines": lines}
-    record = {"payee": payee, "currency": currency, "records": records,
+        "lines": lines_json}
+    record = {"payee": payee, "currency": currency,
               "settlement": [(kind, amount, text) for kind, amount, text in settlement]
               + [("adjustment", amount, reason) for amount, reason in adjustments],
               "earned_to_date": earned_to_date, "earned": earned, "adjustments": adjusted,

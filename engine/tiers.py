@@ -114,9 +114,11 @@ def attainment_starts(froms: tuple[Fraction, ...], quotas: np.ndarray, mode: str
     """[rows, tiers] money boundaries: each attainment ``from`` times the row's quota, rounded
     to minor units with the plan's mode."""
     columns = []
+    largest = int(np.abs(quotas).max(initial=0))
     for start in froms:
-        columns.append(_as_int64(divide_rounded(quotas.astype(object) * start.numerator,
-                                                start.denominator, mode)))
+        fits = largest * abs(start.numerator) < SAFE_INT64
+        product = (quotas if fits else quotas.astype(object)) * start.numerator
+        columns.append(_as_int64(divide_rounded(product, start.denominator, mode)))
     return np.stack(columns, axis=1) if columns else np.zeros((len(quotas), 0), np.int64)
 
 

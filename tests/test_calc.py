@@ -147,6 +147,44 @@ def test_a_component_cap_and_a_payout_curve(tmp_path, ledger_url):
     assert rep1["payout"] == "44750.00"
 
 
+def test_a_capped_bonus_keeps_its_cap_line_apart_from_the_bonus(tmp_path, ledger_url):
+    plan = PLAN.replace("    amount: 10% * target_incentive\n",
+                        "    amount: 10% * target_incentive\n    cap: 3000 USD\n")
+    assert "cap: 3000 USD" in plan
+    build(tmp_path, ledger_url, plan)
+    rep1 = payee(calc("2026-Q1", ledger_url), "rep-1")
+    # club earns 10% of 40,000 = 4,000.00; the cap pays 3,000.00, so a cap line of -1,000.00
+    assert [(l["kind"], l["component"], l["amount"]) for l in rep1["lines"]
+            if l["component"] == "club"] == [("component", "club", "4000.00"),
+                                             ("cap", "club", "-1000.00")]
+    assert rep1["lines"][-1]["text"] == (
+        "Cap on club: earnings above 3,000.00 USD are not paid (-1,000.00 USD).")
+    assert rep1["components"]["club"] == {"earned_to_date": "3000.00", "payout": "3000.00"}
+
+
+def test_a_payee_without_a_quota_earns_no_tiered_commission(tmp_path, ledger_url):
+    plan = PLAN[:PLAN.index("  - id: club")]
+    build(tmp_path, ledger_url, plan)
+    extra = {"payees": "id,name\nrep-3,Rui\n",
+             "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
+             "deals": "id,date,owner_id,amount,currency,type\n"
+                      "D-7,2026-02-01,rep-3,50000.00,USD,expansion\n"}
+    for kind, text in extra.items():
+        path = tmp_path / f"extra-{kind}.csv"
+        path.write_text(text)
+        icm("import", kind, str(path), db=ledger_url)
+    document = calc("2026-Q1", ledger_url)
+    # rep-3 has no bookings quota: its attainment tiers have no size, so D-7 earns nothing
+    rep3 = payee(document, "rep-3")
+    assert (rep3["payout"], rep3["lines"]) == ("0.00", [])
+    # beside it, rep-1's lines read as before: 120,000 at 5% = 6,000.00
+    rep1 = payee(document, "rep-1")
+    assert rep1["lines"][0]["text"] == (
+        "Deal D-1 on 2026-01-10, base 120,000.00 USD: 120,000.00 USD at 5% (tier from 0% of "
+        "quota) = 6,000.00 USD.")
+    assert rep1["payout"] == "15750.00"  # 15,000 commission + 750 logo SPIFF
+
+
 def test_q2_with_no_close_recorded_pays_everything_earned_to_date(tmp_path, ledger_url):
     build(tmp_path, ledger_url)
     rep2 = payee(calc("2026-Q2", ledger_url), "rep-2")

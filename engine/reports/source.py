@@ -47,7 +47,7 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
         if run_id is not None:
             found = _recorded(connection, period, run_id, names)
     if run_id is None:
-        _, records = calculate_period(engine, period)
+        records = calculate_period(engine, period).payees
         found = [Statement(period, "draft", None,
                            record["context"]["name"] or names.get(record["payee"],
                                                                   record["payee"]),

@@ -68,7 +68,7 @@ def load_proposal(path: Path):
 
 
 def _earned(engine: Engine, period: str, version: Version) -> dict[str, int]:
-    document, _ = calculate_period(engine, period, {version.plan.id: [version]})
+    document = calculate_period(engine, period, {version.plan.id: [version]}).document
     return {payee["payee"]: text_to_minor_units(payee["earned_to_date"], payee["currency"])
             for payee in document["payees"]
             if any(plan.split("@")[0] == version.plan.id for plan in payee["plans"])}

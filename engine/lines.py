@@ -1,0 +1,143 @@
+"""The line table: every line a plan earns, one row each, held in columns.
+
+A window has a line per credit row and component, so lines stay in numpy columns from the
+tiers through earnings to date, the comparison with the last close and the close's insert;
+only the lines a statement shows become dicts (``line_dicts``), in the shape that
+``statement_text`` and ``settle`` read.
+
+A line's key is (payee, component, capped, deal, seq): ``capped`` tells a component's cap line
+from the component's own line, and a line that is not a deal's has deal "" and seq 0. Tier
+slices are the columns ``slice_base_K``, ``slice_rate_K`` (numerator) and ``slice_per_K``
+(denominator) for tier K; each tier's ``from`` lives in the plan, not in the rows.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+KEY = ["payee", "component", "capped", "deal", "seq"]
+NO_DEAL, NO_SEQ = "", 0
+
+
+def table(rows: int, *, payee, component, kind, amount, deal=NO_DEAL, seq=NO_SEQ,
+          date=None, base=0, rate=None, slices=None, note=None, report=None, cap=0
+          ) -> pd.DataFrame:
+    """A line table of ``rows`` lines; each argument is one value for every row or a column.
+    ``rate`` is (numerators, denominators); ``slices`` is [(bases, numerators,
+    denominators)] per tier."""
+    def column(value, dtype=None):
+        if isinstance(value, pd.Series) and dtype is object:  # text: keep pandas' strings
+            return value.array
+        if isinstance(value, (np.ndarray, pd.Series, list)):
+            return np.asarray(value, dtype=dtype)
+        return np.full(rows, value, dtype=dtype if dtype is not None else object)
+
+    numerators, denominators = rate if rate is not None else (0, 0)
+    frame = {
+        "payee": column(payee, object), "component": column(component, object),
+        "kind": column(kind, object), "capped": column(kind == "cap", bool),
+        "deal": column(deal, object), "seq": column(seq, np.int64),
+        "date": column(date if date is not None else np.datetime64("NaT", "s"),
+                       "datetime64[s]"),
+        "base": column(base, np.int64), "amount": column(amount, np.int64),
+        "rate": _exact(column(numerators)), "rate_per": _exact(column(denominators)),
+        "note": column(note, object), "report": column(report, object),
+        "cap": column(cap, np.int64)}
+    for k, (bases, numerators, denominators) in enumerate(slices or []):
+        frame[f"slice_base_{k}"] = column(bases, np.int64)
+        frame[f"slice_rate_{k}"] = _exact(column(numerators))
+        frame[f"slice_per_{k}"] = _exact(column(denominators))
+    return pd.DataFrame(frame)
+
+
+def _exact(values: np.ndarray) -> np.ndarray:
+    """int64 where the integers fit, Python integers (object) where they do not."""
+    if values.dtype == object and all(isinstance(v, int) and -2 ** 63 <= v < 2 ** 63
+                                      for v in values):
+        return values.astype(np.int64)
+    return values
+
+
+def empty() -> pd.DataFrame:
+    return table(0, payee="", component="", kind="deal", amount=0)
+
+
+def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One table of several; a table without tier slices gets zero slices, never NaN."""
+    if not any(len(frame) for frame in frames):
+        return frames[0] if frames else empty()
+    frames = [frame for frame in frames if len(frame)]
+    columns = list(dict.fromkeys(c for frame in frames for c in frame.columns))
+    padded = [frame.assign(**{c: 0 for c in columns if c not in frame.columns})[columns]
+              for frame in frames]
+    return pd.concat(padded, ignore_index=True)
+
+
+def earned_to_date(frame: pd.DataFrame) -> pd.DataFrame:
+    """One line per key, amounts summed: a bonus or cap line earned in several windows.
+    Every other column comes from the key's first line."""
+    repeated = frame.duplicated(KEY, keep=False).to_numpy()
+    if not repeated.any():
+        return frame
+    several = frame[repeated]
+    firsts = several.drop_duplicates(KEY).set_index(KEY)
+    firsts["amount"] = several.groupby(KEY, sort=False)["amount"].sum()
+    return pd.concat([frame[~repeated], firsts.reset_index()[frame.columns]],
+                     ignore_index=True)
+
+
+def with_none(column: pd.Series) -> pd.Series:
+    """A text column as Python objects with None where a value is missing: pandas' string
+    columns hold NaN there, which a dict, a database row or a test of ``is None`` misreads."""
+    return column.astype(object).where(column.notna(), None)
+
+
+def tier_count(frame: pd.DataFrame) -> int:
+    return sum(1 for c in frame.columns if c.startswith("slice_base_"))
+
+
+def line_dicts(frame: pd.DataFrame, froms: dict[str, tuple]) -> list[dict]:
+    """The lines as dicts: payee, component, kind, deal, seq, date, base, rate, slices,
+    amount, and note, report and cap where they apply. ``froms`` holds each tiered
+    component's tier starts."""
+    tiers = tier_count(frame)
+    slices = list(zip(*[zip(frame[f"slice_base_{k}"].tolist(),
+                            frame[f"slice_rate_{k}"].tolist(),
+                            frame[f"slice_per_{k}"].tolist()) for k in range(tiers)])) \
+        if tiers else [()] * len(frame)
+    dates = [None if pd.isna(d) else pd.Timestamp(d) for d in frame["date"].tolist()]
+    found = []
+    for (payee, component, kind, deal, seq, base, amount, rate, per, note, report, cap,
+         day, tier_row) in zip(
+            *[with_none(frame[c]).tolist() for c in ("payee", "component", "kind", "deal",
+                                                     "seq", "base", "amount", "rate",
+                                                     "rate_per", "note", "report", "cap")],
+            dates, slices):
+        line = {"payee": payee, "component": component, "kind": kind,
+                "deal": deal or None, "seq": seq or None, "date": day,
+                "base": base if kind == "deal" else None,
+                "rate": (rate, per) if per else None,
+                "slices": [{"base": b, "rate": (n, d), "from": start}
+                           for (b, n, d), start in zip(tier_row, froms.get(component, ()))
+                           if b],
+                "amount": amount}
+        if note is not None:
+            line["note"] = note
+        if report is not None:
+            line["report"] = report
+        if kind == "cap":
+            line["cap"] = cap
+        found.append(line)
+    return found
+
+
+def tier_starts(plan) -> dict[str, tuple]:
+    """Each tiered component's tier starts: Fractions of quota, or minor units of money."""
+    return {c.id: tuple(tier.start for tier in c.tiers.table)
+            for c in plan.components if c.tiers is not None}
+
+
+def fraction_of(rate: tuple[int, int] | None) -> Fraction | None:
+    return Fraction(*rate) if rate else None
