@@ -28,7 +28,8 @@ from engine.reference import Money
 from engine import lines
 from engine.history import read_prior
 from engine.lines import NO_DEAL, NO_SEQ
-from engine.settle import PayeeLines, compare, payee_lines, settle_payee
+from engine.changes import PayeeLines, compare, payee_lines
+from engine.settle import settle_payee
 from ledger.schema import PlanVersion
 from ledger.window import read_window, require_rates
 from rules_dsl import load_plan_text

@@ -1,9 +1,8 @@
 """The line table: every line a plan earns, one row each, held in columns.
 
 A window has a line per credit row and component, so lines stay in numpy columns from the
-tiers through earnings to date, the comparison with the last close and the close's insert;
-only the lines a statement shows become dicts (``line_dicts``), in the shape that
-``statement_text`` and ``settle`` read.
+tiers through earnings to date, the comparison with the last close (``engine.changes``) and
+the close's insert; only the lines a statement shows become JSON.
 
 A line's key is (payee, component, capped, deal, seq): ``capped`` tells a component's cap line
 from the component's own line, and a line that is not a deal's has deal "" and seq 0. Tier
@@ -11,8 +10,6 @@ slices are the columns ``slice_base_K``, ``slice_rate_K`` (numerator) and ``slic
 (denominator) for tier K; each tier's ``from`` lives in the plan, not in the rows.
 """
 from __future__ import annotations
-
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -98,46 +95,7 @@ def tier_count(frame: pd.DataFrame) -> int:
     return sum(1 for c in frame.columns if c.startswith("slice_base_"))
 
 
-def line_dicts(frame: pd.DataFrame, froms: dict[str, tuple]) -> list[dict]:
-    """The lines as dicts: payee, component, kind, deal, seq, date, base, rate, slices,
-    amount, and note, report and cap where they apply. ``froms`` holds each tiered
-    component's tier starts."""
-    tiers = tier_count(frame)
-    slices = list(zip(*[zip(frame[f"slice_base_{k}"].tolist(),
-                            frame[f"slice_rate_{k}"].tolist(),
-                            frame[f"slice_per_{k}"].tolist()) for k in range(tiers)])) \
-        if tiers else [()] * len(frame)
-    dates = [None if pd.isna(d) else pd.Timestamp(d) for d in frame["date"].tolist()]
-    found = []
-    for (payee, component, kind, deal, seq, base, amount, rate, per, note, report, cap,
-         day, tier_row) in zip(
-            *[with_none(frame[c]).tolist() for c in ("payee", "component", "kind", "deal",
-                                                     "seq", "base", "amount", "rate",
-                                                     "rate_per", "note", "report", "cap")],
-            dates, slices):
-        line = {"payee": payee, "component": component, "kind": kind,
-                "deal": deal or None, "seq": seq or None, "date": day,
-                "base": base if kind == "deal" else None,
-                "rate": (rate, per) if per else None,
-                "slices": [{"base": b, "rate": (n, d), "from": start}
-                           for (b, n, d), start in zip(tier_row, froms.get(component, ()))
-                           if b],
-                "amount": amount}
-        if note is not None:
-            line["note"] = note
-        if report is not None:
-            line["report"] = report
-        if kind == "cap":
-            line["cap"] = cap
-        found.append(line)
-    return found
-
-
 def tier_starts(plan) -> dict[str, tuple]:
     """Each tiered component's tier starts: Fractions of quota, or minor units of money."""
     return {c.id: tuple(tier.start for tier in c.tiers.table)
             for c in plan.components if c.tiers is not None}
-
-
-def fraction_of(rate: tuple[int, int] | None) -> Fraction | None:
-    return Fraction(*rate) if rate else None

@@ -196,6 +196,9 @@ def allocate(total: int, weights: list[Fraction]) -> list[int]:
     if whole == 0:
         return [0] * len(weights)
     magnitude, sign = abs(total), (-1 if total < 0 else 1)
+    if all(weight == weights[0] for weight in weights):  # equal shares: every remainder ties
+        share, left = divmod(magnitude, len(weights))
+        return [sign * (share + (i < left)) for i in range(len(weights))]
     exact = [magnitude * weight / whole for weight in weights]
     parts = [value.numerator // value.denominator for value in exact]
     order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))

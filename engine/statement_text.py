@@ -1,10 +1,14 @@
-"""The one sentence a rep reads beside each line: which deal, which base, which rate, which tier."""
+"""Figures as a rep reads them: rates, percents and money, one at a time or a column at a
+time (the sentences beside each line are put together in ``engine.changes``)."""
 from __future__ import annotations
 
 import functools
 from fractions import Fraction
 
-from engine.money import decimal_text, format_grouped, round_fraction, rounded_text
+import numpy as np
+
+from engine.money import decimal_text, format_grouped, minor_digits, round_fraction, \
+    rounded_text
 
 
 @functools.lru_cache(maxsize=4096)  # a plan has a handful of distinct rates
@@ -30,31 +34,37 @@ def money(units: int, currency: str) -> str:
     return f"{format_grouped(units, currency)} {currency}"
 
 
-def line_text(line: dict, currency: str) -> str:
-    amount = money(line["amount"], currency)
-    if line["kind"] == "cap":
-        what = "the plan" if line["component"] == "plan_cap" else line["component"]
-        return f"Cap on {what}: earnings above {money(line['cap'], currency)} are not paid " \
-               f"({amount})."
-    if line["deal"] is None:
-        how = f"{line['note']} = " if line.get("note") else ""
-        return f"{line['component']}: {how}{amount}."
-    credited = f" credited to {line['report']}" if line.get("report") else ""
-    head = f"Deal {line['deal']}{credited} on {line['date'].date()}"
-    if line.get("note"):
-        return f"{head}: {line['note']}."
-    if line["kind"] == "spiff":
-        return f"{head}: SPIFF {line['component']}, {amount}."
-    if line["slices"]:
-        parts = [f"{money(s['base'], currency)} at {percent(Fraction(*s['rate']))} "
-                 f"(tier from {_from(s['from'], currency)})" for s in line["slices"]]
-        return f"{head}, base {money(line['base'], currency)}: {', '.join(parts)} = {amount}."
-    rate = Fraction(*line["rate"]) if line["rate"] else None
-    rated = f" at {percent(rate)}" if rate is not None else ""
-    return f"{head}, base {money(line['base'], currency)}{rated} = {amount}."
+@functools.lru_cache(maxsize=4096)
+def rate_text_of(numerator: int, denominator: int) -> str:
+    """``rate_text`` of numerator/denominator: a line table holds its rates as such pairs."""
+    return rate_text(Fraction(numerator, denominator))
 
 
-def _from(start, currency: str) -> str:
-    if isinstance(start, Fraction):
-        return f"{percent(start)} of quota"
-    return money(start, currency)
+@functools.lru_cache(maxsize=4096)
+def percent_of(numerator: int, denominator: int) -> str:
+    return percent(Fraction(numerator, denominator))
+
+
+def amount_texts(units: np.ndarray, currency: str) -> list[str]:
+    """``format_minor_units`` of a whole column: 123456 USD -> '1234.56'."""
+    return _fixed_point_texts(units, currency, grouped=False)
+
+
+def money_texts(units: np.ndarray, currency: str) -> list[str]:
+    """``money`` of a whole column: 123456789 USD -> '1,234,567.89 USD'."""
+    return _fixed_point_texts(units, currency, grouped=True)
+
+
+def _fixed_point_texts(units: np.ndarray, currency: str, grouped: bool) -> list[str]:
+    digits = minor_digits(currency)
+    units = np.asarray(units)
+    negative = (units < 0).tolist()
+    whole, fraction = np.divmod(np.abs(units), 10 ** digits)
+    rows = zip(negative, whole.tolist(), fraction.tolist())
+    if grouped and digits:
+        return [f"{'-' if minus else ''}{w:,}.{f:0{digits}d} {currency}" for minus, w, f in rows]
+    if grouped:
+        return [f"{'-' if minus else ''}{w:,} {currency}" for minus, w, _ in rows]
+    if digits:
+        return [f"{'-' if minus else ''}{w}.{f:0{digits}d}" for minus, w, f in rows]
+    return [f"{'-' if minus else ''}{w}" for minus, w, _ in rows]

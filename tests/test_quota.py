@@ -3,6 +3,8 @@ import datetime
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.money import allocate
 from engine.quota import coverage, payout_periods, prorate, spread_row
@@ -29,6 +31,19 @@ def test_allocate_by_largest_remainder():
     assert allocate(-100, [Fraction(1)] * 3) == [-34, -33, -33]
     assert allocate(1000, [Fraction(1, 3), Fraction(2, 3)]) == [333, 667]
     assert allocate(7, []) == []
+    # equal weights take a shortcut; 2 units over 4 equal parts go to the first two
+    assert allocate(2, [Fraction(1, 4)] * 4) == [1, 1, 0, 0]
+    # the shortcut and the general rule agree: a near-equal weight takes the general path
+    assert allocate(10, [Fraction(1)] * 3) == [4, 3, 3]
+    assert allocate(10, [Fraction(1)] * 2 + [Fraction(1000001, 1000000)]) == [3, 3, 4]
+
+
+@given(st.integers(-10 ** 15, 10 ** 15), st.integers(1, 24))
+def test_equal_shares_add_up_and_differ_by_one_unit_at_most(total, parts):
+    shares = allocate(total, [Fraction(1)] * parts)
+    assert sum(shares) == total
+    assert max(shares) - min(shares) <= 1
+    assert [abs(s) for s in shares] == sorted((abs(s) for s in shares), reverse=True)
 
 
 def test_an_annual_row_is_spread_evenly_over_the_quarters():
