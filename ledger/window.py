@@ -172,4 +172,5 @@ def credit_amounts(amounts: np.ndarray, shares_e9: np.ndarray, deal_ids: np.ndar
 
 def _frame(connection: Connection, statement) -> pd.DataFrame:
     result = connection.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    # plain tuples: pandas probes each SQLAlchemy Row for attributes, four times slower
+    return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
