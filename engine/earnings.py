@@ -301,7 +301,7 @@ def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
     return low.y + (high.y - low.y) * (attainment - low.x) / (high.x - low.x)
 
 
-def _commission(plan, component, rows, payees, fields, window, versions) -> list[dict]:
+def _commission(plan, component, rows, payees, fields, window, versions) -> pd.DataFrame:
     measure = plan.measure(component.measure)
     call = measure.expression.node
     mask = np.ones(len(rows), dtype=bool)
@@ -314,9 +314,14 @@ def _commission(plan, component, rows, payees, fields, window, versions) -> list
                          measure.expression.source, measure.expression.positions)
     base = _vector(plan, summand, counted, payees, fields, window).data
     counted["base"] = base
-    # rows in (payee, deal date, deal id by code point, credit row) order
-    counted = counted.sort_values(["payee_id", "date", "deal_id", "seq"], kind="stable")
-    counted = counted.reset_index(drop=True)
+    # rows in (payee, deal date, deal id by code point, credit row) order, sorted on integer
+    # codes of the ids (a sorted factorisation keeps their order)
+    payee_codes, payee_ids = pd.factorize(counted["payee_id"], sort=True)
+    deal_codes, _ = pd.factorize(counted["deal_id"], sort=True)
+    order = np.lexsort((counted["seq"].to_numpy(), deal_codes, counted["date"].to_numpy(),
+                        payee_codes))
+    counted = counted.take(order).reset_index(drop=True)
+    payee_codes = payee_codes[order]
     base = counted["base"].to_numpy(dtype=np.int64)
     def number(pick):
         """An exact rational per row, from the version in force on the row's date."""
@@ -340,13 +345,14 @@ def _commission(plan, component, rows, payees, fields, window, versions) -> list
         starts = boundaries(lambda froms: np.tile(np.array(froms, dtype=np.int64),
                                                   (len(counted), 1))).data
     else:
-        by_payee = {p: int(v.names.get(f"quota.{measure.name}") or 0)
-                    for p, v in payees.items()}
-        quotas = counted["payee_id"].map(by_payee).fillna(0).to_numpy(dtype=np.int64)
+        quotas = np.array([int(payees[p].names.get(f"quota.{measure.name}") or 0)
+                           if p in payees else 0 for p in payee_ids],
+                          dtype=np.int64)[payee_codes]
         zero_quota = quotas == 0
         starts = boundaries(lambda froms: tiers.attainment_starts(froms, quotas,
                                                                   plan.rounding)).data
-    first = (counted["payee_id"] != counted["payee_id"].shift()).to_numpy()
+    first = np.r_[True, payee_codes[1:] != payee_codes[:-1]] if len(counted) else \
+        np.zeros(0, dtype=bool)
     if table.method == "marginal":
         before = tiers.running_totals(base, first)
         result = tiers.marginal(base, before, starts, rates, plan.rounding)
