@@ -82,11 +82,12 @@ def to_minor_units(amount: Fraction, currency: str) -> int:
 
 def round_fraction(value: Fraction, mode: str) -> int:
     """Round an exact value to a whole number with the plan's mode (half_up is away from zero)."""
-    floor = value.numerator // value.denominator
-    remainder = value - floor
-    if remainder < Fraction(1, 2):
+    value = Fraction(value)
+    floor, remainder = divmod(value.numerator, value.denominator)
+    twice = 2 * remainder  # against the denominator: below, above or exactly a half
+    if twice < value.denominator:
         return floor
-    if remainder > Fraction(1, 2):
+    if twice > value.denominator:
         return floor + 1
     if mode == "half_even":
         return floor if floor % 2 == 0 else floor + 1

@@ -83,6 +83,9 @@ def prorate(figure: int, period: PayoutPeriod,
             mode: str) -> list[int]:
     """The period's figure for each assignment: prorated once, then split by largest
     remainder in proportion to what each covers."""
+    if len(spans) == 1 and spans[0][0] <= period.start and (
+            spans[0][1] is None or spans[0][1] >= period.end):
+        return [figure]  # one assignment over the whole period: nothing to prorate
     shares = coverage(period, spans, proration)
     covered = min(sum(shares), Fraction(1))
     total = round_fraction(figure * covered, mode)

@@ -1,7 +1,10 @@
 """The money module: exact decimal text, minor units and the two rounding modes."""
+import math
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.money import (MoneyError, decimal_text, format_minor_units, minor_digits,
                           parse_decimal, round_fraction, to_minor_units)
@@ -52,6 +55,14 @@ def test_amounts_become_minor_units_only_when_exact():
 def test_rounding_modes(value, half_up, half_even):
     assert round_fraction(value, "half_up") == half_up
     assert round_fraction(value, "half_even") == half_even
+
+
+@given(st.fractions())
+def test_rounding_agrees_with_the_definitions(value):
+    # Python's round() of a Fraction is half even; half up is half away from zero
+    assert round_fraction(value, "half_even") == round(value)
+    away = math.floor(abs(value) + Fraction(1, 2))
+    assert round_fraction(value, "half_up") == (away if value >= 0 else -away)
 
 
 def test_formatting():
