@@ -9,7 +9,9 @@ prior-year lines.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -89,6 +91,25 @@ def calculate_period(engine: Engine, period_name: str,
                      ) -> Calculation:
     """The JSON document of `icm calc --period P`, and what a close of P records.
     ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan)."""
+    with _no_cycle_collection():
+        return _calculate(engine, period_name, versions_by_plan)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """A calculation allocates millions of small objects (JSON lines, text) and no cycles
+    worth collecting while it runs; the collector's passes over them cost a fifth of a
+    million-deal calc. Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculation:
     length, _, _ = parse_period(period_name)
     if versions_by_plan is None:
         versions_by_plan = plan_versions(engine)
