@@ -9,9 +9,7 @@ import re
 
 import pypdf
 
-from click.testing import CliRunner
 
-from cli import main
 from tests.test_calc import build, payee
 from tests.test_close import import_deals, ok, run
 
