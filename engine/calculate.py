@@ -116,7 +116,9 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
     years = [year for versions in versions_by_plan.values()
              if versions[-1].plan.payout_period == length
              for year in [plan_year(versions, period_name)] if year is not None]
-    results = [_plan_results(engine, year) for year in years]
+    windows = _Windows(engine, [v.plan for versions in versions_by_plan.values()
+                                for v in versions])
+    results = [_plan_results(windows, year) for year in years]
     with engine.connect() as connection:
         start = years[0].period.start if years else period_span(period_name)[0]
         fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
@@ -128,7 +130,7 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
         for payee in result.listed:
             payees[payee].append((result.year, result.of(payee, lines_of[payee])))
         compared.append((result.year, found))
-    for result, changed, found in _earlier_years(engine, length, fiscal_year, prior,
+    for result, changed, found in _earlier_years(windows, length, fiscal_year, prior,
                                                  versions_by_plan):
         for payee, lines_of in changed.items():
             payees[payee].append((result.year, result.of(payee, lines_of)))
@@ -171,7 +173,7 @@ def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior,
+def _earlier_years(windows: _Windows, length: str, fiscal_year: int, prior,
                    versions_by_plan: dict) -> list:
     """Earlier fiscal years that closes recorded, recomputed on today's ledger whole, so a
     change to them shows up now as prior-year lines: (result, the changed payees' lines,
@@ -187,7 +189,7 @@ def _earlier_years(engine: Engine, length: str, fiscal_year: int, prior,
             year = plan_year(versions, last.name)
             if year is None:
                 continue
-            result = _plan_results(engine, year, every_payee=True)
+            result = _plan_results(windows, year, every_payee=True)
             lines_of, compared = _against_last_close(result, prior, result.listed)
             changed = {payee: mine for payee, mine in lines_of.items() if mine.changes}
             if changed:
@@ -251,13 +253,30 @@ def _windows(year: PlanYear) -> list[tuple[Window, list]]:
     return [(window, quota_periods)]
 
 
-def _plan_results(engine: Engine, year: PlanYear, every_payee: bool = False
+class _Windows:
+    """The ledger's window frames for one calculation, read once per (first day, last day,
+    currency): plans that share a fiscal year and a currency share one read, which carries
+    every deal field any of the plans uses."""
+
+    def __init__(self, engine: Engine, plans: list[Plan]):
+        self.engine = engine
+        self.deal_fields = tuple(sorted({name.split(".", 1)[1] for plan in plans
+                                         for name in dict(plan.fields)
+                                         if name.startswith("deal.")}))
+        self.read: dict[tuple, object] = {}
+
+    def frames(self, start: datetime.date, end: datetime.date, currency: str):
+        key = (start, end, currency)
+        if key not in self.read:
+            self.read[key] = read_window(self.engine, start, end, currency, self.deal_fields)
+        return self.read[key]
+
+
+def _plan_results(windows: _Windows, year: PlanYear, every_payee: bool = False
                   ) -> PlanResult:
     plan = year.plan
     fields = dict(plan.fields)
-    deal_fields = tuple(name.split(".", 1)[1] for name in fields if name.startswith("deal."))
-    frames = read_window(engine, year.periods[0].start, year.period.end, plan.currency,
-                         deal_fields)
+    frames = windows.frames(year.periods[0].start, year.period.end, plan.currency)
     assignments = frames.assignments[frames.assignments["plan_id"] == plan.id]
     spans = defaultdict(list)
     for row in assignments.itertuples():

@@ -95,8 +95,9 @@ def _recorded_lines(connection: Connection, run_ids: list[int], fiscal_year: int
 
 
 def _recorded_frame(rows: list) -> pd.DataFrame:
-    frame = pd.DataFrame([tuple(row) for row in rows], columns=["fiscal_year", "plan", "payee", "component", "kind",
-                                        "deal", "seq", "before", "recorded_date"])
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=[
+        "fiscal_year", "plan", "payee", "component", "kind", "deal", "seq", "before",
+        "recorded_date"])
     frame["capped"] = frame["kind"] == "cap"
     frame["deal"] = frame["deal"].fillna(NO_DEAL)
     frame["seq"] = frame["seq"].fillna(NO_SEQ).astype(np.int64)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, select
 
 from engine.money import divide_rounded, fx_ratio
 from ledger.columns import SHARE_SCALE
-from ledger.schema import Assignment, CalculationRun, Payee, Quota, ResultLine
+from ledger.schema import Assignment, Payee, Quota
 
 
 class MissingRateError(LookupError):
@@ -33,7 +33,6 @@ class WindowFrames:
     payees: pd.DataFrame  # every payee row (the effective-dated history)
     assignments: pd.DataFrame  # assignments in force on some day of the window
     quotas: pd.DataFrame  # quota rows overlapping the window
-    closed_lines: pd.DataFrame  # result lines of the runs still in force
 
 
 _DEAL_COLUMNS = ["deal_id", "deal_version", "date", "owner_id", "original_amount",
@@ -59,9 +58,6 @@ def read_window(engine: Engine, start: datetime.date, end: datetime.date, curren
             ).order_by(Assignment.payee_id, Assignment.plan_id, Assignment.effective_from)),
             quotas=_frame(connection, select(Quota).where(Quota.start <= end, Quota.end >= start)
                           .order_by(Quota.payee_id, Quota.measure, Quota.start)),
-            closed_lines=_frame(connection, select(ResultLine).join(
-                CalculationRun, CalculationRun.id == ResultLine.run_id).where(
-                CalculationRun.status == "active").order_by(ResultLine.id)),
         )
 
 

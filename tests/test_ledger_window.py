@@ -129,4 +129,3 @@ def test_window_frames_hold_the_period_context(company):
     assert window.quotas[["payee_id", "amount", "start"]].values.tolist() == [
         ["rep-1", 80_000_000, D(2026, 1, 1)]]
     assert set(window.payees["id"]) == {"mgr", "rep-1", "rep-2"}
-    assert window.closed_lines.empty
