@@ -1,9 +1,9 @@
 """What earlier closes recorded, as the settlement of a period needs it.
 
 For a payout period P of one length: the earnings to date per line key of P's fiscal year and
-of every earlier one, as the latest close to record each payee's year recorded it, what this
-fiscal year's earlier closes paid, the balance each payee carries out of the last close, and
-the manual adjustments dated in P.
+of every earlier one, as the latest close to record each payee's year on each plan recorded
+it, what this fiscal year's earlier closes paid, the balance each payee carries out of the
+last close, and the manual adjustments dated in P.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ RECORDED = ["fiscal_year", "plan", *KEY, "kind", "before", "recorded_date"]
 class Prior:
     last_run: int | None = None
     last_period: str | None = None
-    # a row per line key of each payee's fiscal year, as the latest close that recorded that
-    # payee's year recorded it: columns RECORDED, ``before`` being its earnings to date
+    # a row per line key of each payee's fiscal year on each plan, as the latest close that
+    # recorded it recorded it: columns RECORDED, ``before`` being its earnings to date
     recorded: pd.DataFrame = field(default_factory=lambda: _recorded_frame([]))
     paid: dict[str, int] = field(default_factory=dict)  # payee -> pay this fiscal year
     balance: dict[str, int] = field(default_factory=dict)  # payee -> carried balance B
@@ -76,20 +76,22 @@ def read_prior(connection: Connection, length: str, period: str, fiscal_year: in
 
 def _recorded_lines(connection: Connection, run_ids: list[int], fiscal_year: int
                     ) -> pd.DataFrame:
-    """Each payee's fiscal years up to ``fiscal_year``, each from the latest of the runs that
-    recorded that payee in that year: a close records a payee's whole year whenever it
-    records any of it, and only the payees whose year changed."""
-    latest = select(ResultLine.fiscal_year, ResultLine.payee_id,
+    """Each payee's fiscal years up to ``fiscal_year``, plan by plan, each from the latest of
+    the runs that recorded that payee on that plan in that year. A close records the whole
+    year of each plan that lists the payee in its period (a payee who left a plan is not
+    listed), and of an earlier year only the payees whose year changed."""
+    latest = select(ResultLine.fiscal_year, ResultLine.plan_id, ResultLine.payee_id,
                     func.max(ResultLine.run_id).label("run_id")).where(
         ResultLine.run_id.in_(run_ids), ResultLine.fiscal_year.is_not(None),
         ResultLine.fiscal_year <= fiscal_year).group_by(
-        ResultLine.fiscal_year, ResultLine.payee_id).subquery()
+        ResultLine.fiscal_year, ResultLine.plan_id, ResultLine.payee_id).subquery()
     rows = connection.execute(select(
         ResultLine.fiscal_year, ResultLine.plan_id, ResultLine.payee_id, ResultLine.component,
         ResultLine.kind, ResultLine.deal_id, ResultLine.credit_seq, ResultLine.earned_to_date,
         ResultLine.deal_date).join(latest, and_(
             ResultLine.run_id == latest.c.run_id,
             ResultLine.fiscal_year == latest.c.fiscal_year,
+            ResultLine.plan_id == latest.c.plan_id,
             ResultLine.payee_id == latest.c.payee_id))).all()
     return _recorded_frame(rows)
 

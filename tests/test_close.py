@@ -194,3 +194,63 @@ def test_a_close_refuses_when_the_ledger_changed_while_it_computed(
     # nothing was recorded; closing again pays the adjustment: 19,750.00 + 100.00
     closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
     assert payee(closed, "rep-1")["payout"] == "19850.00"
+
+
+FLAT_PLAN = """\
+plan: {id}
+version: 1
+effective: 2026-01-01 .. 2027-12-31
+currency: USD
+payout_period: quarter
+attainment_window: annual
+measures:
+  bookings: sum(credit.amount)
+components:
+  - id: commission
+    type: commission
+    measure: bookings
+    rate: {rate}
+"""
+
+
+def build_two_plans(tmp_path, db, assignments):
+    """plan-a pays 5% and plan-b 7% of bookings; D-1 (100,000 in February) and D-2 (100,000
+    in August) are rep-1's."""
+    for plan_id, rate in (("plan-a", "5%"), ("plan-b", "7%")):
+        path = tmp_path / f"{plan_id}.yaml"
+        path.write_text(FLAT_PLAN.format(id=plan_id, rate=rate))
+        ok("plans", "add", str(path), db=db)
+    files = {"payees": "id,name\nrep-1,Ravi\n",
+             "assignments": "payee_id,plan,effective_from,effective_to\n" + assignments,
+             "deals": "id,date,owner_id,amount,currency,type\n"
+                      "D-1,2026-02-10,rep-1,100000.00,USD,new\n"
+                      "D-2,2026-08-10,rep-1,100000.00,USD,new\n"}
+    for kind, text in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        ok("import", kind, str(path), db=db)
+
+
+def test_a_plan_left_and_rejoined_is_not_paid_again(tmp_path, ledger_url):
+    # rep-1: plan-a in H1, plan-b in Q3, plan-a again from Q4
+    build_two_plans(tmp_path, ledger_url, "rep-1,plan-a,2026-01-01,2026-06-30\n"
+                                          "rep-1,plan-b,2026-07-01,2026-09-30\n"
+                                          "rep-1,plan-a,2026-10-01,\n")
+    for quarter in ("2026-Q1", "2026-Q2", "2026-Q3"):
+        ok("close", "--period", quarter, db=ledger_url)
+    # plan-a's D-1 (5% of 100,000 = 5,000.00) was paid in Q1; the Q3 close recorded only
+    # plan-b (7% of D-2 = 7,000.00), so Q4 must still see plan-a's record from Q2
+    rep1 = payee(calc("2026-Q4", ledger_url), "rep-1")
+    assert (rep1["earned_to_date"], rep1["paid_to_date"]) == ("5000.00", "12000.00")
+    assert (rep1["payout"], rep1["lines"]) == ("0.00", [])
+
+
+def test_a_plan_left_mid_year_is_not_paid_again_the_next_year(tmp_path, ledger_url):
+    # rep-1 moves from plan-a to plan-b on 2026-07-01
+    build_two_plans(tmp_path, ledger_url, "rep-1,plan-a,2026-01-01,2026-06-30\n"
+                                          "rep-1,plan-b,2026-07-01,\n")
+    for quarter in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"):
+        ok("close", "--period", quarter, db=ledger_url)
+    # fiscal 2026 of plan-a was last recorded by Q2, of plan-b by Q4: nothing changed
+    rep1 = payee(calc("2027-Q1", ledger_url), "rep-1")
+    assert (rep1["payout"], rep1["lines"]) == ("0.00", [])
