@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 
 from engine.calendar import fiscal_year_of, parse_period, period_span
 from engine.earnings import CalculationError, PayeeValues, Window, earn
-from engine.money import allocate, minor_digits
+from engine.money import allocate, difference, minor_digits
 from engine.names import params_of, typed_value, used_names
 from engine.quota import payout_periods, prorate, spread_row
 from engine.reference import Money
@@ -164,7 +164,8 @@ def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
             "deal_id": lines.with_none(found["deal"].where(found["deal"] != NO_DEAL)),
             "credit_seq": found["seq"].astype(object).where(found["seq"] != NO_SEQ, None),
             "kind": lines.with_none(found["kind"].fillna("deal")),
-            "earned_to_date": found["current"], "amount": found["current"] - found["before"],
+            "earned_to_date": found["current"],
+            "amount": difference(found["current"].to_numpy(), found["before"].to_numpy()),
             "currency": found["payee"].map(currency), "text": "",
             "fiscal_year": year.fiscal_year,
             "deal_date": dates.where(found["date"].notna(), None)}))

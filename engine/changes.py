@@ -16,6 +16,7 @@ import pandas as pd
 
 from engine import lines
 from engine.lines import KEY
+from engine.money import difference, group_sums
 from engine.statement_text import amount_texts, money, money_texts, percent_of, rate_text, \
     rate_text_of
 
@@ -63,12 +64,15 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
 def payee_lines(compared: pd.DataFrame, plan) -> dict[str, PayeeLines]:
     """Per payee: the changed keys as JSON lines, and sums per component."""
     found: dict[str, PayeeLines] = defaultdict(PayeeLines)
-    change = compared["current"] - compared["before"]
+    change = pd.Series(difference(compared["current"].to_numpy(),
+                                  compared["before"].to_numpy()), index=compared.index)
     shown = compared[compared["present"] | (change != 0)]
-    sums = shown.assign(change=change).groupby(["payee", "component"], sort=False)[
-        ["current", "change"]].sum()
-    for (payee, component), current, changed in zip(sums.index, sums["current"].tolist(),
-                                                    sums["change"].tolist()):
+    groups = [shown["payee"], shown["component"]]
+    current_sums = group_sums(shown["current"], groups)
+    change_sums = group_sums(change[shown.index], groups)
+    for (payee, component), current, changed in zip(current_sums.index,
+                                                    current_sums.tolist(),
+                                                    change_sums.tolist()):
         found[payee].components[component] = (current, changed)
         found[payee].earned_to_date += current
     changed = compared[(change != 0).to_numpy()]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engine import lines, reference, tiers, vector
-from engine.money import divide_rounded, format_grouped, round_fraction
+from engine.money import divide_rounded, format_grouped, group_sums, round_fraction
 from engine.names import deal_columns, per_row, used_names
 from engine.reference import EvaluationError, Money
 from engine.statement_text import percent, short_percent
@@ -69,7 +69,7 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, Payee
     for component in plan.components:
         component_lines = _component_lines(plan, component, rows, payees, fields, window,
                                            team, versions)
-        totals = component_lines.groupby("payee")["amount"].sum().to_dict()
+        totals = group_sums(component_lines["amount"], component_lines["payee"]).to_dict()
         below_threshold, caps = [], []
         for payee, values in payees.items():
             names = values.names  # holds earned.C of the components before this one
@@ -222,8 +222,11 @@ def _aggregate(plan, measure, rows, payees, fields, window) -> pd.Series:
     col = _vector(plan, summand, rows, payees, fields, window)
     if col.kind == "number":
         return _rational_aggregate(measure.aggregate, col, mask, payee_ids)
-    grouped = pd.Series(col.data)[mask].groupby(payee_ids[mask])
-    return {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[measure.aggregate]()
+    values = pd.Series(col.data)[mask]
+    if measure.aggregate == "sum":
+        return group_sums(values, payee_ids[mask])
+    grouped = values.groupby(payee_ids[mask])
+    return {"min": grouped.min, "max": grouped.max}[measure.aggregate]()
 
 
 def _rational_aggregate(aggregate: str, col, mask, payee_ids) -> pd.Series:
@@ -357,7 +360,8 @@ def _commission(plan, component, rows, payees, fields, window, versions) -> pd.D
         before = tiers.running_totals(base, first)
         result = tiers.marginal(base, before, starts, rates, plan.rounding)
     else:
-        totals = counted.groupby("payee_id")["base"].transform("sum").to_numpy(dtype=np.int64)
+        sums = group_sums(counted["base"], payee_codes)
+        totals = sums.reindex(payee_codes).to_numpy(dtype=np.int64)
         result = tiers.retroactive(base, totals, starts, rates, plan.rounding)
     slice_bases = result.slice_bases
     # a line inside one tier also shows that tier's rate as its own

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.money import group_sums
+
 KEY = ["payee", "component", "capped", "deal", "seq"]
 NO_DEAL, NO_SEQ = "", 0
 
@@ -80,7 +82,7 @@ def earned_to_date(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     several = frame[repeated]
     firsts = several.drop_duplicates(KEY).set_index(KEY)
-    firsts["amount"] = several.groupby(KEY, sort=False)["amount"].sum()
+    firsts["amount"] = group_sums(several["amount"], [several[c] for c in KEY])
     return pd.concat([frame[~repeated], firsts.reset_index()[frame.columns]],
                      ignore_index=True)
 

@@ -10,6 +10,7 @@ import re
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 
 # ISO 4217 active codes and their minor units. Codes not listed have two minor digits.
 _MINOR_DIGITS_EXCEPTIONS = {
@@ -40,6 +41,41 @@ class MoneyError(ValueError):
 # Below this, a sum or product of two int64 operands cannot overflow; above it the engine
 # switches to exact Python integers.
 SAFE_INT64 = 2 ** 62
+
+
+def may_wrap(values: np.ndarray) -> bool:
+    """Whether some sum of these int64 values could leave int64: the largest magnitude
+    times the count, in exact Python integers. False for any realistic ledger, so sums
+    stay in numpy; True sends a caller to exact integers."""
+    if len(values) == 0:
+        return False
+    largest = max(int(values.max()), -int(values.min()))
+    return largest * len(values) >= 2 ** 63
+
+
+def require_int64(values, what: str = "a total of amounts") -> None:
+    """Refuse exact integers that a money column cannot hold."""
+    if any(not -(2 ** 63) <= int(value) < 2 ** 63 for value in values):
+        raise OverflowError(f"{what} does not fit in 64-bit minor units")
+
+
+def group_sums(values: pd.Series, groups) -> pd.Series:
+    """Sums per group of int64 minor units that never wrap silently: computed in numpy when
+    no sum can overflow, else exactly, and beyond int64 an OverflowError."""
+    grouped = values.groupby(groups, sort=False)
+    if not may_wrap(values.to_numpy()):
+        return grouped.sum()
+    exact = values.astype(object).groupby(groups, sort=False).sum()
+    require_int64(exact)
+    return exact.astype(np.int64)
+
+
+def difference(after: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """after - before of int64 columns, refusing a result that wraps."""
+    result = after - before
+    if (((after ^ before) & (after ^ result)) < 0).any():
+        raise OverflowError("a change of an amount does not fit in 64-bit minor units")
+    return result
 
 
 def is_currency(code: str) -> bool:

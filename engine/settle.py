@@ -42,7 +42,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
             draw += result["draw"]
         changes = mine.changes  # (key, JSON line, change, (deal date, deal, seq))
         if not this_year:
-            changes.sort(key=lambda c: (c[0][1] or "", c[3]))
+            changes.sort(key=lambda c: (c[0][1] or "", c[0][2] == "cap", c[3]))
             for _, document, _, _ in changes:
                 document = dict(document, text=f"Fiscal {year.fiscal_year}: "
                                                f"{document['text']}")

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from engine.money import SAFE_INT64, divide_rounded
+from engine.money import SAFE_INT64, divide_rounded, may_wrap, require_int64
 
 
 
@@ -34,10 +34,17 @@ def running_totals(amounts: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
 
     ``group_starts`` is True on the first row of each group.
     """
-    cumulative = np.cumsum(amounts)
-    before = cumulative - amounts
+    exact = may_wrap(amounts)  # a running total could leave int64: work in exact integers
+    values = amounts.astype(object) if exact else amounts
+    cumulative = np.cumsum(values)
+    before = cumulative - values
     first_index = np.maximum.accumulate(np.where(group_starts, np.arange(len(amounts)), 0))
-    return before - before[first_index]
+    totals = before - before[first_index]
+    if exact:
+        require_int64(totals, "a running total")
+        require_int64(totals + values, "a running total")
+        return totals.astype(np.int64)
+    return totals
 
 
 Rates = list[tuple[np.ndarray, np.ndarray]]  # per tier: (numerator, denominator) per row

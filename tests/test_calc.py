@@ -185,6 +185,20 @@ def test_a_payee_without_a_quota_earns_no_tiered_commission(tmp_path, ledger_url
     assert rep1["payout"] == "15750.00"  # 15,000 commission + 750 logo SPIFF
 
 
+def test_a_total_beyond_64_bit_minor_units_is_an_error_not_a_wrap(tmp_path, ledger_url):
+    # each SPIFF is 50,000,000,000,000,000.00 USD = 5 x 10^18 cents, which fits in int64
+    # (about 9.22 x 10^18); D-1 and D-2 are new deals of 50,000 or more, so rep-1's two
+    # SPIFFs total 10^19 cents, which does not
+    plan = PLAN.replace("amount: 500 USD * credit.share", "amount: 50000000000000000 USD")
+    assert "50000000000000000 USD" in plan
+    build(tmp_path, ledger_url, plan)
+    result = CliRunner().invoke(main, ["calc", "--period", "2026-Q1", "--json",
+                                       "--db", ledger_url])
+    assert result.exit_code == 1
+    assert "does not fit in 64-bit minor units" in result.output
+    assert result.stdout == ""
+
+
 def test_q2_with_no_close_recorded_pays_everything_earned_to_date(tmp_path, ledger_url):
     build(tmp_path, ledger_url)
     rep2 = payee(calc("2026-Q2", ledger_url), "rep-2")

@@ -2,12 +2,15 @@
 import math
 from fractions import Fraction
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.money import (MoneyError, decimal_text, format_minor_units, minor_digits,
-                          parse_decimal, round_fraction, to_minor_units)
+from engine.money import (MoneyError, decimal_text, difference, format_minor_units,
+                          group_sums, minor_digits, parse_decimal, round_fraction,
+                          to_minor_units)
 
 
 @pytest.mark.parametrize("text, value", [
@@ -73,3 +76,29 @@ def test_formatting():
     assert format_minor_units(-5, "USD") == "-0.05"
     assert format_minor_units(1500, "JPY") == "1500"
     assert format_minor_units(1, "KWD") == "0.001"
+
+
+INT64 = st.integers(-(2 ** 63) + 1, 2 ** 63 - 1)
+
+
+@given(st.lists(st.tuples(st.sampled_from("abc"), INT64 | st.integers(-1000, 1000)),
+                min_size=1, max_size=12))
+def test_group_sums_are_exact_or_refused(rows):
+    groups, values = zip(*rows)
+    exact = {g: sum(v for h, v in rows if h == g) for g in set(groups)}
+    series = pd.Series(np.array(values, dtype=np.int64))
+    if all(-(2 ** 63) <= total < 2 ** 63 for total in exact.values()):
+        assert group_sums(series, pd.Series(groups)).to_dict() == exact
+    else:
+        with pytest.raises(OverflowError, match="does not fit in 64-bit minor units"):
+            group_sums(series, pd.Series(groups))
+
+
+@given(st.lists(st.tuples(INT64, INT64), min_size=1, max_size=8))
+def test_a_difference_is_exact_or_refused(pairs):
+    after, before = (np.array(column, dtype=np.int64) for column in zip(*pairs))
+    if all(-(2 ** 63) <= a - b < 2 ** 63 for a, b in pairs):
+        assert difference(after, before).tolist() == [a - b for a, b in pairs]
+    else:
+        with pytest.raises(OverflowError, match="does not fit in 64-bit minor units"):
+            difference(after, before)
