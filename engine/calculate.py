@@ -293,8 +293,9 @@ def _plan_results(windows: _Windows, year: PlanYear, every_payee: bool = False
                             for start, end, _ in s)}
         values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, history, fields,
                                    plan) for p, s in in_window.items()}
-        rows = _rows_in(frames.credits, in_window, window, year, plan)
-        team = _team(frames, in_window, window, year, plan) if _uses_team(plan) else None
+        dated = _in_window(frames.credits, window, year, plan)
+        rows = dated[_in_assignment(dated["payee_id"], dated["date"], in_window)]
+        team = _team(dated, frames.payees, in_window) if _uses_team(plan) else None
         for used in [rows] + list((team or {}).values()):
             require_rates(used, plan.currency)
         versions = [(v.plan, pd.Timestamp(v.start), pd.Timestamp(v.end))
@@ -310,16 +311,10 @@ def _plan_results(windows: _Windows, year: PlanYear, every_payee: bool = False
                               for payee, by_period in ti.items()})
 
 
-def _rows_in(credits: pd.DataFrame, spans: dict, window: Window, year: PlanYear,
-             plan: Plan) -> pd.DataFrame:
-    """Credit rows of the plan's payees on deals dated in the window and in their assignment,
-    less cancelled deals that leave every window by the clawback rule."""
-    rows = _in_window(credits, window, year, plan)
-    return rows[_in_assignment(rows["payee_id"], rows["date"], spans)]
-
-
 def _in_window(credits: pd.DataFrame, window: Window, year: PlanYear, plan: Plan
                ) -> pd.DataFrame:
+    """Credit rows on deals dated in the window, less cancelled deals that leave every
+    window by the clawback rule."""
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     rows = credits[(credits["date"] >= start) & (credits["date"] <= end)]
     cancelled = ((rows["status"] == "cancelled")
@@ -364,22 +359,19 @@ def _uses_team(plan: Plan) -> bool:
         for name in used_names(expression.node))
 
 
-def _team(frames, spans: dict, window: Window, year: PlanYear, plan: Plan) -> dict:
+def _team(dated: pd.DataFrame, payees: pd.DataFrame, spans: dict) -> dict:
     """The window's credit rows of every payee's reports, keyed to the managers on the plan
-    (on the manager's own days), for direct reports and for every level below."""
-    rows = _in_window(frames.credits, window, year, plan)
-    team = {}
-    for scope, levels in (("direct", 1), ("all", None)):
-        found = team_rows(rows, frames.payees, levels)
-        found = found[found["payee_id"].isin(list(spans))]
-        team[scope] = found[_in_assignment(found["payee_id"], found["date"], spans)]
-    return team
+    (on the manager's own days), for direct reports and for every level below: one walk up
+    the hierarchy, each row tagged with its level."""
+    found = team_rows(dated, payees)
+    found = found[found["payee_id"].isin(list(spans))]
+    found = found[_in_assignment(found["payee_id"], found["date"], spans)]
+    return {"direct": found[found["level"] == 1], "all": found}
 
 
-def team_rows(credits: pd.DataFrame, payees: pd.DataFrame, levels: int | None
-              ) -> pd.DataFrame:
-    """Credit rows re-keyed to the managers above their payee, each as of the deal's date:
-    ``levels=1`` for direct reports, None for every level. ``payee_id`` becomes the manager,
+def team_rows(credits: pd.DataFrame, payees: pd.DataFrame) -> pd.DataFrame:
+    """Credit rows re-keyed to every manager above their payee, each as of the deal's date,
+    level by level (``level`` 1 for the direct manager). ``payee_id`` becomes the manager,
     ``report_id`` keeps whose row it is."""
     history = payees[["id", "effective_from", "manager_id"]].copy()
     history["effective_from"] = pd.to_datetime(history["effective_from"]).astype(
@@ -388,20 +380,21 @@ def team_rows(credits: pd.DataFrame, payees: pd.DataFrame, levels: int | None
     current = credits.assign(report_id=credits["payee_id"], _row=np.arange(len(credits)))
     current = current.assign(_chain=current["payee_id"])
     found, level = [], 0
-    while len(current) and (levels is None or level < levels):
+    while len(current):
         looked = pd.merge_asof(current.sort_values("date"), history, left_on="date",
                                right_on="effective_from", left_by="_chain", right_by="id",
                                direction="backward").sort_values("_row")
         looked = looked[looked["manager_id"].notna()]
         if looked.empty:
             break
-        step = looked.drop(columns=["id", "effective_from"]).assign(
-            payee_id=looked["manager_id"], _chain=looked["manager_id"])
-        found.append(step.drop(columns=["manager_id"]))
-        current = step.drop(columns=["manager_id"])
         level += 1
+        step = looked.drop(columns=["id", "effective_from", "manager_id"]).assign(
+            payee_id=looked["manager_id"], _chain=looked["manager_id"])
+        found.append(step.assign(level=level))
+        current = step
     if not found:
-        return credits.iloc[0:0].assign(report_id=pd.Series(dtype=str))
+        return credits.iloc[0:0].assign(report_id=pd.Series(dtype=str),
+                                        level=pd.Series(dtype=np.int64))
     return pd.concat(found).drop(columns=["_row", "_chain"]).reset_index(drop=True)
 
 
