@@ -53,10 +53,14 @@ def may_wrap(values: np.ndarray) -> bool:
     return largest * len(values) >= 2 ** 63
 
 
-def require_int64(values, what: str = "a total of amounts") -> None:
-    """Refuse exact integers that a money column cannot hold."""
-    if any(not -(2 ** 63) <= int(value) < 2 ** 63 for value in values):
+def as_int64(values, what: str = "a total of amounts") -> np.ndarray:
+    """Exact integers (int64, or Python integers where int64 might not hold them) as an int64
+    column, refusing any that a money column cannot hold."""
+    values = np.asarray(values)
+    if values.dtype == object and len(values) and (max(values) >= 2 ** 63
+                                                   or min(values) < -(2 ** 63)):
         raise OverflowError(f"{what} does not fit in 64-bit minor units")
+    return values.astype(np.int64)
 
 
 def group_sums(values: pd.Series, groups) -> pd.Series:
@@ -66,8 +70,7 @@ def group_sums(values: pd.Series, groups) -> pd.Series:
     if not may_wrap(values.to_numpy()):
         return grouped.sum()
     exact = values.astype(object).groupby(groups, sort=False).sum()
-    require_int64(exact)
-    return exact.astype(np.int64)
+    return pd.Series(as_int64(exact.to_numpy()), index=exact.index)
 
 
 def difference(after: np.ndarray, before: np.ndarray) -> np.ndarray:

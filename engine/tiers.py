@@ -19,8 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from engine.money import SAFE_INT64, divide_rounded, may_wrap, require_int64
-
+from engine.money import SAFE_INT64, as_int64, divide_rounded, may_wrap
 
 
 @dataclass(frozen=True)
@@ -41,9 +40,8 @@ def running_totals(amounts: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
     first_index = np.maximum.accumulate(np.where(group_starts, np.arange(len(amounts)), 0))
     totals = before - before[first_index]
     if exact:
-        require_int64(totals, "a running total")
-        require_int64(totals + values, "a running total")
-        return totals.astype(np.int64)
+        as_int64(totals + values, "a running total")  # the total after each row, too
+        return as_int64(totals, "a running total")
     return totals
 
 
@@ -72,7 +70,7 @@ def _weighted_sum(slices: np.ndarray, rates: Rates, mode: str) -> np.ndarray:
     else:
         total = sum(slices[:, k].astype(object) * weights[k].astype(object)
                     for k in range(len(rates)))
-    return _as_int64(divide_rounded(total, common, mode))
+    return as_int64(divide_rounded(total, common, mode), "a payout line")
 
 
 def _clipped(totals: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -125,14 +123,6 @@ def attainment_starts(froms: tuple[Fraction, ...], quotas: np.ndarray, mode: str
     for start in froms:
         fits = largest * abs(start.numerator) < SAFE_INT64
         product = (quotas if fits else quotas.astype(object)) * start.numerator
-        columns.append(_as_int64(divide_rounded(product, start.denominator, mode)))
+        columns.append(as_int64(divide_rounded(product, start.denominator, mode),
+                                "a payout line"))
     return np.stack(columns, axis=1) if columns else np.zeros((len(quotas), 0), np.int64)
-
-
-def _as_int64(values) -> np.ndarray:
-    values = np.asarray(values)
-    if values.dtype == object:
-        if len(values) and (max(values) >= 2 ** 63 or min(values) < -(2 ** 63)):
-            raise OverflowError("a payout line does not fit in 64-bit minor units")
-        return values.astype(np.int64)
-    return values.astype(np.int64)

@@ -20,7 +20,6 @@ from engine.reference import EvaluationError
 from rules_dsl import nodes
 
 
-
 @dataclass(frozen=True)
 class Col:
     kind: str  # money | int | number | bool | string | date | list
