@@ -55,7 +55,8 @@ class PlanYear:
     fiscal_year: int
     periods: list  # the fiscal year's payout periods
     index: int  # P's position in them
-    versions: list = None  # every Version in force in the fiscal year, each deal rated by its
+    versions: list = None  # every Version in force in the fiscal year: a deal's rates come
+    # from the version in force on its date
 
     @property
     def period(self):
@@ -66,8 +67,8 @@ class PlanYear:
 class PlanResult:
     """One plan year computed for every payee it lists."""
     year: PlanYear
-    lines: pd.DataFrame  # earnings to date per line key (engine.lines), listed payees only
-    listed: list[str]
+    lines: pd.DataFrame  # earnings to date per line key (engine.lines), every payee of the plan
+    listed: list[str]  # the payees settled: in force in P (every one, for an earlier year)
     values: dict[str, PayeeValues]  # payee-level names of the last window
     draws: dict[str, int]
     period_target_incentive: dict[str, int]
@@ -126,7 +127,7 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
     payees: dict[str, list] = defaultdict(list)
     compared = []
     for result in results:
-        lines_of, found = _against_last_close(result, prior, result.listed)
+        lines_of, found = _against_last_close(result, prior)
         for payee in result.listed:
             payees[payee].append((result.year, result.of(payee, lines_of[payee])))
         compared.append((result.year, found))
@@ -145,10 +146,11 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
                        records, _line_records(compared, currency))
 
 
-def _against_last_close(result: PlanResult, prior, payees: list[str]
+def _against_last_close(result: PlanResult, prior
                         ) -> tuple[dict[str, PayeeLines], pd.DataFrame]:
+    """The listed payees' lines against what the last close recorded of the plan year."""
     found = compare(result.lines, prior.recorded_for(result.year.fiscal_year,
-                                                     result.year.plan.id), payees)
+                                                     result.year.plan.id), result.listed)
     by_payee = payee_lines(found, result.year.plan)
     return defaultdict(PayeeLines, by_payee), found
 
@@ -191,7 +193,7 @@ def _earlier_years(windows: _Windows, length: str, fiscal_year: int, prior,
             if year is None:
                 continue
             result = _plan_results(windows, year, every_payee=True)
-            lines_of, compared = _against_last_close(result, prior, result.listed)
+            lines_of, compared = _against_last_close(result, prior)
             changed = {payee: mine for payee, mine in lines_of.items() if mine.changes}
             if changed:
                 found.append((result, changed,

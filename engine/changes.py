@@ -16,9 +16,9 @@ import pandas as pd
 
 from engine import lines
 from engine.lines import KEY
-from engine.money import difference, group_sums
-from engine.statement_text import amount_texts, money, money_texts, percent_of, rate_text, \
-    rate_text_of
+from engine.money import difference, format_minor_units, group_sums
+from engine.statement_text import amount_texts, money, money_texts, percent, percent_of, \
+    rate_text, rate_text_of
 
 
 @dataclass
@@ -185,7 +185,7 @@ def _gone_json(key, before: int, currency: str) -> dict:
     kind = "clawback" if key[3] is not None else "true-up"
     what = f"Deal {key[3]}" if key[3] else key[1]
     return {"kind": kind, "component": key[1], "deal": key[3], "base": None, "rate": None,
-            "slices": [], "amount": amount_texts(np.array([-before]), currency)[0],
+            "slices": [], "amount": format_minor_units(-before, currency),
             "text": f"{what}: {money(before, currency)} paid before is taken back "
                     f"({money(-before, currency)})."}
 
@@ -194,10 +194,10 @@ def _from_json(start, currency: str) -> str:
     """A tier's start in JSON: a ratio of quota, or money."""
     if isinstance(start, Fraction):
         return rate_text(start)
-    return amount_texts(np.array([start]), currency)[0]
+    return format_minor_units(start, currency)
 
 
 def _from_text(start, currency: str) -> str:
     if isinstance(start, Fraction):
-        return f"{percent_of(start.numerator, start.denominator)} of quota"
+        return f"{percent(start)} of quota"
     return money(start, currency)

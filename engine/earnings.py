@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from engine import lines, reference, tiers, vector
-from engine.money import divide_rounded, format_grouped, group_sums, round_fraction
+from engine.money import divide_rounded, group_sums, round_fraction
 from engine.names import deal_columns, per_row, used_names
 from engine.reference import EvaluationError, Money
-from engine.statement_text import percent, short_percent
+from engine.statement_text import money, percent, short_percent
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
 
@@ -284,7 +284,7 @@ def _payee_component(plan, component, names, payee, window) -> tuple[int, str]:
         if component.weight is not None else Fraction(1)
     factor = curve_value(component.curve, attainment, component.interpolate)
     target = int(names["target_incentive"])
-    note = (f"target incentive {format_grouped(target, plan.currency)} {plan.currency} x "
+    note = (f"target incentive {money(target, plan.currency)} x "
             f"weight {percent(weight)} x the curve at {short_percent(attainment)} attainment, "
             f"{percent(factor)}")
     return round_fraction(target * weight * factor, plan.rounding), note

@@ -41,6 +41,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
                 recoverable = plan.draw.recoverable
             draw += result["draw"]
         changes = mine.changes  # (key, JSON line, change, (deal date, deal, seq))
+        earned += sum(change for _, _, change, _ in changes)
         if not this_year:
             changes.sort(key=lambda c: (c[0][1] or "", c[0][2] == "cap", c[3]))
             for _, document, _, _ in changes:
@@ -49,7 +50,6 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
                 if document["kind"] != "clawback":
                     document["kind"] = "true-up"
                 lines_json.append(document)
-            earned += sum(change for _, _, change, _ in changes)
             continue
         order = {c.id: i for i, c in enumerate(plan.components)}
         order["plan_cap"] = len(order)
@@ -62,7 +62,6 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
             components[prefix + component] = {
                 "earned_to_date": format_minor_units(etd, currency),
                 "payout": format_minor_units(payout, currency)}
-        earned += sum(change for _, _, change, _ in changes)
         earned_to_date += mine.earned_to_date
         values = result["values"].names if result["values"] else {}
         context["measures"] += measure_context(plan, values, prefix)
@@ -80,7 +79,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
     adjusted = sum(amount for amount, _ in adjustments)
     for amount, reason in adjustments:
         lines_json.append(_plain_line("adjustment", amount, currency,
-                                 f"Adjustment: {money(amount, currency)}: {reason}"))
+                                      f"Adjustment: {money(amount, currency)}: {reason}"))
     balance = prior.balance.get(payee, 0)
     pay, carried = settle(earned + adjusted, balance, draw, recoverable, negative_payout)
     settlement = []
