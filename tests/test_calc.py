@@ -66,9 +66,14 @@ def build(tmp_path, db, plan_text=PLAN):
     plan = tmp_path / "test-ae.yaml"
     plan.write_text(plan_text)
     icm("plans", "add", str(plan), db=db)
-    for kind in ("payees", "assignments", "quotas", "deals", "credits"):
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(FILES[kind])
+    import_files(tmp_path, db, FILES)
+
+
+def import_files(tmp_path, db, files: dict[str, str], prefix: str = ""):
+    """Write each kind's CSV text to a file and import it, in the order given."""
+    for kind, text in files.items():
+        path = tmp_path / f"{prefix}{kind}.csv"
+        path.write_text(text)
         icm("import", kind, str(path), db=db)
 
 
@@ -169,10 +174,7 @@ def test_a_payee_without_a_quota_earns_no_tiered_commission(tmp_path, ledger_url
              "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
              "deals": "id,date,owner_id,amount,currency,type\n"
                       "D-7,2026-02-01,rep-3,50000.00,USD,expansion\n"}
-    for kind, text in extra.items():
-        path = tmp_path / f"extra-{kind}.csv"
-        path.write_text(text)
-        icm("import", kind, str(path), db=ledger_url)
+    import_files(tmp_path, ledger_url, extra, prefix="extra-")
     document = calc("2026-Q1", ledger_url)
     # rep-3 has no bookings quota: its attainment tiers have no size, so D-7 earns nothing
     rep3 = payee(document, "rep-3")

@@ -8,7 +8,7 @@ import json
 from click.testing import CliRunner
 
 from cli import main
-from tests.test_calc import PLAN, build, payee
+from tests.test_calc import PLAN, build, import_files, payee
 
 CLAWBACK_PLAN = PLAN + "clawback: {within_days: 120}\n"
 
@@ -225,10 +225,7 @@ def build_two_plans(tmp_path, db, assignments):
              "deals": "id,date,owner_id,amount,currency,type\n"
                       "D-1,2026-02-10,rep-1,100000.00,USD,new\n"
                       "D-2,2026-08-10,rep-1,100000.00,USD,new\n"}
-    for kind, text in files.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text)
-        ok("import", kind, str(path), db=db)
+    import_files(tmp_path, db, files)
 
 
 def test_a_plan_left_and_rejoined_is_not_paid_again(tmp_path, ledger_url):
