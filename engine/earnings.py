@@ -148,7 +148,7 @@ def _params_on_deal_dates(name, rows, payees, fallback: vector.Col) -> vector.Co
     chosen = per_row({i: {name: v} for i, v in enumerate(values)}, np.arange(len(rows)),
                      name, fallback.kind)
     keep = np.array([v is not None for v in values], dtype=bool)
-    return _select(keep, chosen, fallback)
+    return vector.choose(keep, chosen, fallback)
 
 
 def _kind_of_value(value) -> str:
@@ -391,17 +391,8 @@ def _versioned(plan, component, rows, versions, evaluate) -> vector.Col:
             continue
         mask = (dates >= np.datetime64(first)) & (dates <= np.datetime64(last))
         if mask.any():
-            result = _select(mask, evaluate(version, own), result)
+            result = vector.choose(mask, evaluate(version, own), result)
     return result
-
-
-def _select(mask, chosen: vector.Col, other: vector.Col) -> vector.Col:
-    if chosen.kind == "number" or other.kind == "number":
-        chosen, other = vector._number(chosen), vector._number(other)
-        return vector.Col("number", tuple(vector._where(mask, a, b) for a, b in
-                                          zip(chosen.data, other.data)))
-    where = mask[:, None] if np.ndim(chosen.data) == 2 else mask
-    return vector.Col(chosen.kind, np.where(where, chosen.data, other.data))
 
 
 def _tier(component, k: int, main_table):

@@ -144,14 +144,8 @@ class _Vector:
         condition = self.visit(node.condition)
         then, otherwise = self.visit(node.then), self.visit(node.otherwise)
         chosen = condition.data
-        if then.kind != otherwise.kind:  # Int beside Number
-            then, otherwise = _number(then), _number(otherwise)
-        if then.kind == "number":
-            result = Col("number", (_where(chosen, then.data[0], otherwise.data[0]),
-                                    _where(chosen, then.data[1], otherwise.data[1])))
-        else:
-            result = Col(then.kind, _where(chosen, then.data, otherwise.data))
-        return _with_bad(result, condition, _only(then, chosen), _only(otherwise, ~chosen))
+        return _with_bad(choose(chosen, then, otherwise), condition, _only(then, chosen),
+                         _only(otherwise, ~chosen))
 
     def visit_Compare(self, node):
         left, right = self.visit(node.left), self.visit(node.right)
@@ -195,6 +189,18 @@ def _full(rows: int, value: int) -> np.ndarray:
     array = np.empty(rows, dtype=object)
     array[:] = value
     return array
+
+
+def choose(mask: np.ndarray, chosen: Col, other: Col) -> Col:
+    """Per row, ``chosen`` where ``mask`` holds and ``other`` elsewhere (an Int beside a
+    Number as Numbers); a column of rows of several values, such as tier starts, takes or
+    leaves each row whole. Error rows are the caller's to carry."""
+    if chosen.kind != other.kind or chosen.kind == "number":
+        chosen, other = _number(chosen), _number(other)
+        return Col("number", (_where(mask, chosen.data[0], other.data[0]),
+                              _where(mask, chosen.data[1], other.data[1])))
+    rows = mask[:, None] if np.ndim(chosen.data) == 2 else mask
+    return Col(chosen.kind, _where(rows, chosen.data, other.data))
 
 
 def _where(condition, then, otherwise):
@@ -246,13 +252,7 @@ def _pick(name: str, args: list[Col]) -> Col:
     result = args[0]
     for other in args[1:]:
         take_other = _compare("<" if name == "min" else ">", other, result)
-        if result.kind != other.kind:
-            result, other = _number(result), _number(other)
-        if result.kind == "number":
-            result = Col("number", (_where(take_other, other.data[0], result.data[0]),
-                                    _where(take_other, other.data[1], result.data[1])))
-        else:
-            result = Col(result.kind, _where(take_other, other.data, result.data))
+        result = choose(take_other, other, result)
     return result
 
 
