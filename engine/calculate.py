@@ -119,7 +119,7 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
              for year in [plan_year(versions, period_name)] if year is not None]
     windows = _Windows(engine, [v.plan for versions in versions_by_plan.values()
                                 for v in versions])
-    results = [_plan_results(windows, year) for year in years]
+    results = [_plan_results(windows, year, year.period.end) for year in years]
     with engine.connect() as connection:
         start = years[0].period.start if years else period_span(period_name)[0]
         fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
@@ -131,7 +131,7 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
         for payee in result.listed:
             payees[payee].append((result.year, result.of(payee, lines_of[payee])))
         compared.append((result.year, found))
-    for result, changed, found in _earlier_years(windows, length, fiscal_year, prior,
+    for result, changed, found in _earlier_years(windows, period_name, fiscal_year, prior,
                                                  versions_by_plan):
         for payee, lines_of in changed.items():
             payees[payee].append((result.year, result.of(payee, lines_of)))
@@ -176,11 +176,12 @@ def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _earlier_years(windows: _Windows, length: str, fiscal_year: int, prior,
+def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
                    versions_by_plan: dict) -> list:
     """Earlier fiscal years that closes recorded, recomputed on today's ledger whole, so a
     change to them shows up now as prior-year lines: (result, the changed payees' lines,
     their compared line keys). Only payees with a difference are kept."""
+    length, _, _ = parse_period(period_name)
     found = []
     recorded_years = set(prior.recorded["fiscal_year"].tolist())
     for year_number in sorted(y for y in recorded_years if y < fiscal_year):
@@ -192,7 +193,8 @@ def _earlier_years(windows: _Windows, length: str, fiscal_year: int, prior,
             year = plan_year(versions, last.name)
             if year is None:
                 continue
-            result = _plan_results(windows, year, every_payee=True)
+            judged_on = period_span(period_name, newest.fiscal_year_start)[1]
+            result = _plan_results(windows, year, judged_on, every_payee=True)
             lines_of, compared = _against_last_close(result, prior)
             changed = {payee: mine for payee, mine in lines_of.items() if mine.changes}
             if changed:
@@ -259,7 +261,8 @@ def _windows(year: PlanYear) -> list[tuple[Window, list]]:
 class _Windows:
     """The ledger's window frames for one calculation, read once per (first day, last day,
     currency): plans that share a fiscal year and a currency share one read, which carries
-    every deal field any of the plans uses."""
+    every deal field any of the plans uses. (Plans of one fiscal year start share its last
+    day too, so the key needs no more.)"""
 
     def __init__(self, engine: Engine, plans: list[Plan]):
         self.engine = engine
@@ -268,18 +271,25 @@ class _Windows:
                                          if name.startswith("deal.")}))
         self.read: dict[tuple, object] = {}
 
-    def frames(self, start: datetime.date, end: datetime.date, currency: str):
+    def frames(self, year: PlanYear, currency: str):
+        """The deals of the fiscal year up to the end of P; its assignments and quota rows
+        to the end of the year."""
+        start, end, through = year.periods[0].start, year.period.end, year.periods[-1].end
         key = (start, end, currency)
         if key not in self.read:
-            self.read[key] = read_window(self.engine, start, end, currency, self.deal_fields)
+            self.read[key] = read_window(self.engine, start, end, currency, self.deal_fields,
+                                         through)
         return self.read[key]
 
 
-def _plan_results(windows: _Windows, year: PlanYear, every_payee: bool = False
-                  ) -> PlanResult:
+def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
+                  every_payee: bool = False) -> PlanResult:
+    """The plan year's lines for every payee it lists. ``judged_on`` is the last day of the
+    period being computed: a cancellation by then takes its deal out of the year's windows
+    (under the clawback rule), even when the year is an earlier one recomputed."""
     plan = year.plan
     fields = dict(plan.fields)
-    frames = windows.frames(year.periods[0].start, year.period.end, plan.currency)
+    frames = windows.frames(year, plan.currency)
     assignments = frames.assignments[frames.assignments["plan_id"] == plan.id]
     spans = defaultdict(list)
     for row in assignments.itertuples():
@@ -295,7 +305,7 @@ def _plan_results(windows: _Windows, year: PlanYear, every_payee: bool = False
                             for start, end, _ in s)}
         values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, history, fields,
                                    plan) for p, s in in_window.items()}
-        dated = _in_window(frames.credits, window, year, plan)
+        dated = _in_window(frames.credits, window, year, plan, judged_on)
         rows = dated[_in_assignment(dated["payee_id"], dated["date"], in_window)]
         team = _team(dated, frames.payees, in_window) if _uses_team(plan) else None
         for used in [rows] + list((team or {}).values()):
@@ -313,14 +323,15 @@ def _plan_results(windows: _Windows, year: PlanYear, every_payee: bool = False
                               for payee, by_period in ti.items()})
 
 
-def _in_window(credits: pd.DataFrame, window: Window, year: PlanYear, plan: Plan
-               ) -> pd.DataFrame:
+def _in_window(credits: pd.DataFrame, window: Window, year: PlanYear, plan: Plan,
+               judged_on: datetime.date) -> pd.DataFrame:
     """Credit rows on deals dated in the window, less cancelled deals that leave every
-    window by the clawback rule."""
+    window by the clawback rule: cancelled by ``judged_on``, inside their own payout period
+    or within the plan's ``within_days`` of their date."""
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     rows = credits[(credits["date"] >= start) & (credits["date"] <= end)]
     cancelled = ((rows["status"] == "cancelled")
-                 & (rows["cancel_date"] <= pd.Timestamp(year.period.end))).to_numpy()
+                 & (rows["cancel_date"] <= pd.Timestamp(judged_on))).to_numpy()
     if not cancelled.any():
         return rows
     months = 12 // len(year.periods)

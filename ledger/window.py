@@ -31,8 +31,8 @@ class WindowFrames:
     currency: str
     credits: pd.DataFrame  # one row per credit row of a current deal dated in the window
     payees: pd.DataFrame  # every payee row (the effective-dated history)
-    assignments: pd.DataFrame  # assignments in force on some day of the window
-    quotas: pd.DataFrame  # quota rows overlapping the window
+    assignments: pd.DataFrame  # assignments in force on some day of start..through
+    quotas: pd.DataFrame  # quota rows overlapping start..through
 
 
 _DEAL_COLUMNS = ["deal_id", "deal_version", "date", "owner_id", "original_amount",
@@ -41,8 +41,13 @@ _DEAL_COLUMNS = ["deal_id", "deal_version", "date", "owner_id", "original_amount
 
 
 def read_window(engine: Engine, start: datetime.date, end: datetime.date, currency: str,
-                deal_fields: tuple[str, ...] = ()) -> WindowFrames:
-    """The frames the engine needs for ``start..end`` (inclusive), in ``currency``."""
+                deal_fields: tuple[str, ...] = (), through: datetime.date | None = None
+                ) -> WindowFrames:
+    """The frames the engine needs for ``start..end`` (inclusive), in ``currency``: the deals
+    dated in it, and the assignments and quota rows of ``start..through`` (``through`` is
+    ``end`` unless given: an annual window needs the whole fiscal year's quota however early
+    its payout period ends)."""
+    through = through or end
     with engine.connect() as connection:
         credits = _credited_deals(connection, start, end, deal_fields)
         credits["amount"], credits["fx_missing"] = _converted(connection, credits, currency)
@@ -53,10 +58,10 @@ def read_window(engine: Engine, start: datetime.date, end: datetime.date, curren
             start, end, currency, credits,
             payees=_frame(connection, select(Payee).order_by(Payee.id, Payee.effective_from)),
             assignments=_frame(connection, select(Assignment).where(
-                Assignment.effective_from <= end,
+                Assignment.effective_from <= through,
                 (Assignment.effective_to.is_(None)) | (Assignment.effective_to >= start)
             ).order_by(Assignment.payee_id, Assignment.plan_id, Assignment.effective_from)),
-            quotas=_frame(connection, select(Quota).where(Quota.start <= end, Quota.end >= start)
+            quotas=_frame(connection, select(Quota).where(Quota.start <= through, Quota.end >= start)
                           .order_by(Quota.payee_id, Quota.measure, Quota.start)),
         )
 
