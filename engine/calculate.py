@@ -22,7 +22,8 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from engine.calendar import fiscal_year_of, parse_period, period_span
-from engine.earnings import CalculationError, PayeeValues, Window, earn
+from engine.earnings import CalculationError, MissingQuotaError, PayeeValues, Window, \
+    earn
 from engine.money import allocate, difference, minor_digits
 from engine.names import params_of, typed_value, used_names
 from engine.quota import payout_periods, prorate, spread_row
@@ -119,7 +120,7 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
              for year in [plan_year(versions, period_name)] if year is not None]
     windows = _Windows(engine, [v.plan for versions in versions_by_plan.values()
                                 for v in versions])
-    results = [_plan_results(windows, year, year.period.end) for year in years]
+    results = _every_plan(lambda year: _plan_results(windows, year, year.period.end), years)
     with engine.connect() as connection:
         start = years[0].period.start if years else period_span(period_name)[0]
         fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
@@ -176,6 +177,20 @@ def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _every_plan(compute, years: list) -> list:
+    """``compute`` of each plan year, gathering every missing quota of them all into one
+    error, so one run names every (payee, measure, period) to import."""
+    results, missing = [], []
+    for year in years:
+        try:
+            results.append(compute(year))
+        except MissingQuotaError as error:
+            missing += error.missing
+    if missing:
+        raise MissingQuotaError(missing)
+    return results
+
+
 def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
                    versions_by_plan: dict) -> list:
     """Earlier fiscal years that closes recorded, recomputed on today's ledger whole, so a
@@ -184,6 +199,7 @@ def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
     length, _, _ = parse_period(period_name)
     found = []
     recorded_years = set(prior.recorded["fiscal_year"].tolist())
+    years = []
     for year_number in sorted(y for y in recorded_years if y < fiscal_year):
         for versions in versions_by_plan.values():
             newest = versions[-1].plan
@@ -191,15 +207,18 @@ def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
                 continue
             last = payout_periods(year_number, newest.fiscal_year_start, length)[-1]
             year = plan_year(versions, last.name)
-            if year is None:
-                continue
-            judged_on = period_span(period_name, newest.fiscal_year_start)[1]
-            result = _plan_results(windows, year, judged_on, every_payee=True)
-            lines_of, compared = _against_last_close(result, prior)
-            changed = {payee: mine for payee, mine in lines_of.items() if mine.changes}
-            if changed:
-                found.append((result, changed,
-                              compared[compared["payee"].isin(list(changed))]))
+            if year is not None:
+                years.append(year)
+
+    def recompute(year: PlanYear) -> PlanResult:
+        judged_on = period_span(period_name, year.plan.fiscal_year_start)[1]
+        return _plan_results(windows, year, judged_on, every_payee=True)
+
+    for result in _every_plan(recompute, years):
+        lines_of, compared = _against_last_close(result, prior)
+        changed = {payee: mine for payee, mine in lines_of.items() if mine.changes}
+        if changed:
+            found.append((result, changed, compared[compared["payee"].isin(list(changed))]))
     return found
 
 
@@ -253,9 +272,8 @@ def _windows(year: PlanYear) -> list[tuple[Window, list]]:
     plan, periods, index = year.plan, year.periods, year.index
     if plan.attainment_window == "period":
         return [(Window(p.name, p.start, p.end, p.number), [p]) for p in periods[:index + 1]]
-    quota_periods = periods if plan.attainment_window == "annual" else periods[:index + 1]
     window = Window(year.period.name, periods[0].start, year.period.end, year.period.number)
-    return [(window, quota_periods)]
+    return [(window, _quota_periods(year))]
 
 
 class _Windows:
@@ -295,6 +313,9 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     for row in assignments.itertuples():
         spans[row.payee_id].append((row.effective_from, row.effective_to, row))
     quotas = _quota_by_period(frames.quotas, year, spans)
+    missing = _missing_quotas(year, spans, quotas)
+    if missing:
+        raise MissingQuotaError(missing)
     ti = _target_incentive(year, spans)
     draws = _draws(year, spans)
     found: list[pd.DataFrame] = []
@@ -429,6 +450,38 @@ def _quota_by_period(quotas: pd.DataFrame, year: PlanYear, spans) -> dict:
                                 year.plan.rounding))
             for p in year.periods if p.name in by_period}
     return prorated
+
+
+def _quota_periods(year: PlanYear) -> list:
+    """The payout periods whose quota the plan year's windows read."""
+    return year.periods if year.plan.attainment_window == "annual" else \
+        year.periods[:year.index + 1]
+
+
+def quota_measures(plan: Plan) -> set[str]:
+    """The measures whose quota the plan reads: by `quota.M` or `attainment.M`, or through
+    tiers on attainment (a commission's, or an override's over the payee's own quota)."""
+    read = {name.split(".", 1)[1] for expression in plan.expressions()
+            for name in used_names(expression.node)
+            if name.startswith(("quota.", "attainment."))}
+    read |= {component.measure for component in plan.components
+             if component.tiers is not None and component.tiers.basis == "attainment"}
+    return read & {measure.name for measure in plan.measures}
+
+
+def _missing_quotas(year: PlanYear, spans, quotas: dict) -> list[tuple[str, str, str, str]]:
+    """(plan, payee, measure, payout period) for each payout period of the windows that an
+    assignment covers and no quota row does (PLAN_LANGUAGE.md section 3)."""
+    periods = _quota_periods(year)
+    missing = []
+    for payee, payee_spans in sorted(spans.items()):
+        for measure in sorted(quota_measures(year.plan)):
+            have = quotas.get((payee, measure), {})
+            missing += [(year.plan.id, payee, measure, period.name) for period in periods
+                        if period.name not in have and any(
+                            start <= period.end and (end is None or end >= period.start)
+                            for start, end, _ in payee_spans)]
+    return missing
 
 
 def _spread_annual(year: PlanYear, spans, amount_of) -> dict[str, dict[str, int]]:

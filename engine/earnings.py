@@ -27,6 +27,22 @@ class CalculationError(Exception):
     """An evaluation error, naming the payee, the period, the plan file and the position."""
 
 
+class MissingQuotaError(CalculationError):
+    """Payout periods that an assignment covers and no quota row does, every one of them:
+    (plan, payee, measure, payout period), one line per plan, payee and measure."""
+
+    def __init__(self, missing: list[tuple[str, str, str, str]]):
+        self.missing = sorted(set(missing))
+        grouped: dict[tuple[str, str, str], list[str]] = {}
+        for plan, payee, measure, period in self.missing:
+            grouped.setdefault((plan, payee, measure), []).append(period)
+        super().__init__("\n".join(
+            ["no quota row covers these payout periods, which an assignment covers; import "
+             "their quotas with `icm import quotas`:"]
+            + [f"  payee {payee}, measure {measure}: {', '.join(periods)} (plan {plan})"
+               for (plan, payee, measure), periods in grouped.items()]))
+
+
 @dataclass
 class Window:
     name: str  # the payout period whose earnings these are (for `period` windows)

@@ -167,16 +167,17 @@ def test_a_capped_bonus_keeps_its_cap_line_apart_from_the_bonus(tmp_path, ledger
     assert rep1["components"]["club"] == {"earned_to_date": "3000.00", "payout": "3000.00"}
 
 
-def test_a_payee_without_a_quota_earns_no_tiered_commission(tmp_path, ledger_url):
+def test_a_payee_with_a_zero_quota_earns_no_tiered_commission(tmp_path, ledger_url):
     plan = PLAN[:PLAN.index("  - id: club")]
     build(tmp_path, ledger_url, plan)
     extra = {"payees": "id,name\nrep-3,Rui\n",
              "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
+             "quotas": "payee_id,measure,period,amount\nrep-3,bookings,2026,0\n",
              "deals": "id,date,owner_id,amount,currency,type\n"
                       "D-7,2026-02-01,rep-3,50000.00,USD,expansion\n"}
     import_files(tmp_path, ledger_url, extra, prefix="extra-")
     document = calc("2026-Q1", ledger_url)
-    # rep-3 has no bookings quota: its attainment tiers have no size, so D-7 earns nothing
+    # rep-3's bookings quota is zero: its attainment tiers have no size, so D-7 earns nothing
     rep3 = payee(document, "rep-3")
     assert (rep3["payout"], rep3["lines"]) == ("0.00", [])
     # beside it, rep-1's lines read as before: 120,000 at 5% = 6,000.00
@@ -185,6 +186,24 @@ def test_a_payee_without_a_quota_earns_no_tiered_commission(tmp_path, ledger_url
         "Deal D-1 on 2026-01-10, base 120,000.00 USD: 120,000.00 USD at 5% (tier from 0% of "
         "quota) = 6,000.00 USD.")
     assert rep1["payout"] == "15750.00"  # 15,000 commission + 750 logo SPIFF
+
+
+def test_every_missing_quota_is_named_in_one_run(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    extra = {"payees": "id,name\nrep-3,Rui\nrep-4,Rita\n",
+             # rep-4 joins on 2026-04-01: Q1 is not hers to carry
+             "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n"
+                            "rep-4,test-ae,2026-04-01\n",
+             "quotas": "payee_id,measure,period,amount\nrep-4,bookings,2026-Q3,50000.00\n"}
+    import_files(tmp_path, ledger_url, extra, prefix="extra-")
+    result = CliRunner().invoke(main, ["calc", "--period", "2026-Q1", "--db", ledger_url])
+    # the plan's window is annual: every quarter an assignment covers needs a row
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: no quota row covers these payout periods, which an assignment covers; import "
+        "their quotas with `icm import quotas`:\n"
+        "  payee rep-3, measure bookings: 2026-Q1, 2026-Q2, 2026-Q3, 2026-Q4 (plan test-ae)\n"
+        "  payee rep-4, measure bookings: 2026-Q2, 2026-Q4 (plan test-ae)\n")
 
 
 def test_a_total_beyond_64_bit_minor_units_is_an_error_not_a_wrap(tmp_path, ledger_url):
