@@ -14,7 +14,7 @@ payroll currency); a commercial team on `target-incentive-curve`; SDRs on `sdr`,
 opportunities are zero-amount deal rows and who hold a 20% `sdr` credit on the new business
 they sourced; and a new hire on `new-hire-ramp` from 2026-06-16. One AE changes team on
 2026-07-01. Quotas are set from the year's bookings so that attainment spreads from about 30%
-to 180%. The plans are referenced from the repository's `plans/` folder, never copied.
+to 180%. The plans are the package's reference plans (`plans/`), never copied.
 
 `emea-account-executive.yaml` is not used: its fiscal year starts in February, so its quarters
 are 2027-Q1..2027-Q4 and a calendar 2026 demo would close none of them.
@@ -28,8 +28,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from plans import reference_plan
+
 FISCAL_YEAR = 2026
-PLANS_DIR = Path(__file__).resolve().parent.parent / "plans"
 PLANS = ("enterprise-ae", "target-incentive-curve", "sales-manager-override", "sdr",
          "new-hire-ramp")
 KINDS = ("payees", "assignments", "quotas", "fx", "deals", "credits")
@@ -142,7 +143,7 @@ def write_sample_company(directory: Path, seed: int = 2026) -> SampleCompany:
         files.append((kind, path))
     months = [f"{FISCAL_YEAR}-{m:02d}" for m in range(1, 13)]
     periods = [p for q in range(4) for p in months[3 * q:3 * q + 3] + [f"{FISCAL_YEAR}-Q{q + 1}"]]
-    return SampleCompany(tuple(PLANS_DIR / f"{p}.yaml" for p in PLANS), tuple(files),
+    return SampleCompany(tuple(reference_plan(p) for p in PLANS), tuple(files),
                          FISCAL_YEAR, ADJUSTMENT, tuple(periods), NEW_HIRE,
                          company.cancelled_id)
 
