@@ -10,9 +10,9 @@ from engine.reports.kpi_render import kpi_html
 from ledger.database import open_ledger
 from tests.paths import ROOT
 from tests.test_calc import build
+from tests.system_packages import CHROMIUM, require_chromium
 from tests.test_close import ok
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "build" / "screenshots"
 
 
@@ -20,7 +20,7 @@ def open_in_chromium(files: list[Path]) -> dict[str, dict]:
     seen = {}
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:
             for path in files:
                 page = browser.new_page(viewport={"width": 1000, "height": 800})
@@ -41,6 +41,7 @@ def open_in_chromium(files: list[Path]) -> dict[str, dict]:
 
 
 def test_statement_and_kpi_page_render_cleanly(tmp_path, ledger_url):
+    require_chromium()
     build(tmp_path, ledger_url)
     ok("close", "--period", "2026-Q1", db=ledger_url)
     out = tmp_path / "out"

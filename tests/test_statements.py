@@ -10,6 +10,7 @@ import re
 import pypdf
 
 
+from tests.system_packages import require_pango
 from tests.test_calc import build, payee
 from tests.test_close import import_deals, ok, run
 
@@ -75,6 +76,7 @@ def test_user_text_is_escaped(tmp_path, ledger_url):
 
 
 def test_pdf_carries_the_statement(tmp_path, ledger_url):
+    require_pango()
     build(tmp_path, ledger_url)
     ok("close", "--period", "2026-Q1", db=ledger_url)
     out = statements(tmp_path, ledger_url, "--format", "pdf", "--payee", "rep-1")
