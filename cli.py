@@ -12,14 +12,17 @@ from pathlib import Path
 import click
 
 import cli_reports
-from cli_support import InputError, RefusedError, db_option, engine_errors, ledger_engine, \
-    print_plan_errors
+from cli_support import DB_HELP, CommandGroup, InputError, RefusedError, db_option, \
+    engine_errors, ledger_engine, period_option, print_plan_errors, version
 
 KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", metavar="URL", help=DB_HELP + " Also accepted after the "
+              "command.")
+@click.version_option(version(), "--version", prog_name="icm")
+def main(db_url: str | None) -> None:
     """Incentive compensation: plans as files, payouts exact to the cent."""
 
 
@@ -64,9 +67,9 @@ def db_upgrade(db_url: str | None) -> None:
     Example:
       icm db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/test
     """
-    from ledger.database import ledger_url, open_ledger, schema_revision
-    engine = open_ledger(db_url)
-    click.echo(f"{ledger_url(db_url)}: schema at revision {schema_revision(engine)}")
+    from ledger.database import ledger_url, schema_revision, shown_url
+    engine = ledger_engine(db_url, create=True)
+    click.echo(f"{shown_url(ledger_url(db_url))}: schema at revision {schema_revision(engine)}")
 
 
 @main.group()
@@ -92,7 +95,7 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
         print_plan_errors(errors, files)
         raise InputError("no plan was registered")
     try:
-        outcome = register_plans(ledger_engine(db_url), checked)
+        outcome = register_plans(ledger_engine(db_url, create=True), checked)
     except LedgerRefused as refusal:
         raise RefusedError(str(refusal)) from None
     for key, status in outcome:
@@ -114,7 +117,7 @@ def import_(kind: str, file: Path, db_url: str | None) -> None:
     from ledger.errors import ImportRefused
     from ledger.importing import import_csv
     try:
-        summary = import_csv(ledger_engine(db_url), kind, file)
+        summary = import_csv(ledger_engine(db_url, create=True), kind, file)
     except ImportRefused as refusal:
         for error in refusal.errors:
             click.echo(str(error), err=True)
@@ -123,8 +126,7 @@ def import_(kind: str, file: Path, db_url: str | None) -> None:
 
 
 @main.command()
-@click.option("--period", "period_name", required=True, metavar="P",
-              help="The payout period: 2026-03, 2026-Q1 or 2026.")
+@period_option("The payout period: 2026-03, 2026-Q1 or 2026.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @db_option
 def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
@@ -135,9 +137,11 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
       icm calc --period 2026-Q1 --json
     """
     from engine.calculate import calculate_period
-    with engine_errors():
-        result = calculate_period(ledger_engine(db_url), period_name).document
-    _print_calc(result, as_json)
+    from ledger.progress import Status
+    with engine_errors(), Status(f"icm calc {period_name}") as status:
+        result = calculate_period(ledger_engine(db_url), period_name, status=status).document
+        status("writing the result")
+        _print_calc(result, as_json)
 
 
 def _print_calc(result: dict, as_json: bool) -> None:
@@ -150,8 +154,7 @@ def _print_calc(result: dict, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--period", "period_name", required=True, metavar="P",
-              help="The payout period to close: 2026-03, 2026-Q1 or 2026.")
+@period_option("The payout period to close: 2026-03, 2026-Q1 or 2026.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @db_option
 def close(period_name: str, as_json: bool, db_url: str | None) -> None:
@@ -162,14 +165,16 @@ def close(period_name: str, as_json: bool, db_url: str | None) -> None:
       icm close --period 2026-Q1
     """
     from engine.closing import close_period
-    with engine_errors():
-        result, run_id = close_period(ledger_engine(db_url), period_name)
-    _print_calc(result, as_json)
+    from ledger.progress import Status
+    with engine_errors(), Status(f"icm close {period_name}") as status:
+        result, run_id = close_period(ledger_engine(db_url), period_name, status=status)
+        status("writing the result")
+        _print_calc(result, as_json)
     click.echo(f"{period_name} closed as run {run_id}", err=True)
 
 
 @main.command()
-@click.option("--period", "period_name", required=True, metavar="P")
+@period_option()
 @click.option("--reason", required=True, help="Why the period is reopened (kept in the audit).")
 @db_option
 def reopen(period_name: str, reason: str, db_url: str | None) -> None:
@@ -192,7 +197,7 @@ def reopen(period_name: str, reason: str, db_url: str | None) -> None:
 
 @main.command()
 @click.option("--payee", required=True)
-@click.option("--period", "period_name", required=True, metavar="P")
+@period_option()
 @click.option("--amount", required=True, help='Signed amount and currency: "-150.00 USD".')
 @click.option("--reason", required=True)
 @db_option

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli_support import InputError, db_option, engine_errors, ledger_engine, \
-    print_plan_errors
+    period_option, print_plan_errors
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -23,7 +23,7 @@ def _formats(text: str) -> tuple[str, ...]:
 
 
 @click.command()
-@click.option("--period", "period_name", required=True, metavar="P")
+@period_option()
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Directory for the statements (created if missing).")
 @click.option("--format", "formats", default="html,json", show_default=True,
@@ -53,7 +53,7 @@ def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
 
 
 @click.command()
-@click.option("--period", "period_name", required=True, metavar="P")
+@period_option()
 @click.option("--payee", required=True)
 @click.option("--deal", default=None, help="Only this deal: its credits and its lines.")
 @db_option
@@ -73,7 +73,7 @@ def explain(period_name: str, payee: str, deal: str | None, db_url: str | None) 
 @click.command()
 @click.option("--plan", "plan_file", required=True, type=click.Path(path_type=Path),
               help="The proposed plan file (same plan id as a registered plan).")
-@click.option("--period", "period_name", required=True, metavar="P")
+@period_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @db_option
 def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None) -> None:
@@ -130,7 +130,7 @@ def demo(out_dir: Path) -> None:
 
 
 @click.command()
-@click.option("--period", "period_name", required=True, metavar="P")
+@period_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the KPIs as JSON.")
 @click.option("--html", "html_file", type=click.Path(path_type=Path), default=None,
               help="Also write the KPI page (one self-contained HTML file) here.")
@@ -159,7 +159,7 @@ def export() -> None:
 
 
 @export.command("payroll")
-@click.option("--period", "period_name", required=True, metavar="P")
+@period_option()
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
               help="Write the CSV here (default: standard output).")
 @db_option

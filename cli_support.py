@@ -4,6 +4,7 @@ turned into them (DATA_AND_CLI.md: 0 success, 1 the input or a plan is wrong, 2 
 from __future__ import annotations
 
 import contextlib
+from importlib import metadata
 from pathlib import Path
 
 import click
@@ -21,18 +22,69 @@ class RefusedError(click.ClickException):
     exit_code = 3
 
 
-def ledger_engine(url: str | None):
-    from ledger.database import ledger_url, open_ledger
-    resolved = ledger_url(url)
-    if resolved.startswith("sqlite:///"):
-        folder = Path(resolved.removeprefix("sqlite:///")).parent
-        if not folder.is_dir():
-            raise InputError(f"--db {resolved}: the folder {folder} does not exist")
-    return open_ledger(url)
+def ledger_engine(url: str | None, create: bool = False):
+    """The ledger of ``--db``. Only the commands that write input (``plans add``, ``import``,
+    ``db upgrade``, ``demo``) pass ``create``: any other refuses a ledger that is not there."""
+    from ledger.database import open_ledger
+    return open_ledger(url, create=create)
 
 
-db_option = click.option("--db", "db_url", metavar="URL", envvar="ICM_DATABASE_URL",
-                         help="Ledger URL (default sqlite:///icm.db; env ICM_DATABASE_URL).")
+def _db_or_the_groups(ctx: click.Context, _param, value: str | None) -> str | None:
+    """`--db` after the command, else `--db` before it (`icm --db URL close ...`); the
+    environment and the default are read by ``ledger.database.ledger_url``."""
+    chosen = value if value is not None else ctx.find_root().params.get("db_url")
+    ctx.meta["icm.db_url"] = chosen  # shared with the group, for its error messages
+    return chosen
+
+
+DB_HELP = "Ledger URL (default sqlite:///icm.db; env ICM_DATABASE_URL)."
+db_option = click.option("--db", "db_url", metavar="URL", callback=_db_or_the_groups,
+                         help=DB_HELP)
+
+
+def _a_period(_ctx, _param, value: str) -> str:
+    """A period name, checked before anything opens the ledger."""
+    from engine.calendar import PeriodError, parse_period
+    try:
+        parse_period(value)
+    except PeriodError as error:
+        raise click.BadParameter(str(error)) from None
+    return value
+
+
+def period_option(help_text: str = "The payout period: 2026-03, 2026-Q1 or 2026."):
+    return click.option("--period", "period_name", required=True, metavar="P",
+                        callback=_a_period, help=help_text)
+
+
+def version() -> str:
+    try:
+        return metadata.version("icm")
+    except metadata.PackageNotFoundError:  # run from a clone as `python cli.py`
+        return "unknown (not installed)"
+
+
+class CommandGroup(click.Group):
+    """The `icm` group: what no command handles itself becomes one line and an exit code
+    here, never a traceback. A ledger that cannot be opened or written (an unreachable
+    server, a read-only file, a full disk) is exit 1; a URL that names no usable database is
+    a usage error (2). Each command is one transaction, so nothing is half-written."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import DBAPIError
+        from ledger.database import BadLedgerUrl, LedgerUnavailable, driver_message, \
+            ledger_url, shown_url
+        try:
+            return super().invoke(ctx)
+        except BadLedgerUrl as error:
+            raise click.UsageError(str(error)) from None
+        except LedgerUnavailable as error:
+            raise InputError(str(error)) from None
+        except DBAPIError as error:
+            url = shown_url(ledger_url(ctx.meta.get("icm.db_url")))
+            raise InputError(f"the ledger {url} failed: {driver_message(error)}; nothing was "
+                             "written; check that the ledger is writable, its disk has "
+                             "room and its server runs") from None
 
 
 @contextlib.contextmanager

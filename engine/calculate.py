@@ -14,6 +14,7 @@ import datetime
 import gc
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -33,6 +34,7 @@ from engine.history import read_prior
 from engine.lines import NO_DEAL, NO_SEQ
 from engine.changes import PayeeLines, compare, payee_lines
 from engine.settle import settle_payee
+from ledger.progress import quiet
 from ledger.schema import PlanVersion
 from ledger.window import read_window, require_rates
 from rules_dsl import load_plan_text
@@ -89,12 +91,13 @@ class Calculation:
 
 
 def calculate_period(engine: Engine, period_name: str,
-                     versions_by_plan: dict[str, list[Version]] | None = None
-                     ) -> Calculation:
+                     versions_by_plan: dict[str, list[Version]] | None = None,
+                     status: Callable[[str], None] = quiet) -> Calculation:
     """The JSON document of `icm calc --period P`, and what a close of P records.
-    ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan)."""
+    ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan);
+    ``status`` hears each stage as it starts."""
     with _no_cycle_collection():
-        return _calculate(engine, period_name, versions_by_plan)
+        return _calculate(engine, period_name, versions_by_plan, status)
 
 
 @contextlib.contextmanager
@@ -111,16 +114,23 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculation:
+def _calculate(engine: Engine, period_name: str, versions_by_plan, status) -> Calculation:
     length, _, _ = parse_period(period_name)
     if versions_by_plan is None:
+        status("reading the plans")
         versions_by_plan = plan_versions(engine)
     years = [year for versions in versions_by_plan.values()
              if versions[-1].plan.payout_period == length
              for year in [plan_year(versions, period_name)] if year is not None]
     windows = _Windows(engine, [v.plan for versions in versions_by_plan.values()
                                 for v in versions])
-    results = _every_plan(lambda year: _plan_results(windows, year, year.period.end), years)
+    def compute(year: PlanYear) -> PlanResult:
+        status(f"plan {year.plan.id} ({years.index(year) + 1} of {len(years)}): reading and "
+               "earning its windows")
+        return _plan_results(windows, year, year.period.end)
+
+    results = _every_plan(compute, years)
+    status("reading earlier closes")
     with engine.connect() as connection:
         start = years[0].period.start if years else period_span(period_name)[0]
         fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
@@ -132,6 +142,8 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
         for payee in result.listed:
             payees[payee].append((result.year, result.of(payee, lines_of[payee])))
         compared.append((result.year, found))
+    if len(prior.recorded):
+        status("comparing with the last close and earlier fiscal years")
     for result, changed, found in _earlier_years(windows, period_name, fiscal_year, prior,
                                                  versions_by_plan):
         for payee, lines_of in changed.items():
@@ -139,6 +151,7 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan) -> Calculatio
         compared.append((result.year, found))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
+    status(f"settling {len(listed):,} payees")
     settled = [settle_payee(payee, payees.get(payee, []), prior, fiscal_year)
                for payee in listed]
     records = [record for _, record in settled]

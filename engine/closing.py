@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Callable
 
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,8 @@ from engine.calculate import calculate_period, plan_versions
 from engine.calendar import add_months, parse_period
 from engine.money import MoneyError, is_currency, parse_decimal, to_minor_units
 from ledger.errors import LedgerRefused
+from ledger.progress import quiet
+from ledger.reference import settlement_currency
 from ledger.schema import (Adjustment, AuditEntry, CalculationRun, PayeeResult, Payee, Period,
                            ResultLine)
 
@@ -44,6 +47,27 @@ def _last_closed(connection, length: str) -> str | None:
         .order_by(CalculationRun.id.desc()).limit(1)).scalar_one_or_none()
 
 
+_ADVERB = {"month": "monthly", "quarter": "quarterly", "half": "half-yearly", "year": "yearly"}
+_EXAMPLE = {"month": "2026-01", "quarter": "2026-Q1", "half": "2026-H1", "year": "2026"}
+
+
+def _check_paid(plans: list, period: str) -> None:
+    """Refuse a period of a length that no registered plan pays: closing it would record an
+    empty run and pay nobody."""
+    length, _, _ = parse_period(period)
+    paid = {plan.payout_period for plan in plans}
+    if length in paid:
+        return
+    if not paid:
+        raise LedgerRefused(f"no plan is registered, so {period} has nothing to close: add "
+                            "plans with `icm plans add`")
+    lengths = [name for name in _ADVERB if name in paid]
+    raise LedgerRefused(
+        f"no plan is paid {_ADVERB[length]}, so {period} has nothing to close; the plans are "
+        f"paid {' and '.join(_ADVERB[name] for name in lengths)}: close periods such as "
+        f"{' or '.join(_EXAMPLE[name] for name in lengths)}")
+
+
 def _check_order(connection, plans: list, period: str) -> None:
     length, year, index = parse_period(period)
     status = connection.execute(select(Period.status).where(
@@ -64,15 +88,20 @@ def _check_order(connection, plans: list, period: str) -> None:
                             f"{next_period(last)} before {period}")
 
 
-def close_period(engine: Engine, period: str, actor: str | None = None) -> tuple[dict, int]:
+def close_period(engine: Engine, period: str, actor: str | None = None,
+                 status: Callable[[str], None] = quiet) -> tuple[dict, int]:
     """Compute P, record its run, results and settlement, and lock it."""
     length, _, _ = parse_period(period)
+    status("reading the plans")
     versions_by_plan = plan_versions(engine)  # read and checked once for the whole close
     plans = [version.plan for versions in versions_by_plan.values() for version in versions]
+    _check_paid(plans, period)
     with engine.connect() as connection:
         _check_order(connection, plans, period)
         seen = _ledger_version(connection)
-    calculation = calculate_period(engine, period, versions_by_plan)
+    calculation = calculate_period(engine, period, versions_by_plan, status)
+    status(f"recording {len(calculation.lines):,} lines and {len(calculation.payees):,} "
+           "payees")
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
                       if p.payout_period == length)  # every version the run may have used
@@ -189,6 +218,10 @@ def add_adjustment(engine: Engine, payee: str, period: str, amount_text: str, re
         if connection.execute(select(Payee.id).where(Payee.id == payee).limit(1)
                               ).scalar_one_or_none() is None:
             raise AdjustmentError(f"unknown payee {payee!r}")
+        paid_in = settlement_currency(connection, payee)
+        if paid_in is not None and currency != paid_in:
+            raise AdjustmentError(f"--amount {amount_text!r}: {payee} is paid in {paid_in}, "
+                                  f"not {currency}; write the amount in {paid_in}")
         adjustment_id = connection.execute(insert(Adjustment).values(
             payee_id=payee, period=period, amount=amount, currency=currency, reason=reason,
             created_at=now, actor=actor).returning(Adjustment.id)).scalar_one()

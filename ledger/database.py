@@ -3,6 +3,8 @@
 ``open_ledger`` is the one way in: it picks the URL (``--db``, then ``ICM_DATABASE_URL``, then
 ``sqlite:///icm.db``), makes SQLite behave (foreign keys on, a busy timeout so a second writer
 waits instead of failing), and upgrades the schema to the newest migration in one transaction.
+Only the commands that write input may create a ledger; the others refuse one that is not
+there, so a typo in a path is an error rather than an empty ledger.
 """
 from __future__ import annotations
 
@@ -14,24 +16,125 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 DEFAULT_URL = "sqlite:///icm.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+_POSTGRES_SCHEMES = ("postgres", "postgresql")  # as PostgreSQL's own tools write them
+
+
+class LedgerUnavailable(Exception):
+    """The ledger cannot be opened: a missing file or database, an unreachable server, a URL
+    that names no database SQLAlchemy can drive. One line for the user."""
+
+
+class LedgerMissing(LedgerUnavailable):
+    """No ledger where the URL points, and the command may not create one."""
+
+
+class BadLedgerUrl(LedgerUnavailable):
+    """The URL itself is wrong: not a URL, an unknown database kind, a driver not installed."""
 
 
 def ledger_url(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("ICM_DATABASE_URL") or DEFAULT_URL
+    """The URL in force: ``--db``, else ``ICM_DATABASE_URL``, else ``sqlite:///icm.db``;
+    ``postgres://`` and ``postgresql://`` mean PostgreSQL through psycopg."""
+    url = explicit or os.environ.get("ICM_DATABASE_URL") or DEFAULT_URL
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme in _POSTGRES_SCHEMES:
+        return f"postgresql+psycopg://{rest}"
+    return url
 
 
-def open_ledger(url: str | None = None, upgrade: bool = True) -> Engine:
-    """An engine on the ledger, its schema at the newest migration."""
-    engine = create_engine(ledger_url(url))
+def shown_url(url: str) -> str:
+    """The URL as messages print it: the password hidden."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    return url if parsed.password is None else parsed.render_as_string(hide_password=True)
+
+
+def open_ledger(url: str | None = None, upgrade: bool = True, create: bool = True) -> Engine:
+    """An engine on the ledger, its schema at the newest migration. With ``create`` false, a
+    ledger that does not exist yet is refused (``LedgerMissing``) instead of created."""
+    resolved = ledger_url(url)
+    parsed = _parse(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        _check_sqlite_path(parsed, create)
+    try:
+        engine = create_engine(parsed)
+    except ImportError as error:  # a dialect whose driver is not installed
+        raise BadLedgerUrl(f"{shown_url(resolved)}: its database driver is not installed "
+                           f"({error}); use sqlite:///FILE or postgresql://USER@HOST/DB"
+                           ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
-    if upgrade:
+    try:
+        revision = schema_revision(engine)
+    except DBAPIError as error:
+        engine.dispose()
+        hint = ("check the path and that the file is an icm ledger you may read and write"
+                if engine.dialect.name == "sqlite" else
+                "check the URL, that the database exists and that its server runs")
+        raise LedgerUnavailable(f"cannot open the ledger {shown_url(resolved)}: "
+                                f"{driver_message(error)}; {hint}") from None
+    if revision is None and not create:
+        engine.dispose()
+        raise LedgerMissing(f"{shown_url(resolved)} holds no ledger yet; check --db or "
+                            "ICM_DATABASE_URL, or create one with `icm db upgrade` or "
+                            "`icm import`")
+    if upgrade and revision != head_revision():
         upgrade_schema(engine)
     return engine
+
+
+def driver_message(error: DBAPIError) -> str:
+    """The database's own words for a failure, on one line, without SQLAlchemy's wrapping."""
+    text = str(error.orig) if error.orig is not None else str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(error.orig).__name__
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BadLedgerUrl(f"{url!r} is not a database URL: write sqlite:///FILE or "
+                           "postgresql://USER@HOST:PORT/DATABASE") from None
+    try:
+        parsed.get_dialect()
+    except ArgumentError:  # NoSuchModuleError: no such dialect in SQLAlchemy
+        raise BadLedgerUrl(f"{shown_url(url)}: {parsed.get_backend_name()!r} is not a "
+                           "database icm can use; write sqlite:///FILE or "
+                           "postgresql://USER@HOST:PORT/DATABASE") from None
+    except ImportError as error:
+        raise BadLedgerUrl(f"{shown_url(url)}: its database driver is not installed "
+                           f"({error}); use sqlite:///FILE or postgresql://USER@HOST/DB"
+                           ) from None
+    return parsed
+
+
+def _check_sqlite_path(url: URL, create: bool) -> None:
+    """A SQLite ledger is a file: not a folder, in a folder that exists, and there already
+    unless the command may create it."""
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return  # in memory, or a SQLite URI (`file:...?mode=ro`) that SQLite itself reads
+    path = Path(url.database)
+    if path.is_dir():
+        raise LedgerUnavailable(f"{path} is a folder, not a ledger file; name a file such as "
+                                f"{path / 'icm.db'}")
+    if path.exists():
+        return
+    if not create:
+        raise LedgerMissing(f"no ledger at {path}: check the path in --db or "
+                            "ICM_DATABASE_URL (a typo?), or create it with `icm db upgrade` "
+                            "or `icm import`")
+    if not path.parent.is_dir():
+        raise LedgerUnavailable(f"cannot create the ledger {path}: the folder {path.parent} "
+                                "does not exist")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -7,7 +7,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection, select
 
-from ledger.schema import Assignment, Payee, PlanVersion
+from ledger.schema import Adjustment, Assignment, Payee, PayeeResult, PlanVersion
 from rules_dsl import load_plan_text
 
 
@@ -69,3 +69,24 @@ class Reference:
             if header and header not in found.setdefault(payee_id, []):
                 found[payee_id].append(header)
         return found
+
+
+def settlement_currency(connection: Connection, payee_id: str) -> str | None:
+    """The currency a payee's pay is settled in: that of the payee's plans (all of them share
+    it), else of the payee's latest close or adjustment (a leaver), else the payee's own pay
+    currency; None for a payee never on a plan, paid or adjusted, with no currency set."""
+    queries = [
+        select(PlanVersion.currency).join(Assignment, Assignment.plan_id == PlanVersion.plan_id)
+        .where(Assignment.payee_id == payee_id)
+        .order_by(Assignment.effective_from.desc(), PlanVersion.version.desc()),
+        select(PayeeResult.currency).where(PayeeResult.payee_id == payee_id)
+        .order_by(PayeeResult.run_id.desc()),
+        select(Adjustment.currency).where(Adjustment.payee_id == payee_id)
+        .order_by(Adjustment.id.desc()),
+        select(Payee.currency).where(Payee.id == payee_id, Payee.currency.is_not(None))
+        .order_by(Payee.effective_from.desc())]
+    for query in queries:
+        found = connection.execute(query.limit(1)).scalar_one_or_none()
+        if found is not None:
+            return found
+    return None

@@ -16,6 +16,11 @@ def ledger_url(request, tmp_path):
     """A URL to an empty ledger database (not yet migrated)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'icm.db'}"
+    return fresh_postgres()
+
+
+def fresh_postgres() -> str:
+    """ICM_TEST_POSTGRES_URL's database emptied: its public schema dropped and made again."""
     engine = create_engine(POSTGRES_URL)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE")

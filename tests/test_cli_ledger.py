@@ -1,0 +1,226 @@
+"""What a new user hits before any statement: where the ledger is, whether it can be opened,
+and the commands' shared options. Every failure is one line and an exit code, never a
+traceback, and a command that only reads never creates a ledger."""
+import io
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from cli import main
+from engine.calculate import calculate_period
+from ledger.database import open_ledger
+from ledger.progress import Status
+from tests.conftest import POSTGRES_URL, fresh_postgres
+from tests.test_calc import build, payee
+
+READING = [["calc", "--period", "2026-Q1"], ["close", "--period", "2026-Q1"],
+           ["reopen", "--period", "2026-Q1", "--reason", "x"],
+           ["adjust", "--payee", "rep-1", "--period", "2026-Q1", "--amount", "1.00 USD",
+            "--reason", "x"],
+           ["statements", "--period", "2026-Q1", "--out", "out"],
+           ["explain", "--period", "2026-Q1", "--payee", "rep-1"],
+           ["kpi", "--period", "2026-Q1"], ["export", "payroll", "--period", "2026-Q1"]]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def one_line_error(result, exit_code: int) -> str:
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+def _has_schema(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                "'alembic_version'")).scalar_one() > 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("command", READING, ids=lambda c: c[0] if c[0] != "export"
+                         else "export-payroll")
+def test_a_command_that_only_reads_refuses_a_ledger_that_is_not_there(
+        tmp_path, monkeypatch, ledger_url, command):
+    monkeypatch.chdir(tmp_path)
+    message = one_line_error(invoke(*command, "--db", ledger_url), 1)
+    if ledger_url.startswith("sqlite"):
+        path = ledger_url.removeprefix("sqlite:///")
+        assert message == (f"Error: no ledger at {path}: check the path in --db or "
+                           "ICM_DATABASE_URL (a typo?), or create it with `icm db upgrade` "
+                           "or `icm import`")
+        assert not (tmp_path / "icm.db").exists()
+    else:
+        assert "holds no ledger yet" in message
+        assert not _has_schema(ledger_url)
+
+
+def test_the_default_ledger_is_not_created_by_a_calc(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ICM_DATABASE_URL", raising=False)
+    assert "no ledger at icm.db" in one_line_error(invoke("calc", "--period", "2026-Q1"), 1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_commands_that_write_input_create_the_ledger(tmp_path):
+    upgraded = invoke("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'a.db'}")
+    assert upgraded.exit_code == 0 and (tmp_path / "a.db").exists()
+    payees = tmp_path / "payees.csv"
+    payees.write_text("id,name\nrep-1,Ravi\n")
+    imported = invoke("import", "payees", str(payees), "--db", f"sqlite:///{tmp_path / 'b.db'}")
+    assert imported.exit_code == 0 and (tmp_path / "b.db").exists()
+
+
+def test_a_ledger_in_a_missing_folder_or_on_a_folder_is_one_line(tmp_path):
+    payees = tmp_path / "payees.csv"
+    payees.write_text("id,name\nrep-1,Ravi\n")
+    missing = invoke("import", "payees", str(payees), "--db",
+                     f"sqlite:///{tmp_path / 'nope' / 'icm.db'}")
+    assert one_line_error(missing, 1) == (
+        f"Error: cannot create the ledger {tmp_path / 'nope' / 'icm.db'}: the folder "
+        f"{tmp_path / 'nope'} does not exist")
+    folder = invoke("calc", "--period", "2026-Q1", "--db", f"sqlite:///{tmp_path}")
+    assert one_line_error(folder, 1) == (
+        f"Error: {tmp_path} is a folder, not a ledger file; name a file such as "
+        f"{tmp_path / 'icm.db'}")
+    unopenable = invoke("db", "upgrade", "--db", "sqlite:////proc/icm.db")
+    assert "cannot open the ledger sqlite:////proc/icm.db" in one_line_error(unopenable, 1)
+
+
+def test_a_file_that_is_not_a_ledger_is_one_line(tmp_path):
+    (tmp_path / "notes.db").write_text("not a database at all\n" * 100)
+    result = invoke("kpi", "--period", "2026-Q1", "--db", f"sqlite:///{tmp_path / 'notes.db'}")
+    assert "file is not a database" in one_line_error(result, 1)
+
+
+def test_a_database_server_that_cannot_be_reached_is_one_line():
+    # nothing listens on port 1
+    result = invoke("calc", "--period", "2026-Q1", "--db",
+                    "postgresql://icm:secret@127.0.0.1:1/ledger")
+    message = one_line_error(result, 1)
+    assert message.startswith("Error: cannot open the ledger "
+                              "postgresql+psycopg://icm:***@127.0.0.1:1/ledger: ")
+    assert message.endswith("check the URL, that the database exists and that its server runs")
+    assert "secret" not in message
+
+
+@pytest.mark.parametrize("url, says", [
+    ("not a url", "'not a url' is not a database URL: write sqlite:///FILE or "
+                  "postgresql://USER@HOST:PORT/DATABASE"),
+    ("oracle2://x@h/d", "oracle2://x@h/d: 'oracle2' is not a database icm can use"),
+    ("mysql://x@h/d", "mysql://x@h/d: its database driver is not installed")])
+def test_a_url_that_names_no_usable_database_is_a_usage_error(url, says):
+    assert says in one_line_error(invoke("calc", "--period", "2026-Q1", "--db", url), 2)
+
+
+def test_a_read_only_ledger_refuses_a_write_in_one_line_and_keeps_its_rows(tmp_path):
+    db = tmp_path / "icm.db"
+    build(tmp_path, f"sqlite:///{db}")
+    more = tmp_path / "more.csv"
+    more.write_text("id,name\nrep-9,Nia\n")
+    read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
+    result = invoke("import", "payees", str(more), "--db", read_only)
+    assert one_line_error(result, 1) == (
+        f"Error: the ledger {read_only} failed: attempt to write a readonly database; nothing "
+        "was written; check that the ledger is writable, its disk has room and its server runs")
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM payees")).scalar_one() == 2
+    engine.dispose()
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs ICM_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_postgres_urls_as_postgresql_users_write_them(tmp_path, scheme):
+    url = scheme + "://" + fresh_postgres().split("://", 1)[1]
+    build(tmp_path, url)
+    calculated = invoke("calc", "--period", "2026-Q1", "--json", "--db", url)
+    assert calculated.exit_code == 0, calculated.output
+    assert payee(json.loads(calculated.stdout), "rep-1")["payout"] == "19750.00"
+
+
+def test_db_goes_before_the_command_as_well_as_after_it(tmp_path, ledger_url):
+    payees = tmp_path / "payees.csv"
+    payees.write_text("id,name\nrep-1,Ravi\n")
+    assert invoke("--db", ledger_url, "import", "payees", str(payees)).exit_code == 0
+    build(tmp_path, ledger_url)
+    before = invoke("--db", ledger_url, "calc", "--period", "2026-Q1", "--json")
+    after = invoke("calc", "--period", "2026-Q1", "--json", "--db", ledger_url)
+    assert before.exit_code == after.exit_code == 0
+    assert before.stdout == after.stdout
+    assert payee(json.loads(before.stdout), "rep-1")["payout"] == "19750.00"
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert re.fullmatch(r"icm, version \d+\.\d+\.\d+\n", result.output)
+
+
+def test_an_adjustment_in_another_currency_than_the_payees_is_refused(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    refused = invoke("adjust", "--payee", "rep-1", "--period", "2026-Q1", "--amount",
+                     "100.00 EUR", "--reason", "spot bonus", "--db", ledger_url)
+    assert one_line_error(refused, 1) == (
+        "Error: --amount '100.00 EUR': rep-1 is paid in USD, not EUR; write the amount in USD")
+    ok = invoke("adjust", "--payee", "rep-1", "--period", "2026-Q1", "--amount", "100.00 USD",
+                "--reason", "spot bonus", "--db", ledger_url)
+    assert ok.exit_code == 0
+    calculated = invoke("calc", "--period", "2026-Q1", "--json", "--db", ledger_url)
+    # 19,750.00 earned (test_calc.py) + the 100.00 adjustment
+    assert payee(json.loads(calculated.stdout), "rep-1")["payout"] == "19850.00"
+
+
+def test_a_period_of_a_length_no_plan_pays_is_not_closed(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)  # one plan, paid quarterly
+    result = invoke("close", "--period", "2026-01", "--db", ledger_url)
+    assert one_line_error(result, 3) == (
+        "Error: no plan is paid monthly, so 2026-01 has nothing to close; the plans are paid "
+        "quarterly: close periods such as 2026-Q1")
+    # nothing was recorded: the quarter still closes first
+    assert invoke("close", "--period", "2026-Q1", "--db", ledger_url).exit_code == 0
+
+
+def test_calc_reports_each_stage_as_it_starts(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    engine = open_ledger(ledger_url)
+    stages = []
+    try:
+        calculate_period(engine, "2026-Q1", status=stages.append)
+    finally:
+        engine.dispose()
+    assert stages == ["reading the plans",
+                      "plan test-ae (1 of 1): reading and earning its windows",
+                      "reading earlier closes", "settling 2 payees"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_status_line_is_live_on_a_terminal_and_erased_at_the_end():
+    ticks = iter([0.0, 1.25, 2.5])
+    terminal = _Terminal()
+    with Status("icm close 2026-Q1", terminal, clock=lambda: next(ticks)) as status:
+        status("settling 10,000 payees")
+        status("recording")
+    line = "icm close 2026-Q1: settling 10,000 payees (1.2 s)"
+    assert terminal.getvalue() == (
+        f"\r{line}\r" + "\r" + "icm close 2026-Q1: recording (2.5 s)".ljust(len(line)) + "\r"
+        + "\r" + " " * len(line) + "\r")
+    silent = io.StringIO()  # not a terminal: a script or a log gets nothing
+    with Status("icm calc 2026-Q1", silent) as status:
+        status("settling 2 payees")
+    assert silent.getvalue() == ""
