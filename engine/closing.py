@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.calculate import calculate_period, plan_versions
 from engine.calendar import add_months, parse_period
-from engine.money import MoneyError, is_currency, parse_decimal, to_minor_units
+from engine.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
 from ledger.errors import LedgerRefused
 from ledger.progress import quiet
 from ledger.reference import settlement_currency
@@ -206,6 +206,8 @@ def add_adjustment(engine: Engine, payee: str, period: str, amount_text: str, re
         if not is_currency(currency):
             raise MoneyError(f"{currency!r} is not a currency code")
         amount = to_minor_units(parse_decimal(number), currency)
+        if not fits_int64(amount):
+            raise MoneyError(f"{number} {currency} is too large an amount")
     except MoneyError as error:
         raise AdjustmentError(f"--amount {amount_text!r}: {error}; write e.g. "
                               "\"-150.00 USD\"") from None

@@ -53,12 +53,17 @@ def may_wrap(values: np.ndarray) -> bool:
     return largest * len(values) >= 2 ** 63
 
 
+def fits_int64(value: int) -> bool:
+    """Whether an amount in minor units fits the ledger's 64-bit money columns."""
+    return -(2 ** 63) <= value < 2 ** 63
+
+
 def as_int64(values, what: str = "a total of amounts") -> np.ndarray:
     """Exact integers (int64, or Python integers where int64 might not hold them) as an int64
     column, refusing any that a money column cannot hold."""
     values = np.asarray(values)
-    if values.dtype == object and len(values) and (max(values) >= 2 ** 63
-                                                   or min(values) < -(2 ** 63)):
+    if values.dtype == object and len(values) and not (fits_int64(max(values))
+                                                       and fits_int64(min(values))):
         raise OverflowError(f"{what} does not fit in 64-bit minor units")
     return values.astype(np.int64)
 

@@ -12,7 +12,8 @@ from fractions import Fraction
 from engine.attainment import measure_context
 from engine.changes import PayeeLines
 from engine.history import Prior
-from engine.money import format_minor_units, rounded_text
+from engine.earnings import CalculationError
+from engine.money import fits_int64, format_minor_units, rounded_text
 from engine.statement_text import money
 
 
@@ -81,7 +82,10 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
         lines_json.append(_plain_line("adjustment", amount, currency,
                                       f"Adjustment: {money(amount, currency)}: {reason}"))
     balance = prior.balance.get(payee, 0)
+    _require_fit(payee, current_year, draw=draw, adjusted=adjusted, earned=earned + adjusted,
+                 earned_to_date=earned_to_date)
     pay, carried = settle(earned + adjusted, balance, draw, recoverable, negative_payout)
+    _require_fit(payee, current_year, pay=pay, carried=carried)
     settlement = []
     if balance > 0:
         settlement.append(("balance", -balance, f"Balance brought forward from earlier "
@@ -115,6 +119,29 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int
               "fiscal_year": results[0][0].fiscal_year if results else None,
               "document": document, "context": context}
     return document, record
+
+
+_WHAT = {"draw": "the draw of the period", "adjusted": "the period's adjustments",
+         "earned": "the earnings and adjustments of the period",
+         "earned_to_date": "the earnings to date", "pay": "the pay",
+         "carried": "the balance carried forward"}
+
+
+def _require_fit(payee: str, results: list, **figures: int) -> None:
+    """Refuse a figure a close could not record (64-bit minor units), naming the payee, the
+    plan and, for a draw, the plan expression: calc fails exactly where close would."""
+    for name, value in figures.items():
+        if fits_int64(value):
+            continue
+        plans = ", ".join(year.plan.key for year, _ in results) or "no plan"
+        where = ""
+        if name == "draw":
+            where = "; " + ", ".join(f"{year.plan.draw.source}: draw"
+                                     for year, _ in results if year.plan.draw is not None)
+        elif name == "adjusted":
+            where = "; see the period's adjustments (icm adjust)"
+        raise CalculationError(f"payee {payee} ({plans}): {_WHAT[name]} ({value} minor "
+                               f"units) does not fit in 64-bit minor units{where}")
 
 
 def settle(e: int, b: int, d: int, recoverable: bool | None, negative_payout: str

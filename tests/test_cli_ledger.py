@@ -224,3 +224,61 @@ def test_a_status_line_is_live_on_a_terminal_and_erased_at_the_end():
     with Status("icm calc 2026-Q1", silent) as status:
         status("settling 2 payees")
     assert silent.getvalue() == ""
+
+
+def test_adjustments_summing_past_64_bits_fail_in_calc_as_in_close(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    # each is 5 x 10^18 cents, which fits in int64 (about 9.22 x 10^18); the two do not
+    for _ in range(2):
+        added = invoke("adjust", "--payee", "rep-1", "--period", "2026-Q1", "--amount",
+                       "50000000000000000.00 USD", "--reason", "x", "--db", ledger_url)
+        assert added.exit_code == 0, added.output
+    expected = ("Error: payee rep-1 (test-ae@1): the period's adjustments "
+                "(10000000000000000000 minor units) does not fit in 64-bit minor units; see "
+                "the period's adjustments (icm adjust)")
+    for command in ("calc", "close"):
+        result = invoke(command, "--period", "2026-Q1", "--json", "--db", ledger_url)
+        assert one_line_error(result, 1) == expected
+        assert result.stdout == ""
+    too_big = invoke("adjust", "--payee", "rep-1", "--period", "2026-Q1", "--amount",
+                     "100000000000000000.00 USD", "--reason", "x", "--db", ledger_url)
+    assert one_line_error(too_big, 1) == (
+        "Error: --amount '100000000000000000.00 USD': 100000000000000000.00 USD is too large "
+        "an amount; write e.g. \"-150.00 USD\"")
+
+
+DRAW_PLAN = """\
+plan: {id}
+version: 1
+effective: 2026-01-01 .. 2026-12-31
+currency: USD
+payout_period: quarter
+measures:
+  bookings: sum(credit.amount)
+components:
+  - id: commission
+    type: commission
+    measure: bookings
+    rate: 10%
+draw: {{amount: 60000000000000000 USD, recoverable: true}}
+"""
+
+
+def test_draws_summing_past_64_bits_name_the_payee_and_the_plans(tmp_path, ledger_url):
+    for plan_id in ("draw-a", "draw-b"):
+        path = tmp_path / f"{plan_id}.yaml"
+        path.write_text(DRAW_PLAN.format(id=plan_id))
+        assert invoke("plans", "add", str(path), "--db", ledger_url).exit_code == 0
+    payees = tmp_path / "payees.csv"
+    payees.write_text("id,name\nrep-1,Ravi\n")
+    assignments = tmp_path / "assignments.csv"
+    assignments.write_text("payee_id,plan,effective_from\nrep-1,draw-a,2026-01-01\n"
+                           "rep-1,draw-b,2026-01-01\n")
+    for kind, path in (("payees", payees), ("assignments", assignments)):
+        assert invoke("import", kind, str(path), "--db", ledger_url).exit_code == 0
+    # each draw is 6 x 10^18 cents a quarter, which fits; the payee's two add up to 1.2 x 10^19
+    result = invoke("calc", "--period", "2026-Q1", "--db", ledger_url)
+    assert one_line_error(result, 1) == (
+        "Error: payee rep-1 (draw-a@1, draw-b@1): the draw of the period "
+        "(12000000000000000000 minor units) does not fit in 64-bit minor units; "
+        "draw-a@1:13:7: draw, draw-b@1:13:7: draw")
