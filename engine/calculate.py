@@ -427,7 +427,12 @@ def team_rows(credits: pd.DataFrame, payees: pd.DataFrame) -> pd.DataFrame:
     current = credits.assign(report_id=credits["payee_id"], _row=np.arange(len(credits)))
     current = current.assign(_chain=current["payee_id"])
     found, level = [], 0
+    deepest = history["id"].nunique()  # no chain without a loop is longer
     while len(current):
+        if level > deepest:
+            first = current.iloc[0]
+            raise CalculationError(_loop_message(history, first["report_id"],
+                                                 first["date"]))
         looked = pd.merge_asof(current.sort_values("date"), history, left_on="date",
                                right_on="effective_from", left_by="_chain", right_by="id",
                                direction="backward").sort_values("_row")
@@ -443,6 +448,19 @@ def team_rows(credits: pd.DataFrame, payees: pd.DataFrame) -> pd.DataFrame:
         return credits.iloc[0:0].assign(report_id=pd.Series(dtype=str),
                                         level=pd.Series(dtype=np.int64))
     return pd.concat(found).drop(columns=["_row", "_chain"]).reset_index(drop=True)
+
+
+def _loop_message(history: pd.DataFrame, payee: str, day: pd.Timestamp) -> str:
+    """Which managers loop above ``payee`` on ``day``: the import refuses a loop, so one in
+    the ledger came some other way, and a calculation must not walk it forever."""
+    in_force = history[history["effective_from"] <= day].groupby("id")["manager_id"].last()
+    chain, current = [payee], in_force.get(payee)
+    while current is not None and pd.notna(current) and current not in chain:
+        chain.append(current)
+        current = in_force.get(current)
+    chain.append(current)
+    return (f"the manager chain loops on {day.date()}: {' -> '.join(map(str, chain))}; fix "
+            "the manager_id of these payees and import the payees file again")
 
 
 def _quota_by_period(quotas: pd.DataFrame, year: PlanYear, spans) -> dict:

@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from engine.calculate import calculate_period, plan_versions
 from engine.calendar import add_months, parse_period
 from engine.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
+from ledger.database import writing
 from ledger.errors import LedgerRefused
 from ledger.progress import quiet
 from ledger.reference import settlement_currency
-from ledger.schema import (Adjustment, AuditEntry, CalculationRun, PayeeResult, Payee, Period,
-                           ResultLine)
+from ledger.schema import (Adjustment, AuditEntry, CalculationRun, Import, PayeeResult, Payee,
+                           Period, ResultLine)
 
 
 class AdjustmentError(ValueError):
@@ -113,14 +114,17 @@ def close_period(engine: Engine, period: str, actor: str | None = None,
                             "recorded by this one") from None
 
 
-def _ledger_version(connection) -> int:
-    """Every change to the ledger writes an audit entry, so the newest one names its state."""
-    return connection.execute(select(func.max(AuditEntry.id))).scalar_one() or 0
+def _ledger_version(connection) -> tuple[int, int]:
+    """The newest audit entry and the newest import: every change to the ledger writes one or
+    the other (an import that only adds rows, new deals or a deal's first credit rows, writes
+    an import row and no audit entry), so together they name the ledger's state."""
+    return (connection.execute(select(func.max(AuditEntry.id))).scalar_one() or 0,
+            connection.execute(select(func.max(Import.id))).scalar_one() or 0)
 
 
 def _record_close(engine, plans, period, length, calculation, versions, now, actor, seen
                   ) -> int:
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         _check_order(connection, plans, period)  # again, now holding the write lock
         if _ledger_version(connection) != seen:
             raise LedgerRefused(f"the ledger changed while {period} was being computed (an "
@@ -172,7 +176,7 @@ def reopen_period(engine: Engine, period: str, reason: str, actor: str | None = 
     """Supersede the last close of P's length, which must be P; returns the old run id."""
     length, _, _ = parse_period(period)
     now = datetime.datetime.now(datetime.timezone.utc)
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         last = _last_closed(connection, length)
         if last != period:
             raise LedgerRefused(f"only the last closed period of a length can be reopened; "
@@ -212,7 +216,7 @@ def add_adjustment(engine: Engine, payee: str, period: str, amount_text: str, re
         raise AdjustmentError(f"--amount {amount_text!r}: {error}; write e.g. "
                               "\"-150.00 USD\"") from None
     now = datetime.datetime.now(datetime.timezone.utc)
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         if connection.execute(select(Period.status).where(
                 Period.length == length, Period.name == period)).scalar_one_or_none() \
                 == "closed":
@@ -239,7 +243,7 @@ def add_adjustment(engine: Engine, payee: str, period: str, amount_text: str, re
 def record_export(engine: Engine, run_id: int, period: str, target: str, text: str,
                   actor: str | None = None) -> None:
     """Note in the audit log which file carries the run's pay, so a reopen can void it."""
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         connection.execute(insert(AuditEntry).values(
             at=datetime.datetime.now(datetime.timezone.utc), actor=actor,
             table_name="payroll_exports", row_key=str(run_id), action="export", old=None,

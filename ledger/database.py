@@ -8,6 +8,7 @@ there, so a typo in a path is an error rather than an empty ledger.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 DEFAULT_URL = "sqlite:///icm.db"
+LEDGER_LOCK = 0x69636D  # the key of PostgreSQL's advisory lock on the whole ledger ("icm")
 MIGRATIONS = Path(__file__).with_name("migrations")
 _POSTGRES_SCHEMES = ("postgres", "postgresql")  # as PostgreSQL's own tools write them
 
@@ -137,6 +139,25 @@ def _check_sqlite_path(url: URL, create: bool) -> None:
                                 "does not exist")
 
 
+@contextlib.contextmanager
+def writing(engine: Engine):
+    """One transaction that writes the ledger, holding the ledger-wide write lock from its
+    first statement, so a command that checks its input against the ledger and then writes
+    sees every earlier writer's rows and keeps later writers out until it commits: two quota
+    imports cannot both pass the overlap check, nor a reopen slip in under a close. SQLite's
+    `BEGIN IMMEDIATE` (below) is that lock; PostgreSQL, at READ COMMITTED, takes a
+    transaction-scoped advisory lock."""
+    with engine.begin() as connection:
+        lock(connection)
+        yield connection
+
+
+def lock(connection: Connection) -> None:
+    """Take the ledger-wide write lock for the rest of ``connection``'s transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK})
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
     dbapi_connection.isolation_level = None
@@ -172,6 +193,6 @@ def upgrade_schema(engine: Engine) -> str:
     head = head_revision()
     if schema_revision(engine) == head:
         return head
-    with engine.begin() as connection:
+    with writing(engine) as connection:  # two first uses at once: the second waits
         command.upgrade(_alembic_config(connection), "head")
     return head

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, String, cast, delete, insert, select,
 from ledger import kinds
 from ledger.bulk import insert_rows
 from ledger.csvfile import read_csv
+from ledger.database import writing
 from ledger.errors import ImportRefused, RowError
 from ledger.progress import NoProgress, Progress
 from ledger.reference import Reference
@@ -84,7 +85,7 @@ def import_csv(engine: Engine, kind: str, path: str | Path, actor: str | None = 
         raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(KINDS)}")
     spec, path = kinds.SPECS[kind], Path(path)
     frame = read_csv(path, spec.required, progress)
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         run = _Run(connection, kind, path, actor, progress)
         run.rows = len(frame)
         prepared, problems = _prepare(kind, frame, run)

@@ -10,6 +10,7 @@ import json
 
 from sqlalchemy import Engine, insert, select, update
 
+from ledger.database import writing
 from ledger.errors import LedgerRefused
 from ledger.schema import AuditEntry, CalculationRun, PlanVersion
 from rules_dsl import Plan
@@ -20,7 +21,7 @@ def register_plans(engine: Engine, plans: list[Plan], actor: str | None = None
     """Register each plan version; returns (plan@version, added|unchanged|replaced)."""
     now = datetime.datetime.now(datetime.timezone.utc)
     outcome = []
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         used = set()
         for (versions,) in connection.execute(select(CalculationRun.plan_versions)):
             used |= {entry.split(" ")[0] for entry in json.loads(versions)}
