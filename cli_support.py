@@ -71,16 +71,15 @@ class CommandGroup(click.Group):
     a usage error (2). Each command is one transaction, so nothing is half-written."""
 
     def invoke(self, ctx: click.Context):
-        from sqlalchemy.exc import DBAPIError
-        from ledger.database import BadLedgerUrl, LedgerUnavailable, driver_message, \
-            ledger_url, shown_url
+        from ledger.database import BadLedgerUrl, LedgerUnavailable, database_errors, \
+            driver_message, ledger_url, shown_url
         try:
             return super().invoke(ctx)
         except BadLedgerUrl as error:
             raise click.UsageError(str(error)) from None
         except LedgerUnavailable as error:
             raise InputError(str(error)) from None
-        except DBAPIError as error:
+        except database_errors() as error:
             url = shown_url(ledger_url(ctx.meta.get("icm.db_url")))
             raise InputError(f"the ledger {url} failed: {driver_message(error)}; nothing was "
                              "written; check that the ledger is writable, its disk has "

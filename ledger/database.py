@@ -93,11 +93,20 @@ def open_ledger(url: str | None = None, upgrade: bool = True, create: bool = Tru
     return engine
 
 
-def driver_message(error: DBAPIError) -> str:
+def database_errors() -> tuple[type[Exception], ...]:
+    """What a failing database raises: SQLAlchemy's wrapper, and the drivers' own errors
+    from the bulk paths that talk to the driver directly (``ledger.bulk``)."""
+    import sqlite3
+    import psycopg
+    return DBAPIError, sqlite3.Error, psycopg.Error
+
+
+def driver_message(error: Exception) -> str:
     """The database's own words for a failure, on one line, without SQLAlchemy's wrapping."""
-    text = str(error.orig) if error.orig is not None else str(error)
+    original = getattr(error, "orig", None)
+    text = str(original) if original is not None else str(error)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0] if lines else type(error.orig).__name__
+    return lines[0] if lines else type(original or error).__name__
 
 
 def _parse(url: str) -> URL:

@@ -282,3 +282,55 @@ def test_draws_summing_past_64_bits_name_the_payee_and_the_plans(tmp_path, ledge
         "Error: payee rep-1 (draw-a@1, draw-b@1): the draw of the period "
         "(12000000000000000000 minor units) does not fit in 64-bit minor units; "
         "draw-a@1:13:7: draw, draw-b@1:13:7: draw")
+
+
+def _disk_full_after(monkeypatch, pages: int) -> None:
+    """Every SQLite connection of the next commands sees a disk that holds ``pages`` pages."""
+    import ledger.database
+    pragmas = ledger.database._sqlite_pragmas
+
+    def small_disk(dbapi_connection, record):
+        pragmas(dbapi_connection, record)
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    monkeypatch.setattr(ledger.database, "_sqlite_pragmas", small_disk)
+
+
+def _pages(db) -> int:
+    """The ledger's size in pages, with no free page left inside it."""
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as connection:
+        connection.execute(text("VACUUM"))
+        count = connection.execute(text("PRAGMA page_count")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def _deals(path, prefix: str, count: int):
+    path.write_text("id,date,owner_id,amount,currency\n" + "".join(
+        f"{prefix}-{i},2026-02-01,rep-1,100.00,USD\n" for i in range(count)))
+    return path
+
+
+def test_a_full_disk_during_an_import_or_a_close_is_one_line_and_writes_nothing(
+        tmp_path, monkeypatch):
+    db = tmp_path / "icm.db"
+    build(tmp_path, f"sqlite:///{db}")
+    first = invoke("import", "deals", str(_deals(tmp_path / "a.csv", "A", 3000)), "--db",
+                   f"sqlite:///{db}")
+    assert first.exit_code == 0, first.output
+    _disk_full_after(monkeypatch, _pages(db))
+    full = ("failed: database or disk is full; nothing was written; check that the ledger is "
+            "writable, its disk has room and its server runs")
+    imported = invoke("import", "deals", str(_deals(tmp_path / "b.csv", "B", 3000)), "--db",
+                      f"sqlite:///{db}")
+    assert one_line_error(imported, 1).endswith(full)
+    closed = invoke("close", "--period", "2026-Q1", "--db", f"sqlite:///{db}")
+    assert one_line_error(closed, 1).endswith(full)
+    monkeypatch.undo()
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM deals")).scalar_one() == 3005
+        assert connection.execute(text("SELECT count(*) FROM calculation_runs")
+                                  ).scalar_one() == 0
+    engine.dispose()
