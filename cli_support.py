@@ -92,6 +92,7 @@ def engine_errors():
     from engine.calendar import PeriodError
     from engine.closing import AdjustmentError
     from engine.earnings import CalculationError
+    from engine.names import FieldValueError
     from ledger.errors import LedgerRefused
     from ledger.window import MissingRateError
     from engine.reports.errors import NotFoundError, RenderError
@@ -99,7 +100,7 @@ def engine_errors():
         yield
     except PeriodError as error:
         raise click.UsageError(str(error)) from None
-    except (CalculationError, MissingRateError, AdjustmentError, RenderError,
+    except (CalculationError, FieldValueError, MissingRateError, AdjustmentError, RenderError,
             NotFoundError) as error:
         raise InputError(str(error)) from None
     except OSError as error:  # a file or folder named on the command line

@@ -572,10 +572,13 @@ def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history
                 Money(quota) if measure.type == Type.MONEY
                 else Fraction(quota, scale) if measure.type == Type.NUMBER
                 else quota // scale)
+    def assignment(row) -> str:
+        return f"the assignment of {payee} to {plan.id} from {row.effective_from}"
+
     last = max(payee_spans, key=lambda s: s[0])[2]
-    names.update(params_of(last.params, fields, plan.currency))
+    names.update(params_of(last.params, fields, plan.currency, assignment(last)))
     values.params_by_date = [(first, last_day or datetime.date.max,
-                              params_of(row.params, fields, plan.currency))
+                              params_of(row.params, fields, plan.currency, assignment(row)))
                              for first, last_day, row in payee_spans]
     rows = [row for row in history.get(payee, []) if row["effective_from"] <= window.end]
     if rows:
@@ -586,7 +589,7 @@ def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history
         for name, field_type in fields.items():
             if name.startswith("payee."):
                 names[name] = typed_value(extra.get(name.split(".", 1)[1]), field_type,
-                                          plan.currency)
+                                          plan.currency, f"payee {payee}: {name}")
     names["period.start"], names["period.end"] = window.start, window.end
     names["period.number"] = window.number
     return values

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from engine.money import minor_digits, parse_decimal, to_minor_units
+from engine.money import MoneyError, fits_int64, minor_digits, parse_decimal, to_minor_units
 from engine.reference import Money
 from engine.vector import Col
 from ledger.columns import SHARE_SCALE
@@ -39,19 +40,50 @@ def used_names(node: nodes.Node) -> set[str]:
     return found
 
 
-def typed_value(text: str | None, field_type: Type, currency: str) -> Any:
-    """An extra column's text as the value of its declared type."""
+class FieldValueError(ValueError):
+    """An extra column's text that is not a value of the type the plan declares; the message
+    names the row (deal, assignment or payee) and the column."""
+
+
+_WHOLE = re.compile(r"-?[0-9]+")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EXPECTED = {Type.MONEY: "an amount such as 1250.00", Type.NUMBER: "a number such as 0.75",
+             Type.INT: "a whole number such as 12", Type.BOOL: "true or false",
+             Type.DATE: "a date written YYYY-MM-DD", Type.STRING: "text"}
+
+
+def typed_value(text: str | None, field_type: Type, currency: str, where: str = "") -> Any:
+    """An extra column's text as the value of its declared type (ASCII digits only), or a
+    ``FieldValueError`` that says ``where`` (`deal D-7: deal.units`)."""
     if text is None or not isinstance(text, str) or text == "":  # blank, or NaN from a join
         return None
+    try:
+        return _parsed(text.strip(), field_type, currency)
+    except (MoneyError, ValueError):
+        raise FieldValueError(f"{where}: {text!r} is not {_EXPECTED[field_type]} "
+                              f"({field_type.name.title()}, as the plan declares it); fix "
+                              "the file and import it again") from None
+
+
+def _parsed(text: str, field_type: Type, currency: str) -> Any:
     if field_type == Type.MONEY:
-        return Money(to_minor_units(parse_decimal(text), currency))
+        units = to_minor_units(parse_decimal(text), currency)
+        if not fits_int64(units):
+            raise MoneyError("too large")
+        return Money(units)
     if field_type == Type.NUMBER:
         return parse_decimal(text)
     if field_type == Type.INT:
+        if not _WHOLE.fullmatch(text):
+            raise ValueError(text)
         return int(text)
     if field_type == Type.BOOL:
-        return text.strip().lower() == "true"
+        if text.lower() not in ("true", "false"):
+            raise ValueError(text)
+        return text.lower() == "true"
     if field_type == Type.DATE:
+        if not _DAY.fullmatch(text):
+            raise ValueError(text)
         return datetime.date.fromisoformat(text)
     return text
 
@@ -88,7 +120,8 @@ def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
             columns[name] = Col("number", (rows["original_amount"].to_numpy(dtype=np.int64),
                                            scale.to_numpy(dtype=np.int64)))
         elif name.startswith("deal.") and name in fields:
-            values = [typed_value(v, fields[name], currency) for v in rows[name]]
+            values = [typed_value(v, fields[name], currency, f"deal {deal}: {name}")
+                      for deal, v in zip(rows["deal_id"], rows[name])]
             columns[name] = _column(values, kind_of(fields[name]))
     return columns
 
@@ -114,7 +147,9 @@ def per_row(payee_values: dict[str, dict[str, Any]], payee_ids: np.ndarray, name
     return _column(values, kind)
 
 
-def params_of(assignment_params: str, fields: dict[str, Type], currency: str) -> dict:
+def params_of(assignment_params: str, fields: dict[str, Type], currency: str,
+              where: str = "an assignment") -> dict:
     raw = json.loads(assignment_params or "{}")
-    return {name: typed_value(raw.get(name.split(".", 1)[1]), field_type, currency)
+    return {name: typed_value(raw.get(name.split(".", 1)[1]), field_type, currency,
+                              f"{where}: {name}")
             for name, field_type in fields.items() if name.startswith("param.")}
