@@ -6,6 +6,7 @@ content. User text (names, reasons, deal ids) is escaped in HTML and Markdown.""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -19,6 +20,8 @@ from engine.reports.view import StatementView, grouped, statement_view
 
 FORMATS = ("html", "pdf", "json", "md")
 TEMPLATES = Path(__file__).with_name("templates")
+PLAIN_PAYEE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+WINDOWS_DEVICE = re.compile(r"(con|prn|aux|nul|com\d|lpt\d)(\..*)?")
 
 
 def _environment(autoescape: bool) -> jinja2.Environment:
@@ -86,8 +89,21 @@ def statement_pdf(statement: Statement, html: str | None = None) -> bytes:
 
 
 def file_stem(statement: Statement) -> str:
-    """`rep-7-2026-Q1`: the payee id made safe for a file name, then the period."""
-    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', statement.payee)}-{statement.period}"
+    """`rep-7-2026-Q1`: the payee's part of a file name, then the period."""
+    return f"{payee_file_part(statement.payee)}-{statement.period}"
+
+
+def payee_file_part(payee_id: str) -> str:
+    """A payee id as part of a file name, different for every id, also on a disk that
+    ignores case. An id of lowercase letters, digits, `.`, `_` and `-` (at most 64, not
+    starting with `.`, `_` or `-`, not a Windows device name) is kept as it is; any other id
+    becomes a readable form (lowercase, other characters as `_`) followed by `~` and the first
+    12 hex digits of the SHA-256 of the id, so `a/b` and `a_b` never share a file."""
+    if PLAIN_PAYEE_ID.fullmatch(payee_id) and not WINDOWS_DEVICE.fullmatch(payee_id):
+        return payee_id
+    readable = re.sub(r"[^a-z0-9._-]+", "_", payee_id.lower()).strip("._-")[:40]
+    digest = hashlib.sha256(payee_id.encode("utf-8")).hexdigest()[:12]
+    return f"{readable or 'payee'}~{digest}"
 
 
 def write_statements(statements: list[Statement], directory: Path, formats: tuple[str, ...],
