@@ -3,7 +3,6 @@ export payroll, and the demo that produces them all. Each parses options and cal
 `engine.reports` or `engine.demo`; the group in cli.py registers them."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -83,6 +82,7 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
     Example:
       icm whatif --plan proposals/enterprise-ae-v4.yaml --period 2026-Q4
     """
+    from engine.reports.safe_text import json_text
     from engine.reports.whatif import ProposalError, load_proposal, whatif as compare, \
         whatif_table
     proposed, errors = load_proposal(plan_file)
@@ -94,8 +94,7 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
             document = compare(ledger_engine(db_url), proposed, period_name)
         except ProposalError as error:
             raise InputError(str(error)) from None
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json
-               else whatif_table(document).rstrip("\n"))
+    click.echo(json_text(document) if as_json else whatif_table(document).rstrip("\n"))
 
 
 @click.command()
@@ -144,13 +143,13 @@ def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | N
     """
     from engine.reports.kpi import period_kpis
     from engine.reports.kpi_render import kpi_html, kpi_table
+    from engine.reports.safe_text import json_text
     with engine_errors():
         document = period_kpis(ledger_engine(db_url), period_name)
         if html_file is not None:
             html_file.write_text(kpi_html(document), encoding="utf-8")
             click.echo(f"KPI page of {period_name}: {html_file}", err=True)
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json
-               else kpi_table(document).rstrip("\n"))
+    click.echo(json_text(document) if as_json else kpi_table(document).rstrip("\n"))
 
 
 @click.group()

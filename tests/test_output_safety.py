@@ -8,13 +8,17 @@ a name of 3,000 letters and an id of 300. Each payee books one deal of 10,000.00
 so each is paid 200.00; `+1` also gets an adjustment of -150.00, so is paid 50.00.
 """
 import csv
+import errno
 import hashlib
 import io
 import json
+import re
 import textwrap
 
+import pytest
+
 from tests.test_calc import import_files
-from tests.test_close import ok
+from tests.test_close import ok, run
 
 PLAN = textwrap.dedent("""\
     plan: flat
@@ -73,6 +77,30 @@ def build(tmp_path, db, close=True):
         ok("close", "--period", "2026-Q1", db=db)
 
 
+# --------------------------------------------------------------------- 1. CSV injection
+
+def test_payroll_text_cells_cannot_start_a_formula_and_numbers_stay_numbers(
+        tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    target = tmp_path / "payroll.csv"
+    printed = ok("export", "payroll", "--period", "2026-Q1", db=ledger_url).stdout
+    ok("export", "payroll", "--period", "2026-Q1", "--out", str(target), db=ledger_url)
+    assert target.read_text(encoding="utf-8") == printed
+    rows = {row["payee_name"]: row for row in csv.DictReader(io.StringIO(printed))}
+    # OWASP: a text cell starting with = + - @ gets a leading single quote
+    assert rows["'@SUM(1+1)"]["payee_id"] == "'" + HYPERLINK
+    assert rows["'-2+3"]["payee_id"] == "'+1"
+    assert rows["'=1+1"]["payee_id"] == "'@SUM(A1)"
+    # +1 earned 2% of 10,000.00 = 200.00, less the adjustment of 150.00: 50.00; the
+    # negative amount stays a number payroll can read
+    plus = rows["'-2+3"]
+    assert (plus["gross"], plus["flat/commission"], plus["adjustments"]) == \
+        ("50.00", "200.00", "-150.00")
+    assert "\n2026-Q1,1,'+1,'-2+3,USD,50.00,200.00,0.00,-150.00,0.00,0.00,0.00\n" in printed
+    # ordinary text is left alone
+    assert rows["Slash"]["payee_id"] == "a/b" and rows["Zoë 🎉👩‍💻"]["payee_id"] == "rep-4"
+
+
 # --------------------------------------------------------------- 2. unique file names
 
 def hashed(payee_id: str) -> str:
@@ -103,3 +131,111 @@ def test_every_payee_gets_its_own_statement_file(tmp_path, ledger_url):
     assert owners[CLEAR] == f"x_2jy~{hashed(CLEAR)}-2026-Q1.json"
     assert owners[LONG_ID] == f"{'l' * 40}~{hashed(LONG_ID)}-2026-Q1.json"
     assert owners["🎉"] == f"payee~{hashed('🎉')}-2026-Q1.json"
+
+
+# ------------------------------------------------------ 3. Markdown, HTML and terminals
+
+def test_markdown_folds_control_characters_and_cannot_start_a_block(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    out = tmp_path / "out"
+    ok("statements", "--period", "2026-Q1", "--out", str(out), "--format", "md",
+       db=ledger_url)
+    ravi = (out / "rep-1-2026-Q1.md").read_text(encoding="utf-8")
+    lines = ravi.splitlines()  # splitlines breaks at \r too, as a Markdown reader does
+    assert not any(line.startswith("# PAY") for line in lines)
+    assert lines[0] == "# Payout statement: Ravi # PAY OVERRIDE: 1,000,000.00 USD"
+    plus = (out / f"1~{hashed('+1')}-2026-Q1.md").read_text(encoding="utf-8")
+    # the reason's carriage return folded: the adjustment stays one row of six cells
+    [row] = [line for line in plus.splitlines() if line.startswith("| Adjustment |")]
+    assert row == ("| Adjustment |  |  |  | -150.00 | Adjustment: -150.00 USD: late # PAY "
+                   "OVERRIDE: 1,000,000.00 USD. |")
+    assert "Payee **\\+1**" in plus  # a leading + cannot start a list
+    rep4 = (out / "rep-4-2026-Q1.md").read_text(encoding="utf-8")
+    assert "| D\\|4\\* # deal |" in rep4  # the deal id: pipe and star escaped, CR folded
+    assert "# Payout statement: Zoë 🎉👩‍💻" in rep4
+    eve = (out / "rep-2-2026-Q1.md").read_text(encoding="utf-8")
+    assert eve.startswith("# Payout statement: Eve\n")  # the escape sequences are gone
+    bob = (out / "rep-3-2026-Q1.md").read_text(encoding="utf-8")
+    assert bob.startswith("# Payout statement: Bob\\<U+202E\\>gnp.exe\n")
+    for text in (ravi, plus, rep4, eve, bob):
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", text)
+
+
+def test_html_shows_bidi_overrides_and_holds_no_control_character(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    out = tmp_path / "out"
+    ok("statements", "--period", "2026-Q1", "--out", str(out), "--format", "html",
+       db=ledger_url)
+    bob = (out / "rep-3-2026-Q1.html").read_text(encoding="utf-8")
+    assert "<h1>Payout statement: Bob&lt;U+202E&gt;gnp.exe</h1>" in bob
+    assert "<title>Payout statement 2026-Q1: Eve</title>" in \
+        (out / "rep-2-2026-Q1.html").read_text(encoding="utf-8")
+    for path in out.iterdir():
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]",
+                             path.read_text(encoding="utf-8")), path.name
+
+
+def test_terminal_output_carries_no_escape_sequence(tmp_path, ledger_url):
+    build(tmp_path, ledger_url, close=False)
+    proposal = tmp_path / "proposal.yaml"
+    proposal.write_text(PLAN.replace("rate: 2%", "rate: 3%").replace("version: 1",
+                                                                      "version: 2"))
+    outputs = {
+        "explain": ok("explain", "--period", "2026-Q1", "--payee", "rep-2",
+                      db=ledger_url).stdout,
+        "explain rtl": ok("explain", "--period", "2026-Q1", "--payee", "rep-3",
+                          db=ledger_url).stdout,
+        "explain deal": ok("explain", "--period", "2026-Q1", "--payee", "rep-4", "--deal",
+                           DEAL_OF_REP_4, db=ledger_url).stdout,
+        "explain clear": ok("explain", "--period", "2026-Q1", "--payee", CLEAR,
+                            db=ledger_url).stdout,
+        "kpi": ok("kpi", "--period", "2026-Q1", db=ledger_url).stdout,
+        "kpi json": ok("kpi", "--period", "2026-Q1", "--json", db=ledger_url).stdout,
+        "whatif": ok("whatif", "--plan", str(proposal), "--period", "2026-Q1",
+                     db=ledger_url).stdout,
+        "whatif json": ok("whatif", "--plan", str(proposal), "--period", "2026-Q1",
+                          "--json", db=ledger_url).stdout}
+    for name, text in outputs.items():
+        # no ESC, BEL, CR or other control but the newlines between lines; no bidi control
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", text), name
+    assert outputs["explain"].startswith("rep-2 (Eve), 2026-Q1 (draft")
+    assert outputs["explain rtl"].startswith("rep-3 (Bob<U+202E>gnp.exe), 2026-Q1")
+    assert "lines of deal D|4* # deal:" in outputs["explain deal"]
+    assert outputs["explain clear"].startswith("xy (<script>x</script> |*), 2026-Q1")
+    # the JSON is the same data, with the override written as an escape
+    assert "Bob\\u202egnp.exe" in outputs["kpi json"]
+    kpis = json.loads(outputs["kpi json"])
+    assert {p["payee"]: p["name"] for p in kpis["payees"]}["rep-3"] == RTL
+    # whatif: rep-2 earns 3% instead of 2% of 10,000.00: 300.00 against 200.00
+    assert re.search(r"\nxy +200\.00 +300\.00 +100\.00\n", outputs["whatif"])
+    assert CLEAR in [row["payee"] for row in json.loads(outputs["whatif json"])["payees"]]
+    # a name of 3,000 letters is cut in the table rather than widening every row
+    assert re.search(r"\nrep-5 +N{47}…  USD ", outputs["kpi"]) and "N" * 48 not in outputs["kpi"]
+
+
+# ------------------------------------------------------------------------- the helpers
+
+@pytest.mark.parametrize("text, terminal, markdown, csv_cell", [
+    ("1. first", "1. first", "1\\. first", "1. first"),
+    ("> quote", "> quote", "\\> quote", "> quote"),
+    ("- item", "- item", "\\- item", "'- item"),
+    ("~~struck~~ a|b", "~~struck~~ a|b", "\\~\\~struck\\~\\~ a\\|b", "~~struck~~ a|b"),
+    ("\t=1+1", " =1+1", "\\=1+1", "' =1+1"),
+    ("a\r\nb\x85c", "a  b c", "a  b c", "a  b c"),
+    ("\x9b2J8-bit CSI", "8-bit CSI", "8-bit CSI", "8-bit CSI"),
+    ("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\", "link", "link", "link"),  # OSC 8
+    ("\u2066x\u2069 \u200f", "<U+2066>x<U+2069> <U+200F>", "\\<U+2066\\>x\\<U+2069\\> "
+     "\\<U+200F\\>", "<U+2066>x<U+2069> <U+200F>"),
+])
+def test_user_text_for_each_place(text, terminal, markdown, csv_cell):
+    from engine.reports.safe_text import csv_text_cell, markdown_safe, terminal_safe
+    assert (terminal_safe(text), markdown_safe(text), csv_text_cell(text)) == \
+        (terminal, markdown, csv_cell)
+
+
+def test_json_text_is_the_same_data_with_escapes():
+    from engine.reports.safe_text import json_text
+    document = {"name": "Bob\u202e\x9b2J\x1b\\ \u2028"}
+    text = json_text(document)
+    assert '"Bob\\u202e\\u009b2J\\u001b\\\\ \\u2028"' in text
+    assert json.loads(text) == document

@@ -11,6 +11,7 @@ from fractions import Fraction
 from sqlalchemy import Engine, select
 
 from engine.money import format_grouped, minor_digits, parse_decimal, text_to_minor_units
+from engine.reports.safe_text import terminal_safe
 from engine.reports.source import period_statements
 from engine.reports.view import grouped, statement_view
 from engine.statement_text import percent, rate_text
@@ -81,7 +82,7 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
             out.append(f"  balance owed after this period: {money(document['carried_balance'])}")
         out.append(f"  the lines add up to {view.total} {currency}: "
                    f"{'foots' if view.foots else 'DOES NOT FOOT'}")
-    return "\n".join(out) + "\n"
+    return "".join(f"{terminal_safe(line)}\n" for line in out)  # each entry is one line
 
 
 def _credits(engine: Engine, deal: str) -> list[str]:

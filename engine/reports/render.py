@@ -2,19 +2,21 @@
 
 HTML and Markdown come from Jinja2 templates over one view; the PDF is the HTML printed by
 WeasyPrint (an optional extra: it needs Pango from the system), so it carries the same
-content. User text (names, reasons, deal ids) is escaped in HTML and Markdown."""
+content. User text (names, reasons, deal ids) is escaped in HTML and Markdown, and every
+value a template prints is first put on one line (``safe_text.one_line``)."""
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from engine.money import format_grouped, format_minor_units
 from engine.reports.errors import RenderError
+from engine.reports.safe_text import json_text, markdown_safe, one_line
 from engine.reports.source import Statement
 from engine.reports.view import StatementView, grouped, statement_view
 
@@ -28,17 +30,18 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                                      autoescape=autoescape, trim_blocks=True,
                                      lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-                                     keep_trailing_newline=True)
+                                     keep_trailing_newline=True, finalize=_on_one_line)
     environment.globals["grouped"] = grouped
     environment.globals["grouped_units"] = format_grouped
-    environment.filters["md"] = markdown_escape
+    environment.filters["md"] = markdown_safe
     return environment
 
 
-def markdown_escape(text) -> str:
-    """Text safe inside a Markdown table cell: no markup, no HTML, no cell breaks."""
-    text = str(text or "").replace("\n", " ")
-    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+def _on_one_line(value):
+    """Every text a template prints goes onto one line, so no value, escaped or not, can
+    carry a control character into a page; our own markup (CSS, SVG) is left as it is."""
+    return one_line(value) if isinstance(value, str) and not isinstance(value, Markup) \
+        else value
 
 
 _HTML = _environment(autoescape=True)
@@ -75,7 +78,7 @@ def statement_json(statement: Statement) -> str:
         document["payment"] = {"currency": paid.currency,
                                "amount": format_minor_units(paid.amount, paid.currency),
                                "rate": paid.rate, "rate_date": str(paid.rate_date)}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"
 
 
 def statement_pdf(statement: Statement, html: str | None = None) -> bytes:
