@@ -213,6 +213,146 @@ def test_terminal_output_carries_no_escape_sequence(tmp_path, ledger_url):
     assert re.search(r"\nrep-5 +N{47}…  USD ", outputs["kpi"]) and "N" * 48 not in outputs["kpi"]
 
 
+# ------------------------------------------------------------ 4. whole files or none
+
+class FullDisk:
+    """A file on a disk that fills up halfway through the first write."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def write(self, data):
+        self._handle.write(data[:len(data) // 2])
+        self._handle.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.close()
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """``full_disk(folder, after=N)``: the disk is full for files opened for writing in
+    ``folder`` once N of them were written."""
+    real_open = io.open
+
+    def fill(folder, after=0):
+        opened = []
+
+        def faulty_open(file, mode="r", *args, **kwargs):
+            handle = real_open(file, mode, *args, **kwargs)
+            if set(mode) & set("wxa") and str(file).startswith(str(folder)):
+                opened.append(file)
+                if len(opened) > after:
+                    return FullDisk(handle)
+            return handle
+        monkeypatch.setattr(io, "open", faulty_open)
+        monkeypatch.setattr("builtins.open", faulty_open)
+    return fill
+
+
+PROGRESS = re.compile(r"statements: \d+% \(")
+
+
+def one_line_error(result) -> str:
+    """The one line a failure prints on stderr (beside progress lines), exit 1."""
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stderr.splitlines() if not PROGRESS.match(line)]
+    assert result.stdout == "" and len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_a_full_disk_leaves_the_payroll_file_as_it_was(tmp_path, ledger_url, full_disk):
+    build(tmp_path, ledger_url)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "payroll.csv"
+    target.write_text("the file of an earlier export\n")
+    full_disk(folder)
+    failed = run("export", "payroll", "--period", "2026-Q1", "--out", str(target),
+                 db=ledger_url)
+    assert one_line_error(failed) == (f"Error: cannot write {target}: No space left on "
+                                      "device (free some space or write to another disk); "
+                                      "nothing was written")
+    assert target.read_text() == "the file of an earlier export\n"
+    assert [path.name for path in folder.iterdir()] == ["payroll.csv"]  # no temporary file
+    # the export that failed was not recorded: a reopen names no payroll file to void
+    assert "void" not in ok("reopen", "--period", "2026-Q1", "--reason", "r",
+                            db=ledger_url).stderr
+
+
+def test_a_full_disk_writes_no_statement(tmp_path, ledger_url, full_disk):
+    build(tmp_path, ledger_url)
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = out / "rep-1-2026-Q1.json"
+    earlier.write_text("an earlier statement\n")
+    full_disk(out, after=3)  # the fourth file fills the disk
+    failed = run("statements", "--period", "2026-Q1", "--out", str(out), "--format", "json",
+                 db=ledger_url)
+    message = one_line_error(failed)
+    assert re.fullmatch(rf"Error: cannot write {re.escape(str(out))}/\S+-2026-Q1\.json: No "
+                        r"space left on device \(free some space or write to another disk\); "
+                        r"no statement of 2026-Q1 was written", message), message
+    assert [path.name for path in out.iterdir()] == ["rep-1-2026-Q1.json"]
+    assert earlier.read_text() == "an earlier statement\n"
+
+
+def test_a_full_disk_leaves_the_kpi_page_as_it_was(tmp_path, ledger_url, full_disk):
+    build(tmp_path, ledger_url)
+    page = tmp_path / "kpi.html"
+    page.write_text("the earlier page\n")
+    full_disk(tmp_path)
+    failed = run("kpi", "--period", "2026-Q1", "--html", str(page), db=ledger_url)
+    assert failed.exit_code == 1
+    assert failed.stderr == (f"Error: cannot write {page}: No space left on device (free some "
+                             "space or write to another disk); nothing was written\n")
+    assert page.read_text() == "the earlier page\n"
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
+
+
+def test_a_folder_given_as_the_file_and_a_folder_one_may_not_write_give_one_line(
+        tmp_path, ledger_url, monkeypatch):
+    build(tmp_path, ledger_url)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    failed = run("export", "payroll", "--period", "2026-Q1", "--out", str(folder),
+                 db=ledger_url)
+    assert one_line_error(failed) == (f"Error: cannot write {folder}: Is a directory (it is "
+                                      "a folder: give a file name); nothing was written")
+    assert list(folder.iterdir()) == []
+    real_open = io.open
+
+    def refused(file, mode="r", *args, **kwargs):
+        if set(mode) & set("wxa") and str(file).startswith(str(folder)):
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, mode, *args, **kwargs)
+    monkeypatch.setattr(io, "open", refused)
+    monkeypatch.setattr("builtins.open", refused)  # tests run as root, so chmod is no test
+    target = folder / "payroll.csv"
+    failed = run("export", "payroll", "--period", "2026-Q1", "--out", str(target),
+                 db=ledger_url)
+    assert one_line_error(failed) == (f"Error: cannot write {target}: Permission denied "
+                                      "(check that you may write to that folder); nothing "
+                                      "was written")
+    failed = run("statements", "--period", "2026-Q1", "--out", str(folder / "statements"),
+                 db=ledger_url)
+    assert re.fullmatch(rf"Error: cannot write {re.escape(str(folder))}/statements/\S+: "
+                        r"Permission denied \(check that you may write to that folder\); no "
+                        r"statement of 2026-Q1 was written", one_line_error(failed))
+    a_file = tmp_path / "flat.yaml"
+    failed = run("statements", "--period", "2026-Q1", "--out", str(a_file), db=ledger_url)
+    assert one_line_error(failed) == (f"Error: cannot create the folder {a_file}: File "
+                                      "exists (a file of that name is in the way)")
+
+
 # ------------------------------------------------------------------------- the helpers
 
 @pytest.mark.parametrize("text, terminal, markdown, csv_cell", [
@@ -239,3 +379,39 @@ def test_json_text_is_the_same_data_with_escapes():
     text = json_text(document)
     assert '"Bob\\u202e\\u009b2J\\u001b\\\\ \\u2028"' in text
     assert json.loads(text) == document
+
+
+def test_a_set_of_files_keeps_its_modes_and_refuses_one_name_twice(tmp_path):
+    from engine.reports.files import staged_files, write_file
+    private = tmp_path / "private.csv"
+    private.write_text("old")
+    private.chmod(0o600)
+    write_file(private, "new")
+    assert private.read_text() == "new" and private.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(AssertionError, match="written twice"):
+        with staged_files("none was written") as files:
+            files.write(tmp_path / "a.md", "first")
+            files.write(tmp_path / "a.md", "second")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["private.csv"]
+
+
+def test_a_rename_that_fails_says_what_is_already_in_place(tmp_path, monkeypatch):
+    import os
+    from engine.reports.errors import FileWriteError
+    from engine.reports.files import staged_files
+    real_replace = os.replace
+    renames = []
+
+    def second_fails(source, target):
+        renames.append(target)
+        if len(renames) == 2:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_replace(source, target)
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(FileWriteError) as raised:
+        with staged_files("none was written") as files:
+            for name in ("a.md", "b.md", "c.md"):
+                files.write(tmp_path / name, name)
+    assert str(raised.value) == (f"cannot write {tmp_path / 'b.md'}: Invalid cross-device "
+                                 "link; 1 file(s) before it were written")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.md"]

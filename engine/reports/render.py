@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from engine.money import format_grouped, format_minor_units
 from engine.reports.errors import RenderError
+from engine.reports.files import make_folder, staged_files
 from engine.reports.safe_text import json_text, markdown_safe, one_line
 from engine.reports.source import Statement
 from engine.reports.view import StatementView, grouped, statement_view
@@ -111,23 +112,29 @@ def payee_file_part(payee_id: str) -> str:
 
 def write_statements(statements: list[Statement], directory: Path, formats: tuple[str, ...],
                      progress=None) -> list[Path]:
-    """Every statement in every format into ``directory``; the paths written, in order."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for statement in statements:
-        stem, view = file_stem(statement), statement_view(statement)
-        html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
-        for kind in formats:
-            path = directory / f"{stem}.{kind}"
-            if kind == "html":
-                path.write_text(html, encoding="utf-8")
-            elif kind == "md":
-                path.write_text(statement_markdown(statement, view), encoding="utf-8")
-            elif kind == "json":
-                path.write_text(statement_json(statement), encoding="utf-8")
-            elif kind == "pdf":
-                path.write_bytes(statement_pdf(statement, html))
-            written.append(path)
-        if progress is not None:
-            progress(1)
+    """Every statement in every format into ``directory``, all of them or, when one cannot
+    be written, none; the paths written, in order."""
+    make_folder(directory)
+    period = statements[0].period if statements else ""
+    with staged_files(f"no statement of {period} was written") as files:
+        for statement in statements:
+            stem, view = file_stem(statement), statement_view(statement)
+            html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
+            for kind in formats:
+                files.write(directory / f"{stem}.{kind}", _rendered(kind, statement, view,
+                                                                    html))
+            if progress is not None:
+                progress(1)
+        written = list(files.staged)
     return written
+
+
+def _rendered(kind: str, statement: Statement, view: StatementView, html: str | None
+              ) -> str | bytes:
+    if kind == "html":
+        return html
+    if kind == "md":
+        return statement_markdown(statement, view)
+    if kind == "json":
+        return statement_json(statement)
+    return statement_pdf(statement, html)
