@@ -213,6 +213,15 @@ def test_terminal_output_carries_no_escape_sequence(tmp_path, ledger_url):
     assert re.search(r"\nrep-5 +N{47}…  USD ", outputs["kpi"]) and "N" * 48 not in outputs["kpi"]
 
 
+def test_an_id_that_is_not_text_is_not_found_rather_than_a_traceback(tmp_path, ledger_url):
+    build(tmp_path, ledger_url, close=False)
+    # a shell passes the byte 0xFF in `--deal $'\xff'` to Python as the lone surrogate U+DCFF
+    failed = run("explain", "--period", "2026-Q1", "--payee", "rep-4", "--deal", "\udcff",
+                 db=ledger_url)
+    assert one_line_error(failed) == ("Error: no deal '\\udcff' in the ledger: an id is "
+                                      "UTF-8 text, and this one is not")
+
+
 # ------------------------------------------------------------ 4. whole files or none
 
 class FullDisk:

@@ -86,6 +86,9 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
 
 
 def _credits(engine: Engine, deal: str) -> list[str]:
+    if not _is_utf8_text(deal):  # bytes a shell could not decode reach SQL otherwise
+        raise NotFoundError(f"no deal {deal!r} in the ledger: an id is UTF-8 text, and this "
+                            "one is not")
     with engine.connect() as connection:
         row = connection.execute(select(Deal).where(Deal.id == deal, Deal.current)
                                  ).one_or_none()
@@ -101,6 +104,14 @@ def _credits(engine: Engine, deal: str) -> list[str]:
     for payee_id, share in credits:
         out.append(f"  credited {percent(Fraction(share, SHARE_SCALE))} to {payee_id}")
     return out
+
+
+def _is_utf8_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _exact(value: Fraction, currency: str) -> str:
