@@ -126,10 +126,12 @@ def test_every_payee_gets_its_own_statement_file(tmp_path, ledger_url):
     assert owners["a_b"] == "a_b-2026-Q1.json"
     assert owners["a/b"] == f"a_b~{hashed('a/b')}-2026-Q1.json"
     assert owners["rep 1"] == f"rep_1~{hashed('rep 1')}-2026-Q1.json"
-    assert owners["Rep_1"] == f"rep_1~{hashed('Rep_1')}-2026-Q1.json"
+    assert owners["Rep_1"] == f"Rep_1~{hashed('Rep_1')}-2026-Q1.json"
     assert owners["+1"] == f"1~{hashed('+1')}-2026-Q1.json"
-    assert owners[CLEAR] == f"x_2jy~{hashed(CLEAR)}-2026-Q1.json"
-    assert owners[LONG_ID] == f"{'l' * 40}~{hashed(LONG_ID)}-2026-Q1.json"
+    assert owners[CLEAR] == f"x_2Jy~{hashed(CLEAR)}-2026-Q1.json"
+    assert owners[LONG_ID] == f"{'L' * 40}~{hashed(LONG_ID)}-2026-Q1.json"
+    assert owners[HYPERLINK] == \
+        f"HYPERLINK_http_evil.example_click~{hashed(HYPERLINK)}-2026-Q1.json"
     assert owners["🎉"] == f"payee~{hashed('🎉')}-2026-Q1.json"
 
 

@@ -101,11 +101,12 @@ def payee_file_part(payee_id: str) -> str:
     """A payee id as part of a file name, different for every id, also on a disk that
     ignores case. An id of lowercase letters, digits, `.`, `_` and `-` (at most 64, not
     starting with `.`, `_` or `-`, not a Windows device name) is kept as it is; any other id
-    becomes a readable form (lowercase, other characters as `_`) followed by `~` and the first
-    12 hex digits of the SHA-256 of the id, so `a/b` and `a_b` never share a file."""
+    becomes a readable form (other characters as `_`) followed by `~` and the first 12 hex
+    digits of the SHA-256 of the id, so `a/b` and `a_b`, or `M` and `m`, never share a
+    file."""
     if PLAIN_PAYEE_ID.fullmatch(payee_id) and not WINDOWS_DEVICE.fullmatch(payee_id):
         return payee_id
-    readable = re.sub(r"[^a-z0-9._-]+", "_", payee_id.lower()).strip("._-")[:40]
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", payee_id).strip("._-")[:40]
     digest = hashlib.sha256(payee_id.encode("utf-8")).hexdigest()[:12]
     return f"{readable or 'payee'}~{digest}"
 
