@@ -3,7 +3,6 @@ export payroll, and the demo that produces them all. Each parses options and cal
 `engine.reports` or `engine.demo`; the group in cli.py registers them."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -83,6 +82,7 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
     Example:
       icm whatif --plan proposals/enterprise-ae-v4.yaml --period 2026-Q4
     """
+    from engine.reports.safe_text import json_text
     from engine.reports.whatif import ProposalError, load_proposal, whatif as compare, \
         whatif_table
     proposed, errors = load_proposal(plan_file)
@@ -94,8 +94,7 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
             document = compare(ledger_engine(db_url), proposed, period_name)
         except ProposalError as error:
             raise InputError(str(error)) from None
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json
-               else whatif_table(document).rstrip("\n"))
+    click.echo(json_text(document) if as_json else whatif_table(document).rstrip("\n"))
 
 
 @click.command()
@@ -142,15 +141,16 @@ def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | N
     Example:
       icm kpi --period 2026-Q1 --html kpi-2026-Q1.html
     """
+    from engine.reports.files import write_file
     from engine.reports.kpi import period_kpis
     from engine.reports.kpi_render import kpi_html, kpi_table
+    from engine.reports.safe_text import json_text
     with engine_errors():
         document = period_kpis(ledger_engine(db_url), period_name)
         if html_file is not None:
-            html_file.write_text(kpi_html(document), encoding="utf-8")
+            write_file(html_file, kpi_html(document))
             click.echo(f"KPI page of {period_name}: {html_file}", err=True)
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json
-               else kpi_table(document).rstrip("\n"))
+    click.echo(json_text(document) if as_json else kpi_table(document).rstrip("\n"))
 
 
 @click.group()
@@ -171,13 +171,14 @@ def export_payroll(period_name: str, out_file: Path | None, db_url: str | None) 
       icm export payroll --period 2026-Q1 --out payroll-2026-Q1.csv
     """
     from engine.closing import record_export
+    from engine.reports.files import staged_files
     from engine.reports.payroll import payroll_csv
     from engine.reports.source import closed_run
-    with engine_errors():
+    with engine_errors(), staged_files("nothing was written") as files:
         ledger = ledger_engine(db_url)
         text = payroll_csv(ledger, period_name)
         if out_file is not None:
-            out_file.write_text(text, encoding="utf-8")
+            files.write(out_file, text)  # in place once the export is recorded
         record_export(ledger, closed_run(ledger, period_name), period_name,
                       str(out_file) if out_file else "(stdout)", text)
     if out_file is None:

@@ -16,6 +16,7 @@ from typing import Callable
 
 from engine.closing import add_adjustment, close_period, record_export
 from engine.money import text_to_minor_units
+from engine.reports.files import make_folder, write_file
 from engine.reports.kpi import period_kpis
 from engine.reports.kpi_render import kpi_html
 from engine.reports.payroll import payroll_csv
@@ -44,7 +45,7 @@ class DemoResult:
 
 
 def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoResult:
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     ledger_path = out / "icm.db"
     ledger_path.unlink(missing_ok=True)  # a fresh ledger every time
     result = DemoResult(ledger_path, out / "data", out / "statements")
@@ -66,9 +67,9 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             result.statement_files += len(write_statements(found, result.statements,
                                                            ("html", "json", "md")))
             payroll = out / "payroll" / f"payroll-{period}.csv"
-            payroll.parent.mkdir(exist_ok=True)
+            make_folder(payroll.parent)
             text = payroll_csv(engine, period)
-            payroll.write_text(text, encoding="utf-8")
+            write_file(payroll, text)
             record_export(engine, run_id, period, str(payroll), text)
             result.payroll.append(payroll)
             if not result.example and found and "Q" in period:  # the richest quarter one
@@ -80,7 +81,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
                     text_to_minor_units(statement.document["payout"], statement.currency)
             if "Q" in period:
                 page = out / f"kpi-{period}.html"
-                page.write_text(kpi_html(period_kpis(engine, period)), encoding="utf-8")
+                write_file(page, kpi_html(period_kpis(engine, period)))
                 result.kpi_pages.append(page)
             say(f"closed {period}: {len(document['payees'])} payees")
         with open(dict(company.csv_files)["payees"], encoding="utf-8") as payees:

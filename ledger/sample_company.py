@@ -24,10 +24,12 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime
+import io
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.reports.files import make_folder, write_file
 from plans import reference_plan
 
 FISCAL_YEAR = 2026
@@ -127,7 +129,7 @@ class SampleCompany:
 def write_sample_company(directory: Path, seed: int = 2026) -> SampleCompany:
     """Write the six CSV files of the sample company into ``directory``."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    make_folder(directory)
     rng = random.Random(seed)
     rates = _fx_rates(rng)
     company = _Company(rng, rates)
@@ -138,8 +140,9 @@ def write_sample_company(directory: Path, seed: int = 2026) -> SampleCompany:
     files = []
     for kind in KINDS:
         path = directory / f"{kind}.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle, lineterminator="\n").writerows(tables[kind])
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(tables[kind])
+        write_file(path, text.getvalue())
         files.append((kind, path))
     months = [f"{FISCAL_YEAR}-{m:02d}" for m in range(1, 13)]
     periods = [p for q in range(4) for p in months[3 * q:3 * q + 3] + [f"{FISCAL_YEAR}-Q{q + 1}"]]

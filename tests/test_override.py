@@ -95,7 +95,8 @@ def test_a_managers_statement_shows_the_team_and_whose_deal_each_line_is(
     result = runner.invoke(main, ["statements", "--period", "2026-Q1", "--payee", "M",
                                   "--out", str(out), "--format", "md", "--db", ledger_url])
     assert result.exit_code == 0, result.output
-    md = (out / "M-2026-Q1.md").read_text()
+    [written] = out.iterdir()  # named M~HASH-2026-Q1.md: an uppercase id gets a hash
+    md = written.read_text()
     # M's direct team (R1 until March) sold D-1, 60,000 of an 80,000 quota: 75%; all
     # levels add D-2: 160,000, 200%. M sells nothing: own team_sales 0.00, 0%
     assert "- **team.team\\_sales**: 60,000.00 USD against a quota of 80,000.00 USD, " \

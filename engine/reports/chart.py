@@ -8,6 +8,7 @@ from fractions import Fraction
 from html import escape
 
 from engine.money import rounded_text
+from engine.reports.safe_text import one_line
 from engine.statement_text import percent
 
 WIDTH, BAR_TOP, BAR_HEIGHT, LEFT, RIGHT = 560, 18, 22, 8, 16
@@ -90,7 +91,8 @@ def leaderboard_chart(leaderboard: list[dict], shown: int) -> str:
              'aria-label="Attainment on the primary measure, highest first">']
     for i, (entry, value) in enumerate(zip(rows, values)):
         y = 4 + i * row_height
-        label = entry["name"] if len(entry["name"]) <= 24 else entry["name"][:23] + "…"
+        name = one_line(entry["name"])
+        label = name if len(name) <= 24 else name[:23] + "…"
         parts.append(f'<text x="0" y="{y + 14}" font-size="12">{escape(label)}</text>')
         parts.append(f'<rect x="{label_width}" y="{y}" '
                      f'width="{float(x(value)) - label_width:.1f}" height="16" '

@@ -2,7 +2,12 @@
 
 
 class RenderError(Exception):
-    """A format cannot be produced on this machine (the message says what to install)."""
+    """A report cannot be produced: a format this machine lacks (the message says what to
+    install), or a file it cannot write (the message names it and why)."""
+
+
+class FileWriteError(RenderError):
+    """A file or folder could not be written; what was there before is unchanged."""
 
 
 class NotFoundError(LookupError):

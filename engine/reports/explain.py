@@ -11,6 +11,7 @@ from fractions import Fraction
 from sqlalchemy import Engine, select
 
 from engine.money import format_grouped, minor_digits, parse_decimal, text_to_minor_units
+from engine.reports.safe_text import terminal_safe
 from engine.reports.source import period_statements
 from engine.reports.view import grouped, statement_view
 from engine.statement_text import percent, rate_text
@@ -81,10 +82,13 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
             out.append(f"  balance owed after this period: {money(document['carried_balance'])}")
         out.append(f"  the lines add up to {view.total} {currency}: "
                    f"{'foots' if view.foots else 'DOES NOT FOOT'}")
-    return "\n".join(out) + "\n"
+    return "".join(f"{terminal_safe(line)}\n" for line in out)  # each entry is one line
 
 
 def _credits(engine: Engine, deal: str) -> list[str]:
+    if not _is_utf8_text(deal):  # bytes a shell could not decode reach SQL otherwise
+        raise NotFoundError(f"no deal {deal!r} in the ledger: an id is UTF-8 text, and this "
+                            "one is not")
     with engine.connect() as connection:
         row = connection.execute(select(Deal).where(Deal.id == deal, Deal.current)
                                  ).one_or_none()
@@ -100,6 +104,14 @@ def _credits(engine: Engine, deal: str) -> list[str]:
     for payee_id, share in credits:
         out.append(f"  credited {percent(Fraction(share, SHARE_SCALE))} to {payee_id}")
     return out
+
+
+def _is_utf8_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _exact(value: Fraction, currency: str) -> str:

@@ -2,24 +2,25 @@
 self-contained HTML page (inline CSS and SVG, no script, nothing fetched)."""
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
 from engine.reports.chart import bar_chart, leaderboard_chart
 from engine.reports.kpi import LEADERBOARD_CHART_ROWS
 from engine.reports.render import house_css, html_environment
+from engine.reports.safe_text import terminal_safe
 from engine.reports.view import grouped
 from engine.statement_text import percent
 
 
 # ------------------------------------------------------------------------- the text tables
 
-def _plain(text) -> str:
-    """User text on one terminal line: control characters become spaces."""
-    return re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+CELL_WIDTH = 48  # a longer name is cut in the table (JSON and HTML carry it whole)
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
+    """Aligned columns; every cell made terminal-safe first, so user text in any column can
+    neither break the table nor reach the terminal as a control, nor widen every row."""
+    rows = [[_cell(cell) for cell in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells):
@@ -27,6 +28,11 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     return "\n".join([line(headers), line(["-" * w for w in widths])]
                      + [line(r) for r in rows])
+
+
+def _cell(text: str) -> str:
+    text = terminal_safe(text)
+    return text if len(text) <= CELL_WIDTH else text[:CELL_WIDTH - 1] + "…"
 
 
 def _pct(text: str | None) -> str:
@@ -52,8 +58,8 @@ def kpi_table(document: dict) -> str:
            + (" (draft: the period is not closed)" if document.get("status") == "draft"
               else "")]
     out += ["", "Payees"]
-    rows = [[_plain(p["payee"]), _plain(p["name"]), p["currency"],
-             _plain(p["primary_measure"] or "-"), _pct(p["primary_attainment"]),
+    rows = [[p["payee"], p["name"], p["currency"],
+             p["primary_measure"] or "-", _pct(p["primary_attainment"]),
              _money_text(p["payout"]), _pct(p["payout_to_target"]),
              _money_text(p["credited"]), _pct(p["cost_of_sales"]), str(p["deals"]),
              _money_text(p["average_deal"]), str(p["new_logos"])]
@@ -63,7 +69,7 @@ def kpi_table(document: dict) -> str:
                        "new logos"], rows, {4, 5, 6, 7, 8, 9, 10, 11})
                if rows else "(no payee in this period)")
     out += ["", "Teams"]
-    rows = [[_plain(t["manager"]), _plain(t["name"]), str(len(t["members"])),
+    rows = [[t["manager"], t["name"], str(len(t["members"])),
              _totals_text(t["payout"]), _pct(t["payout_to_target"]),
              _totals_text(t["credited"]), _pct(t["cost_of_sales"]), str(t["deals"]),
              _money_text(t["average_deal"]), str(t["new_logos"]), _pct(t["attainment"]),
@@ -86,7 +92,7 @@ def kpi_table(document: dict) -> str:
     out.append(_table(["attainment band", "payees"],
                       [[b["band"], str(b["payees"])] for b in org["bands"]], {1}))
     out += ["", "Leaderboard (primary measure)"]
-    rows = [[str(e["rank"]), _plain(e["payee"]), _plain(e["name"]), _plain(e["measure"]),
+    rows = [[str(e["rank"]), e["payee"], e["name"], e["measure"],
              _pct(e["attainment"])] for e in org["leaderboard"]]
     out.append(_table(["rank", "payee", "name", "measure", "attainment"], rows, {0, 4})
                if rows else "(no payee with a quota)")

@@ -4,7 +4,9 @@ Columns (DATA_AND_CLI.md): period, run_id, payee_id, payee_name, currency, gross
 per plan/component of the file's plans, then plan_cap, adjustments, balance, draw,
 carried_forward. Every row's columns add up to gross, and gross is the statement's payout,
 converted into the payee's pay currency when it differs from the plan's. Built from the
-statements the close kept, so the file reconciles with them to the cent.
+statements the close kept, so the file reconciles with them to the cent. Text cells (the
+header, ids, names, currency) are ``csv_text_cell``s, so none can start a spreadsheet formula
+or a new row; amounts are plain numbers, a negative one too.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from fractions import Fraction
 from sqlalchemy import Engine
 
 from engine.money import convert_parts, format_minor_units, text_to_minor_units
+from engine.reports.safe_text import csv_text_cell
 from engine.reports.source import Statement, closed_run, period_statements
 
 SETTLEMENT = {"adjustment": "adjustments", "balance": "balance", "draw": "draw",
@@ -41,9 +44,11 @@ def payroll_csv(engine: Engine, period: str) -> str:
               *component_columns, *TRAILING]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([csv_text_cell(name) for name in header])
     for statement, currency, gross, parts in rows:
-        writer.writerow([period, statement.run_id, statement.payee, statement.name, currency,
+        period_cell, payee_id, payee_name, currency_cell = map(
+            csv_text_cell, (period, statement.payee, statement.name, currency))
+        writer.writerow([period_cell, statement.run_id, payee_id, payee_name, currency_cell,
                          format_minor_units(gross, currency)]
                         + [format_minor_units(parts[name], currency) if name in parts else ""
                            for name in component_columns]

@@ -2,40 +2,47 @@
 
 HTML and Markdown come from Jinja2 templates over one view; the PDF is the HTML printed by
 WeasyPrint (an optional extra: it needs Pango from the system), so it carries the same
-content. User text (names, reasons, deal ids) is escaped in HTML and Markdown."""
+content. User text (names, reasons, deal ids) is escaped in HTML and Markdown, and every
+value a template prints is first put on one line (``safe_text.one_line``)."""
 from __future__ import annotations
 
 import functools
-import json
+import hashlib
 import re
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from engine.money import format_grouped, format_minor_units
 from engine.reports.errors import RenderError
+from engine.reports.files import make_folder, staged_files
+from engine.reports.safe_text import json_text, markdown_safe, one_line
 from engine.reports.source import Statement
 from engine.reports.view import StatementView, grouped, statement_view
 
 FORMATS = ("html", "pdf", "json", "md")
 TEMPLATES = Path(__file__).with_name("templates")
+PLAIN_PAYEE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+WINDOWS_DEVICE = re.compile(r"(con|prn|aux|nul|com\d|lpt\d)(\..*)?")
 
 
 def _environment(autoescape: bool) -> jinja2.Environment:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                                      autoescape=autoescape, trim_blocks=True,
                                      lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-                                     keep_trailing_newline=True)
+                                     keep_trailing_newline=True, finalize=_on_one_line)
     environment.globals["grouped"] = grouped
     environment.globals["grouped_units"] = format_grouped
-    environment.filters["md"] = markdown_escape
+    environment.filters["md"] = markdown_safe
     return environment
 
 
-def markdown_escape(text) -> str:
-    """Text safe inside a Markdown table cell: no markup, no HTML, no cell breaks."""
-    text = str(text or "").replace("\n", " ")
-    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+def _on_one_line(value):
+    """Every text a template prints goes onto one line, so no value, escaped or not, can
+    carry a control character into a page; our own markup (CSS, SVG) is left as it is."""
+    return one_line(value) if isinstance(value, str) and not isinstance(value, Markup) \
+        else value
 
 
 _HTML = _environment(autoescape=True)
@@ -72,7 +79,7 @@ def statement_json(statement: Statement) -> str:
         document["payment"] = {"currency": paid.currency,
                                "amount": format_minor_units(paid.amount, paid.currency),
                                "rate": paid.rate, "rate_date": str(paid.rate_date)}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"
 
 
 def statement_pdf(statement: Statement, html: str | None = None) -> bytes:
@@ -86,29 +93,49 @@ def statement_pdf(statement: Statement, html: str | None = None) -> bytes:
 
 
 def file_stem(statement: Statement) -> str:
-    """`rep-7-2026-Q1`: the payee id made safe for a file name, then the period."""
-    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', statement.payee)}-{statement.period}"
+    """`rep-7-2026-Q1`: the payee's part of a file name, then the period."""
+    return f"{payee_file_part(statement.payee)}-{statement.period}"
+
+
+def payee_file_part(payee_id: str) -> str:
+    """A payee id as part of a file name, different for every id, also on a disk that
+    ignores case. An id of lowercase letters, digits, `.`, `_` and `-` (at most 64, not
+    starting with `.`, `_` or `-`, not a Windows device name) is kept as it is; any other id
+    becomes a readable form (other characters as `_`) followed by `~` and the first 12 hex
+    digits of the SHA-256 of the id, so `a/b` and `a_b`, or `M` and `m`, never share a
+    file."""
+    if PLAIN_PAYEE_ID.fullmatch(payee_id) and not WINDOWS_DEVICE.fullmatch(payee_id):
+        return payee_id
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", payee_id).strip("._-")[:40]
+    digest = hashlib.sha256(payee_id.encode("utf-8")).hexdigest()[:12]
+    return f"{readable or 'payee'}~{digest}"
 
 
 def write_statements(statements: list[Statement], directory: Path, formats: tuple[str, ...],
                      progress=None) -> list[Path]:
-    """Every statement in every format into ``directory``; the paths written, in order."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for statement in statements:
-        stem, view = file_stem(statement), statement_view(statement)
-        html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
-        for kind in formats:
-            path = directory / f"{stem}.{kind}"
-            if kind == "html":
-                path.write_text(html, encoding="utf-8")
-            elif kind == "md":
-                path.write_text(statement_markdown(statement, view), encoding="utf-8")
-            elif kind == "json":
-                path.write_text(statement_json(statement), encoding="utf-8")
-            elif kind == "pdf":
-                path.write_bytes(statement_pdf(statement, html))
-            written.append(path)
-        if progress is not None:
-            progress(1)
+    """Every statement in every format into ``directory``, all of them or, when one cannot
+    be written, none; the paths written, in order."""
+    make_folder(directory)
+    period = statements[0].period if statements else ""
+    with staged_files(f"no statement of {period} was written") as files:
+        for statement in statements:
+            stem, view = file_stem(statement), statement_view(statement)
+            html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
+            for kind in formats:
+                files.write(directory / f"{stem}.{kind}", _rendered(kind, statement, view,
+                                                                    html))
+            if progress is not None:
+                progress(1)
+        written = list(files.staged)
     return written
+
+
+def _rendered(kind: str, statement: Statement, view: StatementView, html: str | None
+              ) -> str | bytes:
+    if kind == "html":
+        return html
+    if kind == "md":
+        return statement_markdown(statement, view)
+    if kind == "json":
+        return statement_json(statement)
+    return statement_pdf(statement, html)

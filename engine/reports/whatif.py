@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from engine.calculate import Version, plan_year, calculate_period, plan_versions
 from engine.calendar import parse_period
 from engine.money import format_minor_units, group_thousands, text_to_minor_units
+from engine.reports.safe_text import terminal_safe
 from rules_dsl import load_plans
 from rules_dsl.plan import Plan
 
@@ -80,15 +81,16 @@ def whatif_table(document: dict) -> str:
     out = [f"{document['period']}: {document['registered']} (registered) against "
            f"{document['plan']} (proposed), earned to date in {currency}", "",
            f"{'payee':<20} {'current':>16} {'proposed':>16} {'change':>16}"]
-    for row in document["payees"]:
+    payees = [{**row, "payee": terminal_safe(row["payee"])} for row in document["payees"]]
+    for row in payees:
         out.append(f"{row['payee']:<20} {group_thousands(row['current']):>16} "
                    f"{group_thousands(row['proposed']):>16} {group_thousands(row['change']):>16}")
     total = document["total"]
     out.append(f"{'total':<20} {group_thousands(total['current']):>16} "
                f"{group_thousands(total['proposed']):>16} {group_thousands(total['change']):>16}")
-    gains = [r for r in document["payees"] if text_to_minor_units(r["change"], currency) > 0]
-    losses = [r for r in document["payees"] if text_to_minor_units(r["change"], currency) < 0]
-    unchanged = len(document["payees"]) - len(gains) - len(losses)
+    gains = [r for r in payees if text_to_minor_units(r["change"], currency) > 0]
+    losses = [r for r in payees if text_to_minor_units(r["change"], currency) < 0]
+    unchanged = len(payees) - len(gains) - len(losses)
     out += ["", "gain: " + (", ".join(f"{r['payee']} (+{group_thousands(r['change'])})" for r in gains)
                            or "nobody"),
             "lose: " + (", ".join(f"{r['payee']} ({group_thousands(r['change'])})" for r in losses)

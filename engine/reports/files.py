@@ -1,0 +1,122 @@
+"""Writing the product's files whole or not at all.
+
+Each file is written beside its target under a temporary name, flushed to the disk, and
+renamed over the target (``os.replace``, atomic within a file system): a reader never sees
+half a file, and a failure (a full disk, a folder one may not write) leaves the target as it
+was and removes the temporary file. A set of files, such as a period's statements, is renamed
+into place only once every one of them is written, so the set is written whole or not at
+all. A failure is a ``FileWriteError`` naming the file, the system's reason and what to do.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+from engine.reports.errors import FileWriteError
+
+ADVICE = {errno.ENOSPC: "free some space or write to another disk",
+          errno.EDQUOT: "free some space or write to another disk",
+          errno.EACCES: "check that you may write to that folder",
+          errno.EPERM: "check that you may write to that folder",
+          errno.EROFS: "the disk is read-only: write to another one",
+          errno.EISDIR: "it is a folder: give a file name",
+          errno.ENOENT: "its folder does not exist: create it or fix the path",
+          errno.ENOTDIR: "a part of the path is a file, not a folder",
+          errno.EEXIST: "a file of that name is in the way",
+          errno.ENAMETOOLONG: "the name is too long: choose a shorter path"}
+
+
+class StagedFiles:
+    """Files written under temporary names beside their targets, to be renamed over them
+    together (``commit``) or removed (``discard``)."""
+
+    def __init__(self, untouched: str):
+        self.untouched = untouched  # what a failure leaves unwritten, said in its message
+        self.staged: dict[Path, Path] = {}  # target -> its temporary file
+
+    def write(self, path: Path, data: str | bytes) -> None:
+        if path in self.staged:
+            raise AssertionError(f"{path} would be written twice in one go: two outputs "
+                                 "share a name")
+        temporary = path.with_name(f".{path.name[:64]}.{secrets.token_hex(4)}.tmp")
+        try:
+            if path.is_dir():  # found now, before any file of the set is renamed
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            with open(temporary, "xb") as handle:  # x: never over a file that is not ours
+                self.staged[path] = temporary
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if path.is_file():
+                shutil.copymode(path, temporary)  # a private file stays private
+        except OSError as error:
+            raise self.failure(path, error) from None
+
+    def commit(self) -> None:
+        for renamed, (path, temporary) in enumerate(self.staged.items()):
+            try:
+                os.replace(temporary, path)
+            except OSError as error:
+                raise self.failure(path, error, renamed) from None
+        for folder in {path.parent for path in self.staged}:
+            _sync_folder(folder)
+        self.staged.clear()
+
+    def discard(self) -> None:
+        for temporary in self.staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+        self.staged.clear()
+
+    def failure(self, path: Path, error: OSError, renamed: int = 0) -> FileWriteError:
+        """The error of ``path``; ``renamed`` files of the set were already in place (only
+        when a rename itself fails, which a full disk does not cause)."""
+        outcome = f"{renamed} file(s) before it were written" if renamed else self.untouched
+        return FileWriteError(f"cannot write {path}: {_reason(error)}; {outcome}")
+
+
+@contextlib.contextmanager
+def staged_files(untouched: str) -> Iterator[StagedFiles]:
+    """Files written in the ``with`` block land together when it ends without an error;
+    otherwise none does, and the error says ``untouched``."""
+    files = StagedFiles(untouched)
+    try:
+        yield files
+        files.commit()
+    finally:
+        files.discard()
+
+
+def write_file(path: Path, data: str | bytes) -> None:
+    """One file, whole or not at all."""
+    with staged_files("nothing was written") as files:
+        files.write(path, data)
+
+
+def make_folder(folder: Path) -> None:
+    """``folder`` and its parents, or a FileWriteError that says why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FileWriteError(f"cannot create the folder {folder}: {_reason(error)}") from None
+
+
+def _reason(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    advice = ADVICE.get(error.errno)
+    return f"{reason} ({advice})" if advice else reason
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames durable, where the system lets a folder be synced."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
