@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 import cli_reports
+from engine.reports.safe_text import json_text, terminal_safe
 from cli_support import DB_HELP, CommandGroup, InputError, RefusedError, db_option, \
     engine_errors, ledger_engine, period_option, print_plan_errors, version
 
@@ -120,7 +121,7 @@ def import_(kind: str, file: Path, db_url: str | None) -> None:
         summary = import_csv(ledger_engine(db_url, create=True), kind, file)
     except ImportRefused as refusal:
         for error in refusal.errors:
-            click.echo(str(error), err=True)
+            click.echo(terminal_safe(str(error)), err=True)
         raise InputError(f"{len(refusal.errors)} problem(s) in {file}: nothing was imported")
     click.echo(str(summary))
 
@@ -146,10 +147,10 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
 
 def _print_calc(result: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        click.echo(json_text(result))
         return
     for payee in result["payees"]:
-        click.echo(f"{payee['payee']:<16} {', '.join(payee['plans']):<32} "
+        click.echo(f"{terminal_safe(payee['payee']):<16} {', '.join(payee['plans']):<32} "
                    f"{payee['payout']:>14} {payee['currency']}")
 
 

@@ -75,6 +75,11 @@ class CommandGroup(click.Group):
             driver_message, ledger_url, shown_url
         try:
             return super().invoke(ctx)
+        except click.ClickException as error:  # its words may quote ids, names and files
+            from engine.reports.safe_text import terminal_safe
+            error.message = "\n".join(terminal_safe(line)
+                                      for line in error.message.split("\n"))
+            raise
         except BadLedgerUrl as error:
             raise click.UsageError(str(error)) from None
         except LedgerUnavailable as error:

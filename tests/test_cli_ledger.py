@@ -334,3 +334,18 @@ def test_a_full_disk_during_an_import_or_a_close_is_one_line_and_writes_nothing(
         assert connection.execute(text("SELECT count(*) FROM calculation_runs")
                                   ).scalar_one() == 0
     engine.dispose()
+
+
+def test_calc_prints_ids_and_errors_a_terminal_cannot_misread(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)
+    more = tmp_path / "more.csv"
+    more.write_text("id,name\nrep-\u202e9,Nia\n")
+    assert invoke("import", "payees", str(more), "--db", ledger_url).exit_code == 0
+    assignments = tmp_path / "more-assignments.csv"
+    assignments.write_text("payee_id,plan,effective_from\nrep-\u202e9,test-ae,2026-01-01\n")
+    assert invoke("import", "assignments", str(assignments), "--db", ledger_url).exit_code == 0
+    # no quota for the new payee: the error names it, its override shown, not obeyed
+    result = invoke("calc", "--period", "2026-Q1", "--db", ledger_url)
+    assert result.exit_code == 1
+    assert "payee rep-<U+202E>9, measure bookings" in result.output
+    assert "\u202e" not in result.output
