@@ -62,10 +62,10 @@ def engine_errors():
 
 
 def print_plan_errors(errors, paths) -> None:
-    from rules_dsl import format_error
+    from rules_dsl import format_errors
     sources = {str(path): read_or_none(path) for path in paths}
-    for error in errors:
-        click.echo(format_error(error, sources.get(error.file)), err=True)
+    for text in format_errors(errors, sources):
+        click.echo(text, err=True)
 
 
 def read_or_none(path: Path) -> str | None:
