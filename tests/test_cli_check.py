@@ -75,6 +75,24 @@ def test_json_output_for_editors(tmp_path):
     assert clean.exit_code == 0 and json.loads(clean.stdout) == []
 
 
+def test_digits_of_other_scripts_are_errors_at_their_column(tmp_path):
+    # Issue 11: `version: ١` registered version 1, and `version: ²` was a traceback.
+    plan = tmp_path / "arabic-digits.yaml"
+    plan.write_text(BROKEN.replace("version: 1", "version: ١").replace(
+        "when: deal.amount > 50000", "when: deal.amount > ٥٠٠٠٠ USD"), encoding="utf-8")
+    result = run("check", str(plan))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{plan}:2:10: '١' is not an ASCII digit: write numbers with ASCII digits (0-9)",
+        "    version: ١",
+        "             ^",
+        f"{plan}:11:25: '٥' is not an ASCII digit: write numbers with ASCII digits (0-9)",
+        "        when: deal.amount > ٥٠٠٠٠ USD",
+        "                            ^",
+        "2 errors in 1 file",
+    ]
+
+
 def test_printing_many_errors_splits_each_file_into_lines_once(tmp_path, monkeypatch):
     # Issue 11: every printed error split its whole file into lines again, so printing N errors
     # of one file took time N times the file (4,000 errors 10.6 s, 20,000 errors 282 s).

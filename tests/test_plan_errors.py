@@ -454,3 +454,50 @@ def test_positions_follow_folded_multi_line_expressions():
         """)
     assert errors_of(text) == [(14, 21, "unknown field `credit.shar`; did you mean "
                                         "`credit.share`?")]
+
+
+FOREIGN_DIGIT = "is not an ASCII digit: write numbers with ASCII digits (0-9)"
+
+
+@pytest.mark.parametrize("old, new, position, message", [
+    # Issue 11: int(), str.isdigit(), `\d` and Fraction() read these as numbers; `version: ²`
+    # was a traceback, `version: ١` registered version 1.
+    ("version: 1", "version: ١", (2, 10), f"'١' {FOREIGN_DIGIT}"),
+    ("version: 1", "version: 1٠", (2, 11), f"'٠' {FOREIGN_DIGIT}"),
+    ("version: 1", "version: ²", (2, 10), f"'²' {FOREIGN_DIGIT}"),
+    ("version: 1", "version: １", (2, 10), f"'１' {FOREIGN_DIGIT}"),
+    ("effective: 2026-01-01 .. 2026-12-31", "effective: 2026-01-01 .. ٢٠٢٦-12-31", (3, 26),
+     f"'٢' {FOREIGN_DIGIT}"),
+    # date.fromisoformat takes these too, but a plan's dates are YYYY-MM-DD
+    ("effective: 2026-01-01 .. 2026-12-31", "effective: 20260101 .. 20261231", (3, 12),
+     "'20260101' is not a date: write YYYY-MM-DD"),
+    ("effective: 2026-01-01 .. 2026-12-31", "effective: 2026-W01-1 .. 2026-12-31", (3, 12),
+     "'2026-W01-1' is not a date: write YYYY-MM-DD"),
+    ("payout_period: quarter", "payout_period: quarter\nfiscal_year_start: ٠٢-01", (6, 20),
+     f"'٠' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\nfiscal_year_start: 0２-01", (6, 21),
+     f"'２' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\nclawback: {within_days: ١٨٠}", (6, 25),
+     f"'١' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\nclawback: {within_days: 1²}", (6, 26),
+     f"'²' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\ncap: ١٠٠٠ USD", (6, 6),
+     f"'١' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\ndraw: {amount: ２000 USD, "
+                               "recoverable: true}", (6, 16), f"'２' {FOREIGN_DIGIT}"),
+    ("rate: 5%", "rate: ١٠%", (12, 11), f"'١' {FOREIGN_DIGIT}"),
+    ("rate: 5%", "rate: 5٪", (12, 12), "unexpected character '٪'"),
+    ("rate: 5%", "rate: 5% * 1.٥", (12, 18), f"'٥' {FOREIGN_DIGIT}"),
+])
+def test_numbers_and_dates_are_ascii_digits_only(old, new, position, message):
+    text = HEADER + MEASURES + COMPONENTS
+    assert old in text
+    assert only_error(text.replace(old, new)) == (*position, message)
+
+
+def test_digits_of_other_scripts_in_strings_and_titles_are_text():
+    text = (HEADER + 'title: خطة ٢٠٢٦\n' + MEASURES
+            + COMPONENTS.replace("rate: 5%", 'rate: 5% if deal.product == "١٠٠" else 6%'))
+    plan, errors = load_plan_text(text, "plan.yaml")
+    assert errors == []
+    assert plan.title == "خطة ٢٠٢٦"
