@@ -18,8 +18,8 @@ import yaml
 from engine.money import is_currency, to_minor_units
 from rules_dsl import nodes
 from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DEAL_FIELDS, DECLARABLE_NAMESPACES, FUNCTIONS,
-                               MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS, PERIOD_FIELDS,
-                               MeasureInfo, Scope, check_expecting, suggest)
+                               INT64_MAX, MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS,
+                               PERIOD_FIELDS, MeasureInfo, Scope, check_expecting, suggest)
 from rules_dsl.errors import PlanError
 from rules_dsl.parser import foreign_digit_message, is_foreign_digit, parse_expression
 from rules_dsl.plan import (Component, CurvePoint, Draw, Expression, Measure, Plan, Source, Tier,
@@ -71,6 +71,7 @@ EFFECTIVE = re.compile(r"^(\S+)\s*\.\.\s*(\S+)$")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FISCAL_START = re.compile(r"([0-9]{2})-01")
 WHOLE_NUMBER = re.compile(r"[0-9]+")
+MAX_WITHIN_DAYS = 36_500  # 100 years: a longer clawback window is a typo, not a policy
 RESERVED_NAMES = set(FUNCTIONS) | set(MEASURE_NAMESPACES) | {
     "target_incentive", "earned", "deal", "credit", "payee", "param", "period", "true", "false"}
 
@@ -196,10 +197,12 @@ class _PlanReader:
         text = self.numeric_scalar(node, "version")
         if text is None:
             return None
-        if not (WHOLE_NUMBER.fullmatch(text) and int(text) >= 1):
-            self.error(node, f"version must be a whole number from 1 up, not {text!r}")
+        version = _whole_number(text, INT64_MAX)
+        if version is None or version < 1:
+            self.error(node, f"version must be a whole number from 1 to {INT64_MAX}, "
+                             f"not {text!r}")
             return None
-        return int(text)
+        return version
 
     def read_effective(self, node) -> tuple[datetime.date | None, datetime.date | None]:
         text = self.numeric_scalar(node, "effective")
@@ -497,11 +500,11 @@ class _PlanReader:
         days = self.numeric_scalar(keys.get("within_days"), "within_days")
         if days is None:
             return None
-        if not WHOLE_NUMBER.fullmatch(days):
-            self.error(keys["within_days"], f"within_days is a whole number of days, not "
-                                            f"{days!r}")
-            return None
-        return int(days)
+        within_days = _whole_number(days, MAX_WITHIN_DAYS)
+        if within_days is None:
+            self.error(keys["within_days"], f"within_days is a whole number of days from 0 to "
+                                            f"{MAX_WITHIN_DAYS} (100 years), not {days!r}")
+        return within_days
 
     # -- YAML helpers ---------------------------------------------------------------------
 
@@ -603,6 +606,15 @@ class _PlanReader:
         scope = Scope(PAYEE, self.currency, {}, where="in a constant")
         expression = self.expression(node, scope, (expected,), what)
         return _constant(expression.node) if expression is not None else None
+
+
+def _whole_number(text: str, largest: int) -> int | None:
+    """The value of ASCII digits from 0 to ``largest``, else None. The length is checked
+    first: int() refuses text of more than 4,300 digits with a ValueError."""
+    if not WHOLE_NUMBER.fullmatch(text) or len(text.lstrip("0")) > len(str(largest)):
+        return None
+    value = int(text)
+    return value if value <= largest else None
 
 
 def _iso_date(text: str) -> datetime.date | None:

@@ -4,10 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 import rules_dsl.errors
 from cli import main
+from ledger.database import open_ledger
+from ledger.schema import PlanVersion
 
 ROOT = Path(__file__).parent.parent
 
@@ -25,6 +29,9 @@ components:
     when: deal.amount > 50000
     amount: 500 USD * credit.share
 """
+
+CLEAN = BROKEN.replace("plan: broken", "plan: logo-spiffs").replace(
+    "deal.amount > 50000", "deal.amount > 50000 USD")
 
 
 def run(*args):
@@ -157,3 +164,48 @@ def test_python_cli_py_runs_the_same(tmp_path):
                              capture_output=True, text=True)
     assert process.returncode == 1
     assert f"{plan}:11:11: cannot compare Money with Int" in process.stderr
+
+
+def registered_versions(url):
+    engine = open_ledger(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(PlanVersion.plan_id, PlanVersion.version)).all()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("old, new, error", [
+    # Issue 11: this version was a traceback at `icm plans add`
+    ("version: 1", "version: 99999999999999999999999",
+     "2:10: version must be a whole number from 1 to 9223372036854775807, "
+     "not '99999999999999999999999'"),
+    # and this amount was registered, to fail at every calc
+    ("500 USD", "92233720368547758.08 USD",
+     "12:13: 92233720368547758.08 USD does not fit in 64-bit minor units: an amount is at "
+     "most 92233720368547758.07 USD"),
+])
+def test_numbers_that_cannot_fit_are_refused_by_check_and_plans_add(tmp_path, ledger_url, old,
+                                                                     new, error):
+    plan = tmp_path / "too-large.yaml"
+    plan.write_text(CLEAN.replace(old, new))
+
+    checked = run("check", str(plan))
+    added = run("plans", "add", str(plan), "--db", ledger_url)
+
+    assert checked.exit_code == 1
+    assert checked.stderr.splitlines()[0] == f"{plan}:{error}"
+    assert checked.stderr.splitlines()[-1] == "1 error in 1 file"
+    assert added.exit_code == 1
+    assert added.stderr.splitlines()[0] == f"{plan}:{error}"
+    assert added.stderr.splitlines()[-1] == "Error: no plan was registered"
+    assert registered_versions(ledger_url) == []
+
+
+def test_the_largest_version_that_fits_is_registered(tmp_path, ledger_url):
+    plan = tmp_path / "last-version.yaml"
+    plan.write_text(CLEAN.replace("version: 1", "version: 9223372036854775807"))
+    added = run("plans", "add", str(plan), "--db", ledger_url)
+    assert added.exit_code == 0, added.output
+    assert added.stdout == "logo-spiffs@9223372036854775807: added\n"
+    assert registered_versions(ledger_url) == [("logo-spiffs", 2 ** 63 - 1)]

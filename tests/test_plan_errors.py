@@ -109,8 +109,10 @@ def test_a_plan_with_several_mistakes_reports_each_at_its_place():
 @pytest.mark.parametrize("line, position, message", [
     # header values
     ("plan: enterprise_ae", (1, 7), "plan id 'enterprise_ae' may use only lowercase letters"),
-    ("version: 1.5", (2, 10), "version must be a whole number from 1 up, not '1.5'"),
-    ("version: 0", (2, 10), "version must be a whole number from 1 up"),
+    ("version: 1.5", (2, 10), "version must be a whole number from 1 to 9223372036854775807, "
+                              "not '1.5'"),
+    ("version: 0", (2, 10), "version must be a whole number from 1 to 9223372036854775807, "
+                            "not '0'"),
     ("effective: 2026-01-01 - 2026-12-31", (3, 12), "effective is a range of two dates"),
     ("effective: 2026-12-31 .. 2026-01-01", (3, 12), "the effective range ends (2026-01-01) "
                                                      "before it starts (2026-12-31)"),
@@ -148,7 +150,8 @@ def test_header_values(line, position, message):
     ("draw: {amount: 2000 USD}", (6, 7), "`recoverable:` is missing from the draw"),
     ("draw: {amount: target_incentive, recoverable: true}", (6, 16),
      "the draw amount must be written as a constant, such as 50000 USD"),
-    ("clawback: {within_days: ninety}", (6, 25), "within_days is a whole number of days"),
+    ("clawback: {within_days: ninety}", (6, 25), "within_days is a whole number of days from 0 "
+                                                 "to 36500 (100 years), not 'ninety'"),
     ("clawback: {days: 90}", (6, 12), "unknown key `days` in the clawback"),
 ])
 def test_plan_level_rules(extra, position, message):
@@ -501,3 +504,58 @@ def test_digits_of_other_scripts_in_strings_and_titles_are_text():
     plan, errors = load_plan_text(text, "plan.yaml")
     assert errors == []
     assert plan.title == "خطة ٢٠٢٦"
+
+
+INT64_MAX = 9_223_372_036_854_775_807
+
+
+@pytest.mark.parametrize("old, new, position, message", [
+    # Issue 11: a 23-digit version was a traceback at `icm plans add`; money literals beyond
+    # 64-bit minor units and absurd clawback windows were accepted.
+    ("version: 1", "version: 9223372036854775808", (2, 10),
+     "version must be a whole number from 1 to 9223372036854775807, not '9223372036854775808'"),
+    ("version: 1", "version: 99999999999999999999999", (2, 10),
+     "version must be a whole number from 1 to 9223372036854775807, "
+     "not '99999999999999999999999'"),
+    ("payout_period: quarter", "payout_period: quarter\ncap: 92233720368547758.08 USD", (6, 6),
+     "92233720368547758.08 USD does not fit in 64-bit minor units: an amount is at most "
+     "92233720368547758.07 USD"),
+    ("payout_period: quarter", "payout_period: quarter\ncap: 100_000_000_000_000_000 USD",
+     (6, 6), "100_000_000_000_000_000 USD does not fit in 64-bit minor units: an amount is at "
+             "most 92233720368547758.07 USD"),
+    ("payout_period: quarter",
+     "payout_period: quarter\ndraw: {amount: 100000000000000000 USD, recoverable: true}",
+     (6, 16), "100000000000000000 USD does not fit in 64-bit minor units"),
+    ("rate: 5%", "rate: 5% if deal.amount < 99999999999999999999 USD else 6%", (12, 31),
+     "99999999999999999999 USD does not fit in 64-bit minor units"),
+    ("payout_period: quarter", "payout_period: quarter\nclawback: {within_days: 36501}",
+     (6, 25), "within_days is a whole number of days from 0 to 36500 (100 years), not '36501'"),
+])
+def test_numbers_must_fit_the_ledger(old, new, position, message):
+    text = HEADER + MEASURES + COMPONENTS
+    assert old in text
+    line, col, found = only_error(text.replace(old, new))
+    assert (line, col) == position and found.startswith(message), found
+
+
+def test_a_version_with_thousands_of_digits_is_an_error_not_a_traceback():
+    # int() refuses text of more than 4,300 digits with a ValueError
+    text = (HEADER + MEASURES + COMPONENTS).replace("version: 1", "version: " + "9" * 5000)
+    line, col, message = only_error(text)
+    assert (line, col) == (2, 10)
+    assert message.startswith("version must be a whole number from 1 to 9223372036854775807")
+    text = (HEADER + "clawback: {within_days: " + "1" * 5000 + "}\n" + MEASURES + COMPONENTS)
+    line, col, message = only_error(text)
+    assert (line, col) == (6, 25) and message.startswith("within_days is a whole number")
+
+
+def test_the_largest_numbers_that_fit_are_accepted():
+    text = (HEADER + "cap: 92233720368547758.07 USD\nclawback: {within_days: 36500}\n"
+            + MEASURES + COMPONENTS).replace("version: 1", f"version: {INT64_MAX}")
+    plan, errors = load_plan_text(text, "plan.yaml")
+    assert errors == []
+    assert plan.version == INT64_MAX and plan.clawback_within_days == 36_500
+    yen = text.replace("currency: USD", "currency: JPY").replace(
+        "cap: 92233720368547758.07 USD", "cap: 9223372036854775808 JPY")
+    assert errors_of(yen) == [(6, 6, "9223372036854775808 JPY does not fit in 64-bit minor "
+                                     "units: an amount is at most 9223372036854775807 JPY")]
