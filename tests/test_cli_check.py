@@ -39,9 +39,10 @@ def run(*args):
 
 
 def test_clean_plans_exit_zero():
-    result = run("check", *map(str, sorted((ROOT / "plans").glob("*.yaml"))))
+    result = run("check", "--strict", *map(str, sorted((ROOT / "plans").glob("*.yaml"))))
     assert result.exit_code == 0, result.output
-    assert "checked: no errors" in result.stdout
+    assert result.stdout == "8 plans checked: no errors\n"
+    assert result.stderr == ""
 
 
 def test_errors_are_printed_with_source_line_and_caret(tmp_path):
@@ -209,3 +210,77 @@ def test_the_largest_version_that_fits_is_registered(tmp_path, ledger_url):
     assert added.exit_code == 0, added.output
     assert added.stdout == "logo-spiffs@9223372036854775807: added\n"
     assert registered_versions(ledger_url) == [("logo-spiffs", 2 ** 63 - 1)]
+
+
+# -- warnings (issue 10) ---------------------------------------------------------------------
+
+WARNED = CLEAN.replace("""\
+  - id: spiff
+""", """\
+  - id: commission
+    type: commission
+    measure: bookings
+    rate: 10
+  - id: spiff
+""")
+RATE_WARNING = ("12:11: warning: this rate is 1000%, more than the whole amount it is paid on; "
+                "did you mean `10%`?")
+
+
+def test_warnings_are_printed_like_errors_and_exit_zero(tmp_path):
+    plan = tmp_path / "warned.yaml"
+    plan.write_text(WARNED)
+    result = run("check", str(plan))
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [f"{plan}:{RATE_WARNING}", "        rate: 10",
+                                          "              ^"]
+    assert result.stdout == "1 plan checked: no errors, 1 warning\n"
+
+
+def test_strict_makes_warnings_fail(tmp_path):
+    plan = tmp_path / "warned.yaml"
+    plan.write_text(WARNED)
+    result = run("check", "--strict", str(plan))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"{plan}:{RATE_WARNING}"
+    assert result.stderr.splitlines()[-1] == "1 warning in 1 file, and --strict makes them errors"
+    assert result.stdout == ""
+
+
+def test_errors_and_warnings_come_file_by_file_in_command_line_order(tmp_path):
+    warned, broken = tmp_path / "b-warned.yaml", tmp_path / "a-broken.yaml"
+    warned.write_text(WARNED)
+    broken.write_text(BROKEN)
+    result = run("check", str(warned), str(broken))
+    assert result.exit_code == 1
+    heads = [line for line in result.stderr.splitlines() if line.startswith(str(tmp_path))]
+    assert heads == [f"{warned}:{RATE_WARNING}",
+                     f"{broken}:11:11: cannot compare Money with Int: write 50000 USD"]
+    assert result.stderr.splitlines()[-1] == "1 error and 1 warning in 2 files"
+
+
+def test_json_keeps_error_objects_and_marks_warnings(tmp_path):
+    warned, broken = tmp_path / "warned.yaml", tmp_path / "broken.yaml"
+    warned.write_text(WARNED)
+    broken.write_text(BROKEN)
+    result = run("check", "--json", str(broken), str(warned))
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {"file": str(broken), "line": 11, "col": 11,
+         "message": "cannot compare Money with Int: write 50000 USD"},
+        {"file": str(warned), "line": 12, "col": 11,
+         "message": "this rate is 1000%, more than the whole amount it is paid on; did you "
+                    "mean `10%`?", "severity": "warning"}]
+    alone = run("check", "--json", str(warned))
+    assert alone.exit_code == 0 and len(json.loads(alone.stdout)) == 1
+    assert run("check", "--json", "--strict", str(warned)).exit_code == 1
+
+
+def test_plans_add_prints_warnings_and_registers(tmp_path, ledger_url):
+    plan = tmp_path / "warned.yaml"
+    plan.write_text(WARNED)
+    added = run("plans", "add", str(plan), "--db", ledger_url)
+    assert added.exit_code == 0, added.output
+    assert added.stderr.splitlines()[0] == f"{plan}:{RATE_WARNING}"
+    assert added.stdout == "logo-spiffs@1: added\n"
+    assert registered_versions(ledger_url) == [("logo-spiffs", 1)]
