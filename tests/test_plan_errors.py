@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from rules_dsl import load_plan_text
+from rules_dsl import load_plan_text, yaml_source
 
 HEADER = """\
 plan: test-plan
@@ -444,6 +444,26 @@ def test_positions_account_for_yaml_quoting(value, col):
           amount: {value}
         """)
     assert errors_of(text)[0][:2] == (12, col)
+
+
+def test_a_long_scalar_of_escapes_is_placed_without_lining_up_all_of_it(monkeypatch):
+    # Found with issue 11: a value character whose source is an escape (\x41 for A) was
+    # searched for up to the scalar's end, and every character was lined up even when only
+    # the first was reported, so 4,000 escaped characters took 13 s to report at offset 0.
+    searches = []
+    find = yaml_source._find
+    monkeypatch.setattr(yaml_source, "_find",
+                        lambda *args: searches.append(args[1]) or find(*args))
+    escapes = "\\x41" * 5000  # YAML reads "\x41" as "A"
+    text = component(f"""\
+        - id: club
+          type: bonus
+          when: true
+          amount: "{escapes}"
+        """)
+    assert errors_of(text) == [(12, 14, "the expression has 5000 characters; at most 4096 are "
+                                        "allowed")]
+    assert searches.count("A") == 1  # the other expressions are lined up whole, as they parse
 
 
 def test_positions_follow_folded_multi_line_expressions():
