@@ -30,8 +30,13 @@ def compose(text: str) -> yaml.Node | None:
         problem = error.problem or error.context or "YAML syntax error"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlSyntaxError(line, col, f"YAML: {problem}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, anywhere
+        line, col = SourceLines(text).position(min(error.position, len(text)))
+        raise YamlSyntaxError(line, col, f"YAML: the character U+{error.character:04X} cannot "
+                                         "stand in a YAML file; delete it") from None
     except yaml.YAMLError as error:
-        raise YamlSyntaxError(1, 1, f"YAML: {error}") from None
+        first_line = str(error).partition("\n")[0]
+        raise YamlSyntaxError(1, 1, f"YAML: {first_line}") from None
     except RecursionError:
         raise YamlSyntaxError(1, 1, "YAML: the document nests too deeply") from None
 

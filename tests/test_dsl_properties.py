@@ -349,7 +349,7 @@ def assert_positions_inside(source, errors):
     for error in errors:
         assert 1 <= error.line <= lines, (error, lines)
         assert error.col >= 1, error
-        assert error.message
+        assert error.message and "\n" not in error.message, error  # one line on stderr
 
 
 @pytest.mark.parametrize("style", DUMP_STYLES)
@@ -534,7 +534,8 @@ REFERENCE_PLANS = {path.name: path.read_text(encoding="utf-8")
                    for path in sorted(PLANS.glob("*.yaml"))}
 EDIT_TOKENS = (
     "[", "]", "{", "}", ":", "- ", ",", "'", '"', "#", "|", ">", "&a ", "*a", "? ", "!!str ",
-    "~", "\t", "\n", "  ", "\r", "\x85", "\u2028", "..", "%", "-", ".", "0", "USD", "null",
+    "~", "\t", "\n", "  ", "\r", "\x85", "\u2028", "\x00", "\x1b", "\x80", "\ufeff", "..", "%",
+    "-", ".", "0", "USD", "null",
     "١", "١٠", "１", "²", "½", "9" * 25, "1" * 5000, "99999999999999999999 USD", "10", " * 2",
     "rate: 10\n", "version: 2\n", "attainment_window: annual\n", "attainment.bookings",
     " and period.number == 4", "table:", "tiers:", "when:", "threshold: ", "{}", "[]",

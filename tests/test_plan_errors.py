@@ -420,6 +420,16 @@ def test_yaml_syntax_errors_are_positioned():
     assert (line, col) == (8, 1) and message.startswith("YAML:")
 
 
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\x80", "\ufffe"])
+def test_a_character_yaml_refuses_is_reported_where_it_stands(character):
+    # YAML's reader refused it with a two-line message at 1:1 ("... not allowed\n  in
+    # "<unicode string>", position 183"): a C1 control from a bad encoding, an escape code
+    # pasted from a terminal.
+    text = HEADER + MEASURES + COMPONENTS.replace("rate: 5%", f"rate: 5%{character}")
+    assert errors_of(text) == [(12, 13, f"YAML: the character U+{ord(character):04X} cannot "
+                                        "stand in a YAML file; delete it")]
+
+
 def test_an_expression_yaml_reads_as_a_list_asks_for_quotes():
     text = component("""\
         - id: logo
