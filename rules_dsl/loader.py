@@ -136,6 +136,11 @@ class _PlanReader:
         line, col = self.lines.of_node(node) if node is not None else (1, 1)
         self.errors.append(PlanError(self.file, line, col, message))
 
+    def error_at(self, positions: ScalarPositions, offset: int, message: str) -> None:
+        """An error at a character of a scalar's value, where it stands in the file."""
+        line, col = positions.position(offset)
+        self.errors.append(PlanError(self.file, line, col, message))
+
     # -- the document ---------------------------------------------------------------------
 
     def read(self) -> Plan | None:
@@ -559,9 +564,8 @@ class _PlanReader:
         offset = next((i for i, char in enumerate(node.value) if is_foreign_digit(char)), None)
         if offset is None:
             return text
-        line, col = ScalarPositions(self.lines, node).position(offset)
-        self.errors.append(PlanError(self.file, line, col,
-                                     foreign_digit_message(node.value[offset])))
+        self.error_at(ScalarPositions(self.lines, node), offset,
+                      foreign_digit_message(node.value[offset]))
         return None
 
     def choice(self, node, what: str, choices, default) -> str | None:
@@ -588,8 +592,7 @@ class _PlanReader:
         if tree is not None:
             expr_type, problems = check_expecting(tree, scope, expected, what)
         for problem in problems:
-            line, col = positions.position(problem.span[0])
-            self.errors.append(PlanError(self.file, line, col, problem.message))
+            self.error_at(positions, problem.span[0], problem.message)
         if problems or expr_type is None:
             return None
         table = tuple(positions.position(i) for i in range(len(node.value) + 1))
