@@ -85,9 +85,8 @@ def _falling_tiers(tiers: Tiers) -> Iterator[PlanError]:
         effect = ("reaching it lowers the rate of every deal in the window, so selling more "
                   "can pay less" if tiers.method == "retroactive" else
                   "what is booked past its start earns less than what was booked before")
-        yield _warning(upper.rate, upper.rate.node, f"the tier rates fall here, from "
-                                                    f"{percent(below)} to {percent(above)}: "
-                                                    f"{effect}")
+        message = f"the tier rates fall here, from {percent(below)} to {percent(above)}: {effect}"
+        yield _warning(upper.rate, upper.rate.node, message)
 
 
 # -- payee-level conditions judged on the year to date ---------------------------------------
@@ -99,9 +98,7 @@ def _conditions_on_the_wrong_window(plan: Plan, component: Component) -> Iterato
     periods = PERIODS_IN_A_YEAR.get(plan.payout_period)
     if plan.attainment_window != "annual" or periods is None:
         return
-    conditions = [(name, getattr(component, name)) for name in ("when", "threshold")
-                  if getattr(component, name) is not None and
-                  (name == "threshold" or component.type == "bonus")]
+    conditions = _payee_conditions(component)
     if any(_reads(condition.node, PERIOD_NAMES) for _, condition in conditions):
         return  # e.g. `period.number == 4`: the author has said when it is judged
     measures = {measure.name for measure in plan.measures}
@@ -110,6 +107,13 @@ def _conditions_on_the_wrong_window(plan: Plan, component: Component) -> Iterato
         if figure is not None:
             yield _warning(condition, figure, _window_message(
                 name, component, nodes.dotted_name(figure), plan.payout_period, periods))
+
+
+def _payee_conditions(component: Component) -> list[tuple[str, Expression]]:
+    """A bonus's `when` and any component's `threshold` (a spiff's `when` is per deal)."""
+    found = [("when", component.when)] if component.type == "bonus" else []
+    found.append(("threshold", component.threshold))
+    return [(key, condition) for key, condition in found if condition is not None]
 
 
 def _reads(node: nodes.Node, names: tuple[str, ...]) -> bool:
