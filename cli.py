@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 import cli_reports
-from engine.reports.safe_text import json_text, terminal_safe
 from cli_support import DB_HELP, CommandGroup, InputError, RefusedError, db_option, \
-    engine_errors, ledger_engine, period_option, print_plan_errors, version
+    engine_errors, in_file_order, ledger_engine, period_option, print_plan_errors, version
+from engine.reports.safe_text import json_text, terminal_safe
 
 KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx")
 
@@ -29,29 +29,50 @@ def main(db_url: str | None) -> None:
 
 @main.command()
 @click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the errors as a JSON list.")
-def check(plans: tuple[Path, ...], as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the errors and warnings as a JSON list.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+def check(plans: tuple[Path, ...], as_json: bool, strict: bool) -> None:
     """Check plan files and report every mistake at its line and column.
+
+    Warnings (a rate above 100%, tier rates that fall, a condition judged on a window its
+    author probably did not mean) are printed like errors and fail only with --strict.
 
     \b
     Example:
       icm check plans/*.yaml
-      icm check --json plans/enterprise-ae.yaml
+      icm check --strict --json plans/enterprise-ae.yaml
     """
-    from rules_dsl import load_plans
+    from rules_dsl import load_plans, plan_warnings
     checked, errors = load_plans(plans)
+    warnings = plan_warnings(checked)
+    problems = in_file_order(errors + warnings, plans)
+    failed = bool(errors) or (strict and bool(warnings))
     if as_json:
-        click.echo(json.dumps([error.as_dict() for error in errors], indent=2))
+        click.echo(json.dumps([problem.as_dict() for problem in problems], indent=2))
     else:
-        print_plan_errors(errors, plans)
-        if errors:
-            files = len({error.file for error in errors})
-            click.echo(f"{len(errors)} error{'s' * (len(errors) != 1)} in {files} "
-                       f"file{'s' * (files != 1)}", err=True)
-        else:
-            click.echo(f"{len(checked)} plan{'s' * (len(checked) != 1)} checked: no errors")
-    if errors:
+        print_plan_errors(problems, plans)
+        click.echo(_check_summary(len(checked), errors, warnings, strict), err=failed)
+    if failed:
         sys.exit(1)
+
+
+def _check_summary(plans: int, errors: list, warnings: list, strict: bool) -> str:
+    files = len({problem.file for problem in errors + warnings})
+    in_files = f"in {_count(files, 'file')}"
+    if errors:
+        found = _count(len(errors), "error")
+        if warnings:
+            found += f" and {_count(len(warnings), 'warning')}"
+        return f"{found} {in_files}"
+    if strict and warnings:
+        return f"{_count(len(warnings), 'warning')} {in_files}, and --strict makes them errors"
+    return f"{_count(plans, 'plan')} checked: no errors" + (
+        f", {_count(len(warnings), 'warning')}" if warnings else "")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
 
 
 @main.group()
@@ -82,7 +103,8 @@ def plans() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
-    """Check plan files, then register their versions in the ledger.
+    """Check plan files, then register their versions in the ledger (warnings are printed,
+    and do not stop it).
 
     \b
     Example:
@@ -90,10 +112,10 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
     """
     from ledger.errors import LedgerRefused
     from ledger.plans import register_plans
-    from rules_dsl import load_plans
+    from rules_dsl import load_plans, plan_warnings
     checked, errors = load_plans(files)
+    print_plan_errors(in_file_order(errors + plan_warnings(checked), files), files)
     if errors:
-        print_plan_errors(errors, files)
         raise InputError("no plan was registered")
     try:
         outcome = register_plans(ledger_engine(db_url, create=True), checked)

@@ -118,11 +118,19 @@ def engine_errors():
         raise RefusedError(str(error)) from None
 
 
+def in_file_order(problems, paths) -> list:
+    """Errors and warnings together, file by file as the command line names them, each file's
+    by line and column."""
+    order = {str(path): index for index, path in reversed(list(enumerate(paths)))}
+    return sorted(problems, key=lambda problem: (order.get(problem.file, len(order)),
+                                                 problem.line, problem.col))
+
+
 def print_plan_errors(errors, paths) -> None:
-    from rules_dsl import format_error
+    from rules_dsl import format_errors
     sources = {str(path): read_or_none(path) for path in paths}
-    for error in errors:
-        click.echo(format_error(error, sources.get(error.file)), err=True)
+    for text in format_errors(errors, sources):
+        click.echo(text, err=True)
 
 
 def read_or_none(path: Path) -> str | None:

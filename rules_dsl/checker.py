@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Iterable, Mapping
 
-from engine.money import decimal_places, decimal_text, is_currency, minor_digits
+from engine.money import decimal_places, decimal_text, is_currency, minor_digits, to_minor_units
 from rules_dsl import nodes
 from rules_dsl.errors import ExprProblem
 from rules_dsl.types import (ORDERED, AnyType, ListOf, Type, accepts, arithmetic_result,
                              is_numeric, unify)
 
 MEASURE, DEAL, PAYEE = "measure", "deal", "payee"
+
+# The ledger's BIGINT and the engine's int64 columns: the largest money in minor units, and the
+# largest plan version.
+INT64_MAX = 2 ** 63 - 1
 
 # Built-in fields of each namespace; declared extra columns are added to these by the loader.
 DEAL_FIELDS = {
@@ -133,6 +138,11 @@ class _Checker:
         if decimal_places(node.text) > digits:
             self.fail(node, f"{node.currency} has {digits} decimal places; "
                             f"{node.text} {node.currency} has more")
+            return None
+        if to_minor_units(node.amount, node.currency) > INT64_MAX:
+            largest = decimal_text(Fraction(INT64_MAX, 10 ** digits))
+            self.fail(node, f"{node.text} {node.currency} does not fit in 64-bit minor units: "
+                            f"an amount is at most {largest} {node.currency}")
             return None
         return Type.MONEY
 

@@ -18,10 +18,10 @@ import yaml
 from engine.money import is_currency, to_minor_units
 from rules_dsl import nodes
 from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DEAL_FIELDS, DECLARABLE_NAMESPACES, FUNCTIONS,
-                               MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS, PERIOD_FIELDS,
-                               MeasureInfo, Scope, check_expecting, suggest)
+                               INT64_MAX, MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS,
+                               PERIOD_FIELDS, MeasureInfo, Scope, check_expecting, suggest)
 from rules_dsl.errors import PlanError
-from rules_dsl.parser import parse_expression
+from rules_dsl.parser import foreign_digit_message, is_foreign_digit, parse_expression
 from rules_dsl.plan import (Component, CurvePoint, Draw, Expression, Measure, Plan, Source, Tier,
                             Tiers)
 from rules_dsl.types import TYPE_NAMES, Type
@@ -66,7 +66,12 @@ COMPONENT_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # `earned.ID` must 
 MEASURE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 EFFECTIVE = re.compile(r"^(\S+)\s*\.\.\s*(\S+)$")
-FISCAL_START = re.compile(r"^(\d{2})-01$")
+# ASCII digits only: `\d`, str.isdigit() and int() also take ١٠ or １０, and
+# date.fromisoformat also takes 20260101 and 2026-W01-1.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FISCAL_START = re.compile(r"([0-9]{2})-01")
+WHOLE_NUMBER = re.compile(r"[0-9]+")
+MAX_WITHIN_DAYS = 36_500  # 100 years: a longer clawback window is a typo, not a policy
 RESERVED_NAMES = set(FUNCTIONS) | set(MEASURE_NAMESPACES) | {
     "target_incentive", "earned", "deal", "credit", "payee", "param", "period", "true", "false"}
 
@@ -131,6 +136,11 @@ class _PlanReader:
         line, col = self.lines.of_node(node) if node is not None else (1, 1)
         self.errors.append(PlanError(self.file, line, col, message))
 
+    def error_at(self, positions: ScalarPositions, offset: int, message: str) -> None:
+        """An error at a character of a scalar's value, where it stands in the file."""
+        line, col = positions.position(offset)
+        self.errors.append(PlanError(self.file, line, col, message))
+
     # -- the document ---------------------------------------------------------------------
 
     def read(self) -> Plan | None:
@@ -169,12 +179,7 @@ class _PlanReader:
             self.error(top["plan"], f"plan id {plan_id!r} may use only lowercase letters, "
                                     "digits and '-'")
         header["id"] = plan_id
-        version = self.scalar(top.get("version"), "version")
-        if version is not None and not (version.isdigit() and int(version) >= 1):
-            self.error(top["version"], f"version must be a whole number from 1 up, not "
-                                       f"{version!r}")
-            version = None
-        header["version"] = int(version) if version else None
+        header["version"] = self.read_version(top.get("version"))
         header["title"] = self.scalar(top.get("title"), "title") or plan_id or ""
         header["effective_from"], header["effective_to"] = self.read_effective(
             top.get("effective"))
@@ -193,18 +198,29 @@ class _PlanReader:
             return None
         return header
 
+    def read_version(self, node) -> int | None:
+        text = self.numeric_scalar(node, "version")
+        if text is None:
+            return None
+        version = _whole_number(text, INT64_MAX)
+        if version is None or version < 1:
+            self.error(node, f"version must be a whole number from 1 to {INT64_MAX}, "
+                             f"not {text!r}")
+            return None
+        return version
+
     def read_effective(self, node) -> tuple[datetime.date | None, datetime.date | None]:
-        text = self.scalar(node, "effective")
+        text = self.numeric_scalar(node, "effective")
         if text is None:
             return None, None
         match = EFFECTIVE.match(text)
         dates = []
         for part in match.groups() if match else ():
-            try:
-                dates.append(datetime.date.fromisoformat(part))
-            except ValueError:
+            date = _iso_date(part)
+            if date is None:
                 self.error(node, f"{part!r} is not a date: write YYYY-MM-DD")
                 return None, None
+            dates.append(date)
         if len(dates) != 2:
             self.error(node, "effective is a range of two dates: 2026-01-01 .. 2026-12-31")
             return None, None
@@ -217,8 +233,8 @@ class _PlanReader:
     def read_fiscal_start(self, node) -> int | None:
         if node is None:
             return 1
-        text = self.scalar(node, "fiscal_year_start")
-        match = FISCAL_START.match(text or "")
+        text = self.numeric_scalar(node, "fiscal_year_start")
+        match = FISCAL_START.fullmatch(text or "")
         if text is not None and not (match and 1 <= int(match.group(1)) <= 12):
             self.error(node, f"fiscal_year_start is the first day of a month, MM-01 "
                              f"(e.g. 02-01), not {text!r}")
@@ -486,14 +502,14 @@ class _PlanReader:
             self.error(node, "clawback is {within_days: 90}")
             return None
         keys = self.mapping(node, ("within_days",), "clawback", ("within_days",))
-        days = self.scalar(keys.get("within_days"), "within_days")
+        days = self.numeric_scalar(keys.get("within_days"), "within_days")
         if days is None:
             return None
-        if not days.isdigit():
-            self.error(keys["within_days"], f"within_days is a whole number of days, not "
-                                            f"{days!r}")
-            return None
-        return int(days)
+        within_days = _whole_number(days, MAX_WITHIN_DAYS)
+        if within_days is None:
+            self.error(keys["within_days"], f"within_days is a whole number of days from 0 to "
+                                            f"{MAX_WITHIN_DAYS} (100 years), not {days!r}")
+        return within_days
 
     # -- YAML helpers ---------------------------------------------------------------------
 
@@ -540,6 +556,18 @@ class _PlanReader:
             return None
         return node.value.strip()
 
+    def numeric_scalar(self, node, what: str) -> str | None:
+        """A scalar of numbers or dates; refused at its first digit of another script."""
+        text = self.scalar(node, what)
+        if text is None:
+            return None
+        offset = next((i for i, char in enumerate(node.value) if is_foreign_digit(char)), None)
+        if offset is None:
+            return text
+        self.error_at(ScalarPositions(self.lines, node), offset,
+                      foreign_digit_message(node.value[offset]))
+        return None
+
     def choice(self, node, what: str, choices, default) -> str | None:
         if node is None:
             return default
@@ -564,8 +592,7 @@ class _PlanReader:
         if tree is not None:
             expr_type, problems = check_expecting(tree, scope, expected, what)
         for problem in problems:
-            line, col = positions.position(problem.span[0])
-            self.errors.append(PlanError(self.file, line, col, problem.message))
+            self.error_at(positions, problem.span[0], problem.message)
         if problems or expr_type is None:
             return None
         table = tuple(positions.position(i) for i in range(len(node.value) + 1))
@@ -582,6 +609,25 @@ class _PlanReader:
         scope = Scope(PAYEE, self.currency, {}, where="in a constant")
         expression = self.expression(node, scope, (expected,), what)
         return _constant(expression.node) if expression is not None else None
+
+
+def _whole_number(text: str, largest: int) -> int | None:
+    """The value of ASCII digits from 0 to ``largest``, else None. The length is checked
+    first: int() refuses text of more than 4,300 digits with a ValueError."""
+    if not WHOLE_NUMBER.fullmatch(text) or len(text.lstrip("0")) > len(str(largest)):
+        return None
+    value = int(text)
+    return value if value <= largest else None
+
+
+def _iso_date(text: str) -> datetime.date | None:
+    """The date of YYYY-MM-DD text, or None for any other text or an impossible date."""
+    if not ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _a(noun: str) -> str:

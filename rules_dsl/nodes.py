@@ -7,8 +7,10 @@ compares equal to the original.
 from __future__ import annotations
 
 import datetime
+import operator
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Iterator
 
 Span = tuple[int, int]
 NO_SPAN: Span = (0, 0)
@@ -147,3 +149,31 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, ListExpr):
         return node.items
     return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """The node and every sub-expression under it, in reading order."""
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def constant_value(node: Node) -> Fraction | None:
+    """The exact value of literals combined by arithmetic (`2 * 60%` is 6/5), or None when the
+    expression reads a name, calls a function or divides by zero."""
+    if isinstance(node, (Number, Percent)):
+        return node.value
+    if isinstance(node, Money):
+        return node.amount
+    if isinstance(node, Negate):
+        inner = constant_value(node.operand)
+        return -inner if inner is not None else None
+    if not isinstance(node, Arithmetic):
+        return None
+    left, right = constant_value(node.left), constant_value(node.right)
+    if left is None or right is None or (node.op == "/" and right == 0):
+        return None
+    return _OPERATORS[node.op](left, right)
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}

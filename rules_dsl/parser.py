@@ -136,6 +136,16 @@ class _ToAst(Transformer):
         return nodes.Conditional(then, condition, otherwise, span=_span(meta))
 
 
+def is_foreign_digit(char: str) -> bool:
+    """A digit of another script (Arabic-Indic ١, full-width １, superscript ²): ``int()``,
+    ``str.isdigit()`` and ``\\d`` take them as numbers, so plan values must refuse them."""
+    return char.isnumeric() and not char.isascii()
+
+
+def foreign_digit_message(char: str) -> str:
+    return f"{char!r} is not an ASCII digit: write numbers with ASCII digits (0-9)"
+
+
 class _SyntaxProblem(Exception):
     def __init__(self, span: nodes.Span, message: str):
         super().__init__(message)
@@ -203,6 +213,8 @@ def _describe_syntax_error(text: str, error: UnexpectedInput) -> ExprProblem:
         char = text[position]
         if char in _MISTAKES and not text.startswith("==", position):
             message = _MISTAKES[char]
+        elif is_foreign_digit(char):
+            message = foreign_digit_message(char)
         elif char.isupper():
             message = (f"unexpected {char!r}: names are lowercase; a currency code "
                        "follows a number, as in 50000 USD")

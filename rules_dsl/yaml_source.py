@@ -8,6 +8,7 @@ and folded lines, which is how an expression's error lands under the right chara
 from __future__ import annotations
 
 import bisect
+import re
 
 import yaml
 
@@ -29,8 +30,13 @@ def compose(text: str) -> yaml.Node | None:
         problem = error.problem or error.context or "YAML syntax error"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlSyntaxError(line, col, f"YAML: {problem}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, anywhere
+        line, col = SourceLines(text).position(min(error.position, len(text)))
+        raise YamlSyntaxError(line, col, f"YAML: the character U+{error.character:04X} cannot "
+                                         "stand in a YAML file; delete it") from None
     except yaml.YAMLError as error:
-        raise YamlSyntaxError(1, 1, f"YAML: {error}") from None
+        first_line = str(error).partition("\n")[0]
+        raise YamlSyntaxError(1, 1, f"YAML: {first_line}") from None
     except RecursionError:
         raise YamlSyntaxError(1, 1, "YAML: the document nests too deeply") from None
 
@@ -51,45 +57,60 @@ class SourceLines:
 
 
 class ScalarPositions:
-    """Where each character of a scalar's value stands in the file."""
+    """Where each character of a scalar's value stands in the file.
+
+    Characters are lined up only as far as a caller asks: an expression too long to parse is
+    reported at its first character, and lining up a long scalar of escapes up to its end,
+    each character searched for to the scalar's end, took seconds per thousand characters.
+    """
 
     def __init__(self, lines: SourceLines, node: yaml.ScalarNode):
-        self.lines = lines
-        self.indexes = _align(lines.text, node)
+        self.lines, self.node = lines, node
+        self.indexes: list[int] = []  # source index of each value character lined up so far
+        self.cursor = _first_value_index(lines.text, node)
 
     def position(self, offset: int) -> tuple[int, int]:
-        offset = max(0, min(offset, len(self.indexes) - 1))
+        offset = max(0, min(offset, len(self.node.value)))
+        while len(self.indexes) <= offset:
+            self._align_next()
         return self.lines.position(self.indexes[offset])
 
+    def _align_next(self) -> None:
+        """Line up the next value character (or the end, one past the last), greedily.
 
-def _align(text: str, node: yaml.ScalarNode) -> list[int]:
-    """Source index of each value character (and one past the last), matched greedily.
+        Quotes, doubled quotes, escape backslashes, block indentation and folded line breaks
+        are source characters with no value character of their own, so skipping forward to the
+        next equal character (any white space for a folded space) lines the two up.
+        """
+        start, end = self.node.start_mark.index, self.node.end_mark.index
+        done = len(self.indexes)
+        if done == len(self.node.value):
+            self.indexes.append(min(self.cursor, max(end, start)))
+            return
+        found = _find(self.lines.text, self.node.value[done], self.cursor, end)
+        if found < 0:
+            found = self.cursor
+        self.indexes.append(found)
+        self.cursor = found + 1
 
-    Quotes, doubled quotes, escape backslashes, block indentation and folded line breaks are
-    source characters with no value character of their own, so skipping forward to the next
-    equal character (any white space for a folded space) lines the two up.
-    """
+
+def _first_value_index(text: str, node: yaml.ScalarNode) -> int:
+    """Where the value's characters may start: after a quote, or on a block's second line."""
     start, end = node.start_mark.index, node.end_mark.index
-    cursor = start
     if node.style in ("'", '"'):
-        cursor += 1
-    elif node.style in ("|", ">"):
+        return start + 1
+    if node.style in ("|", ">"):
         newline = text.find("\n", start, end)
-        cursor = newline + 1 if newline >= 0 else start
-    indexes = []
-    for char in node.value:
-        found = cursor
-        while found < end and not _same(char, text[found]):
-            found += 1
-        if found >= end:
-            found = cursor
-        indexes.append(found)
-        cursor = found + 1
-    indexes.append(min(cursor, max(end, start)))
-    return indexes
+        return newline + 1 if newline >= 0 else start
+    return start
 
 
-def _same(value_char: str, source_char: str) -> bool:
+_FOLDED_SPACE = re.compile("[ \t\r\n]")
+
+
+def _find(text: str, value_char: str, start: int, end: int) -> int:
+    """The next source index from ``start`` that shows ``value_char``, or -1."""
     if value_char == " ":
-        return source_char in " \t\r\n"
-    return value_char == source_char
+        match = _FOLDED_SPACE.search(text, start, end)
+        return match.start() if match else -1
+    return text.find(value_char, start, end)

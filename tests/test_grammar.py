@@ -104,6 +104,11 @@ def test_spans_cover_the_source_text():
     ("a)", 1, "unexpected ')'"),
     ('"open', 0, 'a string is not closed: end it with "'),
     ("2026-13-01", 0, "2026-13-01 is not a calendar date"),
+    # issue 11: digits of other scripts are not numbers
+    ("١٠%", 0, "'١' is not an ASCII digit: write numbers with ASCII digits (0-9)"),
+    ("1０ USD", 1, "'０' is not an ASCII digit: write numbers with ASCII digits (0-9)"),
+    ("100 USD١", 7, "'١' is not an ASCII digit: write numbers with ASCII digits (0-9)"),
+    ("x * ²", 4, "'²' is not an ASCII digit: write numbers with ASCII digits (0-9)"),
     ("", 0, "an expression is needed here"),
     ("   ", 0, "an expression is needed here"),
 ])

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from rules_dsl import load_plan_text
+from rules_dsl import load_plan_text, yaml_source
 
 HEADER = """\
 plan: test-plan
@@ -109,8 +109,10 @@ def test_a_plan_with_several_mistakes_reports_each_at_its_place():
 @pytest.mark.parametrize("line, position, message", [
     # header values
     ("plan: enterprise_ae", (1, 7), "plan id 'enterprise_ae' may use only lowercase letters"),
-    ("version: 1.5", (2, 10), "version must be a whole number from 1 up, not '1.5'"),
-    ("version: 0", (2, 10), "version must be a whole number from 1 up"),
+    ("version: 1.5", (2, 10), "version must be a whole number from 1 to 9223372036854775807, "
+                              "not '1.5'"),
+    ("version: 0", (2, 10), "version must be a whole number from 1 to 9223372036854775807, "
+                            "not '0'"),
     ("effective: 2026-01-01 - 2026-12-31", (3, 12), "effective is a range of two dates"),
     ("effective: 2026-12-31 .. 2026-01-01", (3, 12), "the effective range ends (2026-01-01) "
                                                      "before it starts (2026-12-31)"),
@@ -148,7 +150,8 @@ def test_header_values(line, position, message):
     ("draw: {amount: 2000 USD}", (6, 7), "`recoverable:` is missing from the draw"),
     ("draw: {amount: target_incentive, recoverable: true}", (6, 16),
      "the draw amount must be written as a constant, such as 50000 USD"),
-    ("clawback: {within_days: ninety}", (6, 25), "within_days is a whole number of days"),
+    ("clawback: {within_days: ninety}", (6, 25), "within_days is a whole number of days from 0 "
+                                                 "to 36500 (100 years), not 'ninety'"),
     ("clawback: {days: 90}", (6, 12), "unknown key `days` in the clawback"),
 ])
 def test_plan_level_rules(extra, position, message):
@@ -417,6 +420,16 @@ def test_yaml_syntax_errors_are_positioned():
     assert (line, col) == (8, 1) and message.startswith("YAML:")
 
 
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\x80", "\ufffe"])
+def test_a_character_yaml_refuses_is_reported_where_it_stands(character):
+    # YAML's reader refused it with a two-line message at 1:1 ("... not allowed\n  in
+    # "<unicode string>", position 183"): a C1 control from a bad encoding, an escape code
+    # pasted from a terminal.
+    text = HEADER + MEASURES + COMPONENTS.replace("rate: 5%", f"rate: 5%{character}")
+    assert errors_of(text) == [(12, 13, f"YAML: the character U+{ord(character):04X} cannot "
+                                        "stand in a YAML file; delete it")]
+
+
 def test_an_expression_yaml_reads_as_a_list_asks_for_quotes():
     text = component("""\
         - id: logo
@@ -443,6 +456,26 @@ def test_positions_account_for_yaml_quoting(value, col):
     assert errors_of(text)[0][:2] == (12, col)
 
 
+def test_a_long_scalar_of_escapes_is_placed_without_lining_up_all_of_it(monkeypatch):
+    # Found with issue 11: a value character whose source is an escape (\x41 for A) was
+    # searched for up to the scalar's end, and every character was lined up even when only
+    # the first was reported, so 4,000 escaped characters took 13 s to report at offset 0.
+    searches = []
+    find = yaml_source._find
+    monkeypatch.setattr(yaml_source, "_find",
+                        lambda *args: searches.append(args[1]) or find(*args))
+    escapes = "\\x41" * 5000  # YAML reads "\x41" as "A"
+    text = component(f"""\
+        - id: club
+          type: bonus
+          when: true
+          amount: "{escapes}"
+        """)
+    assert errors_of(text) == [(12, 14, "the expression has 5000 characters; at most 4096 are "
+                                        "allowed")]
+    assert searches.count("A") == 1  # the other expressions are lined up whole, as they parse
+
+
 def test_positions_follow_folded_multi_line_expressions():
     text = component("""\
         - id: logo
@@ -454,3 +487,105 @@ def test_positions_follow_folded_multi_line_expressions():
         """)
     assert errors_of(text) == [(14, 21, "unknown field `credit.shar`; did you mean "
                                         "`credit.share`?")]
+
+
+FOREIGN_DIGIT = "is not an ASCII digit: write numbers with ASCII digits (0-9)"
+
+
+@pytest.mark.parametrize("old, new, position, message", [
+    # Issue 11: int(), str.isdigit(), `\d` and Fraction() read these as numbers; `version: ²`
+    # was a traceback, `version: ١` registered version 1.
+    ("version: 1", "version: ١", (2, 10), f"'١' {FOREIGN_DIGIT}"),
+    ("version: 1", "version: 1٠", (2, 11), f"'٠' {FOREIGN_DIGIT}"),
+    ("version: 1", "version: ²", (2, 10), f"'²' {FOREIGN_DIGIT}"),
+    ("version: 1", "version: １", (2, 10), f"'１' {FOREIGN_DIGIT}"),
+    ("effective: 2026-01-01 .. 2026-12-31", "effective: 2026-01-01 .. ٢٠٢٦-12-31", (3, 26),
+     f"'٢' {FOREIGN_DIGIT}"),
+    # date.fromisoformat takes these too, but a plan's dates are YYYY-MM-DD
+    ("effective: 2026-01-01 .. 2026-12-31", "effective: 20260101 .. 20261231", (3, 12),
+     "'20260101' is not a date: write YYYY-MM-DD"),
+    ("effective: 2026-01-01 .. 2026-12-31", "effective: 2026-W01-1 .. 2026-12-31", (3, 12),
+     "'2026-W01-1' is not a date: write YYYY-MM-DD"),
+    ("payout_period: quarter", "payout_period: quarter\nfiscal_year_start: ٠٢-01", (6, 20),
+     f"'٠' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\nfiscal_year_start: 0２-01", (6, 21),
+     f"'２' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\nclawback: {within_days: ١٨٠}", (6, 25),
+     f"'١' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\nclawback: {within_days: 1²}", (6, 26),
+     f"'²' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\ncap: ١٠٠٠ USD", (6, 6),
+     f"'١' {FOREIGN_DIGIT}"),
+    ("payout_period: quarter", "payout_period: quarter\ndraw: {amount: ２000 USD, "
+                               "recoverable: true}", (6, 16), f"'２' {FOREIGN_DIGIT}"),
+    ("rate: 5%", "rate: ١٠%", (12, 11), f"'١' {FOREIGN_DIGIT}"),
+    ("rate: 5%", "rate: 5٪", (12, 12), "unexpected character '٪'"),
+    ("rate: 5%", "rate: 5% * 1.٥", (12, 18), f"'٥' {FOREIGN_DIGIT}"),
+])
+def test_numbers_and_dates_are_ascii_digits_only(old, new, position, message):
+    text = HEADER + MEASURES + COMPONENTS
+    assert old in text
+    assert only_error(text.replace(old, new)) == (*position, message)
+
+
+def test_digits_of_other_scripts_in_strings_and_titles_are_text():
+    text = (HEADER + 'title: خطة ٢٠٢٦\n' + MEASURES
+            + COMPONENTS.replace("rate: 5%", 'rate: 5% if deal.product == "١٠٠" else 6%'))
+    plan, errors = load_plan_text(text, "plan.yaml")
+    assert errors == []
+    assert plan.title == "خطة ٢٠٢٦"
+
+
+INT64_MAX = 9_223_372_036_854_775_807
+
+
+@pytest.mark.parametrize("old, new, position, message", [
+    # Issue 11: a 23-digit version was a traceback at `icm plans add`; money literals beyond
+    # 64-bit minor units and absurd clawback windows were accepted.
+    ("version: 1", "version: 9223372036854775808", (2, 10),
+     "version must be a whole number from 1 to 9223372036854775807, not '9223372036854775808'"),
+    ("version: 1", "version: 99999999999999999999999", (2, 10),
+     "version must be a whole number from 1 to 9223372036854775807, "
+     "not '99999999999999999999999'"),
+    ("payout_period: quarter", "payout_period: quarter\ncap: 92233720368547758.08 USD", (6, 6),
+     "92233720368547758.08 USD does not fit in 64-bit minor units: an amount is at most "
+     "92233720368547758.07 USD"),
+    ("payout_period: quarter", "payout_period: quarter\ncap: 100_000_000_000_000_000 USD",
+     (6, 6), "100_000_000_000_000_000 USD does not fit in 64-bit minor units: an amount is at "
+             "most 92233720368547758.07 USD"),
+    ("payout_period: quarter",
+     "payout_period: quarter\ndraw: {amount: 100000000000000000 USD, recoverable: true}",
+     (6, 16), "100000000000000000 USD does not fit in 64-bit minor units"),
+    ("rate: 5%", "rate: 5% if deal.amount < 99999999999999999999 USD else 6%", (12, 31),
+     "99999999999999999999 USD does not fit in 64-bit minor units"),
+    ("payout_period: quarter", "payout_period: quarter\nclawback: {within_days: 36501}",
+     (6, 25), "within_days is a whole number of days from 0 to 36500 (100 years), not '36501'"),
+])
+def test_numbers_must_fit_the_ledger(old, new, position, message):
+    text = HEADER + MEASURES + COMPONENTS
+    assert old in text
+    line, col, found = only_error(text.replace(old, new))
+    assert (line, col) == position and found.startswith(message), found
+
+
+def test_a_version_with_thousands_of_digits_is_an_error_not_a_traceback():
+    # int() refuses text of more than 4,300 digits with a ValueError
+    text = (HEADER + MEASURES + COMPONENTS).replace("version: 1", "version: " + "9" * 5000)
+    line, col, message = only_error(text)
+    assert (line, col) == (2, 10)
+    assert message.startswith("version must be a whole number from 1 to 9223372036854775807")
+    text = (HEADER + "clawback: {within_days: " + "1" * 5000 + "}\n" + MEASURES + COMPONENTS)
+    line, col, message = only_error(text)
+    assert (line, col) == (6, 25) and message.startswith("within_days is a whole number")
+
+
+def test_the_largest_numbers_that_fit_are_accepted():
+    text = (HEADER + "cap: 92233720368547758.07 USD\nclawback: {within_days: 36500}\n"
+            + MEASURES + COMPONENTS).replace("version: 1", f"version: {INT64_MAX}")
+    plan, errors = load_plan_text(text, "plan.yaml")
+    assert errors == []
+    assert plan.version == INT64_MAX and plan.clawback_within_days == 36_500
+    yen = text.replace("currency: USD", "currency: JPY").replace(
+        "cap: 92233720368547758.07 USD", "cap: 9223372036854775808 JPY")
+    assert errors_of(yen) == [(6, 6, "9223372036854775808 JPY does not fit in 64-bit minor "
+                                     "units: an amount is at most 9223372036854775807 JPY")]
