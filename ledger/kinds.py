@@ -29,12 +29,19 @@ class KindSpec:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     extra_column: str | None  # where unknown CSV columns are kept, as JSON
+    free_text: tuple[str, ...] = ()  # known columns whose values may span lines
+
+    @property
+    def one_line(self) -> tuple[str, ...]:
+        """The known columns that name, count or date something: a quoted line break in one
+        is a broken file, not a value. Free text and the extra columns may span lines."""
+        return tuple(c for c in self.required + self.optional if c not in self.free_text)
 
 
 SPECS = {
     "payees": KindSpec("payees", "payees", ("id", "effective_from"), ("id", "name"),
                        ("email", "role", "manager_id", "currency", "hire_date",
-                        "termination_date", "effective_from"), "extra"),
+                        "termination_date", "effective_from"), "extra", free_text=("name",)),
     "assignments": KindSpec("assignments", "assignments", ("payee_id", "plan_id",
                                                            "effective_from"),
                             ("payee_id", "plan", "effective_from"),
