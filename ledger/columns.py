@@ -15,7 +15,9 @@ Problems = list[tuple[int, str]]
 
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _DECIMAL = r"^-?\d+(\.\d+)?$"
-_MAX_WHOLE_DIGITS = 15  # keeps minor units well inside int64
+# An amount has at most this many digits in minor units, so it is below 10**17 and far inside
+# int64 whatever its currency's minor digits: 15 before the point for USD, 13 for CLF.
+MAX_AMOUNT_DIGITS = 17
 
 
 def blank(column: pd.Series) -> pd.Series:
@@ -53,7 +55,8 @@ def money(column: pd.Series, currency: pd.Series, optional: bool = False,
           allow_negative: bool = True) -> tuple[pd.Series, Problems]:
     """Exact decimal text to integer minor units of each row's currency (Int64, NA if blank).
 
-    More decimals than the currency has is an error, never a rounding.
+    More decimals than the currency has is an error, never a rounding, and so is an amount
+    of more than MAX_AMOUNT_DIGITS digits in minor units: what is left fits in int64.
     """
     text = column.str.strip().str.replace("_", "", regex=False)
     empty = text == ""
@@ -69,8 +72,10 @@ def money(column: pd.Series, currency: pd.Series, optional: bool = False,
     too_precise = shaped & (fraction.str.len() > digits)
     problems += [(row, f"{text[row]} has more decimals than {currency[row]}'s "
                        f"{digits[row]}") for row in text.index[too_precise]]
-    too_big = shaped & (whole.str.lstrip("0").str.len() > _MAX_WHOLE_DIGITS)
-    problems += [(row, f"{text[row]} is too large an amount")
+    whole_digits = MAX_AMOUNT_DIGITS - digits
+    too_big = shaped & (whole.str.lstrip("0").str.len() > whole_digits)
+    problems += [(row, f"{text[row]} is too large an amount: {currency[row]} amounts have at "
+                       f"most {whole_digits[row]} digits before the point")
                  for row in text.index[too_big]]
     negative = shaped & text.str.startswith("-")
     if not allow_negative:

@@ -9,6 +9,7 @@ header is row 1), with exit 1 and the ledger exactly as it was. What is checked:
   code, amount or date, text that is not UTF-8;
 * values and rows over the size limits (128 KiB a value, 1 MiB a row), a file with one giant
   line refused without reading it whole, a folder given as FILE;
+* amounts that would not fit in 64-bit minor units, whatever the currency's minor digits;
 * what keeps working: a BOM, a header-only file, a line break inside a name, true row numbers
   after a value that spans lines.
 """
@@ -20,8 +21,9 @@ import sys
 
 from sqlalchemy import select
 
-from ledger.schema import Payee
+from ledger.schema import Assignment, Deal, Payee, Quota
 from tests.paths import ROOT
+from tests.test_calc import PLAN
 from tests.test_ledger_import import (_dispose_cli_engines, company, dump,  # noqa: F401
                                       icm, reported)
 
@@ -247,3 +249,73 @@ def test_a_bom_an_empty_file_and_a_header_only_file(company, tmp_path):
         assert result.exit_code == 0, result.output
         assert result.stdout == f"{path}: 0 payees rows: 0 new, 0 replaced, 0 unchanged\n"
         assert dump(engine) == before
+
+
+# -- amounts that must fit in 64 bits ------------------------------------------------------
+
+
+def test_amounts_too_large_for_their_currency_are_refused_not_wrapped(company, tmp_path):
+    """999999999999999.9999 CLF is 9,999,999,999,999,999,999 ten-thousandths: past int64,
+    it was stored as -8446744073709551617. An amount has at most 17 digits of minor units:
+    13 before the point in CLF (4 minor digits), 14 in KWD (3), 15 in USD (2), 17 in JPY."""
+    engine, url = company
+    refused(engine, url, tmp_path / "deals.csv", "deals",
+            "id,date,owner_id,amount,currency\n"
+            "D-20,2026-04-01,rep-1,999999999999999.9999,CLF\n"
+            "D-21,2026-04-01,rep-1,99999999999999.9999,CLF\n"
+            "D-22,2026-04-01,rep-1,-100000000000000.000,KWD\n"
+            "D-23,2026-04-01,rep-1,1000000000000000.00,USD\n"
+            "D-24,2026-04-01,rep-1,100000000000000000,JPY\n",
+            [(2, "amount", "999999999999999.9999 is too large an amount: CLF amounts have at "
+                           "most 13 digits before the point"),
+             (3, "amount", "99999999999999.9999 is too large an amount: CLF amounts have at "
+                           "most 13 digits before the point"),
+             (4, "amount", "-100000000000000.000 is too large an amount: KWD amounts have at "
+                           "most 14 digits before the point"),
+             (5, "amount", "1000000000000000.00 is too large an amount: USD amounts have at "
+                           "most 15 digits before the point"),
+             (6, "amount", "100000000000000000 is too large an amount: JPY amounts have at "
+                           "most 17 digits before the point")])
+
+
+def test_the_largest_amounts_are_stored_exactly(company, tmp_path):
+    engine, url = company
+    imported(url, tmp_path / "deals.csv", "deals",
+             "id,date,owner_id,amount,currency\n"
+             "D-20,2026-04-01,rep-1,9999999999999.9999,CLF\n"
+             "D-21,2026-04-01,rep-1,-99999999999999.999,KWD\n"
+             "D-22,2026-04-01,rep-1,000999999999999999.99,USD\n"
+             "D-23,2026-04-01,rep-1,99999999999999999,JPY\n", 4)
+    with engine.connect() as connection:
+        amounts = dict(connection.execute(select(Deal.id, Deal.amount)
+                                          .where(Deal.id.in_(["D-20", "D-21", "D-22", "D-23"]))
+                                          ).all())
+    assert amounts == {"D-20": 99_999_999_999_999_999, "D-21": -99_999_999_999_999_999,
+                       "D-22": 99_999_999_999_999_999, "D-23": 99_999_999_999_999_999}
+
+
+def test_a_clf_target_incentive_and_quota_too_large_are_refused(company, tmp_path):
+    """The same limit holds for the quotas and target incentives of a plan in CLF."""
+    engine, url = company
+    plan = tmp_path / "clf-ae.yaml"
+    plan.write_text(PLAN.replace("plan: test-ae", "plan: clf-ae").replace("USD", "CLF"))
+    assert icm("plans", "add", plan, "--db", url).exit_code == 0
+    refused(engine, url, tmp_path / "assignments.csv", "assignments",
+            "payee_id,plan,effective_from,target_incentive\n"
+            "rep-3,clf-ae,2026-01-01,999999999999999.9999\n",
+            [(2, "target_incentive", "999999999999999.9999 is too large an amount: CLF "
+                                     "amounts have at most 13 digits before the point")])
+    imported(url, tmp_path / "assignments-2.csv", "assignments",
+             "payee_id,plan,effective_from,target_incentive\n"
+             "rep-3,clf-ae,2026-01-01,9999999999999.9999\n", 1)
+    refused(engine, url, tmp_path / "quotas.csv", "quotas",
+            "payee_id,measure,period,amount\nrep-3,bookings,2026,999999999999999.9999\n",
+            [(2, "amount", "999999999999999.9999 is too large an amount: CLF amounts have "
+                           "at most 13 digits before the point")])
+    imported(url, tmp_path / "quotas-2.csv", "quotas",
+             "payee_id,measure,period,amount\nrep-3,bookings,2026,9999999999999.9999\n", 1)
+    with engine.connect() as connection:
+        assert connection.scalar(select(Assignment.target_incentive).where(
+            Assignment.payee_id == "rep-3")) == 99_999_999_999_999_999
+        assert connection.scalar(select(Quota.amount).where(Quota.payee_id == "rep-3")) == \
+            99_999_999_999_999_999
