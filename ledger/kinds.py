@@ -306,8 +306,9 @@ def prepare_deals(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, li
     out["cancel_date"] = check.take("cancel_date", col.dates(
         optional_column(frame, "cancel_date"), optional=True))
     cancelled = out["status"] == "cancelled"
+    missing = col.blank(optional_column(frame, "cancel_date"))  # not an unreadable one
     check.add("cancel_date", [(row, "a cancelled deal needs its cancel_date")
-                              for row in out.index[cancelled & out["cancel_date"].isna()]])
+                              for row in out.index[cancelled & missing]])
     check.add("cancel_date", [(row, "a booked deal has no cancel_date: set status to "
                                     "cancelled, or clear the date")
                               for row in out.index[~cancelled & out["cancel_date"].notna()]])

@@ -10,6 +10,7 @@ header is row 1), with exit 1 and the ledger exactly as it was. What is checked:
 * values and rows over the size limits (128 KiB a value, 1 MiB a row), a file with one giant
   line refused without reading it whole, a folder given as FILE;
 * amounts that would not fit in 64-bit minor units, whatever the currency's minor digits;
+* digits of other scripts in every numeric and date column;
 * what keeps working: a BOM, a header-only file, a line break inside a name, true row numbers
   after a value that spans lines.
 """
@@ -19,9 +20,10 @@ import json
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import select
 
-from ledger.schema import Assignment, Deal, Payee, Quota
+from ledger.schema import Assignment, Credit, Deal, Payee, Quota
 from tests.paths import ROOT
 from tests.test_calc import PLAN
 from tests.test_ledger_import import (_dispose_cli_engines, company, dump,  # noqa: F401
@@ -319,3 +321,65 @@ def test_a_clf_target_incentive_and_quota_too_large_are_refused(company, tmp_pat
             Assignment.payee_id == "rep-3")) == 99_999_999_999_999_999
         assert connection.scalar(select(Quota.amount).where(Quota.payee_id == "rep-3")) == \
             99_999_999_999_999_999
+
+
+# -- ASCII digits only ---------------------------------------------------------------------
+
+OTHER_DIGITS = {
+    "deals": (
+        "id,date,owner_id,amount,currency,status,cancel_date\n"
+        "D-40,2026-04-01,rep-1,١٠٠,USD,,\n"                       # 2 Arabic-Indic 100
+        "D-41,2026-04-01,rep-1,１０００.００,USD,,\n"               # 3 full-width 1000.00
+        "D-42,2026-04-01,rep-1,10²,USD,,\n"                       # 4 superscript two
+        "D-43,２０２６-04-01,rep-1,100.00,USD,,\n"                  # 5 full-width year
+        "D-44,2026-04-01,rep-1,100.00,USD,cancelled,2026-05-٠١\n",  # 6 Arabic-Indic day
+        [(2, "amount", "'١٠٠' is not an amount: write digits with an optional '.', such as "
+                       "12500.00"),
+         (3, "amount", "'１０００.００' is not an amount: write digits with an optional '.', "
+                       "such as 12500.00"),
+         (4, "amount", "'10²' is not an amount: write digits with an optional '.', such as "
+                       "12500.00"),
+         (5, "date", "'２０２６-04-01' is not a date: write YYYY-MM-DD"),
+         (6, "cancel_date", "'2026-05-٠١' is not a date: write YYYY-MM-DD")]),
+    "credits": (
+        "deal_id,payee_id,share\nD-2,rep-1,٦٠%\nD-2,rep-2,０.４\n",
+        [(2, "share", "'٦٠%' is not a share: write 60% or 0.6"),
+         (3, "share", "'０.４' is not a share: write 60% or 0.6")]),
+    "quotas": (
+        "payee_id,measure,period,amount\n"
+        "rep-1,bookings,2026-Q2,１０００\n",
+        [(2, "amount", "'１０００' is not an amount: write digits with an optional '.', such "
+                       "as 12500.00")]),
+    "fx": (
+        "date,from,to,rate\n2026-01-01,GBP,USD,١.٠٨\n2026-0２-01,CHF,USD,1.1\n",
+        [(2, "rate", "'١.٠٨' is not a positive decimal rate"),
+         (3, "date", "'2026-0２-01' is not a date: write YYYY-MM-DD")]),
+    "assignments": (
+        "payee_id,plan,effective_from,target_incentive\n"
+        "rep-3,enterprise-ae,2026-01-01,٥٠٠٠٠\n"
+        "rep-3,enterprise-ae,٢٠٢٦-07-01,50000\n",
+        [(2, "target_incentive", "'٥٠٠٠٠' is not an amount: write digits with an optional "
+                                 "'.', such as 12500.00"),
+         (3, "effective_from", "'٢٠٢٦-07-01' is not a date: write YYYY-MM-DD")]),
+    "payees": (
+        "id,name,hire_date\nrep-4,Rita,２０２５-01-15\n",
+        [(2, "hire_date", "'２０２５-01-15' is not a date: write YYYY-MM-DD")]),
+}
+
+
+@pytest.mark.parametrize("kind", OTHER_DIGITS)
+def test_digits_of_other_scripts_are_not_numbers(company, tmp_path, kind):
+    engine, url = company
+    text, expected = OTHER_DIGITS[kind]
+    refused(engine, url, tmp_path / f"{kind}.csv", kind, text, expected)
+
+
+def test_shares_with_leading_zeros_are_read_as_written(company, tmp_path):
+    """0060% is 60%: the leading zeros were counted as digits of a share over 100%."""
+    engine, url = company
+    imported(url, tmp_path / "credits.csv", "credits",
+             "deal_id,payee_id,share\nD-2,rep-1,0060%\nD-2,rep-2,000.4\n", 2)
+    with engine.connect() as connection:
+        shares = connection.execute(select(Credit.payee_id, Credit.share_e9)
+                                    .where(Credit.deal_id == "D-2").order_by(Credit.seq)).all()
+    assert [tuple(row) for row in shares] == [("rep-1", 600_000_000), ("rep-2", 400_000_000)]
