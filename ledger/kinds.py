@@ -224,7 +224,7 @@ def prepare_quotas(frame: pd.DataFrame, ref: Reference, existing: pd.DataFrame
     check = Checked()
     out = pd.DataFrame({"payee_id": frame["payee_id"].str.strip(),
                         "measure": frame["measure"].str.strip(),
-                        "period": frame["period"].str.strip()})
+                        "period": frame["period"]})  # a key, read as strictly as --period
     check.add("payee_id", col.required(frame["payee_id"]))
     check.add("payee_id", _unknown(frame["payee_id"], ref.payee_ids, "payee"))
     check.add("measure", col.required(frame["measure"]))

@@ -11,6 +11,7 @@ header is row 1), with exit 1 and the ledger exactly as it was. What is checked:
   line refused without reading it whole, a folder given as FILE;
 * amounts that would not fit in 64-bit minor units, whatever the currency's minor digits;
 * digits of other scripts in every numeric and date column;
+* quota periods that are not periods: a year out of range, spaces, other digits;
 * what keeps working: a BOM, a header-only file, a line break inside a name, true row numbers
   after a value that spans lines.
 """
@@ -347,9 +348,11 @@ OTHER_DIGITS = {
          (3, "share", "'０.４' is not a share: write 60% or 0.6")]),
     "quotas": (
         "payee_id,measure,period,amount\n"
-        "rep-1,bookings,2026-Q2,１０００\n",
+        "rep-1,bookings,2026-Q2,１０００\n"
+        "rep-1,bookings,٢٠٢٦-Q3,100.00\n",
         [(2, "amount", "'１０００' is not an amount: write digits with an optional '.', such "
-                       "as 12500.00")]),
+                       "as 12500.00"),
+         (3, "period", "'٢٠٢٦-Q3' is not a period: write its digits as 0-9")]),
     "fx": (
         "date,from,to,rate\n2026-01-01,GBP,USD,١.٠٨\n2026-0２-01,CHF,USD,1.1\n",
         [(2, "rate", "'١.٠٨' is not a positive decimal rate"),
@@ -383,3 +386,23 @@ def test_shares_with_leading_zeros_are_read_as_written(company, tmp_path):
         shares = connection.execute(select(Credit.payee_id, Credit.share_e9)
                                     .where(Credit.deal_id == "D-2").order_by(Credit.seq)).all()
     assert [tuple(row) for row in shares] == [("rep-1", 600_000_000), ("rep-2", 400_000_000)]
+
+
+# -- quota periods -------------------------------------------------------------------------
+
+
+def test_a_quota_period_that_is_not_a_period_is_a_row_error(company, tmp_path):
+    """`0000` was a traceback from the calendar; ` 2026` was stored as another name."""
+    engine, url = company
+    refused(engine, url, tmp_path / "quotas.csv", "quotas",
+            "payee_id,measure,period,amount\n"
+            "rep-1,bookings,0000,100.00\n"
+            "rep-1,bookings,٢٠٢٦,100.00\n"
+            "rep-1,bookings, 2026,100.00\n"
+            "rep-1,bookings,9999-Q1,100.00\n"
+            "rep-1,bookings,1899-12,100.00\n",
+            [(2, "period", "'0000' is not a period: the year must be from 1900 to 9997"),
+             (3, "period", "'٢٠٢٦' is not a period: write its digits as 0-9"),
+             (4, "period", "' 2026' is not a period: remove the spaces around it"),
+             (5, "period", "'9999-Q1' is not a period: the year must be from 1900 to 9997"),
+             (6, "period", "'1899-12' is not a period: the year must be from 1900 to 9997")])
