@@ -43,6 +43,9 @@ _TOO_LONG_VALUE = (f"the value is longer than {MAX_VALUE_BYTES:,} bytes (128 KiB
                    "a value may hold")
 _TOO_LONG_ROW = (f"the row is longer than {MAX_ROW_BYTES:,} bytes (1 MiB), the most a row "
                  "may hold")
+_NUL_IN_VALUE = "a NUL byte in the value: CSV text cannot hold one"
+_LINE_BREAK_IN_VALUE = ("a line break in the value: only free text (a name, an extra column) "
+                        "may span lines; check the quotes")
 
 
 class _Unreadable(Exception):
@@ -100,17 +103,17 @@ def _check_header(file: str, header: list[str], names: list[str], required: tupl
         raise _refuse(file, 1, "", "the header row is blank: the first row must name the "
                                    "columns" if has_rows else
                       "the file is empty: a header row is needed")
-    problems = _record_problems(file, 1, header, [f"column {i + 1}" for i in range(len(header))])
-    for i, name in enumerate(names):
-        where = name or f"column {i + 1}"
-        if not name:
-            problems.append(RowError(file, 1, where, "a header name is empty"))
-        elif name in names[:i]:
-            problems.append(RowError(file, 1, where, "this column appears twice"))
+    positions = [f"column {i + 1}" for i in range(len(header))]
+    problems = _record_problems(file, 1, header, positions)
+    for i, (name, position) in enumerate(zip(names, positions)):
         if "\x00" in name:
-            problems.append(RowError(file, 1, where, "a NUL byte in the name"))
+            problems.append(RowError(file, 1, position, "a NUL byte in the name"))
         elif "\r" in name or "\n" in name:
-            problems.append(RowError(file, 1, where, "a line break in the name"))
+            problems.append(RowError(file, 1, position, "a line break in the name"))
+        elif not name:
+            problems.append(RowError(file, 1, position, "a header name is empty"))
+        elif name in names[:i]:
+            problems.append(RowError(file, 1, name, "this column appears twice"))
     problems += [RowError(file, 1, name, "a required column is missing")
                  for name in required if name not in names]
     if problems:
@@ -174,11 +177,9 @@ def _value_problems(file: str, table: pa.Table, names: list[str], rows: np.ndarr
         lengths = pc.binary_length(values).to_numpy()
         row_bytes += lengths
         checks = [(lengths > MAX_VALUE_BYTES, _TOO_LONG_VALUE),
-                  (_holding(values, "\x00"), "a NUL byte in the value: CSV text cannot hold one")]
+                  (_holding(values, "\x00"), _NUL_IN_VALUE)]
         if name in one_line:
-            checks.append((_holding(values, "\r\n"), "a line break in the value: only free "
-                                                      "text (a name, an extra column) may span "
-                                                      "lines; check the quotes"))
+            checks.append((_holding(values, "\r\n"), _LINE_BREAK_IN_VALUE))
         for bad, message in checks:
             problems += [RowError(file, int(row), name, message) for row in rows[bad]]
     problems += [RowError(file, int(row), "", _TOO_LONG_ROW)

@@ -132,6 +132,15 @@ def test_a_name_may_span_lines_and_rows_keep_their_numbers(company, tmp_path):
     assert json.loads(extra) == {"note": "two\nlines"}
 
 
+def test_a_header_name_with_a_line_break_or_a_nul_is_refused(company, tmp_path):
+    engine, url = company
+    refused(engine, url, tmp_path / "payees.csv", "payees",
+            'id,"na\nme",ro\x00le\nrep-4,Rita,ae\n',
+            [(1, "column 2", "a line break in the name"),
+             (1, "column 3", "a NUL byte in the name"),
+             (1, "name", "a required column is missing")])
+
+
 def test_a_blank_line_is_a_row_of_blank_values(company, tmp_path):
     """Kept as it was: the blank row is numbered, and its required values are missing."""
     engine, url = company
