@@ -9,8 +9,12 @@ from __future__ import annotations
 import datetime
 import re
 
-_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")
+_PERIOD = re.compile(r"([0-9]{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
 LENGTHS = {"year": 12, "half": 6, "quarter": 3, "month": 1}
+# The years a period may name. From the ledger's beginning (a payee row without a start date
+# holds from 1900-01-01) to the last year whose periods, the period after each and the fiscal
+# years around them all fall inside Python's dates (which end on 9999-12-31).
+FIRST_YEAR, LAST_YEAR = 1900, 9997
 
 
 class PeriodError(ValueError):
@@ -28,11 +32,18 @@ def fiscal_year_start(fiscal_year: int, start_month: int) -> datetime.date:
 
 
 def parse_period(name: str) -> tuple[str, int, int]:
-    """(length, year, index): `2026-Q2` is ("quarter", 2026, 2); `2026-03` ("month", 2026, 3)."""
-    match = _PERIOD.match(name.strip())
+    """(length, year, index): `2026-Q2` is ("quarter", 2026, 2); `2026-03` ("month", 2026, 3).
+
+    Strict, because the name is a key: ` 2026-01` or `٢٠٢٦-01` read as 2026-01 would be
+    stored, closed and looked up under a name that is not 2026-01.
+    """
+    match = _PERIOD.fullmatch(name)
     if not match:
-        raise PeriodError(f"{name!r} is not a period: write 2026, 2026-H1, 2026-Q1 or 2026-03")
+        raise PeriodError(f"{name!r} is not a period: {_how_to_write(name)}")
     year, part = int(match.group(1)), match.group(2)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(f"{name!r} is not a period: the year must be from {FIRST_YEAR} to "
+                          f"{LAST_YEAR}")
     if part is None:
         return "year", year, 1
     if part[0] == "Q":
@@ -40,6 +51,14 @@ def parse_period(name: str) -> tuple[str, int, int]:
     if part[0] == "H":
         return "half", year, int(part[1])
     return "month", year, int(part)
+
+
+def _how_to_write(name: str) -> str:
+    if name != name.strip():
+        return "remove the spaces around it"
+    if any(character.isdigit() and not "0" <= character <= "9" for character in name):
+        return "write its digits as 0-9"
+    return "write 2026, 2026-H1, 2026-Q1 or 2026-03"
 
 
 def period_span(name: str, start_month: int = 1) -> tuple[datetime.date, datetime.date]:

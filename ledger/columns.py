@@ -3,6 +3,10 @@
 Each parser takes a column of strings (index: the file's row numbers) and returns the parsed
 column and the bad rows as ``(row, message)``. Nothing loops over rows in Python except to
 word the messages of rows that are already known to be bad.
+
+Numbers and dates are ASCII digits only: the patterns say ``[0-9]``, never ``\\d``, which in
+Python (and so in pandas) also matches ``١٠٠``, ``１０００`` and ``²``, and ``int()`` would read
+them.
 """
 from __future__ import annotations
 
@@ -13,9 +17,12 @@ from engine.money import ISO_4217_CODES, minor_digits
 
 Problems = list[tuple[int, str]]
 
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_DECIMAL = r"^-?\d+(\.\d+)?$"
-_MAX_WHOLE_DIGITS = 15  # keeps minor units well inside int64
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_DECIMAL = r"-?[0-9]+(\.[0-9]+)?"
+_UNSIGNED = r"[0-9]+(\.[0-9]+)?"
+# An amount has at most this many digits in minor units, so it is below 10**17 and far inside
+# int64 whatever its currency's minor digits: 15 before the point for USD, 13 for CLF.
+MAX_AMOUNT_DIGITS = 17
 
 
 def blank(column: pd.Series) -> pd.Series:
@@ -30,7 +37,7 @@ def dates(column: pd.Series, optional: bool = False) -> tuple[pd.Series, Problem
     """ISO dates as 'YYYY-MM-DD' strings (None where blank and optional)."""
     text = column.str.strip()
     empty = text == ""
-    parsed = pd.to_datetime(text.where(text.str.match(_DATE), None), format="%Y-%m-%d",
+    parsed = pd.to_datetime(text.where(text.str.fullmatch(_DATE), None), format="%Y-%m-%d",
                             errors="coerce")
     bad = parsed.isna() & ~empty
     problems = [(row, f"{value!r} is not a date: write YYYY-MM-DD")
@@ -53,13 +60,14 @@ def money(column: pd.Series, currency: pd.Series, optional: bool = False,
           allow_negative: bool = True) -> tuple[pd.Series, Problems]:
     """Exact decimal text to integer minor units of each row's currency (Int64, NA if blank).
 
-    More decimals than the currency has is an error, never a rounding.
+    More decimals than the currency has is an error, never a rounding, and so is an amount
+    of more than MAX_AMOUNT_DIGITS digits in minor units: what is left fits in int64.
     """
     text = column.str.strip().str.replace("_", "", regex=False)
     empty = text == ""
-    shaped = text.str.match(_DECIMAL)
-    whole = text.str.extract(r"^-?(\d*)", expand=False).fillna("")
-    fraction = text.str.extract(r"\.(\d+)$", expand=False).fillna("")
+    shaped = text.str.fullmatch(_DECIMAL)
+    whole = text.str.extract(r"^-?([0-9]*)", expand=False).fillna("")
+    fraction = text.str.extract(r"\.([0-9]+)$", expand=False).fillna("")
     codes = currency.fillna("").astype(str)
     digits = codes.map({code: minor_digits(code) for code in codes.unique()}).astype("int64")
     problems: Problems = []
@@ -69,8 +77,10 @@ def money(column: pd.Series, currency: pd.Series, optional: bool = False,
     too_precise = shaped & (fraction.str.len() > digits)
     problems += [(row, f"{text[row]} has more decimals than {currency[row]}'s "
                        f"{digits[row]}") for row in text.index[too_precise]]
-    too_big = shaped & (whole.str.lstrip("0").str.len() > _MAX_WHOLE_DIGITS)
-    problems += [(row, f"{text[row]} is too large an amount")
+    whole_digits = MAX_AMOUNT_DIGITS - digits
+    too_big = shaped & (whole.str.lstrip("0").str.len() > whole_digits)
+    problems += [(row, f"{text[row]} is too large an amount: {currency[row]} amounts have at "
+                       f"most {whole_digits[row]} digits before the point")
                  for row in text.index[too_big]]
     negative = shaped & text.str.startswith("-")
     if not allow_negative:
@@ -102,9 +112,9 @@ def shares(column: pd.Series) -> tuple[pd.Series, Problems]:
     text = column.str.strip()
     percent = text.str.endswith("%")
     number = text.str.rstrip("%").str.strip()
-    shaped = number.str.match(r"^\d+(\.\d+)?$")
-    whole = number.str.extract(r"^(\d+)", expand=False).fillna("0")
-    fraction = number.str.extract(r"\.(\d+)$", expand=False).fillna("")
+    shaped = number.str.fullmatch(_UNSIGNED)
+    whole = number.str.extract(r"^([0-9]+)", expand=False).fillna("0")
+    fraction = number.str.extract(r"\.([0-9]+)$", expand=False).fillna("")
     places = fraction.str.len() + np.where(percent, 2, 0)  # 60% is 0.60
     problems: Problems = [(row, f"{value!r} is not a share: write 60% or 0.6")
                           for row, value in text[~shaped].items()]
@@ -112,7 +122,7 @@ def shares(column: pd.Series) -> tuple[pd.Series, Problems]:
     problems += [(row, f"{text[row]} has more than nine decimals of one")
                  for row in text.index[too_precise]]
     values = pd.Series(0, index=column.index, dtype="int64")
-    good = shaped & ~too_precise & (whole.str.len() <= 3)
+    good = shaped & ~too_precise & (whole.str.lstrip("0").str.len() <= 3)  # 0060% is 60%
     problems += [(row, f"{text[row]} is more than 100%") for row in text.index[shaped & ~good
                                                                               & ~too_precise]]
     if good.any():
@@ -129,7 +139,7 @@ def shares(column: pd.Series) -> tuple[pd.Series, Problems]:
 def positive_decimals(column: pd.Series) -> tuple[pd.Series, Problems]:
     """Exact positive decimal text, normalised (no '_', no leading '+'); for FX rates."""
     text = column.str.strip().str.replace("_", "", regex=False)
-    shaped = text.str.match(r"^\d+(\.\d+)?$")
+    shaped = text.str.fullmatch(_UNSIGNED)
     problems: Problems = [(row, f"{value!r} is not a positive decimal rate")
                           for row, value in column[~shaped].items()]
     zero = shaped & (text.str.replace(".", "", regex=False).str.strip("0") == "")

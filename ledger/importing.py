@@ -84,7 +84,7 @@ def import_csv(engine: Engine, kind: str, path: str | Path, actor: str | None = 
     if kind not in kinds.SPECS:
         raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(KINDS)}")
     spec, path = kinds.SPECS[kind], Path(path)
-    frame = read_csv(path, spec.required, progress)
+    frame = read_csv(path, spec.required, spec.one_line)
     with writing(engine) as connection:
         run = _Run(connection, kind, path, actor, progress)
         run.rows = len(frame)

@@ -29,12 +29,19 @@ class KindSpec:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     extra_column: str | None  # where unknown CSV columns are kept, as JSON
+    free_text: tuple[str, ...] = ()  # known columns whose values may span lines
+
+    @property
+    def one_line(self) -> tuple[str, ...]:
+        """The known columns that name, count or date something: a quoted line break in one
+        is a broken file, not a value. Free text and the extra columns may span lines."""
+        return tuple(c for c in self.required + self.optional if c not in self.free_text)
 
 
 SPECS = {
     "payees": KindSpec("payees", "payees", ("id", "effective_from"), ("id", "name"),
                        ("email", "role", "manager_id", "currency", "hire_date",
-                        "termination_date", "effective_from"), "extra"),
+                        "termination_date", "effective_from"), "extra", free_text=("name",)),
     "assignments": KindSpec("assignments", "assignments", ("payee_id", "plan_id",
                                                            "effective_from"),
                             ("payee_id", "plan", "effective_from"),
@@ -217,7 +224,7 @@ def prepare_quotas(frame: pd.DataFrame, ref: Reference, existing: pd.DataFrame
     check = Checked()
     out = pd.DataFrame({"payee_id": frame["payee_id"].str.strip(),
                         "measure": frame["measure"].str.strip(),
-                        "period": frame["period"].str.strip()})
+                        "period": frame["period"]})  # a key, read as strictly as --period
     check.add("payee_id", col.required(frame["payee_id"]))
     check.add("payee_id", _unknown(frame["payee_id"], ref.payee_ids, "payee"))
     check.add("measure", col.required(frame["measure"]))
@@ -299,8 +306,9 @@ def prepare_deals(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, li
     out["cancel_date"] = check.take("cancel_date", col.dates(
         optional_column(frame, "cancel_date"), optional=True))
     cancelled = out["status"] == "cancelled"
+    missing = col.blank(optional_column(frame, "cancel_date"))  # not an unreadable one
     check.add("cancel_date", [(row, "a cancelled deal needs its cancel_date")
-                              for row in out.index[cancelled & out["cancel_date"].isna()]])
+                              for row in out.index[cancelled & missing]])
     check.add("cancel_date", [(row, "a booked deal has no cancel_date: set status to "
                                     "cancelled, or clear the date")
                               for row in out.index[~cancelled & out["cancel_date"].notna()]])
