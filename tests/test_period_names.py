@@ -41,7 +41,7 @@ def recorded(url):
 
 def usage_error(result, message):
     assert result.exit_code == 2, result.output
-    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--period': {message}"
     assert result.stdout == ""
 
 
