@@ -49,7 +49,7 @@ PAYEES = [  # (id, name)
     ("Rep_1", "Capital"), ("rep-1", HEADING), ("rep-2", TITLE), (CLEAR, "<script>x</script> |*"),
     ("rep-3", RTL), ("rep-4", "Zoë 🎉👩‍💻"), ("rep-5", LONG), (LONG_ID, "Long id"),
     ("🎉", "Party")]
-DEAL_OF_REP_4 = "D|4*\r# deal"
+DEAL_OF_REP_4 = "D|4*\x1b[2J# deal"  # ids may not span lines (a CR is refused at import)
 
 
 def csv_text(rows) -> str:
@@ -153,7 +153,7 @@ def test_markdown_folds_control_characters_and_cannot_start_a_block(tmp_path, le
                    "OVERRIDE: 1,000,000.00 USD. |")
     assert "Payee **\\+1**" in plus  # a leading + cannot start a list
     rep4 = (out / "rep-4-2026-Q1.md").read_text(encoding="utf-8")
-    assert "| D\\|4\\* # deal |" in rep4  # the deal id: pipe and star escaped, CR folded
+    assert "| D\\|4\\*# deal |" in rep4  # the deal id: pipe and star escaped, ESC removed
     assert "# Payout statement: Zoë 🎉👩‍💻" in rep4
     eve = (out / "rep-2-2026-Q1.md").read_text(encoding="utf-8")
     assert eve.startswith("# Payout statement: Eve\n")  # the escape sequences are gone
@@ -202,7 +202,7 @@ def test_terminal_output_carries_no_escape_sequence(tmp_path, ledger_url):
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", text), name
     assert outputs["explain"].startswith("rep-2 (Eve), 2026-Q1 (draft")
     assert outputs["explain rtl"].startswith("rep-3 (Bob<U+202E>gnp.exe), 2026-Q1")
-    assert "lines of deal D|4* # deal:" in outputs["explain deal"]
+    assert "lines of deal D|4*# deal:" in outputs["explain deal"]
     assert outputs["explain clear"].startswith("xy (<script>x</script> |*), 2026-Q1")
     # the JSON is the same data, with the override written as an escape
     assert "Bob\\u202egnp.exe" in outputs["kpi json"]
