@@ -4,6 +4,7 @@ turned into them (DATA_AND_CLI.md: 0 success, 1 the input or a plan is wrong, 2 
 from __future__ import annotations
 
 import contextlib
+import os
 from importlib import metadata
 from pathlib import Path
 
@@ -12,6 +13,12 @@ import click
 
 class InputError(click.ClickException):
     """The input or a plan is wrong; the message has already said where."""
+
+    exit_code = 1
+
+
+class InternalError(click.ClickException):
+    """A bug, said in one line; ICM_DEBUG=1 lets its traceback through instead."""
 
     exit_code = 1
 
@@ -89,6 +96,14 @@ class CommandGroup(click.Group):
             raise InputError(f"the ledger {url} failed: {driver_message(error)}; nothing was "
                              "written; check that the ledger is writable, its disk has "
                              "room and its server runs") from None
+        except (click.exceptions.Exit, click.Abort):  # click's own ways out
+            raise
+        except Exception as error:  # a bug: still one line, the traceback on request
+            if os.environ.get("ICM_DEBUG") == "1":
+                raise
+            raise InternalError(f"internal error ({type(error).__name__}: {error}); this is "
+                                "a bug in icm: please report it with the command you ran "
+                                "(ICM_DEBUG=1 shows the traceback)") from None
 
 
 @contextlib.contextmanager

@@ -349,3 +349,21 @@ def test_calc_prints_ids_and_errors_a_terminal_cannot_misread(tmp_path, ledger_u
     assert result.exit_code == 1
     assert "payee rep-<U+202E>9, measure bookings" in result.output
     assert "\u202e" not in result.output
+
+
+def test_a_bug_is_one_line_unless_icm_debug_asks_for_the_traceback(tmp_path, ledger_url,
+                                                                   monkeypatch):
+    import engine.calculate
+    build(tmp_path, ledger_url)
+
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(engine.calculate, "calculate_period", broken)
+    result = invoke("calc", "--period", "2026-Q1", "--db", ledger_url)
+    assert one_line_error(result, 1) == (
+        "Error: internal error (ZeroDivisionError: division by zero); this is a bug in icm: "
+        "please report it with the command you ran (ICM_DEBUG=1 shows the traceback)")
+    monkeypatch.setenv("ICM_DEBUG", "1")
+    debugged = invoke("calc", "--period", "2026-Q1", "--db", ledger_url)
+    assert isinstance(debugged.exception, ZeroDivisionError)
