@@ -167,30 +167,37 @@ def test_a_payee_with_no_plan_left_is_settled_in_the_currency_it_was_paid_in(
     assert (q2["currency"], q2["payout"], q2["carried_balance"]) == ("EUR", "0.00", "150.00")
 
 
-def test_a_close_refuses_when_the_ledger_changed_while_it_computed(
-        tmp_path, ledger_url, monkeypatch):
+def close_refused_after(ledger_url, monkeypatch, meanwhile) -> None:
+    """Close 2026-Q1 with ``meanwhile()`` landing after the computation read the ledger and
+    before the record: the close must record nothing and ask to be run again."""
     import engine.closing
     from ledger.database import open_ledger
     from ledger.errors import LedgerRefused
-    build(tmp_path, ledger_url)
     ledger = open_ledger(ledger_url)
     computed = engine.closing.calculate_period
 
-    def compute_then_adjust(engine_, period, *versions):
-        result = computed(engine_, period, *versions)
-        # an adjustment lands after the computation read the ledger, before the record
-        engine.closing.add_adjustment(engine_, "rep-1", period, "100.00 USD", "late")
+    def compute_then_change(*args, **kwargs):
+        result = computed(*args, **kwargs)
+        meanwhile()
         return result
 
-    monkeypatch.setattr(engine.closing, "calculate_period", compute_then_adjust)
+    monkeypatch.setattr(engine.closing, "calculate_period", compute_then_change)
     try:
         engine.closing.close_period(ledger, "2026-Q1")
-        raise AssertionError("the close recorded a run that missed the adjustment")
+        raise AssertionError("the close recorded a run that missed a change")
     except LedgerRefused as refused:
         assert "run the close again" in str(refused)
     finally:
         ledger.dispose()
-    monkeypatch.undo()
+        monkeypatch.undo()
+
+
+def test_a_close_refuses_when_the_ledger_changed_while_it_computed(
+        tmp_path, ledger_url, monkeypatch):
+    build(tmp_path, ledger_url)
+    close_refused_after(ledger_url, monkeypatch, lambda: ok(
+        "adjust", "--payee", "rep-1", "--period", "2026-Q1", "--amount", "100.00 USD",
+        "--reason", "late", db=ledger_url))
     # nothing was recorded; closing again pays the adjustment: 19,750.00 + 100.00
     closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
     assert payee(closed, "rep-1")["payout"] == "19850.00"

@@ -15,7 +15,7 @@ from ledger.database import open_ledger, writing
 from ledger.schema import Deal, Quota
 from tests.paths import ROOT
 from tests.test_calc import build, import_files, payee
-from tests.test_close import ok, run
+from tests.test_close import close_refused_after, ok, run
 
 def start(ledger_url, *args) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args, "--db", ledger_url],
@@ -139,34 +139,12 @@ def test_a_reopen_and_the_next_close_at_once_never_leave_a_gap(tmp_path, ledger_
         engine.dispose()
 
 
-def _close_with_an_import_meanwhile(tmp_path, ledger_url, monkeypatch, kind, csv_text):
-    import engine.closing
-    from ledger.errors import LedgerRefused
-    ledger = open_ledger(ledger_url)
-    computed = engine.closing.calculate_period
-
-    def compute_then_import(*args, **kwargs):
-        result = computed(*args, **kwargs)
-        import_files(tmp_path, ledger_url, {kind: csv_text}, prefix="meanwhile-")
-        return result
-
-    monkeypatch.setattr(engine.closing, "calculate_period", compute_then_import)
-    try:
-        engine.closing.close_period(ledger, "2026-Q1")
-        raise AssertionError("the close recorded a run that missed the import")
-    except LedgerRefused as refused:
-        assert "run the close again" in str(refused)
-    finally:
-        ledger.dispose()
-        monkeypatch.undo()
-
-
 def test_a_close_notices_a_new_deal_imported_while_it_computed(tmp_path, ledger_url,
                                                                monkeypatch):
     build(tmp_path, ledger_url)
-    _close_with_an_import_meanwhile(
-        tmp_path, ledger_url, monkeypatch, "deals",
-        "id,date,owner_id,amount,currency,type\nD-9,2026-03-30,rep-2,10000.00,USD,new\n")
+    close_refused_after(ledger_url, monkeypatch, lambda: import_files(tmp_path, ledger_url, {
+        "deals": "id,date,owner_id,amount,currency,type\n"
+                 "D-9,2026-03-30,rep-2,10000.00,USD,new\n"}, prefix="meanwhile-"))
     # closing again pays it: rep-2's 1,750.00 (test_calc.py) + 10,000.00 at 5% (rep-2 is at
     # 40% of quota); no SPIFF under 50,000
     closed = run("close", "--period", "2026-Q1", "--json", db=ledger_url)
@@ -178,8 +156,9 @@ def test_a_close_notices_first_credit_rows_imported_while_it_computed(tmp_path, 
                                                                       monkeypatch):
     build(tmp_path, ledger_url)
     # D-2 (100,000.00, rep-1, no credit rows: all rep-1's) gets split half to rep-2
-    _close_with_an_import_meanwhile(tmp_path, ledger_url, monkeypatch, "credits",
-                                    "deal_id,payee_id,share\nD-2,rep-1,50%\nD-2,rep-2,50%\n")
+    close_refused_after(ledger_url, monkeypatch, lambda: import_files(tmp_path, ledger_url, {
+        "credits": "deal_id,payee_id,share\nD-2,rep-1,50%\nD-2,rep-2,50%\n"},
+        prefix="meanwhile-"))
 
 
 def test_a_manager_loop_in_the_ledger_is_an_error_not_a_hang(tmp_path, ledger_url):
