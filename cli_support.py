@@ -124,8 +124,9 @@ def engine_errors():
             NotFoundError) as error:
         raise InputError(str(error)) from None
     except OSError as error:  # a file or folder named on the command line
-        raise InputError(f"{error.filename or ''}: {error.strerror or error}; check the path "
-                         "and that its folder exists") from None
+        where = f"{error.filename}: " if error.filename else ""
+        raise InputError(f"{where}{error.strerror or error}; check the path and that its "
+                         "folder exists") from None
     except OverflowError as error:
         raise InputError(f"{error}: an amount, quota or rate in the ledger or a plan is far "
                          "too large; check the figures of this period") from None
