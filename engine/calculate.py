@@ -132,8 +132,8 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan, status) -> Ca
     results = _every_plan(compute, years)
     status("reading earlier closes")
     with engine.connect() as connection:
-        start = years[0].period.start if years else period_span(period_name)[0]
-        fiscal_year = years[0].fiscal_year if years else parse_period(period_name)[1]
+        start, fiscal_year = (years[0].period.start, years[0].fiscal_year) if years else \
+            _fiscal_position(period_name, versions_by_plan)
         prior = read_prior(connection, length, period_name, fiscal_year, start)
     payees: dict[str, list] = defaultdict(list)
     compared = []
@@ -188,6 +188,19 @@ def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)
+
+
+def _fiscal_position(period_name: str, versions_by_plan: dict) -> tuple[datetime.date, int]:
+    """P's first day and fiscal year when no plan of its length is in force in P (a close
+    that only pays balances, adjustments or changes to an earlier year): by the fiscal year
+    start of the newest plan paid at P's length, so `2027-02` under a February start is in
+    fiscal 2028."""
+    length, year, _ = parse_period(period_name)
+    starts = [versions[-1].plan.fiscal_year_start for versions in versions_by_plan.values()
+              if versions[-1].plan.payout_period == length]
+    start_month = starts[0] if starts else 1
+    first = period_span(period_name, start_month)[0]
+    return first, fiscal_year_of(first, start_month) if length == "month" else year
 
 
 def _every_plan(compute, years: list) -> list:
@@ -326,7 +339,9 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     for row in assignments.itertuples():
         spans[row.payee_id].append((row.effective_from, row.effective_to, row))
     quotas = _quota_by_period(frames.quotas, year, spans)
-    missing = _missing_quotas(year, spans, quotas)
+    missing = _missing_quotas(year, {p: s for p, s in spans.items()
+                                     if any(_overlaps(s, window) for window, _ in _windows(year))},
+                              quotas)
     if missing:
         raise MissingQuotaError(missing)
     ti = _target_incentive(year, spans)
@@ -334,9 +349,7 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     found: list[pd.DataFrame] = []
     history = _payee_history(frames.payees)
     for window, quota_periods in _windows(year):
-        in_window = {p: s for p, s in spans.items()
-                     if any(start <= window.end and (end is None or end >= window.start)
-                            for start, end, _ in s)}
+        in_window = {p: s for p, s in spans.items() if _overlaps(s, window)}
         values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, history, fields,
                                    plan) for p, s in in_window.items()}
         dated = _in_window(frames.credits, window, year, plan, judged_on)
@@ -500,9 +513,16 @@ def quota_measures(plan: Plan) -> set[str]:
     return read & {measure.name for measure in plan.measures}
 
 
+def _overlaps(payee_spans: list, window: Window) -> bool:
+    """Whether one of a payee's assignments is in force on some day of the window."""
+    return any(start <= window.end and (end is None or end >= window.start)
+               for start, end, _ in payee_spans)
+
+
 def _missing_quotas(year: PlanYear, spans, quotas: dict) -> list[tuple[str, str, str, str]]:
     """(plan, payee, measure, payout period) for each payout period of the windows that an
-    assignment covers and no quota row does (PLAN_LANGUAGE.md section 3)."""
+    assignment covers and no quota row does (PLAN_LANGUAGE.md section 3). ``spans`` holds
+    the payees the windows evaluate: a hire later in the year needs no quota yet."""
     periods = _quota_periods(year)
     missing = []
     for payee, payee_spans in sorted(spans.items()):
@@ -575,11 +595,13 @@ def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history
     def assignment(row) -> str:
         return f"the assignment of {payee} to {plan.id} from {row.effective_from}"
 
-    last = max(payee_spans, key=lambda s: s[0])[2]
+    started = [span for span in payee_spans if span[0] <= window.end] or payee_spans
+    last = max(started, key=lambda s: s[0])[2]  # in force on the window's last day
     names.update(params_of(last.params, fields, plan.currency, assignment(last)))
     values.params_by_date = [(first, last_day or datetime.date.max,
                               params_of(row.params, fields, plan.currency, assignment(row)))
-                             for first, last_day, row in payee_spans]
+                             for first, last_day, row in payee_spans
+                             if _overlaps([(first, last_day, row)], window)]
     rows = [row for row in history.get(payee, []) if row["effective_from"] <= window.end]
     if rows:
         current = rows[-1]

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.calculate import calculate_period, plan_versions
-from engine.calendar import add_months, parse_period
+from engine.calendar import add_months, parse_period, period_span
 from engine.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
 from ledger.database import writing
 from ledger.errors import LedgerRefused
@@ -69,6 +69,22 @@ def _check_paid(plans: list, period: str) -> None:
         f"{' or '.join(_EXAMPLE[name] for name in lengths)}")
 
 
+def _check_in_force(paying: list, period: str) -> None:
+    """The first close of a length must be a period that a plan paid at that length is in
+    force in: closing 2025-01 under plans of 2026 would record an empty run and then force
+    every 2025 month to close before 2026-01. (Later closes follow the order, and may pay
+    only an earlier year's changes, balances and adjustments.)"""
+    for plan in paying:
+        first, last = period_span(period, plan.fiscal_year_start)
+        if plan.effective_from <= last and plan.effective_to >= first:
+            return
+    spans = ", ".join(sorted({f"{plan.key} {plan.effective_from}..{plan.effective_to}"
+                              for plan in paying}))
+    raise LedgerRefused(f"no plan paid {_ADVERB[parse_period(period)[0]]} is in force in "
+                        f"{period} ({spans}): the first close of a length must be a period "
+                        "a plan pays")
+
+
 def _check_order(connection, plans: list, period: str) -> None:
     length, year, index = parse_period(period)
     status = connection.execute(select(Period.status).where(
@@ -78,12 +94,13 @@ def _check_order(connection, plans: list, period: str) -> None:
                             f"`icm reopen --period {period} --reason ...` and close again")
     last = _last_closed(connection, length)
     if last is None:
-        starts = {plan.fiscal_year_start for plan in plans
-                  if plan.payout_period == length} or {1}
+        paying = [plan for plan in plans if plan.payout_period == length]
+        starts = {plan.fiscal_year_start for plan in paying} or {1}
         first = index in starts if length == "month" else index == 1
         if not first:
             raise LedgerRefused(f"{period} cannot be the first close of its length: close "
                                 "the first period of a fiscal year first")
+        _check_in_force(paying, period)
     elif next_period(last) != period:
         raise LedgerRefused(f"periods close in order: the last close is {last}, so close "
                             f"{next_period(last)} before {period}")
@@ -93,13 +110,14 @@ def close_period(engine: Engine, period: str, actor: str | None = None,
                  status: Callable[[str], None] = quiet) -> tuple[dict, int]:
     """Compute P, record its run, results and settlement, and lock it."""
     length, _, _ = parse_period(period)
+    with engine.connect() as connection:  # before anything is read: a plan added meanwhile
+        seen = _ledger_version(connection)  # is a change too
     status("reading the plans")
     versions_by_plan = plan_versions(engine)  # read and checked once for the whole close
     plans = [version.plan for versions in versions_by_plan.values() for version in versions]
     _check_paid(plans, period)
     with engine.connect() as connection:
         _check_order(connection, plans, period)
-        seen = _ledger_version(connection)
     calculation = calculate_period(engine, period, versions_by_plan, status)
     status(f"recording {len(calculation.lines):,} lines and {len(calculation.payees):,} "
            "payees")
@@ -225,7 +243,11 @@ def add_adjustment(engine: Engine, payee: str, period: str, amount_text: str, re
                               ).scalar_one_or_none() is None:
             raise AdjustmentError(f"unknown payee {payee!r}")
         paid_in = settlement_currency(connection, payee)
-        if paid_in is not None and currency != paid_in:
+        if paid_in is None:
+            raise AdjustmentError(f"{payee} is on no plan and was never paid, so the currency "
+                                  "its pay is settled in is not known yet: import the payee's "
+                                  "assignment first")
+        if currency != paid_in:
             raise AdjustmentError(f"--amount {amount_text!r}: {payee} is paid in {paid_in}, "
                                   f"not {currency}; write the amount in {paid_in}")
         adjustment_id = connection.execute(insert(Adjustment).values(

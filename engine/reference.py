@@ -15,12 +15,15 @@ from engine.money import minor_digits, round_fraction
 from rules_dsl import nodes
 
 
+OVERFLOW = "an amount does not fit in 64-bit minor units"
+
+
 class Money(int):
     """Whole minor units of the plan currency, within int64 like every money column."""
 
     def __new__(cls, value):
         if not -(2 ** 63) <= value < 2 ** 63:
-            raise OverflowError("an amount does not fit in 64-bit minor units")
+            raise OverflowError(OVERFLOW)
         return super().__new__(cls, value)
 
 
@@ -42,7 +45,10 @@ class _Evaluator:
         self.names, self.currency, self.mode = names, currency, mode
 
     def visit(self, node: nodes.Node) -> Any:
-        return getattr(self, f"visit_{type(node).__name__}")(node)
+        try:
+            return getattr(self, f"visit_{type(node).__name__}")(node)
+        except OverflowError:  # at the innermost node that left int64; outer ones pass it on
+            raise EvaluationError(OVERFLOW, node.span) from None
 
     def visit_Number(self, node):
         return int(node.value) if node.is_whole_literal else node.value

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from engine.money import SAFE_INT64, divide_rounded, minor_digits
-from engine.reference import EvaluationError
+from engine.reference import OVERFLOW, EvaluationError
 from rules_dsl import nodes
 
 
@@ -317,7 +317,6 @@ def _signed(numerator, denominator) -> Col:
     return Col("number", (numerator * sign, denominator * sign))
 
 
-OVERFLOW = "an amount does not fit in 64-bit minor units"
 
 
 def _money(values, span) -> Col:

@@ -53,8 +53,8 @@ def shown_url(url: str) -> str:
     """The URL as messages print it: the password hidden."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return url.split("@", 1)[-1] if "@" in url else url  # no credentials shown
     return url if parsed.password is None else parsed.render_as_string(hide_password=True)
 
 
@@ -112,9 +112,9 @@ def driver_message(error: Exception) -> str:
 def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise BadLedgerUrl(f"{url!r} is not a database URL: write sqlite:///FILE or "
-                           "postgresql://USER@HOST:PORT/DATABASE") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise BadLedgerUrl(f"{shown_url(url)!r} is not a database URL: write sqlite:///FILE "
+                           "or postgresql://USER@HOST:PORT/DATABASE") from None
     try:
         parsed.get_dialect()
     except ArgumentError:  # NoSuchModuleError: no such dialect in SQLAlchemy

@@ -7,7 +7,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection, select
 
-from ledger.schema import Adjustment, Assignment, Payee, PayeeResult, PlanVersion
+from ledger.schema import Assignment, Payee, PayeeResult, PlanVersion
 from rules_dsl import load_plan_text
 
 
@@ -73,18 +73,14 @@ class Reference:
 
 def settlement_currency(connection: Connection, payee_id: str) -> str | None:
     """The currency a payee's pay is settled in: that of the payee's plans (all of them share
-    it), else of the payee's latest close or adjustment (a leaver), else the payee's own pay
-    currency; None for a payee never on a plan, paid or adjusted, with no currency set."""
+    it), else of the payee's latest close (a leaver); None for a payee never on a plan. (The
+    payee's own `currency` is the payroll file's, into which settled pay is converted.)"""
     queries = [
         select(PlanVersion.currency).join(Assignment, Assignment.plan_id == PlanVersion.plan_id)
         .where(Assignment.payee_id == payee_id)
         .order_by(Assignment.effective_from.desc(), PlanVersion.version.desc()),
         select(PayeeResult.currency).where(PayeeResult.payee_id == payee_id)
-        .order_by(PayeeResult.run_id.desc()),
-        select(Adjustment.currency).where(Adjustment.payee_id == payee_id)
-        .order_by(Adjustment.id.desc()),
-        select(Payee.currency).where(Payee.id == payee_id, Payee.currency.is_not(None))
-        .order_by(Payee.effective_from.desc())]
+        .order_by(PayeeResult.run_id.desc())]
     for query in queries:
         found = connection.execute(query.limit(1)).scalar_one_or_none()
         if found is not None:

@@ -182,6 +182,21 @@ def test_an_adjustment_in_another_currency_than_the_payees_is_refused(tmp_path, 
     assert payee(json.loads(calculated.stdout), "rep-1")["payout"] == "19850.00"
 
 
+def test_an_adjustment_for_a_payee_never_on_a_plan_waits_for_the_assignment(tmp_path,
+                                                                            ledger_url):
+    build(tmp_path, ledger_url)
+    # rep-5's payroll currency is EUR: that is what payroll converts into, not what the
+    # adjustment is settled in
+    newcomer = tmp_path / "newcomer.csv"
+    newcomer.write_text("id,name,currency\nrep-5,Noor,EUR\n")
+    assert invoke("import", "payees", str(newcomer), "--db", ledger_url).exit_code == 0
+    refused = invoke("adjust", "--payee", "rep-5", "--period", "2026-Q1", "--amount",
+                     "50000 JPY", "--reason", "sign-on", "--db", ledger_url)
+    assert one_line_error(refused, 1) == (
+        "Error: rep-5 is on no plan and was never paid, so the currency its pay is settled in "
+        "is not known yet: import the payee's assignment first")
+
+
 def test_a_period_of_a_length_no_plan_pays_is_not_closed(tmp_path, ledger_url):
     build(tmp_path, ledger_url)  # one plan, paid quarterly
     result = invoke("close", "--period", "2026-01", "--db", ledger_url)
@@ -367,3 +382,32 @@ def test_a_bug_is_one_line_unless_icm_debug_asks_for_the_traceback(tmp_path, led
     monkeypatch.setenv("ICM_DEBUG", "1")
     debugged = invoke("calc", "--period", "2026-Q1", "--db", ledger_url)
     assert isinstance(debugged.exception, ZeroDivisionError)
+
+
+def test_the_first_close_must_be_of_a_period_a_plan_is_in_force_in(tmp_path, ledger_url):
+    build(tmp_path, ledger_url)  # test-ae runs 2026-01-01..2026-12-31
+    result = invoke("close", "--period", "2025-Q1", "--db", ledger_url)
+    assert one_line_error(result, 3) == (
+        "Error: no plan paid quarterly is in force in 2025-Q1 (test-ae@1 "
+        "2026-01-01..2026-12-31): the first close of a length must be a period a plan pays")
+    assert invoke("close", "--period", "2026-Q1", "--db", ledger_url).exit_code == 0
+
+
+def test_a_url_whose_port_is_not_a_number_is_a_usage_error():
+    result = invoke("calc", "--period", "2026-Q1", "--db", "postgresql://u:s3cret@host:abc/db")
+    message = one_line_error(result, 2)
+    assert "is not a database URL" in message and "s3cret" not in message
+
+
+def test_an_amount_beyond_64_bits_in_a_bonus_names_the_payee_and_the_expression(
+        tmp_path, ledger_url):
+    from tests.test_calc import PLAN
+    plan = PLAN.replace("amount: 10% * target_incentive",
+                        "amount: 92233720368547758.07 USD * 2")
+    assert "* 2" in plan
+    build(tmp_path, ledger_url, plan)
+    result = invoke("calc", "--period", "2026-Q1", "--db", ledger_url)
+    # the club bonus amount is the plan's 26th line; the product starts at its 13th column
+    assert one_line_error(result, 1) == (
+        "Error: test-ae@1:26:13: an amount does not fit in 64-bit minor units (payee rep-1, "
+        "period 2026-Q1)")

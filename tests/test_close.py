@@ -151,16 +151,36 @@ def test_a_late_deal_in_a_closed_fiscal_year_is_paid_as_a_prior_year_line(tmp_pa
     assert (rep1["payout"], rep1["lines"]) == ("0.00", [])
 
 
+EURO_PLAN = """\
+plan: flat-eur
+version: 1
+effective: 2026-01-01 .. 2026-12-31
+currency: EUR
+payout_period: quarter
+measures:
+  bookings: sum(credit.amount)
+components:
+  - id: commission
+    type: commission
+    measure: bookings
+    rate: 5%
+"""
+
+
 def test_a_payee_with_no_plan_left_is_settled_in_the_currency_it_was_paid_in(
         tmp_path, ledger_url):
     build(tmp_path, ledger_url)
-    path = tmp_path / "leaver.csv"
-    path.write_text("id,name\nrep-9,Lena\n")
-    ok("import", "payees", str(path), db=ledger_url)
-    # rep-9 has no plan: an adjustment of -150.00 EUR is all it has in Q1. With nothing
-    # earned, E = -150.00 < 0, so pay is 0.00 and 150.00 EUR is carried forward
+    plan = tmp_path / "flat-eur.yaml"
+    plan.write_text(EURO_PLAN)
+    ok("plans", "add", str(plan), db=ledger_url)
+    # rep-9 is on the EUR plan for January only, and owes a laptop
+    import_files(tmp_path, ledger_url, {
+        "payees": "id,name\nrep-9,Lena\n",
+        "assignments": "payee_id,plan,effective_from,effective_to\n"
+                       "rep-9,flat-eur,2026-01-01,2026-01-31\n"}, prefix="leaver-")
     ok("adjust", "--payee", "rep-9", "--period", "2026-Q1", "--amount", "-150.00 EUR",
        "--reason", "laptop not returned", db=ledger_url)
+    # nothing earned, E = -150.00 < 0: pay 0.00 and carry 150.00 EUR
     ok("close", "--period", "2026-Q1", db=ledger_url)
     q2 = payee(calc("2026-Q2", ledger_url), "rep-9")
     # listed in Q2 for its balance alone, and still in EUR, not a default currency

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 from ledger.database import open_ledger, writing
 from ledger.schema import Deal, Quota
 from tests.paths import ROOT
-from tests.test_calc import build, import_files, payee
+from tests.test_calc import PLAN, build, import_files, payee
 from tests.test_close import close_refused_after, ok, run
 
 def start(ledger_url, *args) -> subprocess.Popen:
@@ -179,3 +179,20 @@ def test_a_manager_loop_in_the_ledger_is_an_error_not_a_hang(tmp_path, ledger_ur
     code, _, err = finish(calc)
     assert code == 1, err
     assert "Error: the manager chain loops on 2026-01-20: R1 -> M -> R2 -> R1" in err
+
+
+def test_a_close_notices_a_plan_added_while_it_read_the_plans(tmp_path, ledger_url,
+                                                              monkeypatch):
+    import engine.closing
+    build(tmp_path, ledger_url)
+    read_plans = engine.closing.plan_versions
+    raised = tmp_path / "test-ae-2.yaml"
+    raised.write_text(PLAN.replace("version: 1", "version: 2"))
+
+    def read_then_add(*args):
+        found = read_plans(*args)
+        ok("plans", "add", str(raised), db=ledger_url)  # lands before the close computes
+        return found
+
+    monkeypatch.setattr(engine.closing, "plan_versions", read_then_add)
+    close_refused_after(ledger_url, monkeypatch, lambda: None)

@@ -96,3 +96,86 @@ def test_a_deal_cancelled_after_its_fiscal_year_is_clawed_back(tmp_path, ledger_
     assert [(line["kind"], line["deal"], line["amount"]) for line in q1["lines"]] == [
         ("deal", "D-2", "500.00"), ("clawback", "D-1", "-2000.00"),
         ("carried-forward", None, "1500.00")]
+
+
+PARAM_PLAN = textwrap.dedent("""\
+    plan: param-bonus
+    version: 1
+    effective: 2026-01-01 .. 2026-12-31
+    currency: USD
+    payout_period: quarter
+    fields:
+      param.rate: Number
+      param.bonus: Money
+    measures:
+      bookings: sum(credit.amount)
+    components:
+      - id: commission
+        type: commission
+        measure: bookings
+        rate: param.rate
+      - id: bonus
+        type: bonus
+        when: bookings > 0 USD
+        amount: param.bonus
+    """)
+
+
+def test_payee_level_params_come_from_the_assignment_in_force_at_the_windows_end(
+        tmp_path, ledger_url):
+    plan = tmp_path / "param-bonus.yaml"
+    plan.write_text(PARAM_PLAN)
+    icm("plans", "add", str(plan), db=ledger_url)
+    import_files(tmp_path, ledger_url, {
+        "payees": "id,name\nrep-1,Ravi\n",
+        # the second half's terms are already loaded, its bonus not yet decided
+        "assignments": "payee_id,plan,effective_from,effective_to,bonus,rate\n"
+                       "rep-1,param-bonus,2026-01-01,2026-06-30,1000.00,0.05\n"
+                       "rep-1,param-bonus,2026-07-01,,TBD,0.10\n",
+        "deals": "id,date,owner_id,amount,currency\nD-1,2026-02-10,rep-1,10000.00,USD\n"})
+    rep = payee(calc("2026-Q1", ledger_url), "rep-1")
+    # 5% of 10,000.00 and the first half's 1,000.00 bonus
+    assert rep["components"] == {"commission": {"earned_to_date": "500.00", "payout": "500.00"},
+                                 "bonus": {"earned_to_date": "1000.00", "payout": "1000.00"}}
+
+
+MONTHLY_FEBRUARY_PLAN = textwrap.dedent("""\
+    plan: flat-monthly
+    version: 1
+    effective: 2026-02-01 .. 2027-01-31
+    currency: USD
+    payout_period: month
+    fiscal_year_start: 02-01
+    measures:
+      bookings: sum(credit.amount)
+    components:
+      - id: commission
+        type: commission
+        measure: bookings
+        rate: 10%
+    clawback: {within_days: 90}
+    """)
+
+
+def test_a_monthly_plan_of_a_february_year_claws_back_after_its_year(tmp_path, ledger_url):
+    plan = tmp_path / "flat-monthly.yaml"
+    plan.write_text(MONTHLY_FEBRUARY_PLAN)
+    icm("plans", "add", str(plan), db=ledger_url)
+    import_files(tmp_path, ledger_url, {
+        "payees": "id,name\nrep-1,Ravi\n",
+        "assignments": "payee_id,plan,effective_from\nrep-1,flat-monthly,2026-02-01\n",
+        "deals": "id,date,owner_id,amount,currency\nD-1,2027-01-10,rep-1,20000.00,USD\n"})
+    months = [f"2026-{m:02d}" for m in range(2, 13)] + ["2027-01"]
+    for month in months[:-1]:
+        icm("close", "--period", month, db=ledger_url)
+    assert payee(calc("2027-01", ledger_url), "rep-1")["payout"] == "2000.00"
+    icm("close", "--period", "2027-01", db=ledger_url)
+    # fiscal 2027 is over and no plan is in force in 2027-02 (fiscal 2028); the deal is
+    # cancelled 26 days after its date, inside the 90 days: its 2,000.00 comes back
+    import_files(tmp_path, ledger_url, {"deals": (
+        "id,date,owner_id,amount,currency,status,cancel_date\n"
+        "D-1,2027-01-10,rep-1,20000.00,USD,cancelled,2027-02-05\n")}, prefix="later-")
+    february = payee(calc("2027-02", ledger_url), "rep-1")
+    assert (february["payout"], february["carried_balance"]) == ("0.00", "2000.00")
+    assert [(line["kind"], line["deal"], line["amount"]) for line in february["lines"]] == [
+        ("clawback", "D-1", "-2000.00"), ("carried-forward", None, "2000.00")]
