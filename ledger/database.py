@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 DEFAULT_URL = "sqlite:///icm.db"
 LEDGER_LOCK = 0x69636D  # the key of PostgreSQL's advisory lock on the whole ledger ("icm")
@@ -62,16 +62,9 @@ def open_ledger(url: str | None = None, upgrade: bool = True, create: bool = Tru
     """An engine on the ledger, its schema at the newest migration. With ``create`` false, a
     ledger that does not exist yet is refused (``LedgerMissing``) instead of created."""
     resolved = ledger_url(url)
-    parsed = _parse(resolved)
-    if parsed.get_backend_name() == "sqlite":
-        _check_sqlite_path(parsed, create)
-    try:
-        engine = create_engine(parsed)
-    except ImportError as error:  # a dialect whose driver is not installed
-        raise BadLedgerUrl(f"{shown_url(resolved)}: its database driver is not installed "
-                           f"({error}); use sqlite:///FILE or postgresql://USER@HOST/DB"
-                           ) from None
+    engine = _create_engine(resolved)
     if engine.dialect.name == "sqlite":
+        _check_sqlite_path(engine.url, create)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
     try:
@@ -109,23 +102,24 @@ def driver_message(error: Exception) -> str:
     return lines[0] if lines else type(original or error).__name__
 
 
-def _parse(url: str) -> URL:
+def _create_engine(url: str) -> Engine:
+    """SQLAlchemy's engine for the URL (nothing is opened yet), or why the URL names no
+    database icm can use."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise BadLedgerUrl(f"{shown_url(url)!r} is not a database URL: write sqlite:///FILE "
                            "or postgresql://USER@HOST:PORT/DATABASE") from None
     try:
-        parsed.get_dialect()
-    except ArgumentError:  # NoSuchModuleError: no such dialect in SQLAlchemy
+        return create_engine(parsed)
+    except NoSuchModuleError:  # no such dialect in SQLAlchemy
         raise BadLedgerUrl(f"{shown_url(url)}: {parsed.get_backend_name()!r} is not a "
                            "database icm can use; write sqlite:///FILE or "
                            "postgresql://USER@HOST:PORT/DATABASE") from None
-    except ImportError as error:
+    except ImportError as error:  # a dialect whose driver is not installed
         raise BadLedgerUrl(f"{shown_url(url)}: its database driver is not installed "
                            f"({error}); use sqlite:///FILE or postgresql://USER@HOST/DB"
                            ) from None
-    return parsed
 
 
 def _check_sqlite_path(url: URL, create: bool) -> None:
