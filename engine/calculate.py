@@ -339,8 +339,9 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     for row in assignments.itertuples():
         spans[row.payee_id].append((row.effective_from, row.effective_to, row))
     quotas = _quota_by_period(frames.quotas, year, spans)
+    year_windows = _windows(year)
     missing = _missing_quotas(year, {p: s for p, s in spans.items()
-                                     if any(_overlaps(s, window) for window, _ in _windows(year))},
+                                     if any(_overlaps(s, window) for window, _ in year_windows)},
                               quotas)
     if missing:
         raise MissingQuotaError(missing)
@@ -348,7 +349,7 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     draws = _draws(year, spans)
     found: list[pd.DataFrame] = []
     history = _payee_history(frames.payees)
-    for window, quota_periods in _windows(year):
+    for window, quota_periods in year_windows:
         in_window = {p: s for p, s in spans.items() if _overlaps(s, window)}
         values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, history, fields,
                                    plan) for p, s in in_window.items()}
@@ -513,8 +514,9 @@ def quota_measures(plan: Plan) -> set[str]:
     return read & {measure.name for measure in plan.measures}
 
 
-def _overlaps(payee_spans: list, window: Window) -> bool:
-    """Whether one of a payee's assignments is in force on some day of the window."""
+def _overlaps(payee_spans: list, window) -> bool:
+    """Whether one of a payee's assignments is in force on some day of the window (or of
+    any span with a start and an end, such as a payout period)."""
     return any(start <= window.end and (end is None or end >= window.start)
                for start, end, _ in payee_spans)
 
@@ -529,9 +531,7 @@ def _missing_quotas(year: PlanYear, spans, quotas: dict) -> list[tuple[str, str,
         for measure in sorted(quota_measures(year.plan)):
             have = quotas.get((payee, measure), {})
             missing += [(year.plan.id, payee, measure, period.name) for period in periods
-                        if period.name not in have and any(
-                            start <= period.end and (end is None or end >= period.start)
-                            for start, end, _ in payee_spans)]
+                        if period.name not in have and _overlaps(payee_spans, period)]
     return missing
 
 

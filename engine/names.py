@@ -20,6 +20,7 @@ from engine.reference import Money
 from engine.vector import Col
 from ledger.columns import SHARE_SCALE
 from rules_dsl import nodes
+from rules_dsl.loader import ISO_DATE
 from rules_dsl.types import Type
 
 _KINDS = {Type.MONEY: "money", Type.NUMBER: "number", Type.INT: "int", Type.BOOL: "bool",
@@ -46,7 +47,6 @@ class FieldValueError(ValueError):
 
 
 _WHOLE = re.compile(r"-?[0-9]+")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _EXPECTED = {Type.MONEY: "an amount such as 1250.00", Type.NUMBER: "a number such as 0.75",
              Type.INT: "a whole number such as 12", Type.BOOL: "true or false",
              Type.DATE: "a date written YYYY-MM-DD", Type.STRING: "text"}
@@ -82,7 +82,7 @@ def _parsed(text: str, field_type: Type, currency: str) -> Any:
             raise ValueError(text)
         return text.lower() == "true"
     if field_type == Type.DATE:
-        if not _DAY.fullmatch(text):
+        if not ISO_DATE.fullmatch(text):
             raise ValueError(text)
         return datetime.date.fromisoformat(text)
     return text

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Mapping
 
-from engine.money import minor_digits, round_fraction
+from engine.money import fits_int64, minor_digits, round_fraction
 from rules_dsl import nodes
 
 
@@ -22,7 +22,7 @@ class Money(int):
     """Whole minor units of the plan currency, within int64 like every money column."""
 
     def __new__(cls, value):
-        if not -(2 ** 63) <= value < 2 ** 63:
+        if not fits_int64(value):
             raise OverflowError(OVERFLOW)
         return super().__new__(cls, value)
 

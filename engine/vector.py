@@ -317,8 +317,6 @@ def _signed(numerator, denominator) -> Col:
     return Col("number", (numerator * sign, denominator * sign))
 
 
-
-
 def _money(values, span) -> Col:
     """Money from exact integers. A row that does not fit in int64 is an error of that row
     only, so a branch that `if` does not take cannot fail the expression."""

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from engine.money import ISO_4217_CODES, minor_digits
+from rules_dsl.loader import ISO_DATE
 
 Problems = list[tuple[int, str]]
 
-_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DECIMAL = r"-?[0-9]+(\.[0-9]+)?"
 _UNSIGNED = r"[0-9]+(\.[0-9]+)?"
 # An amount has at most this many digits in minor units, so it is below 10**17 and far inside
@@ -37,8 +37,8 @@ def dates(column: pd.Series, optional: bool = False) -> tuple[pd.Series, Problem
     """ISO dates as 'YYYY-MM-DD' strings (None where blank and optional)."""
     text = column.str.strip()
     empty = text == ""
-    parsed = pd.to_datetime(text.where(text.str.fullmatch(_DATE), None), format="%Y-%m-%d",
-                            errors="coerce")
+    parsed = pd.to_datetime(text.where(text.str.fullmatch(ISO_DATE.pattern), None),
+                            format="%Y-%m-%d", errors="coerce")
     bad = parsed.isna() & ~empty
     problems = [(row, f"{value!r} is not a date: write YYYY-MM-DD")
                 for row, value in text[bad].items()]

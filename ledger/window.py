@@ -61,8 +61,9 @@ def read_window(engine: Engine, start: datetime.date, end: datetime.date, curren
                 Assignment.effective_from <= through,
                 (Assignment.effective_to.is_(None)) | (Assignment.effective_to >= start)
             ).order_by(Assignment.payee_id, Assignment.plan_id, Assignment.effective_from)),
-            quotas=_frame(connection, select(Quota).where(Quota.start <= through, Quota.end >= start)
-                          .order_by(Quota.payee_id, Quota.measure, Quota.start)),
+            quotas=_frame(connection, select(Quota).where(
+                Quota.start <= through, Quota.end >= start
+            ).order_by(Quota.payee_id, Quota.measure, Quota.start)),
         )
 
 
