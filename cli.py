@@ -14,7 +14,7 @@ import click
 import cli_reports
 from cli_support import DB_HELP, CommandGroup, InputError, RefusedError, db_option, \
     engine_errors, in_file_order, ledger_engine, period_option, print_plan_errors, version
-from engine.reports.safe_text import json_text, terminal_safe
+from views.safe_text import json_text, terminal_safe
 
 KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx")
 

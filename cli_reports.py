@@ -1,6 +1,6 @@
 """The `icm` commands that show a period to its readers: statements, explain, kpi, whatif,
 export payroll, and the demo that produces them all. Each parses options and calls
-`engine.reports` or `engine.demo`; the group in cli.py registers them."""
+`views` or `views.demo`; the group in cli.py registers them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +12,7 @@ from cli_support import InputError, db_option, engine_errors, ledger_engine, \
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from engine.reports.render import FORMATS
+    from views.render import FORMATS
     chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [kind for kind in chosen if kind not in FORMATS]
     if unknown or not chosen:
@@ -38,8 +38,8 @@ def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
     Example:
       icm statements --period 2026-Q1 --out statements/ --format html,pdf
     """
-    from engine.reports.render import write_statements
-    from engine.reports.source import period_statements
+    from views.render import write_statements
+    from views.source import period_statements
     from ledger.progress import Progress
     chosen = _formats(formats)
     with engine_errors():
@@ -64,7 +64,7 @@ def explain(period_name: str, payee: str, deal: str | None, db_url: str | None) 
     Example:
       icm explain --period 2026-Q1 --payee rep-7 --deal D-1001
     """
-    from engine.reports.explain import explain as trace
+    from views.explain import explain as trace
     with engine_errors():
         click.echo(trace(ledger_engine(db_url), period_name, payee, deal), nl=False)
 
@@ -82,8 +82,8 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
     Example:
       icm whatif --plan proposals/enterprise-ae-v4.yaml --period 2026-Q4
     """
-    from engine.reports.safe_text import json_text
-    from engine.reports.whatif import ProposalError, load_proposal, whatif as compare, \
+    from views.safe_text import json_text
+    from views.whatif import ProposalError, load_proposal, whatif as compare, \
         whatif_table
     proposed, errors = load_proposal(plan_file)
     if errors:
@@ -108,8 +108,8 @@ def demo(out_dir: Path) -> None:
     Example:
       icm demo --out icm-demo
     """
-    from engine.demo import run_demo
-    from engine.money import format_grouped
+    from views.demo import run_demo
+    from rules_dsl.money import format_grouped
     with engine_errors():
         result = run_demo(out_dir, say=lambda text: click.echo(text, err=True))
     db = f"sqlite:///{result.ledger}"
@@ -141,10 +141,10 @@ def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | N
     Example:
       icm kpi --period 2026-Q1 --html kpi-2026-Q1.html
     """
-    from engine.reports.files import write_file
-    from engine.reports.kpi import period_kpis
-    from engine.reports.kpi_render import kpi_html, kpi_table
-    from engine.reports.safe_text import json_text
+    from views.files import write_file
+    from views.kpi import period_kpis
+    from views.kpi_render import kpi_html, kpi_table
+    from views.safe_text import json_text
     with engine_errors():
         document = period_kpis(ledger_engine(db_url), period_name)
         if html_file is not None:
@@ -171,9 +171,9 @@ def export_payroll(period_name: str, out_file: Path | None, db_url: str | None) 
       icm export payroll --period 2026-Q1 --out payroll-2026-Q1.csv
     """
     from engine.closing import record_export
-    from engine.reports.files import staged_files
-    from engine.reports.payroll import payroll_csv
-    from engine.reports.source import closed_run
+    from views.files import staged_files
+    from views.payroll import payroll_csv
+    from views.source import closed_run
     with engine_errors(), staged_files("nothing was written") as files:
         ledger = ledger_engine(db_url)
         text = payroll_csv(ledger, period_name)

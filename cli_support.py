@@ -51,7 +51,7 @@ db_option = click.option("--db", "db_url", metavar="URL", callback=_db_or_the_gr
 
 def _a_period(_ctx, _param, value: str) -> str:
     """A period name, checked before anything opens the ledger."""
-    from engine.calendar import PeriodError, parse_period
+    from rules_dsl.calendar import PeriodError, parse_period
     try:
         parse_period(value)
     except PeriodError as error:
@@ -83,7 +83,7 @@ class CommandGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as error:  # its words may quote ids, names and files
-            from engine.reports.safe_text import terminal_safe
+            from views.safe_text import terminal_safe
             error.message = "\n".join(terminal_safe(line)
                                       for line in error.message.split("\n"))
             raise
@@ -109,13 +109,13 @@ class CommandGroup(click.Group):
 @contextlib.contextmanager
 def engine_errors():
     """Library errors as exit codes: 1 wrong input, 2 usage, 3 the ledger refused."""
-    from engine.calendar import PeriodError
+    from rules_dsl.calendar import PeriodError
     from engine.closing import AdjustmentError
     from engine.earnings import CalculationError
     from engine.names import FieldValueError
     from ledger.errors import LedgerRefused
     from ledger.window import MissingRateError
-    from engine.reports.errors import NotFoundError, RenderError
+    from views.errors import NotFoundError, RenderError
     try:
         yield
     except PeriodError as error:

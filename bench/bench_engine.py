@@ -23,10 +23,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine import reference  # noqa: E402
+from engine import reference_evaluator  # noqa: E402
 from engine.earnings import PayeeValues, Window, earn  # noqa: E402
-from engine.money import round_fraction  # noqa: E402
-from engine.reference import Money  # noqa: E402
+from rules_dsl.money import round_fraction  # noqa: E402
+from rules_dsl.money import Money  # noqa: E402
 from timing import timed  # noqa: E402
 from rules_dsl import load_plan_text  # noqa: E402
 
@@ -115,7 +115,7 @@ def run_reference(plan, frame, quotas):
     ordered = frame.sort_values(["payee_id", "date", "deal_id"], kind="stable")
     paid = 0
     for payee, amount in zip(ordered["payee_id"], ordered["credit_amount"]):
-        rates = [reference.evaluate(node, {}, "USD", "half_up") for node in rate_nodes]
+        rates = [reference_evaluator.evaluate(node, {}, "USD", "half_up") for node in rate_nodes]
         quota = quotas[payee]
         bounds = [round_fraction(start * quota, "half_up") for start in FROMS]
         before = totals.get(payee, 0)

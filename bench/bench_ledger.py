@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine.calculate import calculate_period  # noqa: E402
 from engine.closing import close_period  # noqa: E402
-from engine.money import text_to_minor_units  # noqa: E402
+from rules_dsl.money import text_to_minor_units  # noqa: E402
 from ledger.database import open_ledger  # noqa: E402
 from ledger.importing import import_csv  # noqa: E402
 from ledger.plans import register_plans  # noqa: E402

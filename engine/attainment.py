@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from engine.money import format_minor_units
-from engine.reference import Money
-from engine.statement_text import rate_text
+from rules_dsl.money import format_minor_units
+from rules_dsl.money import Money
+from rules_dsl.figures import rate_text
 from rules_dsl.plan import Plan
 from rules_dsl.types import Type
 

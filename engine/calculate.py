@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from engine.calendar import fiscal_year_of, parse_period, period_span
+from rules_dsl.calendar import fiscal_year_of, parse_period, period_span
 from engine.earnings import CalculationError, MissingQuotaError, PayeeValues, Window, \
     earn
-from engine.money import allocate, difference, minor_digits
+from rules_dsl.money import allocate, difference, minor_digits
 from engine.names import params_of, typed_value, used_names
 from engine.quota import payout_periods, prorate, spread_row
-from engine.reference import Money
+from rules_dsl.money import Money
 from engine import lines
 from engine.history import read_prior
 from engine.lines import NO_DEAL, NO_SEQ

@@ -3,7 +3,7 @@
 Each line key's earnings to date now, less what the last close recorded for it, is the
 key's change: a new key is an ordinary line, a changed one a true-up, a gone one a clawback.
 The comparison is one merge over every payee; only the changed keys become JSON lines, and
-their figures and sentences are formatted a column at a time (``engine.statement_text``).
+their figures and sentences are formatted a column at a time (``rules_dsl.figures``).
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pandas as pd
 
 from engine import lines
 from engine.lines import KEY
-from engine.money import difference, format_minor_units, group_sums
-from engine.statement_text import amount_texts, money, money_texts, percent, percent_of, \
+from rules_dsl.money import difference, format_minor_units, group_sums
+from rules_dsl.figures import amount_texts, money, money_texts, percent, percent_of, \
     rate_text, rate_text_of
 
 

@@ -16,12 +16,12 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.calculate import calculate_period, plan_versions
-from engine.calendar import add_months, parse_period, period_span
-from engine.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
+from rules_dsl.calendar import add_months, parse_period, period_span
+from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
 from ledger.database import writing
 from ledger.errors import LedgerRefused
 from ledger.progress import quiet
-from ledger.reference import settlement_currency
+from ledger.known_rows import settlement_currency
 from ledger.schema import (Adjustment, AuditEntry, CalculationRun, Import, PayeeResult, Payee,
                            Period, ResultLine)
 

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine import lines, reference, tiers, vector
-from engine.money import divide_rounded, group_sums, round_fraction
+from engine import lines, reference_evaluator, tiers, vector
+from rules_dsl.money import divide_rounded, group_sums, round_fraction
 from engine.names import deal_columns, per_row, used_names
-from engine.reference import EvaluationError, Money
-from engine.statement_text import money, percent, short_percent
+from engine.reference_evaluator import EvaluationError
+from rules_dsl.money import Money
+from rules_dsl.figures import money, percent, short_percent
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
 
@@ -124,7 +125,7 @@ def _cap_lines(component: str, caps: list[tuple[str, int, int]]) -> pd.DataFrame
 
 def _scalar(plan: Plan, expression: Expression, names: dict, payee: str, window: Window):
     try:
-        return reference.evaluate(expression.node, names, plan.currency, plan.rounding)
+        return reference_evaluator.evaluate(expression.node, names, plan.currency, plan.rounding)
     except EvaluationError as error:
         raise _fail(plan, expression, error, payee, window) from None
     except KeyError as missing:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select
 
-from engine.calendar import period_span
+from rules_dsl.calendar import period_span
 from engine.lines import KEY, NO_DEAL, NO_SEQ
 from ledger.schema import Adjustment, CalculationRun, PayeeResult, ResultLine
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.money import group_sums
+from rules_dsl.money import group_sums
 
 KEY = ["payee", "component", "capped", "deal", "seq"]
 NO_DEAL, NO_SEQ = "", 0

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.money import MoneyError, fits_int64, minor_digits, parse_decimal, to_minor_units
-from engine.reference import Money
+from rules_dsl.money import MoneyError, fits_int64, minor_digits, parse_decimal, to_minor_units
+from rules_dsl.money import Money
 from engine.vector import Col
 from ledger.columns import SHARE_SCALE
 from rules_dsl import nodes

@@ -13,8 +13,8 @@ import datetime
 from dataclasses import dataclass
 from fractions import Fraction
 
-from engine.calendar import LENGTHS, add_months, fiscal_year_start
-from engine.money import allocate, round_fraction
+from rules_dsl.calendar import LENGTHS, add_months, fiscal_year_start
+from rules_dsl.money import allocate, round_fraction
 
 ONE_DAY = datetime.timedelta(days=1)
 

@@ -13,8 +13,8 @@ from engine.attainment import measure_context
 from engine.changes import PayeeLines
 from engine.history import Prior
 from engine.earnings import CalculationError
-from engine.money import fits_int64, format_minor_units, rounded_text
-from engine.statement_text import money
+from rules_dsl.money import fits_int64, format_minor_units, rounded_text
+from rules_dsl.figures import money
 
 
 def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from engine.money import SAFE_INT64, as_int64, divide_rounded, may_wrap
+from rules_dsl.money import SAFE_INT64, as_int64, divide_rounded, may_wrap
 
 
 @dataclass(frozen=True)

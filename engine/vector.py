@@ -4,7 +4,7 @@ Values are ``Col``s: whole arrays of one kind. Money and Int are int64 minor uni
 a Number is a pair of integer arrays (numerator, positive denominator), so a rate stays an exact
 rational on every row; Bool, String and Date are numpy arrays. Integer products that might not
 fit int64 are done on Python integers (object arrays): never a silent wrap. Rounding happens
-where the reference evaluator rounds, through ``engine.money.divide_rounded``.
+where the reference evaluator rounds, through ``rules_dsl.money.divide_rounded``.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from engine.money import SAFE_INT64, divide_rounded, minor_digits
-from engine.reference import OVERFLOW, EvaluationError
+from rules_dsl.money import SAFE_INT64, divide_rounded, minor_digits
+from engine.reference_evaluator import OVERFLOW, EvaluationError
 from rules_dsl import nodes
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.money import ISO_4217_CODES, minor_digits
+from rules_dsl.money import ISO_4217_CODES, minor_digits
 from rules_dsl.loader import ISO_DATE
 
 Problems = list[tuple[int, str]]

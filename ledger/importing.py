@@ -22,7 +22,7 @@ from ledger.csvfile import read_csv
 from ledger.database import writing
 from ledger.errors import ImportRefused, RowError
 from ledger.progress import NoProgress, Progress
-from ledger.reference import Reference
+from ledger.known_rows import KnownRows
 from ledger.schema import AuditEntry, Base, Credit, Deal, Import
 
 KINDS = tuple(kinds.SPECS)
@@ -96,7 +96,7 @@ def import_csv(engine: Engine, kind: str, path: str | Path, actor: str | None = 
 
 
 def _prepare(kind: str, frame: pd.DataFrame, run: _Run):
-    ref = Reference(run.connection)
+    ref = KnownRows(run.connection)
     if kind == "quotas":
         return kinds.prepare_quotas(frame, ref, _read_table(run.connection, "quotas"))
     if kind == "credits":

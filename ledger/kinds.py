@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.calendar import PeriodError, period_span
+from rules_dsl.calendar import PeriodError, period_span
 from ledger import columns as col
-from ledger.reference import Reference
+from ledger.known_rows import KnownRows
 
 Problem = tuple[int, str, str]  # row, column, message
 BEGINNING = "1900-01-01"  # a payee row without effective_from holds from the beginning
@@ -101,7 +101,7 @@ def optional_column(frame: pd.DataFrame, name: str) -> pd.Series:
 # -- payees ------------------------------------------------------------------------------
 
 
-def prepare_payees(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, list[Problem]]:
+def prepare_payees(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checked()
     check.add("id", col.required(frame["id"]))
     check.add("name", col.required(frame["name"]))
@@ -131,7 +131,7 @@ def prepare_payees(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, l
     return out, check.problems
 
 
-def _manager_loops(out: pd.DataFrame, ref: Reference) -> list[tuple[int, str]]:
+def _manager_loops(out: pd.DataFrame, ref: KnownRows) -> list[tuple[int, str]]:
     """Rows that would make a manager chain loop on some date."""
     history: dict[str, dict[str, tuple[str | None, int | None]]] = {}
     for payee, start, manager in ref.payee_rows:
@@ -167,7 +167,7 @@ def _manager_loops(out: pd.DataFrame, ref: Reference) -> list[tuple[int, str]]:
 # -- assignments -------------------------------------------------------------------------
 
 
-def prepare_assignments(frame: pd.DataFrame, ref: Reference
+def prepare_assignments(frame: pd.DataFrame, ref: KnownRows
                         ) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checked()
     out = pd.DataFrame({"payee_id": frame["payee_id"].str.strip(),
@@ -195,7 +195,7 @@ def prepare_assignments(frame: pd.DataFrame, ref: Reference
     return out, check.problems
 
 
-def _mixed_plans(out: pd.DataFrame, ref: Reference) -> list[tuple[int, str]]:
+def _mixed_plans(out: pd.DataFrame, ref: KnownRows) -> list[tuple[int, str]]:
     """All the plans of one payee share fiscal year start, currency and payout period."""
     found = []
     in_file = out.groupby("payee_id", sort=False)["plan_id"].agg(list).to_dict()
@@ -219,7 +219,7 @@ def _mixed_plans(out: pd.DataFrame, ref: Reference) -> list[tuple[int, str]]:
 # -- quotas ------------------------------------------------------------------------------
 
 
-def prepare_quotas(frame: pd.DataFrame, ref: Reference, existing: pd.DataFrame
+def prepare_quotas(frame: pd.DataFrame, ref: KnownRows, existing: pd.DataFrame
                    ) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checked()
     out = pd.DataFrame({"payee_id": frame["payee_id"].str.strip(),
@@ -289,7 +289,7 @@ def _overlaps(out: pd.DataFrame, existing: pd.DataFrame) -> list[tuple[int, str]
 # -- deals, credits, fx ------------------------------------------------------------------
 
 
-def prepare_deals(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, list[Problem]]:
+def prepare_deals(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checked()
     check.add("id", col.required(frame["id"]))
     out = pd.DataFrame({"id": frame["id"].str.strip()})
@@ -320,7 +320,7 @@ def prepare_deals(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, li
     return out, check.problems
 
 
-def prepare_credits(frame: pd.DataFrame, ref: Reference, deal_ids: set[str]
+def prepare_credits(frame: pd.DataFrame, ref: KnownRows, deal_ids: set[str]
                     ) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checked()
     out = pd.DataFrame({"deal_id": frame["deal_id"].str.strip(),
@@ -349,7 +349,7 @@ def _percent(share_e9: int) -> str:
     return f"{whole}{('.' + str(rest).rjust(9, '0').rstrip('0')) if rest else ''}%"
 
 
-def prepare_fx(frame: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame, list[Problem]]:
+def prepare_fx(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checked()
     out = pd.DataFrame(index=frame.index)
     out["date"] = check.take("date", col.dates(frame["date"]))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from engine.money import divide_rounded, fx_ratio
+from rules_dsl.money import divide_rounded, fx_ratio
 from ledger.columns import SHARE_SCALE
 from ledger.schema import Assignment, Payee, Quota
 

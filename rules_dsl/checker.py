@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterable, Mapping
 
-from engine.money import decimal_places, decimal_text, is_currency, minor_digits, to_minor_units
+from rules_dsl.money import decimal_places, decimal_text, is_currency, minor_digits, to_minor_units
 from rules_dsl import nodes
 from rules_dsl.errors import ExprProblem
 from rules_dsl.types import (ORDERED, AnyType, ListOf, Type, accepts, arithmetic_result,

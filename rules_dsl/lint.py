@@ -13,7 +13,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Iterable, Iterator
 
-from engine.statement_text import percent
+from rules_dsl.figures import percent
 from rules_dsl import nodes
 from rules_dsl.errors import WARNING, PlanError
 from rules_dsl.plan import Component, Expression, Plan, Tiers

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from engine.money import is_currency, to_minor_units
+from rules_dsl.money import is_currency, to_minor_units
 from rules_dsl import nodes
 from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DEAL_FIELDS, DECLARABLE_NAMESPACES, FUNCTIONS,
                                INT64_MAX, MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS,

@@ -12,7 +12,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from engine.money import ISO_4217_CODES, parse_decimal
+from rules_dsl.money import ISO_4217_CODES, parse_decimal
 from rules_dsl import nodes
 from rules_dsl.errors import ExprProblem
 

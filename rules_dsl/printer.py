@@ -5,7 +5,7 @@ same AST, which the round-trip property test holds it to.
 """
 from __future__ import annotations
 
-from engine.money import decimal_text
+from rules_dsl.money import decimal_text
 from rules_dsl import nodes
 
 _ATOMS = (nodes.Number, nodes.Percent, nodes.Money, nodes.String, nodes.Date, nodes.Bool,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from engine.reports.kpi import period_kpis
-from engine.reports.kpi_render import kpi_html
+from views.kpi import period_kpis
+from views.kpi_render import kpi_html
 from ledger.database import open_ledger
 from tests.paths import ROOT
 from tests.test_calc import build

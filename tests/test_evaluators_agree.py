@@ -11,7 +11,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.reference import EvaluationError, Money, evaluate
+from engine.reference_evaluator import EvaluationError, evaluate
+from rules_dsl.money import Money
 from engine.vector import Col, as_fractions, broadcast
 from engine.vector import evaluate as evaluate_vector
 from rules_dsl import nodes

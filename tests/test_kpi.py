@@ -25,8 +25,8 @@ from fractions import Fraction
 
 import pytest
 
-from engine.reports.kpi import band_of, period_kpis
-from engine.reports.kpi_render import kpi_html, kpi_table
+from views.kpi import band_of, period_kpis
+from views.kpi_render import kpi_html, kpi_table
 from ledger.database import open_ledger
 from tests.test_calc import FILES, PLAN, icm
 

@@ -4,7 +4,7 @@ import datetime
 import numpy as np
 import pytest
 
-from engine.calendar import period_span
+from rules_dsl.calendar import period_span
 from ledger.importing import import_csv
 from ledger.plans import register_plans
 from ledger.window import MissingRateError, credit_amounts, read_window, require_rates

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.money import (MoneyError, decimal_text, difference, format_minor_units,
+from rules_dsl.money import (MoneyError, decimal_text, difference, format_minor_units,
                           group_sums, minor_digits, parse_decimal, round_fraction,
                           to_minor_units)
 

@@ -379,13 +379,13 @@ def test_a_folder_given_as_the_file_and_a_folder_one_may_not_write_give_one_line
      "\\<U+200F\\>", "<U+2066>x<U+2069> <U+200F>"),
 ])
 def test_user_text_for_each_place(text, terminal, markdown, csv_cell):
-    from engine.reports.safe_text import csv_text_cell, markdown_safe, terminal_safe
+    from views.safe_text import csv_text_cell, markdown_safe, terminal_safe
     assert (terminal_safe(text), markdown_safe(text), csv_text_cell(text)) == \
         (terminal, markdown, csv_cell)
 
 
 def test_json_text_is_the_same_data_with_escapes():
-    from engine.reports.safe_text import json_text
+    from views.safe_text import json_text
     document = {"name": "Bob\u202e\x9b2J\x1b\\ \u2028"}
     text = json_text(document)
     assert '"Bob\\u202e\\u009b2J\\u001b\\\\ \\u2028"' in text
@@ -393,7 +393,7 @@ def test_json_text_is_the_same_data_with_escapes():
 
 
 def test_a_set_of_files_keeps_its_modes_and_refuses_one_name_twice(tmp_path):
-    from engine.reports.files import staged_files, write_file
+    from views.files import staged_files, write_file
     private = tmp_path / "private.csv"
     private.write_text("old")
     private.chmod(0o600)
@@ -408,8 +408,8 @@ def test_a_set_of_files_keeps_its_modes_and_refuses_one_name_twice(tmp_path):
 
 def test_a_rename_that_fails_says_what_is_already_in_place(tmp_path, monkeypatch):
     import os
-    from engine.reports.errors import FileWriteError
-    from engine.reports.files import staged_files
+    from views.errors import FileWriteError
+    from views.files import staged_files
     real_replace = os.replace
     renames = []
 

@@ -24,7 +24,7 @@ def test_the_wheel_ships_the_plans_and_runs_the_demo_from_another_folder(tmp_pat
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in (ROOT / "plans").glob("*.yaml"):
         assert f"plans/{path.name}" in names
-    assert {"rules_dsl/grammar.lark", "engine/reports/templates/statement.html.j2",
+    assert {"rules_dsl/grammar.lark", "views/templates/statement.html.j2",
             "ledger/migrations/env.py"} <= names
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.money import allocate
+from rules_dsl.money import allocate
 from engine.quota import coverage, payout_periods, prorate, spread_row
 
 D = datetime.date

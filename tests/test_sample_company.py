@@ -1,4 +1,4 @@
-"""The sample company of `icm demo` (ledger/sample_company.py): deterministic, shaped as the
+"""The sample company of `icm demo` (views/sample_company.py): deterministic, shaped as the
 issue asks, and accepted by the ledger and engine end to end."""
 import csv
 import json
@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from ledger.sample_company import write_sample_company
+from views.sample_company import write_sample_company
 
 
 def read(path):

@@ -10,12 +10,12 @@ from fractions import Fraction
 
 from sqlalchemy import Engine, select
 
-from engine.money import format_grouped, minor_digits, parse_decimal, text_to_minor_units
-from engine.reports.safe_text import terminal_safe
-from engine.reports.source import period_statements
-from engine.reports.view import grouped, statement_view
-from engine.statement_text import percent, rate_text
-from engine.reports.errors import NotFoundError
+from rules_dsl.money import format_grouped, minor_digits, parse_decimal, text_to_minor_units
+from views.safe_text import terminal_safe
+from views.source import period_statements
+from views.view import grouped, statement_view
+from rules_dsl.figures import percent, rate_text
+from views.errors import NotFoundError
 from ledger.columns import SHARE_SCALE
 from ledger.schema import Credit, Deal
 

@@ -11,20 +11,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Mapping
 
-from engine.money import fits_int64, minor_digits, round_fraction
+from rules_dsl.money import OVERFLOW, Money, minor_digits, round_fraction
 from rules_dsl import nodes
-
-
-OVERFLOW = "an amount does not fit in 64-bit minor units"
-
-
-class Money(int):
-    """Whole minor units of the plan currency, within int64 like every money column."""
-
-    def __new__(cls, value):
-        if not fits_int64(value):
-            raise OverflowError(OVERFLOW)
-        return super().__new__(cls, value)
 
 
 class EvaluationError(Exception):

@@ -14,12 +14,12 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from engine.money import format_grouped, format_minor_units
-from engine.reports.errors import RenderError
-from engine.reports.files import make_folder, staged_files
-from engine.reports.safe_text import json_text, markdown_safe, one_line
-from engine.reports.source import Statement
-from engine.reports.view import StatementView, grouped, statement_view
+from rules_dsl.money import format_grouped, format_minor_units
+from views.errors import RenderError
+from views.files import make_folder, staged_files
+from views.safe_text import json_text, markdown_safe, one_line
+from views.source import Statement
+from views.view import StatementView, grouped, statement_view
 
 FORMATS = ("html", "pdf", "json", "md")
 TEMPLATES = Path(__file__).with_name("templates")

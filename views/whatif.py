@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from engine.calculate import Version, plan_year, calculate_period, plan_versions
-from engine.calendar import parse_period
-from engine.money import format_minor_units, group_thousands, text_to_minor_units
-from engine.reports.safe_text import terminal_safe
+from rules_dsl.calendar import parse_period
+from rules_dsl.money import format_minor_units, group_thousands, text_to_minor_units
+from views.safe_text import terminal_safe
 from rules_dsl import load_plans
 from rules_dsl.plan import Plan
 

@@ -22,7 +22,7 @@ class PlanHeader:
     measures: frozenset[str] = field(default_factory=frozenset)
 
 
-class Reference:
+class KnownRows:
     """Lazily loaded reference data, read inside the import's transaction."""
 
     def __init__(self, connection: Connection):

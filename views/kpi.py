@@ -63,10 +63,10 @@ from fractions import Fraction
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from engine.calendar import period_span
-from engine.money import (format_minor_units, parse_decimal, round_fraction, rounded_text,
+from rules_dsl.calendar import period_span
+from rules_dsl.money import (format_minor_units, parse_decimal, round_fraction, rounded_text,
                           text_to_minor_units)
-from engine.reports.source import Statement, closed_run, period_statements
+from views.source import Statement, closed_run, period_statements
 from ledger.errors import LedgerRefused
 from ledger.schema import Payee, PlanVersion
 from ledger.window import read_window, require_rates

@@ -250,3 +250,15 @@ def allocate(total: int, weights: list[Fraction]) -> list[int]:
     for i in order[:magnitude - sum(parts)]:
         parts[i] += 1
     return [sign * part for part in parts]
+
+
+OVERFLOW = "an amount does not fit in 64-bit minor units"
+
+
+class Money(int):
+    """Whole minor units of the plan currency, within int64 like every money column."""
+
+    def __new__(cls, value):
+        if not fits_int64(value):
+            raise OverflowError(OVERFLOW)
+        return super().__new__(cls, value)

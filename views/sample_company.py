@@ -29,7 +29,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.reports.files import make_folder, write_file
+from views.files import make_folder, write_file
 from plans import reference_plan
 
 FISCAL_YEAR = 2026

@@ -7,9 +7,9 @@ from __future__ import annotations
 from fractions import Fraction
 from html import escape
 
-from engine.money import rounded_text
-from engine.reports.safe_text import one_line
-from engine.statement_text import percent
+from rules_dsl.money import rounded_text
+from views.safe_text import one_line
+from rules_dsl.figures import percent
 
 WIDTH, BAR_TOP, BAR_HEIGHT, LEFT, RIGHT = 560, 18, 22, 8, 16
 

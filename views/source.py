@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from engine.calculate import calculate_period
-from engine.calendar import parse_period, period_span
-from engine.money import text_to_minor_units
-from engine.reports.errors import NotFoundError
-from engine.reports.paying import Payment, payment
+from rules_dsl.calendar import parse_period, period_span
+from rules_dsl.money import text_to_minor_units
+from views.errors import NotFoundError
+from views.paying import Payment, payment
 from ledger.errors import LedgerRefused
 from ledger.schema import CalculationRun, Payee, PayeeResult
 

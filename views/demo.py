@@ -1,6 +1,6 @@
 """`icm demo`: the whole job on a sample company, end to end, in a fresh ledger.
 
-Generate the company's files (``ledger.sample_company``), register its plans, import its
+Generate the company's files (``views.sample_company``), register its plans, import its
 payees, assignments, quotas, FX rates, deals and credits, add its manual adjustment, close
 every payout period of the fiscal year in order, and write what each audience reads: every
 statement (HTML and JSON), the payroll file of every close and the KPI page of each quarter.
@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import Callable
 
 from engine.closing import add_adjustment, close_period, record_export
-from engine.money import text_to_minor_units
-from engine.reports.files import make_folder, write_file
-from engine.reports.kpi import period_kpis
-from engine.reports.kpi_render import kpi_html
-from engine.reports.payroll import payroll_csv
-from engine.reports.render import file_stem, write_statements
-from engine.reports.source import period_statements
+from rules_dsl.money import text_to_minor_units
+from views.files import make_folder, write_file
+from views.kpi import period_kpis
+from views.kpi_render import kpi_html
+from views.payroll import payroll_csv
+from views.render import file_stem, write_statements
+from views.source import period_statements
 from ledger.database import open_ledger
 from ledger.importing import import_csv
 from ledger.plans import register_plans
-from ledger.sample_company import write_sample_company
+from views.sample_company import write_sample_company
 from rules_dsl import load_plans
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from engine.money import format_grouped, group_thousands, text_to_minor_units
-from engine.reports.chart import attainment_chart, percent_text
-from engine.reports.source import Statement
-from engine.statement_text import percent
+from rules_dsl.money import format_grouped, group_thousands, text_to_minor_units
+from views.chart import attainment_chart, percent_text
+from views.source import Statement
+from rules_dsl.figures import percent
 
 KIND_LABELS = {"deal": "Deal", "true-up": "True-up", "clawback": "Clawback", "cap": "Cap",
                "component": "Component", "adjustment": "Adjustment",

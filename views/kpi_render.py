@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from engine.reports.chart import bar_chart, leaderboard_chart
-from engine.reports.kpi import LEADERBOARD_CHART_ROWS
-from engine.reports.render import house_css, html_environment
-from engine.reports.safe_text import terminal_safe
-from engine.reports.view import grouped
-from engine.statement_text import percent
+from views.chart import bar_chart, leaderboard_chart
+from views.kpi import LEADERBOARD_CHART_ROWS
+from views.render import house_css, html_environment
+from views.safe_text import terminal_safe
+from views.view import grouped
+from rules_dsl.figures import percent
 
 
 # ------------------------------------------------------------------------- the text tables

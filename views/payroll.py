@@ -16,9 +16,9 @@ from fractions import Fraction
 
 from sqlalchemy import Engine
 
-from engine.money import convert_parts, format_minor_units, text_to_minor_units
-from engine.reports.safe_text import csv_text_cell
-from engine.reports.source import Statement, closed_run, period_statements
+from rules_dsl.money import convert_parts, format_minor_units, text_to_minor_units
+from views.safe_text import csv_text_cell
+from views.source import Statement, closed_run, period_statements
 
 SETTLEMENT = {"adjustment": "adjustments", "balance": "balance", "draw": "draw",
               "carried-forward": "carried_forward"}

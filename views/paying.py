@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from engine.money import convert_parts, fx_ratio
+from rules_dsl.money import convert_parts, fx_ratio
 from ledger.schema import FxRate
 from ledger.window import MissingRateError
 

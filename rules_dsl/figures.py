@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from engine.money import decimal_text, format_grouped, minor_digits, round_fraction, \
+from rules_dsl.money import decimal_text, format_grouped, minor_digits, round_fraction, \
     rounded_text
 
 

@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Iterator
 
-from engine.reports.errors import FileWriteError
+from views.errors import FileWriteError
 
 ADVICE = {errno.ENOSPC: "free some space or write to another disk",
           errno.EDQUOT: "free some space or write to another disk",
