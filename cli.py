@@ -90,8 +90,9 @@ def db_upgrade(db_url: str | None) -> None:
       icm db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/test
     """
     from ledger.database import ledger_url, schema_revision, shown_url
-    engine = ledger_engine(db_url, create=True)
-    click.echo(f"{shown_url(ledger_url(db_url))}: schema at revision {schema_revision(engine)}")
+    ledger_db = ledger_engine(db_url, create=True)
+    click.echo(f"{shown_url(ledger_url(db_url))}: schema at revision "
+               f"{schema_revision(ledger_db)}")
 
 
 @main.group()
@@ -207,13 +208,12 @@ def reopen(period_name: str, reason: str, db_url: str | None) -> None:
     Example:
       icm reopen --period 2026-Q1 --reason "late credit split for D-1001"
     """
-    from engine.closing import reopen_period
+    from ledger.closes import reopen_period, voided_exports
     with engine_errors():
-        ledger = ledger_engine(db_url)
-        run_id = reopen_period(ledger, period_name, reason)
+        ledger_db = ledger_engine(db_url)
+        run_id = reopen_period(ledger_db, period_name, reason)
     click.echo(f"{period_name} reopened; run {run_id} is superseded")
-    from engine.closing import voided_exports
-    for exported in voided_exports(ledger, run_id):
+    for exported in voided_exports(ledger_db, run_id):
         click.echo(f"the payroll file {exported} of run {run_id} is void: do not pay it",
                    err=True)
 
@@ -231,7 +231,7 @@ def adjust(payee: str, period_name: str, amount: str, reason: str, db_url: str |
     Example:
       icm adjust --payee rep-7 --period 2026-Q2 --amount "-150.00 USD" --reason "expense"
     """
-    from engine.closing import add_adjustment
+    from ledger.closes import add_adjustment
     with engine_errors():
         adjustment_id = add_adjustment(ledger_engine(db_url), payee, period_name, amount, reason)
     click.echo(f"adjustment {adjustment_id} added to {period_name} for {payee}")

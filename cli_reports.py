@@ -170,16 +170,16 @@ def export_payroll(period_name: str, out_file: Path | None, db_url: str | None) 
     Example:
       icm export payroll --period 2026-Q1 --out payroll-2026-Q1.csv
     """
-    from engine.closing import record_export
+    from ledger.closes import record_export
     from views.files import staged_files
     from views.payroll import payroll_csv
     from views.source import closed_run
     with engine_errors(), staged_files("nothing was written") as files:
-        ledger = ledger_engine(db_url)
-        text = payroll_csv(ledger, period_name)
+        ledger_db = ledger_engine(db_url)
+        text = payroll_csv(ledger_db, period_name)
         if out_file is not None:
             files.write(out_file, text)  # in place once the export is recorded
-        record_export(ledger, closed_run(ledger, period_name), period_name,
+        record_export(ledger_db, closed_run(ledger_db, period_name), period_name,
                       str(out_file) if out_file else "(stdout)", text)
     if out_file is None:
         click.echo(text, nl=False)

@@ -110,10 +110,9 @@ class CommandGroup(click.Group):
 def engine_errors():
     """Library errors as exit codes: 1 wrong input, 2 usage, 3 the ledger refused."""
     from rules_dsl.calendar import PeriodError
-    from engine.closing import AdjustmentError
     from engine.earnings import CalculationError
     from engine.names import FieldValueError
-    from ledger.errors import LedgerRefused
+    from ledger.errors import AdjustmentError, LedgerRefused
     from ledger.window import MissingRateError
     from views.errors import NotFoundError, RenderError
     try:

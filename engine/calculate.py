@@ -20,8 +20,6 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
-
 from rules_dsl.calendar import fiscal_year_of, parse_period, period_span
 from engine.earnings import CalculationError, MissingQuotaError, PayeeValues, Window, \
     earn
@@ -30,14 +28,14 @@ from engine.names import params_of, typed_value, used_names
 from engine.quota import payout_periods, prorate, spread_row
 from rules_dsl.money import Money
 from engine import lines
-from engine.history import read_prior
 from engine.lines import NO_DEAL, NO_SEQ
 from engine.changes import PayeeLines, compare, payee_lines
 from engine.settle import settle_payee
+from ledger.database import LedgerDb
+from ledger.history import read_prior
+from ledger.plans import registered_plans
 from ledger.progress import quiet
-from ledger.schema import PlanVersion
 from ledger.window import read_window, require_rates
-from rules_dsl import load_plan_text
 from rules_dsl.plan import Plan
 from rules_dsl.types import Type
 
@@ -90,14 +88,14 @@ class Calculation:
     lines: pd.DataFrame  # what a close records of each line key: earnings to date, change
 
 
-def calculate_period(engine: Engine, period_name: str,
+def calculate_period(ledger_db: LedgerDb, period_name: str,
                      versions_by_plan: dict[str, list[Version]] | None = None,
                      status: Callable[[str], None] = quiet) -> Calculation:
     """The JSON document of `icm calc --period P`, and what a close of P records.
     ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan);
     ``status`` hears each stage as it starts."""
     with _no_cycle_collection():
-        return _calculate(engine, period_name, versions_by_plan, status)
+        return _calculate(ledger_db, period_name, versions_by_plan, status)
 
 
 @contextlib.contextmanager
@@ -114,15 +112,16 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _calculate(engine: Engine, period_name: str, versions_by_plan, status) -> Calculation:
+def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
+               ) -> Calculation:
     length, _, _ = parse_period(period_name)
     if versions_by_plan is None:
         status("reading the plans")
-        versions_by_plan = plan_versions(engine)
+        versions_by_plan = plan_versions(ledger_db)
     years = [year for versions in versions_by_plan.values()
              if versions[-1].plan.payout_period == length
              for year in [plan_year(versions, period_name)] if year is not None]
-    windows = _Windows(engine, [v.plan for versions in versions_by_plan.values()
+    windows = _Windows(ledger_db, [v.plan for versions in versions_by_plan.values()
                                 for v in versions])
     def compute(year: PlanYear) -> PlanResult:
         status(f"plan {year.plan.id} ({years.index(year) + 1} of {len(years)}): reading and "
@@ -131,10 +130,9 @@ def _calculate(engine: Engine, period_name: str, versions_by_plan, status) -> Ca
 
     results = _every_plan(compute, years)
     status("reading earlier closes")
-    with engine.connect() as connection:
-        start, fiscal_year = (years[0].period.start, years[0].fiscal_year) if years else \
-            _fiscal_position(period_name, versions_by_plan)
-        prior = read_prior(connection, length, period_name, fiscal_year, start)
+    start, fiscal_year = (years[0].period.start, years[0].fiscal_year) if years else \
+        _fiscal_position(period_name, versions_by_plan)
+    prior = read_prior(ledger_db, length, period_name, fiscal_year, start)
     payees: dict[str, list] = defaultdict(list)
     compared = []
     for result in results:
@@ -248,18 +246,14 @@ def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
     return found
 
 
-def plan_versions(engine: Engine) -> dict[str, list[Version]]:
+def plan_versions(ledger_db: LedgerDb) -> dict[str, list[Version]]:
     """Each plan id's versions, oldest first, with the days each is in force."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(PlanVersion.plan_id, PlanVersion.version,
-                                         PlanVersion.text).order_by(PlanVersion.plan_id,
-                                                                    PlanVersion.version)).all()
     by_id: dict[str, list[Plan]] = defaultdict(list)
-    for plan_id, version, text in rows:
-        plan, errors = load_plan_text(text, f"{plan_id}@{version}")
-        if plan is None:
-            raise CalculationError(f"{plan_id}@{version} no longer checks: {errors[0].message}")
-        by_id[plan_id].append(plan)
+    for found in registered_plans(ledger_db):
+        if found.plan is None:
+            raise CalculationError(f"{found.plan_id}@{found.version} no longer checks: "
+                                   f"{found.errors[0].message}")
+        by_id[found.plan_id].append(found.plan)
     result = {}
     for plan_id, plans in sorted(by_id.items()):
         versions = []
@@ -308,8 +302,8 @@ class _Windows:
     every deal field any of the plans uses. (Plans of one fiscal year start share its last
     day too, so the key needs no more.)"""
 
-    def __init__(self, engine: Engine, plans: list[Plan]):
-        self.engine = engine
+    def __init__(self, ledger_db: LedgerDb, plans: list[Plan]):
+        self.ledger_db = ledger_db
         self.deal_fields = tuple(sorted({name.split(".", 1)[1] for plan in plans
                                          for name in dict(plan.fields)
                                          if name.startswith("deal.")}))
@@ -321,8 +315,8 @@ class _Windows:
         start, end, through = year.periods[0].start, year.period.end, year.periods[-1].end
         key = (start, end, currency)
         if key not in self.read:
-            self.read[key] = read_window(self.engine, start, end, currency, self.deal_fields,
-                                         through)
+            self.read[key] = read_window(self.ledger_db, start, end, currency,
+                                         self.deal_fields, through)
         return self.read[key]
 
 

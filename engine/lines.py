@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ledger.history import NO_DEAL, NO_SEQ  # how a recorded line without a deal reads back
 from rules_dsl.money import group_sums
 
 KEY = ["payee", "component", "capped", "deal", "seq"]
-NO_DEAL, NO_SEQ = "", 0
 
 
 def table(rows: int, *, payee, component, kind, amount, deal=NO_DEAL, seq=NO_SEQ,

@@ -11,8 +11,8 @@ from fractions import Fraction
 
 from engine.attainment import measure_context
 from engine.changes import PayeeLines
-from engine.history import Prior
 from engine.earnings import CalculationError
+from ledger.history import Prior
 from rules_dsl.money import fits_int64, format_minor_units, rounded_text
 from rules_dsl.figures import money
 

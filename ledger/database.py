@@ -18,12 +18,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+
+from ledger.errors import LedgerRefused
 
 DEFAULT_URL = "sqlite:///icm.db"
 LEDGER_LOCK = 0x69636D  # the key of PostgreSQL's advisory lock on the whole ledger ("icm")
 MIGRATIONS = Path(__file__).with_name("migrations")
 _POSTGRES_SCHEMES = ("postgres", "postgresql")  # as PostgreSQL's own tools write them
+
+LedgerDb = Engine  # what ``open_ledger`` returns: the rest of icm names it by this alias and
+# passes it back to ledger functions, never importing SQLAlchemy itself
 
 
 class LedgerUnavailable(Exception):
@@ -143,16 +148,34 @@ def _check_sqlite_path(url: URL, create: bool) -> None:
 
 
 @contextlib.contextmanager
-def writing(engine: Engine):
+def writing(engine: Engine, on_clash: str | None = None):
     """One transaction that writes the ledger, holding the ledger-wide write lock from its
     first statement, so a command that checks its input against the ledger and then writes
     sees every earlier writer's rows and keeps later writers out until it commits: two quota
     imports cannot both pass the overlap check, nor a reopen slip in under a close. SQLite's
     `BEGIN IMMEDIATE` (below) is that lock; PostgreSQL, at READ COMMITTED, takes a
-    transaction-scoped advisory lock."""
-    with engine.begin() as connection:
-        lock(connection)
-        yield connection
+    transaction-scoped advisory lock. With ``on_clash``, a row another writer's key took
+    first (an IntegrityError, on a write or at commit) is ``LedgerRefused(on_clash)``, so no
+    caller outside the ledger needs the driver's exception types."""
+    try:
+        with engine.begin() as connection:
+            lock(connection)
+            yield connection
+    except IntegrityError:
+        if on_clash is None:
+            raise
+        raise LedgerRefused(on_clash) from None
+
+
+@contextlib.contextmanager
+def reading(db: Engine | Connection):
+    """A connection to read through: ``db`` itself when it is one (a writer's transaction
+    reads what it is about to change under its own lock), else a new one on the engine."""
+    if isinstance(db, Connection):
+        yield db
+    else:
+        with db.connect() as connection:
+            yield connection
 
 
 def lock(connection: Connection) -> None:

@@ -32,3 +32,7 @@ class ImportRefused(Exception):
 
 class LedgerRefused(Exception):
     """The ledger refuses the change as a whole (exit code 3)."""
+
+
+class AdjustmentError(ValueError):
+    """The adjustment itself is wrong: its amount, its payee or its currency (exit 1)."""

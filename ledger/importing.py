@@ -17,13 +17,14 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, String, cast, delete, insert, select, tuple_, update
 
 from ledger import kinds
+from ledger.audit import write_audit
 from ledger.bulk import insert_rows
 from ledger.csvfile import read_csv
 from ledger.database import writing
 from ledger.errors import ImportRefused, RowError
 from ledger.progress import NoProgress, Progress
 from ledger.known_rows import KnownRows
-from ledger.schema import AuditEntry, Base, Credit, Deal, Import
+from ledger.schema import Base, Credit, Deal, Import
 
 KINDS = tuple(kinds.SPECS)
 LARGE = 100_000  # rows from which writing shows progress
@@ -66,11 +67,9 @@ class _Run:
     def audit(self, table: str, entries: list[tuple[str, str, dict | None, dict | None]]):
         if not entries:
             return
-        import_id = self.import_row()
-        self.connection.execute(insert(AuditEntry), [
-            {"at": self.now, "actor": self.actor, "table_name": table, "row_key": key,
-             "action": action, "old": _json(old), "new": _json(new), "import_id": import_id}
-            for key, action, old, new in entries])
+        write_audit(self.connection, self.now, self.actor, table,
+                    [(key, action, _json(old), _json(new)) for key, action, old, new in entries],
+                    import_id=self.import_row())
 
     def meter(self, label: str, total: int):
         if self.progress and total >= LARGE:

@@ -1,4 +1,5 @@
-"""`icm plans add`: register checked plan versions, verbatim, with their sha256.
+"""`icm plans add`: register checked plan versions, verbatim, with their sha256; and read
+them back, checked again, for a calculation.
 
 A version's text can change only while no close has used it; after that the ledger refuses
 (bump the version), because a closed period must be explainable by the exact text it used.
@@ -7,13 +8,15 @@ from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
-from ledger.database import writing
+from ledger.audit import write_audit
+from ledger.database import reading, writing
 from ledger.errors import LedgerRefused
-from ledger.schema import AuditEntry, CalculationRun, PlanVersion
-from rules_dsl import Plan
+from ledger.schema import CalculationRun, PlanVersion
+from rules_dsl import Plan, load_plan_text
 
 
 def register_plans(engine: Engine, plans: list[Plan], actor: str | None = None
@@ -47,10 +50,40 @@ def register_plans(engine: Engine, plans: list[Plan], actor: str | None = None
                 connection.execute(update(PlanVersion).where(
                     PlanVersion.plan_id == plan.id, PlanVersion.version == plan.version
                 ).values(**row))
-            connection.execute(insert(AuditEntry).values(
-                at=now, actor=actor, table_name="plan_versions", row_key=plan.key,
-                action="insert" if old is None else "replace",
-                old=json.dumps({"sha256": old}) if old else None,
-                new=json.dumps({"sha256": plan.sha256, "file": plan.file})))
+            write_audit(connection, now, actor, "plan_versions", [(
+                plan.key, "insert" if old is None else "replace",
+                json.dumps({"sha256": old}) if old else None,
+                json.dumps({"sha256": plan.sha256, "file": plan.file}))])
             outcome.append((plan.key, "added" if old is None else "replaced"))
     return outcome
+
+
+@dataclass(frozen=True)
+class RegisteredPlan:
+    """A registered version as checked now: ``plan`` is None, with ``errors``, when its text
+    no longer checks (the language changed under it)."""
+
+    plan_id: str
+    version: int
+    plan: Plan | None
+    errors: tuple
+
+
+def registered_plans(db: Engine | Connection) -> list[RegisteredPlan]:
+    """Every registered plan version, checked from its text, by plan id and version."""
+    with reading(db) as connection:
+        rows = connection.execute(select(PlanVersion.plan_id, PlanVersion.version,
+                                         PlanVersion.text).order_by(PlanVersion.plan_id,
+                                                                    PlanVersion.version)).all()
+    found = []
+    for plan_id, version, text in rows:
+        plan, errors = load_plan_text(text, f"{plan_id}@{version}")
+        found.append(RegisteredPlan(plan_id, version, plan, tuple(errors)))
+    return found
+
+
+def fiscal_year_starts(db: Engine | Connection) -> dict[tuple[str, int], int]:
+    """(plan id, version) -> the month its fiscal year starts."""
+    with reading(db) as connection:
+        return {(plan_id, version): month for plan_id, version, month in connection.execute(
+            select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.fiscal_year_start))}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from engine.closing import add_adjustment, close_period, record_export
+from engine.closing import close_period
 from rules_dsl.money import text_to_minor_units
 from views.files import make_folder, write_file
 from views.kpi import period_kpis
@@ -22,6 +22,7 @@ from views.kpi_render import kpi_html
 from views.payroll import payroll_csv
 from views.render import file_stem, write_statements
 from views.source import period_statements
+from ledger.closes import add_adjustment, record_export
 from ledger.database import open_ledger
 from ledger.importing import import_csv
 from ledger.plans import register_plans
@@ -50,27 +51,27 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
     ledger_path.unlink(missing_ok=True)  # a fresh ledger every time
     result = DemoResult(ledger_path, out / "data", out / "statements")
     company = write_sample_company(result.data)
-    engine = open_ledger(f"sqlite:///{ledger_path}")
+    ledger_db = open_ledger(f"sqlite:///{ledger_path}")
     try:
         plans, errors = load_plans(list(company.plan_files))
         if errors:
             raise RuntimeError(f"a reference plan does not check: {errors[0].message}")
-        register_plans(engine, plans)
+        register_plans(ledger_db, plans)
         say(f"registered {len(plans)} plans from plans/")
         for kind, path in company.csv_files:
-            say(f"imported {import_csv(engine, kind, path)}")
-        add_adjustment(engine, *company.adjustment)
+            say(f"imported {import_csv(ledger_db, kind, path)}")
+        add_adjustment(ledger_db, *company.adjustment)
         for period in company.periods:
-            document, run_id = close_period(engine, period)
+            document, run_id = close_period(ledger_db, period)
             result.closes += 1
-            found = period_statements(engine, period)
+            found = period_statements(ledger_db, period)
             result.statement_files += len(write_statements(found, result.statements,
                                                            ("html", "json", "md")))
             payroll = out / "payroll" / f"payroll-{period}.csv"
             make_folder(payroll.parent)
-            text = payroll_csv(engine, period)
+            text = payroll_csv(ledger_db, period)
             write_file(payroll, text)
-            record_export(engine, run_id, period, str(payroll), text)
+            record_export(ledger_db, run_id, period, str(payroll), text)
             result.payroll.append(payroll)
             if not result.example and found and "Q" in period:  # the richest quarter one
                 richest = max(found, key=lambda s: (len(s.document["lines"]), s.payee))
@@ -81,7 +82,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
                     text_to_minor_units(statement.document["payout"], statement.currency)
             if "Q" in period:
                 page = out / f"kpi-{period}.html"
-                write_file(page, kpi_html(period_kpis(engine, period)))
+                write_file(page, kpi_html(period_kpis(ledger_db, period)))
                 result.kpi_pages.append(page)
             say(f"closed {period}: {len(document['payees'])} payees")
         with open(dict(company.csv_files)["payees"], encoding="utf-8") as payees:
@@ -89,5 +90,5 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
         with open(dict(company.csv_files)["deals"], encoding="utf-8") as deals:
             result.deals = sum(1 for _ in csv.DictReader(deals))
     finally:
-        engine.dispose()
+        ledger_db.dispose()
     return result

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from sqlalchemy import Engine, select
-
 from rules_dsl.money import format_grouped, minor_digits, parse_decimal, text_to_minor_units
 from views.safe_text import terminal_safe
 from views.source import period_statements
@@ -17,11 +15,12 @@ from views.view import grouped, statement_view
 from rules_dsl.figures import percent, rate_text
 from views.errors import NotFoundError
 from ledger.columns import SHARE_SCALE
-from ledger.schema import Credit, Deal
+from ledger.database import LedgerDb
+from ledger.reads import current_deal
 
 
-def explain(engine: Engine, period: str, payee: str, deal: str | None = None) -> str:
-    statement = period_statements(engine, period, payee)[0]
+def explain(ledger_db: LedgerDb, period: str, payee: str, deal: str | None = None) -> str:
+    statement = period_statements(ledger_db, period, payee)[0]
     document, currency = statement.document, statement.currency
     money = lambda text: f"{grouped(text)} {currency}"  # noqa: E731
     state = f"closed, run {statement.run_id}" if statement.status == "closed" else \
@@ -33,7 +32,7 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
                    f"{format_grouped(statement.context['target_incentive'], currency)} "
                    f"{currency}")
     if deal is not None:
-        out += ["", *_credits(engine, deal)]
+        out += ["", *_credits(ledger_db, deal)]
     out += ["", "measures:"]
     for measure in statement.context.get("measures", []):
         unit = f" {currency}" if measure["type"] == "money" else ""
@@ -85,23 +84,19 @@ def explain(engine: Engine, period: str, payee: str, deal: str | None = None) ->
     return "".join(f"{terminal_safe(line)}\n" for line in out)  # each entry is one line
 
 
-def _credits(engine: Engine, deal: str) -> list[str]:
+def _credits(ledger_db: LedgerDb, deal: str) -> list[str]:
     if not _is_utf8_text(deal):  # bytes a shell could not decode reach SQL otherwise
         raise NotFoundError(f"no deal {deal!r} in the ledger: an id is UTF-8 text, and this "
                             "one is not")
-    with engine.connect() as connection:
-        row = connection.execute(select(Deal).where(Deal.id == deal, Deal.current)
-                                 ).one_or_none()
-        if row is None:
-            raise NotFoundError(f"no deal {deal!r} in the ledger")
-        credits = connection.execute(select(Credit.payee_id, Credit.share_e9)
-                                     .where(Credit.deal_id == deal).order_by(Credit.seq)).all()
+    row = current_deal(ledger_db, deal)
+    if row is None:
+        raise NotFoundError(f"no deal {deal!r} in the ledger")
     out = [f"deal {deal}: {format_grouped(row.amount, row.currency)} {row.currency} on "
            f"{row.date}, owner {row.owner_id}, type {row.type or '-'}, status {row.status}"
            + (f" (cancelled {row.cancel_date})" if row.cancel_date else "")]
-    if not credits:
+    if not row.credits:
         out.append(f"  credited 100% to its owner {row.owner_id} (no credit rows)")
-    for payee_id, share in credits:
+    for payee_id, share in row.credits:
         out.append(f"  credited {percent(Fraction(share, SHARE_SCALE))} to {payee_id}")
     return out
 

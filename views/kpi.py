@@ -61,14 +61,15 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pandas as pd
-from sqlalchemy import Engine, select
 
 from rules_dsl.calendar import period_span
 from rules_dsl.money import (format_minor_units, parse_decimal, round_fraction, rounded_text,
                           text_to_minor_units)
 from views.source import Statement, closed_run, period_statements
+from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
-from ledger.schema import Payee, PlanVersion
+from ledger.plans import fiscal_year_starts
+from ledger.reads import PayeeRows, payee_rows
 from ledger.window import read_window, require_rates
 
 BANDS = ("below 50%", "50-100%", "100-150%", "150% and above")
@@ -95,24 +96,19 @@ def ratio_text(numerator: Fraction | int, denominator: Fraction | int | None) ->
 
 # --------------------------------------------------------------------------------- the JSON
 
-def period_kpis(engine: Engine, period: str) -> dict:
+def period_kpis(ledger_db: LedgerDb, period: str) -> dict:
     """The document of `icm kpi --period P --json`."""
-    statements = sorted(period_statements(engine, period), key=lambda s: s.payee)
-    status = _status(engine, period, statements)
-    with engine.connect() as connection:
-        starts = dict(((plan, version), month) for plan, version, month in connection.execute(
-            select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.fiscal_year_start)))
-        history: dict[str, list] = {}
-        for payee_id, start, name, manager in connection.execute(
-                select(Payee.id, Payee.effective_from, Payee.name, Payee.manager_id)
-                .order_by(Payee.id, Payee.effective_from)):
-            history.setdefault(payee_id, []).append((start, name, manager))
+    statements = sorted(period_statements(ledger_db, period), key=lambda s: s.payee)
+    status = _status(ledger_db, period, statements)
+    starts = fiscal_year_starts(ledger_db)
+    history = payee_rows(ledger_db)
     spans = {s.payee: period_span(period, _start_month(s, starts)) for s in statements}
-    credited = _credit_figures(engine, statements, spans)
+    credited = _credit_figures(ledger_db, statements, spans)
     payees, primary = [], {}
     for statement in statements:
         span_end = spans[statement.payee][1]
-        _, _, manager = _as_of(history.get(statement.payee), span_end) or (None, None, None)
+        row = history.as_of(statement.payee, span_end)
+        manager = row.manager_id if row else None
         entry, found = _payee_entry(statement, credited[statement.payee], manager)
         payees.append(entry)
         if found is not None:
@@ -122,11 +118,11 @@ def period_kpis(engine: Engine, period: str) -> dict:
             "organisation": _organisation(payees, primary)}
 
 
-def _status(engine: Engine, period: str, statements: list[Statement]) -> str:
+def _status(ledger_db: LedgerDb, period: str, statements: list[Statement]) -> str:
     if statements:
         return statements[0].status
     try:
-        closed_run(engine, period)
+        closed_run(ledger_db, period)
     except LedgerRefused:
         return "draft"
     return "closed"
@@ -141,18 +137,7 @@ def _start_month(statement: Statement, starts: dict) -> int:
     return 1
 
 
-def _as_of(rows: list | None, day) -> tuple | None:
-    """The payee row in force on ``day`` (its first row, for a payee who starts later)."""
-    if not rows:
-        return None
-    found = rows[0]
-    for row in rows:
-        if row[0] <= day:
-            found = row
-    return found
-
-
-def _credit_figures(engine: Engine, statements: list[Statement], spans: dict) -> dict:
+def _credit_figures(ledger_db: LedgerDb, statements: list[Statement], spans: dict) -> dict:
     """payee -> (credited amount, deals, new logos), in the payee's statement currency.
 
     One read of the ledger per (currency, period span) in use."""
@@ -162,7 +147,7 @@ def _credit_figures(engine: Engine, statements: list[Statement], spans: dict) ->
         groups.setdefault((statement.currency, start, end), []).append(statement.payee)
     figures = {s.payee: (0, 0, 0) for s in statements}
     for (currency, start, end), members in sorted(groups.items()):
-        credits = read_window(engine, start, end, currency).credits
+        credits = read_window(ledger_db, start, end, currency).credits
         rows = credits[credits["payee_id"].isin(members)]
         cancelled = (rows["status"] == "cancelled") & (rows["cancel_date"]
                                                        <= pd.Timestamp(end))
@@ -231,7 +216,7 @@ def _money_by_currency(entries: list[dict], field: str) -> dict[str, str]:
     return {currency: format_minor_units(units, currency) for currency, units in totals.items()}
 
 
-def _teams(payees: list[dict], primary: dict, history: dict, spans: dict) -> list[dict]:
+def _teams(payees: list[dict], primary: dict, history: PayeeRows, spans: dict) -> list[dict]:
     by_id = {entry["payee"]: entry for entry in payees}
     reports: dict[str, list[str]] = {}
     for entry in payees:
@@ -246,8 +231,8 @@ def _teams(payees: list[dict], primary: dict, history: dict, spans: dict) -> lis
         if manager in by_id:
             name = by_id[manager]["name"]
         else:
-            row = _as_of(history.get(manager), last_day)
-            name = row[1] if row else manager
+            row = history.as_of(manager, last_day)
+            name = row.name if row else manager
         measured = [primary[p] for p in direct if p in primary]
         kinds = {(m["type"], m["currency"] if m["type"] == "money" else None)
                  for m in measured}

@@ -7,10 +7,9 @@ import datetime
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import select
-
 from rules_dsl.money import convert_parts, fx_ratio
-from ledger.schema import FxRate
+from ledger.database import LedgerDb
+from ledger.reads import latest_rates
 from ledger.window import MissingRateError
 
 
@@ -25,14 +24,24 @@ class Payment:
     ratio: Fraction  # minor units of ``currency`` per minor unit of the plan currency
 
 
-def payment(connection, payee: str, plan_currency: str, pay_currency: str | None,
-            payout: int, day: datetime.date) -> Payment | None:
-    """None when the payee is paid in the plan's currency."""
+def payments(ledger_db: LedgerDb, pays: list[tuple[str, str, str | None, int]],
+             day: datetime.date) -> list[Payment | None]:
+    """For each (payee, plan currency, pay currency, payout in the plan currency), the pay in
+    the payee's own currency, or None when the payee is paid in the plan's; in order, so a
+    missing rate is reported for the first payee who needs it."""
+    converted = [(payee, plan, paid_in, payout) for payee, plan, paid_in, payout in pays
+                 if paid_in and paid_in != plan]
+    rates = latest_rates(ledger_db, sorted({(plan, paid_in)
+                                            for _, plan, paid_in, _ in converted}), day)
+    return [_payment(payee, plan, paid_in, payout, day, rates)
+            for payee, plan, paid_in, payout in pays]
+
+
+def _payment(payee: str, plan_currency: str, pay_currency: str | None, payout: int,
+             day: datetime.date, rates: dict) -> Payment | None:
     if not pay_currency or pay_currency == plan_currency:
         return None
-    found = connection.execute(select(FxRate.rate, FxRate.date).where(
-        FxRate.from_currency == plan_currency, FxRate.to_currency == pay_currency,
-        FxRate.date <= day).order_by(FxRate.date.desc()).limit(1)).one_or_none()
+    found = rates[(plan_currency, pay_currency)]
     if found is None:
         raise MissingRateError(f"no FX rate from {plan_currency} to {pay_currency} on or "
                                f"before {day} to pay {payee} in {pay_currency}: import one "

@@ -14,9 +14,8 @@ import csv
 import io
 from fractions import Fraction
 
-from sqlalchemy import Engine
-
 from rules_dsl.money import convert_parts, format_minor_units, text_to_minor_units
+from ledger.database import LedgerDb
 from views.safe_text import csv_text_cell
 from views.source import Statement, closed_run, period_statements
 
@@ -25,10 +24,10 @@ SETTLEMENT = {"adjustment": "adjustments", "balance": "balance", "draw": "draw",
 TRAILING = ["plan_cap", "adjustments", "balance", "draw", "carried_forward"]
 
 
-def payroll_csv(engine: Engine, period: str) -> str:
+def payroll_csv(ledger_db: LedgerDb, period: str) -> str:
     """The payroll file of a closed period (LedgerRefused when it is not closed)."""
-    closed_run(engine, period)
-    statements = period_statements(engine, period)
+    closed_run(ledger_db, period)
+    statements = period_statements(ledger_db, period)
     rows = []
     for statement in statements:
         columns = split_by_column(statement)

@@ -4,18 +4,17 @@ ledger: it is the document the close printed, kept in ``payee_results.statement`
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
-
-from sqlalchemy import Engine, select
 
 from engine.calculate import calculate_period
 from rules_dsl.calendar import parse_period, period_span
 from rules_dsl.money import text_to_minor_units
 from views.errors import NotFoundError
-from views.paying import Payment, payment
+from views.paying import Payment, payments
+from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
-from ledger.schema import CalculationRun, Payee, PayeeResult
+from ledger.history import active_run, recorded_statements
+from ledger.reads import payee_rows
 
 
 @dataclass(frozen=True)
@@ -37,17 +36,16 @@ class Statement:
         return self.document["currency"]
 
 
-def period_statements(engine: Engine, period: str, payee: str | None = None
+def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None
                       ) -> list[Statement]:
     """Every payee's statement of ``period`` (or one payee's), sorted by payee id."""
-    with engine.connect() as connection:
-        run_id = _active_run(connection, period)
-        rows = payees_as_of(connection, period_span(period)[1])
-        names = {payee_id: row.name for payee_id, row in rows.items()}
-        if run_id is not None:
-            found = _recorded(connection, period, run_id, names)
-    if run_id is None:
-        records = calculate_period(engine, period).payees
+    run_id = active_run(ledger_db, period)
+    rows = payee_rows(ledger_db).all_as_of(period_span(period)[1])
+    names = {payee_id: row.name for payee_id, row in rows.items()}
+    if run_id is not None:
+        found = _recorded(ledger_db, period, run_id, names)
+    else:
+        records = calculate_period(ledger_db, period).payees
         found = [Statement(period, "draft", None,
                            record["context"]["name"] or names.get(record["payee"],
                                                                   record["payee"]),
@@ -59,57 +57,38 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
             raise NotFoundError(f"payee {payee!r} has no statement in {period}: no plan of "
                                 f"theirs is paid by the {length} in it, and they carry no "
                                 "balance or adjustment into it")
-    return _with_payments(engine, period, found, rows)
+    return _with_payments(ledger_db, period, found, rows)
 
 
-def closed_run(engine: Engine, period: str) -> int:
+def closed_run(ledger_db: LedgerDb, period: str) -> int:
     """The active run of a closed period, or LedgerRefused saying what to do."""
-    with engine.connect() as connection:
-        run_id = _active_run(connection, period)
+    run_id = active_run(ledger_db, period)
     if run_id is None:
         raise LedgerRefused(f"{period} is not closed: close it first with "
                             f"`icm close --period {period}`")
     return run_id
 
 
-def _with_payments(engine: Engine, period: str, statements: list[Statement], rows: dict
-                   ) -> list[Statement]:
+def _with_payments(ledger_db: LedgerDb, period: str, statements: list[Statement],
+                   rows: dict) -> list[Statement]:
     """Each statement with its pay in the payee's own currency, where that differs; ``rows``
     are the payees' rows in force on the period's last day."""
-    day = period_span(period)[1]
-    with engine.connect() as connection:
-        return [dataclasses.replace(s, payment=payment(
-            connection, s.payee, s.currency, getattr(rows.get(s.payee), "currency", None),
-            text_to_minor_units(s.document["payout"], s.currency), day)) for s in statements]
+    found = payments(ledger_db, [(s.payee, s.currency,
+                                  getattr(rows.get(s.payee), "currency", None),
+                                  text_to_minor_units(s.document["payout"], s.currency))
+                                 for s in statements], period_span(period)[1])
+    return [dataclasses.replace(s, payment=paid) for s, paid in zip(statements, found)]
 
 
-def _active_run(connection, period: str) -> int | None:
-    """The run of the close in force for ``period``, None when it is open."""
-    length, _, _ = parse_period(period)
-    return connection.execute(select(CalculationRun.id).where(
-        CalculationRun.length == length, CalculationRun.period == period,
-        CalculationRun.status == "active")).scalar_one_or_none()
-
-
-def _recorded(connection, period: str, run_id: int, names: dict) -> list[Statement]:
+def _recorded(ledger_db: LedgerDb, period: str, run_id: int, names: dict
+              ) -> list[Statement]:
     statements = []
-    for payee_id, text in connection.execute(
-            select(PayeeResult.payee_id, PayeeResult.statement)
-            .where(PayeeResult.run_id == run_id).order_by(PayeeResult.payee_id)):
-        if text is None:
+    for payee_id, kept in recorded_statements(ledger_db, run_id):
+        if kept is None:
             raise LedgerRefused(f"{period} was closed before statements were kept with "
                                 "closes: reopen it and close it again to record them")
-        kept = json.loads(text)
         statements.append(Statement(period, "closed", run_id,
                                     kept["context"]["name"] or names.get(payee_id, payee_id),
                                     kept["document"], kept["context"]))
     return statements
 
-
-def payees_as_of(connection, day) -> dict:
-    """Each payee's row in force on ``day`` (its first row, for one who starts later)."""
-    rows = {}
-    for row in connection.execute(select(Payee).order_by(Payee.id, Payee.effective_from)):
-        if row.id not in rows or row.effective_from <= day:
-            rows[row.id] = row
-    return rows

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from engine.calculate import Version, plan_year, calculate_period, plan_versions
+from ledger.database import LedgerDb
 from rules_dsl.calendar import parse_period
 from rules_dsl.money import format_minor_units, group_thousands, text_to_minor_units
 from views.safe_text import terminal_safe
@@ -22,9 +21,9 @@ class ProposalError(ValueError):
     """The proposed plan cannot be compared (the message says why and what to do)."""
 
 
-def whatif(engine: Engine, proposed: Plan, period: str) -> dict:
+def whatif(ledger_db: LedgerDb, proposed: Plan, period: str) -> dict:
     """The JSON document of `icm whatif --json`."""
-    registered = plan_versions(engine).get(proposed.id)
+    registered = plan_versions(ledger_db).get(proposed.id)
     if not registered:
         raise ProposalError(f"no plan {proposed.id!r} is registered: a proposal is compared "
                             "with the registered plan of the same id, whose assignments it "
@@ -44,8 +43,8 @@ def whatif(engine: Engine, proposed: Plan, period: str) -> dict:
                                 "what-if compares the same payees over the same fiscal year "
                                 "in the same currency: keep it, or register a new plan id")
     start, end = year.periods[0].start, year.periods[-1].end
-    current = _earned(engine, period, Version(year.plan, start, end))
-    changed = _earned(engine, period, Version(proposed, start, end))
+    current = _earned(ledger_db, period, Version(year.plan, start, end))
+    changed = _earned(ledger_db, period, Version(proposed, start, end))
     currency = year.plan.currency
     rows, totals = [], [0, 0]
     for payee in sorted(set(current) | set(changed)):
@@ -68,8 +67,8 @@ def load_proposal(path: Path):
     return (plans[0] if plans and not errors else None), errors
 
 
-def _earned(engine: Engine, period: str, version: Version) -> dict[str, int]:
-    document = calculate_period(engine, period, {version.plan.id: [version]}).document
+def _earned(ledger_db: LedgerDb, period: str, version: Version) -> dict[str, int]:
+    document = calculate_period(ledger_db, period, {version.plan.id: [version]}).document
     return {payee["payee"]: text_to_minor_units(payee["earned_to_date"], payee["currency"])
             for payee in document["payees"]
             if any(plan.split("@")[0] == version.plan.id for plan in payee["plans"])}

@@ -1,0 +1,43 @@
+"""The audit log: the one writer of `audit_log` rows, and the ledger's state they name.
+
+Every change to the ledger writes an audit entry or an `imports` row (an import that only
+adds deals or a deal's first credit rows writes the latter alone), so the newest of each
+together say whether anything changed between two moments (``ledger_version``).
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, func, insert, select
+
+from ledger.schema import AuditEntry, Import
+
+# (row key, action, old value, new value), the values as JSON text or None
+Entry = tuple[str, str, "str | None", "str | None"]
+
+
+def write_audit(connection: Connection, at: datetime.datetime, actor: str | None, table: str,
+                entries: Iterable[Entry], import_id: int | None = None) -> None:
+    """Append one audit row per entry, all of one table, time, actor and import."""
+    rows = [{"at": at, "actor": actor, "table_name": table, "row_key": key, "action": action,
+             "old": old, "new": new, "import_id": import_id}
+            for key, action, old, new in entries]
+    if rows:
+        connection.execute(insert(AuditEntry), rows)
+
+
+def audit_values(connection: Connection, table: str, row_key: str, action: str,
+                 column: str) -> list[str | None]:
+    """The ``old`` or ``new`` JSON text of the entries of one row key and action, oldest
+    first."""
+    kept = getattr(AuditEntry, column)
+    return list(connection.execute(select(kept).where(
+        AuditEntry.table_name == table, AuditEntry.row_key == row_key,
+        AuditEntry.action == action).order_by(AuditEntry.id)).scalars())
+
+
+def ledger_version(connection: Connection) -> tuple[int, int]:
+    """The newest audit entry and the newest import: together they name the ledger's state."""
+    return (connection.execute(select(func.max(AuditEntry.id))).scalar_one() or 0,
+            connection.execute(select(func.max(Import.id))).scalar_one() or 0)

@@ -1,0 +1,161 @@
+"""The writes of a period: a close's record, a reopen, an adjustment, a payroll file's export.
+
+Each runs inside the caller's write transaction (``record_close``) or is one itself, holding
+the ledger-wide lock (``ledger.database.writing``). A close's computation is the engine's
+(``engine.closing``); what it stores is written here, as the engine handed it over.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from ledger.audit import audit_values, write_audit
+from ledger.database import reading, writing
+from ledger.errors import AdjustmentError, LedgerRefused
+from ledger.history import active_run, last_closed, period_status
+from ledger.known_rows import settlement_currency
+from ledger.schema import Adjustment, CalculationRun, Payee, PayeeResult, Period, ResultLine
+from rules_dsl.calendar import parse_period
+from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
+
+
+def record_close(connection: Connection, period: str, versions: list[str],
+                 lines: pd.DataFrame, payees: list[dict], now: datetime.datetime,
+                 actor: str | None) -> int:
+    """Record a close of ``period`` in the caller's write transaction: its run (with every
+    plan version it may have used), the period flipped to closed (the lock two racing closes
+    contend for), every line key's earnings to date, each payee's settlement lines and
+    result, and the audit entry. Returns the run id."""
+    length, _, _ = parse_period(period)
+    run_id = connection.execute(insert(CalculationRun).values(
+        period=period, length=length, status="active", created_at=now,
+        plan_versions=json.dumps(versions), reason=None).returning(CalculationRun.id)
+    ).scalar_one()
+    claimed = connection.execute(update(Period).where(
+        Period.length == length, Period.name == period, Period.status == "open"
+    ).values(status="closed", run_id=run_id)).rowcount
+    if not claimed:
+        connection.execute(insert(Period).values(length=length, name=period,
+                                                 status="closed", run_id=run_id))
+    _record(connection, run_id, lines, payees)
+    write_audit(connection, now, actor, "periods", [
+        (f"{length}|{period}", "close", None, json.dumps({"run_id": run_id}))])
+    return run_id
+
+
+def _record(connection: Connection, run_id: int, line_frame: pd.DataFrame, payees: list[dict]
+            ) -> None:
+    """Every line key's earnings to date, each payee's settlement lines and result."""
+    lines = line_frame.assign(run_id=run_id).to_dict("records")
+    results = []
+    for record in payees:
+        currency = record["currency"]
+        for kind, amount, text in record["settlement"]:
+            lines.append({"run_id": run_id, "payee_id": record["payee"], "plan_id": None,
+                          "component": None, "deal_id": None, "credit_seq": None, "kind": kind,
+                          "earned_to_date": 0, "amount": amount, "currency": currency,
+                          "text": text, "fiscal_year": None, "deal_date": None})
+        results.append({"run_id": run_id, "payee_id": record["payee"],
+                        "fiscal_year": record["fiscal_year"] or 0, "currency": currency,
+                        "earned_to_date": record["earned_to_date"], "earned": record["earned"],
+                        "adjustments": record["adjustments"], "draw": record["draw"],
+                        "payout": record["payout"],
+                        "carried_balance": record["carried_balance"],
+                        "statement": json.dumps({"document": record["document"],
+                                                 "context": record["context"]})})
+    if lines:
+        connection.execute(insert(ResultLine), lines)
+    if results:
+        connection.execute(insert(PayeeResult), results)
+
+
+def reopen_period(ledger_db: Engine, period: str, reason: str, actor: str | None = None
+                  ) -> int:
+    """Supersede the last close of P's length, which must be P, and void the payroll files
+    exported from it; returns the old run id."""
+    length, _, _ = parse_period(period)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    with writing(ledger_db) as connection:
+        last = last_closed(connection, length)
+        if last != period:
+            raise LedgerRefused(f"only the last closed period of a length can be reopened; "
+                                f"that is {last}" if last else f"{period} is not closed")
+        run_id = active_run(connection, period)
+        connection.execute(update(CalculationRun).where(CalculationRun.id == run_id).values(
+            status="superseded", reason=reason))
+        write_audit(connection, now, actor, "payroll_exports", [
+            (str(run_id), "void", exported, json.dumps({"reason": reason}))
+            for exported in audit_values(connection, "payroll_exports", str(run_id),
+                                         "export", "new")])
+        connection.execute(update(Period).where(Period.length == length,
+                                                Period.name == period).values(status="open"))
+        write_audit(connection, now, actor, "periods", [
+            (f"{length}|{period}", "reopen", json.dumps({"run_id": run_id}),
+             json.dumps({"reason": reason}))])
+    return run_id
+
+
+def add_adjustment(ledger_db: Engine, payee: str, period: str, amount_text: str, reason: str,
+                   actor: str | None = None) -> int:
+    """A manual adjustment line in an open period; returns its id."""
+    parse_period(period)
+    amount, currency = _adjustment_amount(amount_text)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    with writing(ledger_db) as connection:
+        if period_status(connection, period) == "closed":
+            raise LedgerRefused(f"{period} is closed: adjust the next open period instead")
+        if connection.execute(select(Payee.id).where(Payee.id == payee).limit(1)
+                              ).scalar_one_or_none() is None:
+            raise AdjustmentError(f"unknown payee {payee!r}")
+        paid_in = settlement_currency(connection, payee)
+        if paid_in is None:
+            raise AdjustmentError(f"{payee} is on no plan and was never paid, so the currency "
+                                  "its pay is settled in is not known yet: import the payee's "
+                                  "assignment first")
+        if currency != paid_in:
+            raise AdjustmentError(f"--amount {amount_text!r}: {payee} is paid in {paid_in}, "
+                                  f"not {currency}; write the amount in {paid_in}")
+        adjustment_id = connection.execute(insert(Adjustment).values(
+            payee_id=payee, period=period, amount=amount, currency=currency, reason=reason,
+            created_at=now, actor=actor).returning(Adjustment.id)).scalar_one()
+        write_audit(connection, now, actor, "adjustments", [
+            (str(adjustment_id), "insert", None, json.dumps({
+                "payee": payee, "period": period, "amount": amount, "currency": currency,
+                "reason": reason}))])
+    return adjustment_id
+
+
+def _adjustment_amount(amount_text: str) -> tuple[int, str]:
+    """``-150.00 USD`` as minor units and currency, or AdjustmentError saying what to write."""
+    number, _, currency = amount_text.strip().rpartition(" ")
+    try:
+        if not is_currency(currency):
+            raise MoneyError(f"{currency!r} is not a currency code")
+        amount = to_minor_units(parse_decimal(number), currency)
+        if not fits_int64(amount):
+            raise MoneyError(f"{number} {currency} is too large an amount")
+    except MoneyError as error:
+        raise AdjustmentError(f"--amount {amount_text!r}: {error}; write e.g. "
+                              "\"-150.00 USD\"") from None
+    return amount, currency
+
+
+def record_export(ledger_db: Engine, run_id: int, period: str, target: str, text: str,
+                  actor: str | None = None) -> None:
+    """Note in the audit log which file carries the run's pay, so a reopen can void it."""
+    with writing(ledger_db) as connection:
+        write_audit(connection, datetime.datetime.now(datetime.timezone.utc), actor,
+                    "payroll_exports", [(str(run_id), "export", None, json.dumps({
+                        "period": period, "file": target,
+                        "sha256": hashlib.sha256(text.encode()).hexdigest()}))])
+
+
+def voided_exports(ledger_db: Engine, run_id: int) -> list[str]:
+    """The payroll files of a superseded run: they must not be paid."""
+    with reading(ledger_db) as connection:
+        return [json.loads(old)["file"] for old in audit_values(
+            connection, "payroll_exports", str(run_id), "void", "old")]

@@ -1,0 +1,104 @@
+"""Small reads of the ledger's inputs that the views need beside a period's statements: the
+payee rows in force on a day, one deal with its credit rows, and the FX rate a payee's pay is
+converted at. Each returns plain frozen records, never ORM rows.
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, select
+
+from ledger.database import reading
+from ledger.schema import Credit, Deal, FxRate, Payee
+
+
+@dataclass(frozen=True, slots=True)
+class PayeeRow:
+    """A payee's attributes from ``effective_from`` on."""
+
+    id: str
+    effective_from: datetime.date
+    name: str
+    role: str | None
+    manager_id: str | None
+    currency: str | None  # the payroll file's: settled pay is converted into it
+
+
+class PayeeRows:
+    """Every payee's rows, oldest first: the one answer to "the payee's row on a day"."""
+
+    def __init__(self, by_id: dict[str, tuple[PayeeRow, ...]]):
+        self.by_id = by_id
+
+    def as_of(self, payee: str, day: datetime.date) -> PayeeRow | None:
+        """The row in force on ``day``: the latest that started by then, or the first row of
+        a payee who starts later; None for an unknown payee."""
+        rows = self.by_id.get(payee)
+        if not rows:
+            return None
+        found = rows[0]
+        for row in rows:
+            if row.effective_from <= day:
+                found = row
+        return found
+
+    def all_as_of(self, day: datetime.date) -> dict[str, PayeeRow]:
+        """Each payee's row in force on ``day``, by payee id."""
+        return {payee: self.as_of(payee, day) for payee in self.by_id}
+
+
+def payee_rows(db: Engine | Connection) -> PayeeRows:
+    with reading(db) as connection:
+        rows = connection.execute(select(
+            Payee.id, Payee.effective_from, Payee.name, Payee.role, Payee.manager_id,
+            Payee.currency).order_by(Payee.id, Payee.effective_from)).all()
+    by_id: dict[str, list[PayeeRow]] = {}
+    for row in rows:
+        by_id.setdefault(row.id, []).append(PayeeRow(*row))
+    return PayeeRows({payee: tuple(found) for payee, found in by_id.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class DealRecord:
+    """A deal's current version, and its credit rows as (payee, share in billionths)."""
+
+    id: str
+    date: datetime.date
+    owner_id: str
+    amount: int  # minor units of ``currency``
+    currency: str
+    type: str | None
+    status: str
+    cancel_date: datetime.date | None
+    credits: tuple[tuple[str, int], ...]
+
+
+def current_deal(db: Engine | Connection, deal_id: str) -> DealRecord | None:
+    """The deal's current version with its credit rows in file order; None when unknown."""
+    with reading(db) as connection:
+        row = connection.execute(select(
+            Deal.id, Deal.date, Deal.owner_id, Deal.amount, Deal.currency, Deal.type,
+            Deal.status, Deal.cancel_date).where(Deal.id == deal_id, Deal.current)
+        ).one_or_none()
+        if row is None:
+            return None
+        credits = connection.execute(select(Credit.payee_id, Credit.share_e9)
+                                     .where(Credit.deal_id == deal_id).order_by(Credit.seq)
+                                     ).all()
+    return DealRecord(*row, credits=tuple((payee, share) for payee, share in credits))
+
+
+def latest_rates(db: Engine | Connection, pairs: Iterable[tuple[str, str]],
+                 day: datetime.date) -> dict[tuple[str, str], tuple[str, datetime.date] | None]:
+    """(from, to) -> (the rate as its exact decimal text, its date): the latest on or before
+    ``day``, None where the ledger has none."""
+    found = {}
+    with reading(db) as connection:
+        for from_currency, to_currency in pairs:
+            row = connection.execute(select(FxRate.rate, FxRate.date).where(
+                FxRate.from_currency == from_currency, FxRate.to_currency == to_currency,
+                FxRate.date <= day).order_by(FxRate.date.desc()).limit(1)).one_or_none()
+            found[(from_currency, to_currency)] = None if row is None else tuple(row)
+    return found
