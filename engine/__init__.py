@@ -1,5 +1,10 @@
-"""The calculation engine: plans and ledger frames in, payout lines and statements out.
+"""The calculation engine: plans and the ledger's frames in, payout lines and statements out.
 
-Money is int64 minor units and rates are exact rationals (see ``rules_dsl.money``); the engine
-never imports the ORM, it receives plain frames from ``ledger``.
+Money is int64 minor units and rates are exact rationals (see ``rules_dsl.money``). The engine
+runs no SQL and never imports SQLAlchemy or the ORM: it reads the ledger through ``ledger``
+functions that return frames and frozen records (``ledger.window.read_window``,
+``ledger.history.read_prior``, ``ledger.plans.registered_plans``), and a close records its
+result through ``ledger.closes.record_close`` inside ``ledger.database.writing``.
+May import ``rules_dsl``, ``plans`` and ``ledger``; never ``views`` or the CLI
+(``tests/test_import_flow.py``).
 """

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, insert, select
 from ledger.schema import AuditEntry, Import
 
 # (row key, action, old value, new value), the values as JSON text or None
-Entry = tuple[str, str, "str | None", "str | None"]
+Entry = tuple[str, str, str | None, str | None]
 
 
 def write_audit(connection: Connection, at: datetime.datetime, actor: str | None, table: str,

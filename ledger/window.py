@@ -1,4 +1,4 @@
-"""The engine's one read of the ledger: a window's frames, money as int64 minor units.
+"""The engine's read of a window: its deals, credits, assignments, quotas and payees as frames.
 
 ``read_window`` returns plain pandas frames and nothing else crosses into the engine: no ORM
 object, no float, no Decimal. Deals are converted to the plan currency once (half_up) at the
