@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 import cli_reports
-from cli_support import DB_HELP, CommandGroup, InputError, RefusedError, db_option, \
+from cli_support import DB_HELP, CommandGroup, InputError, db_option, \
     engine_errors, in_file_order, ledger_engine, period_option, print_plan_errors, version
 from views.safe_text import json_text, terminal_safe
 
@@ -110,17 +110,13 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
     Example:
       icm plans add plans/enterprise-ae.yaml plans/sdr.yaml
     """
-    from ledger.errors import LedgerRefused
     from ledger.plans import register_plans
     from rules_dsl import load_plans, plan_warnings
     checked, errors = load_plans(files)
     print_plan_errors(in_file_order(errors + plan_warnings(checked), files), files)
     if errors:
         raise InputError("no plan was registered")
-    try:
-        outcome = register_plans(ledger_engine(db_url, create=True), checked)
-    except LedgerRefused as refusal:
-        raise RefusedError(str(refusal)) from None
+    outcome = register_plans(ledger_engine(db_url, create=True), checked)
     for key, status in outcome:
         click.echo(f"{key}: {status}")
 

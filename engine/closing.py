@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.calculate import calculate_period, plan_versions
 from rules_dsl.calendar import add_months, parse_period, period_span
+from rules_dsl.errors import IcmError
 from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
 from ledger.database import writing
 from ledger.errors import LedgerRefused
@@ -26,7 +27,7 @@ from ledger.schema import (Adjustment, AuditEntry, CalculationRun, Import, Payee
                            Period, ResultLine)
 
 
-class AdjustmentError(ValueError):
+class AdjustmentError(IcmError, ValueError):
     """The adjustment itself is wrong (exit 1)."""
 
 

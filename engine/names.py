@@ -20,6 +20,7 @@ from rules_dsl.money import Money
 from engine.vector import Col
 from ledger.columns import SHARE_SCALE
 from rules_dsl import nodes
+from rules_dsl.errors import IcmError
 from rules_dsl.loader import ISO_DATE
 from rules_dsl.types import Type
 
@@ -41,7 +42,7 @@ def used_names(node: nodes.Node) -> set[str]:
     return found
 
 
-class FieldValueError(ValueError):
+class FieldValueError(IcmError, ValueError):
     """An extra column's text that is not a value of the type the plan declares; the message
     names the row (deal, assignment or payee) and the column."""
 

@@ -20,13 +20,15 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from rules_dsl.errors import IcmError
+
 DEFAULT_URL = "sqlite:///icm.db"
 LEDGER_LOCK = 0x69636D  # the key of PostgreSQL's advisory lock on the whole ledger ("icm")
 MIGRATIONS = Path(__file__).with_name("migrations")
 _POSTGRES_SCHEMES = ("postgres", "postgresql")  # as PostgreSQL's own tools write them
 
 
-class LedgerUnavailable(Exception):
+class LedgerUnavailable(IcmError):
     """The ledger cannot be opened: a missing file or database, an unreachable server, a URL
     that names no database SQLAlchemy can drive. One line for the user."""
 
@@ -37,6 +39,8 @@ class LedgerMissing(LedgerUnavailable):
 
 class BadLedgerUrl(LedgerUnavailable):
     """The URL itself is wrong: not a URL, an unknown database kind, a driver not installed."""
+
+    exit_code = 2
 
 
 def ledger_url(explicit: str | None = None) -> str:

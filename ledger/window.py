@@ -16,11 +16,12 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from rules_dsl.money import divide_rounded, fx_ratio
+from rules_dsl.errors import IcmError
 from ledger.columns import SHARE_SCALE
 from ledger.schema import Assignment, Payee, Quota
 
 
-class MissingRateError(LookupError):
+class MissingRateError(IcmError, LookupError):
     """A deal in another currency has no rate to the plan currency on or before its date."""
 
 
