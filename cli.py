@@ -12,11 +12,9 @@ from pathlib import Path
 import click
 
 import cli_reports
-from cli_support import DB_HELP, CommandGroup, InputError, db_option, \
+from cli_support import DB_HELP, CommandGroup, InputError, KindChoice, db_option, \
     engine_errors, in_file_order, ledger_engine, period_option, print_plan_errors, version
 from views.safe_text import json_text, terminal_safe
-
-KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx")
 
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -122,7 +120,7 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=KindChoice())
 @click.argument("file", type=click.Path(path_type=Path))
 @db_option
 def import_(kind: str, file: Path, db_url: str | None) -> None:

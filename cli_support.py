@@ -66,6 +66,23 @@ def period_option(help_text: str = "The payout period: 2026-03, 2026-Q1 or 2026.
                         callback=_a_period, help=help_text)
 
 
+class KindChoice(click.Choice):
+    """The input kinds, those of ``ledger.kinds.SPECS``, read when click first needs them: so
+    `icm --help` does not load pandas to list them."""
+
+    def __init__(self):
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from ledger.kinds import SPECS
+        return tuple(SPECS)
+
+    @choices.setter
+    def choices(self, _given) -> None:  # click's __init__ sets them; they come from SPECS
+        pass
+
+
 def version() -> str:
     try:
         return metadata.version("icm")

@@ -25,7 +25,6 @@ from ledger.progress import NoProgress, Progress
 from ledger.known_rows import KnownRows
 from ledger.schema import AuditEntry, Base, Credit, Deal, Import
 
-KINDS = tuple(kinds.SPECS)
 LARGE = 100_000  # rows from which writing shows progress
 
 
@@ -82,27 +81,17 @@ def import_csv(engine: Engine, kind: str, path: str | Path, actor: str | None = 
                progress: bool = True) -> ImportSummary:
     """Import one file of KIND; raises ImportRefused (nothing written) on any bad row."""
     if kind not in kinds.SPECS:
-        raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(KINDS)}")
+        raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(kinds.SPECS)}")
     spec, path = kinds.SPECS[kind], Path(path)
     frame = read_csv(path, spec.required, spec.one_line)
     with writing(engine) as connection:
         run = _Run(connection, kind, path, actor, progress)
         run.rows = len(frame)
-        prepared, problems = _prepare(kind, frame, run)
+        prepared, problems = spec.prepare(frame, KnownRows(connection))
         if problems:
             raise ImportRefused([RowError(str(path), row, column, message)
                                  for row, column, message in problems])
         return _WRITERS[kind](run, spec, prepared)
-
-
-def _prepare(kind: str, frame: pd.DataFrame, run: _Run):
-    ref = KnownRows(run.connection)
-    if kind == "quotas":
-        return kinds.prepare_quotas(frame, ref, _read_table(run.connection, "quotas"))
-    if kind == "credits":
-        deal_ids = set(run.connection.scalars(select(Deal.id).where(Deal.current)))
-        return kinds.prepare_credits(frame, ref, deal_ids)
-    return getattr(kinds, f"prepare_{kind}")(frame, ref)
 
 
 # -- keyed tables: a known key replaces the row, and the old row goes to the audit log ----
