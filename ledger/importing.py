@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, String, cast, delete, insert, select, tuple_, update
 
+from rules_dsl.deal_fields import STORED
 from ledger import kinds
 from ledger.bulk import insert_rows
 from ledger.csvfile import read_csv
@@ -130,8 +131,7 @@ def _write_keyed(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> Impo
 
 # -- deals: append-only versions ---------------------------------------------------------
 
-_DEAL_FIELDS = ["date", "owner_id", "amount", "currency", "type", "product", "status",
-                "cancel_date", "extra"]
+_DEAL_FIELDS = [field.column for field in STORED if field.column != "id"] + ["extra"]
 
 
 def _write_deals(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> ImportSummary:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rules_dsl.calendar import PeriodError, period_span
+from rules_dsl.deal_fields import STORED
 from ledger import columns as col
 from ledger.known_rows import KnownRows
 
@@ -359,10 +360,12 @@ SPECS = {
                             ("effective_to", "target_incentive"), "params", prepare_assignments),
     "quotas": KindSpec("quotas", "quotas", ("payee_id", "measure", "period"),
                        ("payee_id", "measure", "period", "amount"), (), None, prepare_quotas),
-    "deals": KindSpec("deals", "deals", ("id",), ("id", "date", "owner_id", "amount", "currency"),
-                      ("type", "product", "status", "cancel_date"), "extra", prepare_deals),
-    "credits": KindSpec("credits", "credits", ("deal_id", "seq"), ("deal_id", "payee_id",
-                                                                   "share"), ("role",), "extra", prepare_credits),
+    "deals": KindSpec("deals", "deals", ("id",),
+                      tuple(field.column for field in STORED if field.required),
+                      tuple(field.column for field in STORED if not field.required), "extra",
+                      prepare_deals),
+    "credits": KindSpec("credits", "credits", ("deal_id", "seq"),
+                        ("deal_id", "payee_id", "share"), ("role",), "extra", prepare_credits),
     "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
                    ("date", "from", "to", "rate"), (), None, prepare_fx),
 }
