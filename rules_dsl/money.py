@@ -31,8 +31,6 @@ SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP 
 TZS UAH UGX USD UYI UYU UYW UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
 """.split())
 
-ROUNDING_MODES = ("half_up", "half_even")
-
 _DECIMAL_TEXT = re.compile(r"^([+-]?)([0-9](?:_?[0-9])*)(?:\.([0-9](?:_?[0-9])*))?$")
 
 
