@@ -12,11 +12,9 @@ from pathlib import Path
 import click
 
 import cli_reports
-from cli_support import DB_HELP, CommandGroup, InputError, RefusedError, db_option, \
+from cli_support import DB_HELP, CommandGroup, InputError, KindChoice, db_option, \
     engine_errors, in_file_order, ledger_engine, period_option, print_plan_errors, version
 from views.safe_text import json_text, terminal_safe
-
-KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx")
 
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,23 +109,19 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
     Example:
       icm plans add plans/enterprise-ae.yaml plans/sdr.yaml
     """
-    from ledger.errors import LedgerRefused
     from ledger.plans import register_plans
     from rules_dsl import load_plans, plan_warnings
     checked, errors = load_plans(files)
     print_plan_errors(in_file_order(errors + plan_warnings(checked), files), files)
     if errors:
         raise InputError("no plan was registered")
-    try:
-        outcome = register_plans(ledger_engine(db_url, create=True), checked)
-    except LedgerRefused as refusal:
-        raise RefusedError(str(refusal)) from None
+    outcome = register_plans(ledger_engine(db_url, create=True), checked)
     for key, status in outcome:
         click.echo(f"{key}: {status}")
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=KindChoice())
 @click.argument("file", type=click.Path(path_type=Path))
 @db_option
 def import_(kind: str, file: Path, db_url: str | None) -> None:

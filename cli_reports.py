@@ -83,17 +83,13 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
       icm whatif --plan proposals/enterprise-ae-v4.yaml --period 2026-Q4
     """
     from views.safe_text import json_text
-    from views.whatif import ProposalError, load_proposal, whatif as compare, \
-        whatif_table
+    from views.whatif import load_proposal, whatif as compare, whatif_table
     proposed, errors = load_proposal(plan_file)
     if errors:
         print_plan_errors(errors, [plan_file])
         raise InputError(f"{plan_file} does not check: fix it before comparing")
     with engine_errors():
-        try:
-            document = compare(ledger_engine(db_url), proposed, period_name)
-        except ProposalError as error:
-            raise InputError(str(error)) from None
+        document = compare(ledger_engine(db_url), proposed, period_name)
     click.echo(json_text(document) if as_json else whatif_table(document).rstrip("\n"))
 
 

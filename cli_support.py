@@ -10,8 +10,10 @@ from pathlib import Path
 
 import click
 
+from rules_dsl.errors import IcmError
 
-class InputError(click.ClickException):
+
+class InputError(IcmError, click.ClickException):
     """The input or a plan is wrong; the message has already said where."""
 
     exit_code = 1
@@ -23,7 +25,7 @@ class InternalError(click.ClickException):
     exit_code = 1
 
 
-class RefusedError(click.ClickException):
+class RefusedError(IcmError, click.ClickException):
     """The ledger refused: a closed period, an order, a race or a version clash."""
 
     exit_code = 3
@@ -64,6 +66,23 @@ def period_option(help_text: str = "The payout period: 2026-03, 2026-Q1 or 2026.
                         callback=_a_period, help=help_text)
 
 
+class KindChoice(click.Choice):
+    """The input kinds, those of ``ledger.kinds.SPECS``, read when click first needs them: so
+    `icm --help` does not load pandas to list them."""
+
+    def __init__(self):
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from ledger.kinds import SPECS
+        return tuple(SPECS)
+
+    @choices.setter
+    def choices(self, _given) -> None:  # click's __init__ sets them; they come from SPECS
+        pass
+
+
 def version() -> str:
     try:
         return metadata.version("icm")
@@ -73,24 +92,22 @@ def version() -> str:
 
 class CommandGroup(click.Group):
     """The `icm` group: what no command handles itself becomes one line and an exit code
-    here, never a traceback. A ledger that cannot be opened or written (an unreachable
-    server, a read-only file, a full disk) is exit 1; a URL that names no usable database is
-    a usage error (2). Each command is one transaction, so nothing is half-written."""
+    here, never a traceback. An ``IcmError`` carries its exit code; a ledger that cannot be
+    written (a read-only file, a full disk) is exit 1. Each command is one transaction, so
+    nothing is half-written."""
 
     def invoke(self, ctx: click.Context):
-        from ledger.database import BadLedgerUrl, LedgerUnavailable, database_errors, \
-            driver_message, ledger_url, shown_url
+        from ledger.database import database_errors, driver_message, ledger_url, shown_url
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except IcmError as error:
+                raise user_error(error) from None
         except click.ClickException as error:  # its words may quote ids, names and files
             from views.safe_text import terminal_safe
             error.message = "\n".join(terminal_safe(line)
                                       for line in error.message.split("\n"))
             raise
-        except BadLedgerUrl as error:
-            raise click.UsageError(str(error)) from None
-        except LedgerUnavailable as error:
-            raise InputError(str(error)) from None
         except database_errors() as error:
             url = shown_url(ledger_url(ctx.meta.get("icm.db_url")))
             raise InputError(f"the ledger {url} failed: {driver_message(error)}; nothing was "
@@ -106,31 +123,26 @@ class CommandGroup(click.Group):
                                 "(ICM_DEBUG=1 shows the traceback)") from None
 
 
+def user_error(error: IcmError) -> click.ClickException:
+    """An ``IcmError`` as click shows it: ``Error: `` and its line, with its exit code (2, a
+    usage error, the way click reports one)."""
+    if isinstance(error, click.ClickException):
+        return error
+    if error.exit_code == 2:
+        return click.UsageError(error.for_user())
+    return (RefusedError if error.exit_code == 3 else InputError)(error.for_user())
+
+
 @contextlib.contextmanager
 def engine_errors():
-    """Library errors as exit codes: 1 wrong input, 2 usage, 3 the ledger refused."""
-    from rules_dsl.calendar import PeriodError
-    from engine.earnings import CalculationError
-    from engine.names import FieldValueError
-    from ledger.errors import AdjustmentError, LedgerRefused
-    from ledger.window import MissingRateError
-    from views.errors import NotFoundError, RenderError
+    """A file or folder named on the command line that cannot be read or written, as exit 1
+    (every ``IcmError`` is turned into its exit code by ``CommandGroup``)."""
     try:
         yield
-    except PeriodError as error:
-        raise click.UsageError(str(error)) from None
-    except (CalculationError, FieldValueError, MissingRateError, AdjustmentError, RenderError,
-            NotFoundError) as error:
-        raise InputError(str(error)) from None
-    except OSError as error:  # a file or folder named on the command line
+    except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise InputError(f"{where}{error.strerror or error}; check the path and that its "
                          "folder exists") from None
-    except OverflowError as error:
-        raise InputError(f"{error}: an amount, quota or rate in the ledger or a plan is far "
-                         "too large; check the figures of this period") from None
-    except LedgerRefused as error:
-        raise RefusedError(str(error)) from None
 
 
 def in_file_order(problems, paths) -> list:

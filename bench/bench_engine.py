@@ -50,7 +50,6 @@ components:
         - {from: 100%, rate: 8%}
         - {from: 150%, rate: 12%}
 """
-RATES = (Fraction(5, 100), Fraction(8, 100), Fraction(12, 100))
 FROMS = (Fraction(0), Fraction(1), Fraction(3, 2))
 
 

@@ -18,13 +18,14 @@ from engine import lines, reference_evaluator, tiers, vector
 from rules_dsl.money import divide_rounded, group_sums, round_fraction
 from engine.names import deal_columns, per_row, used_names
 from engine.reference_evaluator import EvaluationError
+from rules_dsl.errors import IcmError
 from rules_dsl.money import Money
 from rules_dsl.figures import money, percent, short_percent
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
 
 
-class CalculationError(Exception):
+class CalculationError(IcmError):
     """An evaluation error, naming the payee, the period, the plan file and the position."""
 
 

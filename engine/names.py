@@ -20,6 +20,8 @@ from rules_dsl.money import Money
 from engine.vector import Col
 from ledger.columns import SHARE_SCALE
 from rules_dsl import nodes
+from rules_dsl.deal_fields import DEAL_FIELDS
+from rules_dsl.errors import IcmError
 from rules_dsl.loader import ISO_DATE
 from rules_dsl.types import Type
 
@@ -41,7 +43,7 @@ def used_names(node: nodes.Node) -> set[str]:
     return found
 
 
-class FieldValueError(ValueError):
+class FieldValueError(IcmError, ValueError):
     """An extra column's text that is not a value of the type the plan declares; the message
     names the row (deal, assignment or payee) and the column."""
 
@@ -92,24 +94,24 @@ def kind_of(field_type: Type) -> str:
     return _KINDS[field_type]
 
 
+_BUILTIN = {f"deal.{field.name}": field for field in DEAL_FIELDS}
+
+
 def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
                  currency: str) -> dict[str, Col]:
     """Columns for the deal and credit names an expression uses."""
     columns: dict[str, Col] = {}
-    simple = {"deal.id": ("deal_id", "string"), "deal.owner_id": ("owner_id", "string"),
-              "deal.currency": ("deal_currency", "string"), "deal.type": ("type", "string"),
-              "deal.product": ("product", "string"), "deal.status": ("status", "string"),
-              "credit.role": ("role", "string")}
     for name in wanted:
-        if name in simple:
-            column, kind = simple[name]
+        builtin = _BUILTIN.get(name)
+        field_type = builtin.type if builtin else None
+        if field_type == Type.STRING or name == "credit.role":
+            column = builtin.window if builtin else "role"
             values = rows[column].astype(object).where(rows[column].notna(), None)
-            columns[name] = Col(kind, values.to_numpy(dtype=object))
-        elif name in ("deal.date", "deal.cancel_date"):
-            column = "date" if name == "deal.date" else "cancel_date"
-            columns[name] = Col("date", rows[column].to_numpy().astype("datetime64[D]"))
-        elif name == "deal.amount":
-            columns[name] = Col("money", rows["amount"].to_numpy(dtype=np.int64))
+            columns[name] = Col("string", values.to_numpy(dtype=object))
+        elif field_type == Type.DATE:
+            columns[name] = Col("date", rows[builtin.window].to_numpy().astype("datetime64[D]"))
+        elif field_type == Type.MONEY:  # deal.amount, in the plan currency
+            columns[name] = Col("money", rows[builtin.window].to_numpy(dtype=np.int64))
         elif name == "credit.amount":
             columns[name] = Col("money", rows["credit_amount"].to_numpy(dtype=np.int64))
         elif name == "credit.share":

@@ -13,9 +13,10 @@ from typing import Any, Mapping
 
 from rules_dsl.money import OVERFLOW, Money, minor_digits, round_fraction
 from rules_dsl import nodes
+from rules_dsl.errors import IcmError
 
 
-class EvaluationError(Exception):
+class EvaluationError(IcmError):
     """Division by zero and the like, at the offset of the offending sub-expression."""
 
     def __init__(self, message: str, span: nodes.Span):

@@ -48,11 +48,6 @@ def running_totals(amounts: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
 Rates = list[tuple[np.ndarray, np.ndarray]]  # per tier: (numerator, denominator) per row
 
 
-def constant_rates(rates: tuple[Fraction, ...], rows: int) -> Rates:
-    return [(np.full(rows, rate.numerator, dtype=np.int64),
-             np.full(rows, rate.denominator, dtype=np.int64)) for rate in rates]
-
-
 def _weighted_sum(slices: np.ndarray, rates: Rates, mode: str) -> np.ndarray:
     """Round once: sum over tiers of slice x rate, over one common denominator per row."""
     common = rates[0][1].astype(object) if any(d.dtype == object for _, d in rates) \
@@ -92,22 +87,18 @@ def _clipped(totals: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def marginal(amounts: np.ndarray, before: np.ndarray, starts: np.ndarray,
-             rates: tuple[Fraction, ...] | Rates, mode: str) -> TierResult:
-    """Each row's F(before + amount) - F(before), rounded once. ``rates`` are constants or,
-    when a tier's rate uses deal names, one exact rational per row."""
-    if isinstance(rates, tuple):
-        rates = constant_rates(rates, len(amounts))
+             rates: Rates, mode: str) -> TierResult:
+    """Each row's F(before + amount) - F(before), rounded once; ``rates`` holds one exact
+    rational per row for each tier (a constant rate repeated)."""
     after = before + amounts
     slices = _clipped(after, starts) - _clipped(before, starts)
     return TierResult(_weighted_sum(slices, rates, mode), slices)
 
 
 def retroactive(amounts: np.ndarray, group_totals: np.ndarray, starts: np.ndarray,
-                rates: tuple[Fraction, ...] | Rates, mode: str) -> TierResult:
+                rates: Rates, mode: str) -> TierResult:
     """Each row at the rate of the highest tier its group's total reaches (``from`` is
     inclusive), rounded once."""
-    if isinstance(rates, tuple):
-        rates = constant_rates(rates, len(amounts))
     tier = np.maximum((group_totals[:, None] >= starts).sum(axis=1) - 1, 0)
     slices = np.zeros((len(amounts), len(rates)), dtype=np.int64)
     slices[np.arange(len(amounts)), tier] = amounts

@@ -22,6 +22,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 
 from ledger.errors import LedgerRefused
 
+from rules_dsl.errors import IcmError
+
 DEFAULT_URL = "sqlite:///icm.db"
 LEDGER_LOCK = 0x69636D  # the key of PostgreSQL's advisory lock on the whole ledger ("icm")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -31,7 +33,7 @@ LedgerDb = Engine  # what ``open_ledger`` returns: the rest of icm names it by t
 # passes it back to ledger functions, never importing SQLAlchemy itself
 
 
-class LedgerUnavailable(Exception):
+class LedgerUnavailable(IcmError):
     """The ledger cannot be opened: a missing file or database, an unreachable server, a URL
     that names no database SQLAlchemy can drive. One line for the user."""
 
@@ -42,6 +44,8 @@ class LedgerMissing(LedgerUnavailable):
 
 class BadLedgerUrl(LedgerUnavailable):
     """The URL itself is wrong: not a URL, an unknown database kind, a driver not installed."""
+
+    exit_code = 2
 
 
 def ledger_url(explicit: str | None = None) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rules_dsl.errors import IcmError
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class RowError:
@@ -22,7 +24,7 @@ class RowError:
             f"{where}: {self.message}"
 
 
-class ImportRefused(Exception):
+class ImportRefused(IcmError):
     """The file has bad rows; nothing was imported."""
 
     def __init__(self, errors: list[RowError]):
@@ -30,9 +32,11 @@ class ImportRefused(Exception):
         super().__init__(f"{len(self.errors)} bad row(s)")
 
 
-class LedgerRefused(Exception):
+class LedgerRefused(IcmError):
     """The ledger refuses the change as a whole (exit code 3)."""
 
+    exit_code = 3
 
-class AdjustmentError(ValueError):
+
+class AdjustmentError(IcmError, ValueError):
     """The adjustment itself is wrong: its amount, its payee or its currency (exit 1)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, String, cast, delete, insert, select, tuple_, update
 
+from rules_dsl.deal_fields import STORED
 from ledger import kinds
 from ledger.audit import write_audit
 from ledger.bulk import insert_rows
@@ -26,7 +27,6 @@ from ledger.progress import NoProgress, Progress
 from ledger.known_rows import KnownRows
 from ledger.schema import Base, Credit, Deal, Import
 
-KINDS = tuple(kinds.SPECS)
 LARGE = 100_000  # rows from which writing shows progress
 
 
@@ -81,27 +81,17 @@ def import_csv(engine: Engine, kind: str, path: str | Path, actor: str | None = 
                progress: bool = True) -> ImportSummary:
     """Import one file of KIND; raises ImportRefused (nothing written) on any bad row."""
     if kind not in kinds.SPECS:
-        raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(KINDS)}")
+        raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(kinds.SPECS)}")
     spec, path = kinds.SPECS[kind], Path(path)
     frame = read_csv(path, spec.required, spec.one_line)
     with writing(engine) as connection:
         run = _Run(connection, kind, path, actor, progress)
         run.rows = len(frame)
-        prepared, problems = _prepare(kind, frame, run)
+        prepared, problems = spec.prepare(frame, KnownRows(connection))
         if problems:
             raise ImportRefused([RowError(str(path), row, column, message)
                                  for row, column, message in problems])
         return _WRITERS[kind](run, spec, prepared)
-
-
-def _prepare(kind: str, frame: pd.DataFrame, run: _Run):
-    ref = KnownRows(run.connection)
-    if kind == "quotas":
-        return kinds.prepare_quotas(frame, ref, _read_table(run.connection, "quotas"))
-    if kind == "credits":
-        deal_ids = set(run.connection.scalars(select(Deal.id).where(Deal.current)))
-        return kinds.prepare_credits(frame, ref, deal_ids)
-    return getattr(kinds, f"prepare_{kind}")(frame, ref)
 
 
 # -- keyed tables: a known key replaces the row, and the old row goes to the audit log ----
@@ -140,8 +130,7 @@ def _write_keyed(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> Impo
 
 # -- deals: append-only versions ---------------------------------------------------------
 
-_DEAL_FIELDS = ["date", "owner_id", "amount", "currency", "type", "product", "status",
-                "cancel_date", "extra"]
+_DEAL_FIELDS = [field.column for field in STORED if field.column != "id"] + ["extra"]
 
 
 def _write_deals(run: _Run, spec: kinds.KindSpec, records: pd.DataFrame) -> ImportSummary:

@@ -8,17 +8,22 @@ here too, so a file is refused whole before anything is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from rules_dsl.calendar import PeriodError, period_span
+from rules_dsl.deal_fields import STORED
 from ledger import columns as col
 from ledger.known_rows import KnownRows
 
 Problem = tuple[int, str, str]  # row, column, message
 BEGINNING = "1900-01-01"  # a payee row without effective_from holds from the beginning
+
+
+Prepare = Callable[[pd.DataFrame, KnownRows], tuple[pd.DataFrame, list[Problem]]]
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class KindSpec:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     extra_column: str | None  # where unknown CSV columns are kept, as JSON
+    prepare: Prepare  # the file's text columns as typed records, and every problem
     free_text: tuple[str, ...] = ()  # known columns whose values may span lines
 
     @property
@@ -36,25 +42,6 @@ class KindSpec:
         """The known columns that name, count or date something: a quoted line break in one
         is a broken file, not a value. Free text and the extra columns may span lines."""
         return tuple(c for c in self.required + self.optional if c not in self.free_text)
-
-
-SPECS = {
-    "payees": KindSpec("payees", "payees", ("id", "effective_from"), ("id", "name"),
-                       ("email", "role", "manager_id", "currency", "hire_date",
-                        "termination_date", "effective_from"), "extra", free_text=("name",)),
-    "assignments": KindSpec("assignments", "assignments", ("payee_id", "plan_id",
-                                                           "effective_from"),
-                            ("payee_id", "plan", "effective_from"),
-                            ("effective_to", "target_incentive"), "params"),
-    "quotas": KindSpec("quotas", "quotas", ("payee_id", "measure", "period"),
-                       ("payee_id", "measure", "period", "amount"), (), None),
-    "deals": KindSpec("deals", "deals", ("id",), ("id", "date", "owner_id", "amount", "currency"),
-                      ("type", "product", "status", "cancel_date"), "extra"),
-    "credits": KindSpec("credits", "credits", ("deal_id", "seq"), ("deal_id", "payee_id",
-                                                                   "share"), ("role",), "extra"),
-    "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
-                   ("date", "from", "to", "rate"), (), None),
-}
 
 
 class Checked:
@@ -219,8 +206,7 @@ def _mixed_plans(out: pd.DataFrame, ref: KnownRows) -> list[tuple[int, str]]:
 # -- quotas ------------------------------------------------------------------------------
 
 
-def prepare_quotas(frame: pd.DataFrame, ref: KnownRows, existing: pd.DataFrame
-                   ) -> tuple[pd.DataFrame, list[Problem]]:
+def prepare_quotas(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checked()
     out = pd.DataFrame({"payee_id": frame["payee_id"].str.strip(),
                         "measure": frame["measure"].str.strip(),
@@ -253,7 +239,7 @@ def prepare_quotas(frame: pd.DataFrame, ref: KnownRows, existing: pd.DataFrame
     out["amount"] = check.take("amount", col.money(frame["amount"], out["currency"],
                                                    allow_negative=False))
     check.add("period", col.duplicates(out, ["payee_id", "measure", "period"]))
-    check.add("period", _overlaps(out, existing))
+    check.add("period", _overlaps(out, ref.quotas))
     return out, check.problems
 
 
@@ -320,14 +306,13 @@ def prepare_deals(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, li
     return out, check.problems
 
 
-def prepare_credits(frame: pd.DataFrame, ref: KnownRows, deal_ids: set[str]
-                    ) -> tuple[pd.DataFrame, list[Problem]]:
+def prepare_credits(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
     check = Checked()
     out = pd.DataFrame({"deal_id": frame["deal_id"].str.strip(),
                         "payee_id": frame["payee_id"].str.strip()})
     check.add("deal_id", col.required(frame["deal_id"]))
     check.add("deal_id", [(row, f"{message}: import the deal first")
-                          for row, message in _unknown(frame["deal_id"], deal_ids, "deal")])
+                          for row, message in _unknown(frame["deal_id"], ref.deal_ids, "deal")])
     check.add("payee_id", col.required(frame["payee_id"]))
     check.add("payee_id", _unknown(frame["payee_id"], ref.payee_ids, "payee"))
     out["share_e9"] = check.take("share", col.shares(frame["share"]))
@@ -361,3 +346,26 @@ def prepare_fx(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[
     out["rate"] = check.take("rate", col.positive_decimals(frame["rate"]))
     check.add("date", col.duplicates(out, ["date", "from_currency", "to_currency"]))
     return out, check.problems
+
+
+# The kinds, in the order a ledger is filled (payees before the assignments that name them).
+SPECS = {
+    "payees": KindSpec("payees", "payees", ("id", "effective_from"), ("id", "name"),
+                       ("email", "role", "manager_id", "currency", "hire_date",
+                        "termination_date", "effective_from"), "extra", prepare_payees,
+                       free_text=("name",)),
+    "assignments": KindSpec("assignments", "assignments", ("payee_id", "plan_id",
+                                                           "effective_from"),
+                            ("payee_id", "plan", "effective_from"),
+                            ("effective_to", "target_incentive"), "params", prepare_assignments),
+    "quotas": KindSpec("quotas", "quotas", ("payee_id", "measure", "period"),
+                       ("payee_id", "measure", "period", "amount"), (), None, prepare_quotas),
+    "deals": KindSpec("deals", "deals", ("id",),
+                      tuple(field.column for field in STORED if field.required),
+                      tuple(field.column for field in STORED if not field.required), "extra",
+                      prepare_deals),
+    "credits": KindSpec("credits", "credits", ("deal_id", "seq"),
+                        ("deal_id", "payee_id", "share"), ("role",), "extra", prepare_credits),
+    "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
+                   ("date", "from", "to", "rate"), (), None, prepare_fx),
+}

@@ -1,13 +1,15 @@
-"""What an import checks its rows against: the payees and plans the ledger already knows."""
+"""What an import checks its rows against: the payees, plans, deals and quotas the ledger
+already knows."""
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import pandas as pd
 from sqlalchemy import Connection, select
 
-from ledger.schema import Assignment, Payee, PayeeResult, PlanVersion
+from ledger.schema import Assignment, Deal, Payee, PayeeResult, PlanVersion, Quota
 from rules_dsl import load_plan_text
 
 
@@ -60,6 +62,21 @@ class KnownRows:
         return list(self.connection.execute(
             select(Assignment.payee_id, Assignment.plan_id, Assignment.effective_from,
                    Assignment.effective_to)))
+
+    @cached_property
+    def deal_ids(self) -> frozenset[str]:
+        """The ids of the current deals (a credit row must name one)."""
+        return frozenset(self.connection.scalars(select(Deal.id).where(Deal.current)))
+
+    @cached_property
+    def quotas(self) -> pd.DataFrame:
+        """Every quota row's key and span, the dates as ISO text (a file's quotas must not
+        overlap them)."""
+        rows = self.connection.execute(
+            select(Quota.payee_id, Quota.measure, Quota.period, Quota.start, Quota.end)).all()
+        return pd.DataFrame([(payee, measure, period, start.isoformat(), end.isoformat())
+                             for payee, measure, period, start, end in rows],
+                            columns=["payee_id", "measure", "period", "start", "end"])
 
     @cached_property
     def plans_of_payee(self) -> dict[str, list[PlanHeader]]:

@@ -15,12 +15,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
+from rules_dsl.deal_fields import STORED
 from rules_dsl.money import divide_rounded, fx_ratio
+from rules_dsl.types import Type
+from rules_dsl.errors import IcmError
 from ledger.columns import SHARE_SCALE
 from ledger.schema import Assignment, Payee, Quota
 
 
-class MissingRateError(LookupError):
+class MissingRateError(IcmError, LookupError):
     """A deal in another currency has no rate to the plan currency on or before its date."""
 
 
@@ -35,9 +38,14 @@ class WindowFrames:
     quotas: pd.DataFrame  # quota rows overlapping start..through
 
 
-_DEAL_COLUMNS = ["deal_id", "deal_version", "date", "owner_id", "original_amount",
-                 "deal_currency", "type", "product", "status", "cancel_date", "seq", "payee_id",
-                 "share_e9", "role"]
+# What the window reads, as (SQL, frame column): a deal's key, its stored fields under their
+# window names (rules_dsl/deal_fields.py), then its credit row.
+_READ = [("d.id", "deal_id"), ("d.version", "deal_version")] + [
+    (f"d.{field.column}", field.window) for field in STORED if field.name != "id"] + [
+    ("COALESCE(c.seq, 1)", "seq"), ("COALESCE(c.payee_id, d.owner_id)", "payee_id"),
+    (f"COALESCE(c.share_e9, {SHARE_SCALE})", "share_e9"), ("c.role", "role")]
+_DEAL_COLUMNS = [column for _sql, column in _READ]
+_DATES = [field.window for field in STORED if field.type == Type.DATE]
 
 
 def read_window(engine: Engine, start: datetime.date, end: datetime.date, currency: str,
@@ -74,9 +82,7 @@ def _credited_deals(connection: Connection, start, end, deal_fields) -> pd.DataF
                 else "(d.extra::json ->> '{0}')")
     extra = "".join(f", {json_get.format(name.replace(chr(39), ''))}" for name in deal_fields)
     sql = f"""
-        SELECT d.id, d.version, d.date, d.owner_id, d.amount, d.currency, d.type, d.product,
-               d.status, d.cancel_date, COALESCE(c.seq, 1), COALESCE(c.payee_id, d.owner_id),
-               COALESCE(c.share_e9, {SHARE_SCALE}), c.role{extra}
+        SELECT {", ".join(sql for sql, _column in _READ)}{extra}
         FROM deals d LEFT JOIN credits c ON c.deal_id = d.id
         WHERE d.current AND d.date >= %(start)s AND d.date <= %(end)s
         ORDER BY d.date, d.id, c.seq"""
@@ -93,7 +99,7 @@ def _credited_deals(connection: Connection, start, end, deal_fields) -> pd.DataF
     frame = pd.DataFrame.from_records(rows, columns=names)
     for name in ("deal_version", "original_amount", "seq", "share_e9"):
         frame[name] = frame[name].astype("int64")
-    for name in ("date", "cancel_date"):
+    for name in _DATES:
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
     return frame
 

@@ -6,10 +6,18 @@ checker.py (names and types), yaml_source.py (positions in the file), loader.py 
 rules), lint.py (warnings about clean plans), printer.py (AST back to text). Needs no
 database; must never import ``ledger``.
 """
-from rules_dsl.errors import PlanError, format_error, format_errors
-from rules_dsl.lint import plan_warnings
-from rules_dsl.loader import load_plan, load_plan_text, load_plans
-from rules_dsl.plan import Plan
+from importlib import import_module
 
-__all__ = ["Plan", "PlanError", "format_error", "format_errors", "load_plan", "load_plan_text",
-           "load_plans", "plan_warnings"]
+_HOME = {"Plan": "rules_dsl.plan", "PlanError": "rules_dsl.errors",
+         "format_error": "rules_dsl.errors", "format_errors": "rules_dsl.errors",
+         "load_plan": "rules_dsl.loader", "load_plan_text": "rules_dsl.loader",
+         "load_plans": "rules_dsl.loader", "plan_warnings": "rules_dsl.lint"}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    """The names above, imported on first use: ``rules_dsl.errors.IcmError`` is a base of the
+    command line's own errors, and `icm --help` should not load the parser and pandas."""
+    if name in _HOME:
+        return getattr(import_module(_HOME[name]), name)
+    raise AttributeError(f"module 'rules_dsl' has no attribute {name!r}")

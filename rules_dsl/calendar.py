@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from rules_dsl.errors import IcmError
+
 _PERIOD = re.compile(r"([0-9]{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
 LENGTHS = {"year": 12, "half": 6, "quarter": 3, "month": 1}
 # The years a period may name. From the ledger's beginning (a payee row without a start date
@@ -17,8 +19,10 @@ LENGTHS = {"year": 12, "half": 6, "quarter": 3, "month": 1}
 FIRST_YEAR, LAST_YEAR = 1900, 9997
 
 
-class PeriodError(ValueError):
-    pass
+class PeriodError(IcmError, ValueError):
+    """Not a period name, or one outside the years the calendar covers (a usage error)."""
+
+    exit_code = 2
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

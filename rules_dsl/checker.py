@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 
 from rules_dsl.money import decimal_places, decimal_text, is_currency, minor_digits, to_minor_units
 from rules_dsl import nodes
+from rules_dsl.deal_fields import DEAL_FIELD_TYPES
 from rules_dsl.errors import ExprProblem
 from rules_dsl.types import (ORDERED, AnyType, ListOf, Type, accepts, arithmetic_result,
                              is_numeric, unify)
@@ -24,19 +25,13 @@ MEASURE, DEAL, PAYEE = "measure", "deal", "payee"
 INT64_MAX = 2 ** 63 - 1
 
 # Built-in fields of each namespace; declared extra columns are added to these by the loader.
-DEAL_FIELDS = {
-    "id": Type.STRING, "date": Type.DATE, "amount": Type.MONEY,
-    "original_amount": Type.NUMBER, "currency": Type.STRING, "type": Type.STRING,
-    "product": Type.STRING, "status": Type.STRING, "owner_id": Type.STRING,
-    "cancel_date": Type.DATE,
-}
+DEAL_FIELDS = DEAL_FIELD_TYPES  # rules_dsl/deal_fields.py
 CREDIT_FIELDS = {"share": Type.NUMBER, "amount": Type.MONEY, "role": Type.STRING}
 PAYEE_FIELDS = {"id": Type.STRING, "name": Type.STRING, "role": Type.STRING,
                 "hire_date": Type.DATE}
 PERIOD_FIELDS = {"start": Type.DATE, "end": Type.DATE, "number": Type.INT}
 DECLARABLE_NAMESPACES = ("deal", "payee", "param")
 MEASURE_NAMESPACES = ("quota", "attainment", "team", "team_all")
-AGGREGATES = ("sum", "count", "min", "max")
 FUNCTIONS = ("min", "max", "clamp", "abs", "days", "sum", "count")
 _PER_DEAL = ("deal", "credit")
 

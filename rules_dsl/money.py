@@ -12,6 +12,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from rules_dsl.errors import IcmError
+
 # ISO 4217 active codes and their minor units. Codes not listed have two minor digits.
 _MINOR_DIGITS_EXCEPTIONS = {
     "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
@@ -29,13 +31,20 @@ SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP 
 TZS UAH UGX USD UYI UYU UYW UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
 """.split())
 
-ROUNDING_MODES = ("half_up", "half_even")
-
 _DECIMAL_TEXT = re.compile(r"^([+-]?)([0-9](?:_?[0-9])*)(?:\.([0-9](?:_?[0-9])*))?$")
 
 
-class MoneyError(ValueError):
+class MoneyError(IcmError, ValueError):
     """Text that is not an exact amount of a currency."""
+
+
+class AmountTooLargeError(IcmError, OverflowError):
+    """An amount, total or change that 64-bit minor units cannot hold: refused where it is
+    detected, never wrapped. An ``OverflowError`` too, for the evaluators that catch one."""
+
+    def for_user(self) -> str:
+        return (f"{self}: an amount, quota or rate in the ledger or a plan is far too large; "
+                "check the figures of this period")
 
 
 # Below this, a sum or product of two int64 operands cannot overflow; above it the engine
@@ -64,13 +73,13 @@ def as_int64(values, what: str = "a total of amounts") -> np.ndarray:
     values = np.asarray(values)
     if values.dtype == object and len(values) and not (fits_int64(max(values))
                                                        and fits_int64(min(values))):
-        raise OverflowError(f"{what} does not fit in 64-bit minor units")
+        raise AmountTooLargeError(f"{what} does not fit in 64-bit minor units")
     return values.astype(np.int64)
 
 
 def group_sums(values: pd.Series, groups) -> pd.Series:
     """Sums per group of int64 minor units that never wrap silently: computed in numpy when
-    no sum can overflow, else exactly, and beyond int64 an OverflowError."""
+    no sum can overflow, else exactly, and beyond int64 an AmountTooLargeError."""
     grouped = values.groupby(groups, sort=False)
     if not may_wrap(values.to_numpy()):
         return grouped.sum()
@@ -82,7 +91,7 @@ def difference(after: np.ndarray, before: np.ndarray) -> np.ndarray:
     """after - before of int64 columns, refusing a result that wraps."""
     result = after - before
     if (((after ^ before) & (after ^ result)) < 0).any():
-        raise OverflowError("a change of an amount does not fit in 64-bit minor units")
+        raise AmountTooLargeError("a change of an amount does not fit in 64-bit minor units")
     return result
 
 
@@ -260,5 +269,5 @@ class Money(int):
 
     def __new__(cls, value):
         if not fits_int64(value):
-            raise OverflowError(OVERFLOW)
+            raise AmountTooLargeError(OVERFLOW)
         return super().__new__(cls, value)

@@ -43,7 +43,8 @@ def _token_span(token: Token) -> nodes.Span:
 
 @v_args(meta=True)
 class _ToAst(Transformer):
-    """Grammar alias names are method names here and AST classes in nodes.py."""
+    """One method per grammar alias, each building the AST node of nodes.py it stands for
+    (several aliases share a class: ``add``/``subtract``/... build ``Arithmetic``)."""
 
     def number(self, meta, children):
         (token,) = children

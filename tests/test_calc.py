@@ -1,7 +1,7 @@
 """`icm calc` end to end: a small plan and ledger in the test, the payout worked out by hand.
 
 No close has been recorded in these ledgers, so earned(P) is everything earned to date and
-the payout equals it (settlement against closes is not built yet).
+the payout equals it (nothing was paid before to settle against).
 """
 import json
 import textwrap

@@ -24,6 +24,7 @@ import ledger.database
 from cli import main
 from ledger.database import open_ledger
 from ledger.importing import import_csv
+from ledger.kinds import SPECS
 from ledger.plans import register_plans
 from ledger.schema import (Assignment, AuditEntry, Base, Credit, Deal, FxRate, Import, Payee,
                            PlanVersion, Quota)
@@ -31,7 +32,7 @@ from rules_dsl import load_plan
 from tests.paths import PLANS
 
 D = datetime.date
-KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx")
+KINDS = tuple(SPECS)  # payees, assignments, quotas, deals, credits, fx
 TABLE_OF = {"payees": "payees", "assignments": "assignments", "quotas": "quotas",
             "deals": "deals", "credits": "credits", "fx": "fx_rates"}
 PLAN_FILES = ("enterprise-ae.yaml", "emea-account-executive.yaml",

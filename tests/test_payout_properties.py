@@ -63,7 +63,9 @@ def test_a_larger_deal_never_earns_less_on_marginal_tiers(table, before, amount,
 
     def earned(value):
         result = marginal(np.array([value], np.int64), np.array([before], np.int64),
-                          starts[None, :], rates, mode)
+                          starts[None, :], [(np.array([rate.numerator], np.int64),
+                                             np.array([rate.denominator], np.int64))
+                                            for rate in rates], mode)
         assert result.slice_bases.sum() == value  # the slices make up the deal
         return int(result.amounts[0])
     assert earned(amount + more) >= earned(amount) >= 0

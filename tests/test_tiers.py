@@ -12,6 +12,12 @@ from engine.tiers import attainment_starts, marginal, retroactive, running_total
 F = Fraction
 
 
+def per_row(rates, rows):
+    """Constant tier rates as the engine passes them: (numerators, denominators) per tier."""
+    return [(np.full(rows, rate.numerator, dtype=np.int64),
+             np.full(rows, rate.denominator, dtype=np.int64)) for rate in rates]
+
+
 def money_starts(rows, *starts_in_units):
     return np.tile(np.array([s * 100 for s in starts_in_units], dtype=np.int64), (rows, 1))
 
@@ -20,8 +26,8 @@ def one_row(total_cents, starts, rates, method, mode="half_up"):
     amounts = np.array([total_cents], dtype=np.int64)
     table = money_starts(1, *starts)
     if method == "marginal":
-        return marginal(amounts, np.zeros(1, np.int64), table, rates, mode)
-    return retroactive(amounts, amounts, table, rates, mode)
+        return marginal(amounts, np.zeros(1, np.int64), table, per_row(rates, 1), mode)
+    return retroactive(amounts, amounts, table, per_row(rates, 1), mode)
 
 
 @pytest.mark.parametrize("case, sales, starts, rates, expected, slices", [
@@ -82,7 +88,7 @@ def test_a_deal_straddling_a_boundary_is_split_and_lines_add_up():
     starts = money_starts(3, 0, 100_000)
     before = running_totals(amounts, np.array([True, False, False]))
     assert before.tolist() == [0, 6_000_000, 11_000_000]
-    result = marginal(amounts, before, starts, (F(5, 100), F(10, 100)), "half_up")
+    result = marginal(amounts, before, starts, per_row((F(5, 100), F(10, 100)), 3), "half_up")
     assert result.amounts.tolist() == [300_000, 300_000, 200_000]  # 3,000; 2,000+1,000; 2,000
     assert result.slice_bases.tolist() == [[6_000_000, 0], [4_000_000, 1_000_000],
                                            [0, 2_000_000]]
@@ -95,8 +101,8 @@ def test_a_credit_memo_gives_back_at_the_rates_it_takes_back():
     # takes back 20,000 at 10% and 10,000 at 5% = -2,500
     amounts = np.array([12_000_000, -3_000_000], dtype=np.int64)
     before = running_totals(amounts, np.array([True, False]))
-    result = marginal(amounts, before, money_starts(2, 0, 100_000), (F(5, 100), F(10, 100)),
-                      "half_up")
+    result = marginal(amounts, before, money_starts(2, 0, 100_000),
+                      per_row((F(5, 100), F(10, 100)), 2), "half_up")
     assert result.amounts.tolist() == [700_000, -250_000]
 
 
@@ -116,7 +122,8 @@ def test_groups_keep_their_own_running_totals():
 def test_each_line_is_rounded_once_with_the_plan_mode(mode, expected):
     # 0.10 at 5% = 0.005 per line: half_up gives 0.01, half_even 0.00
     amounts = np.array([10, 10], dtype=np.int64)
-    result = marginal(amounts, np.array([0, 10]), money_starts(2, 0), (F(5, 100),), mode)
+    result = marginal(amounts, np.array([0, 10]), money_starts(2, 0), per_row((F(5, 100),), 2),
+                      mode)
     assert result.amounts.tolist() == expected
 
 

@@ -1,7 +1,9 @@
 """Errors of the reports, importable without loading the renderers."""
 
+from rules_dsl.errors import IcmError
 
-class RenderError(Exception):
+
+class RenderError(IcmError):
     """A report cannot be produced: a format this machine lacks (the message says what to
     install), or a file it cannot write (the message names it and why)."""
 
@@ -10,5 +12,5 @@ class FileWriteError(RenderError):
     """A file or folder could not be written; what was there before is unchanged."""
 
 
-class NotFoundError(LookupError):
+class NotFoundError(IcmError, LookupError):
     """A payee, deal or statement the command names is not there (exit 1)."""

@@ -29,13 +29,15 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.kinds import SPECS
 from views.files import make_folder, write_file
 from plans import reference_plan
 
 FISCAL_YEAR = 2026
 PLANS = ("enterprise-ae", "target-incentive-curve", "sales-manager-override", "sdr",
          "new-hire-ramp")
-KINDS = ("payees", "assignments", "quotas", "fx", "deals", "credits")
+# every input kind, fx rates before the deals (the order the demo imports and prints them in)
+KINDS = tuple(sorted(SPECS, key=lambda kind: kind in ("deals", "credits")))
 START, END = datetime.date(FISCAL_YEAR, 1, 1), datetime.date(FISCAL_YEAR, 12, 31)
 DOMAIN = "example.com"
 

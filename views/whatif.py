@@ -14,10 +14,11 @@ from rules_dsl.calendar import parse_period
 from rules_dsl.money import format_minor_units, group_thousands, text_to_minor_units
 from views.safe_text import terminal_safe
 from rules_dsl import load_plans
+from rules_dsl.errors import IcmError
 from rules_dsl.plan import Plan
 
 
-class ProposalError(ValueError):
+class ProposalError(IcmError, ValueError):
     """The proposed plan cannot be compared (the message says why and what to do)."""
 
 
