@@ -6,7 +6,9 @@ an error, but each deserves a second look: `icm check` prints them at their line
 and exits 0 (1 with --strict), and `icm plans add` prints them and registers the plan.
 
 In: checked ``Plan`` records. Out: ``PlanError`` values with severity "warning". The rules are
-written down in docs/decisions.md; the reference plans in plans/ raise none of them.
+written down in docs/decisions.md; the reference plans in plans/ raise none of them. A
+warning about one component type lives with its type (rules_dsl/components/rated.py: rates
+above 100%, falling tiers); this module asks the registry for them.
 """
 from __future__ import annotations
 

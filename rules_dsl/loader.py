@@ -3,7 +3,8 @@
 ``load_plan_text`` returns the plan or every error in the file, never one at a time. The reader
 walks the document in the order a comp admin reads it (header, fields, measures, components,
 settlement), so later checks can rely on what earlier ones established, and a mistake in one
-component does not hide the mistakes in the next.
+component does not hide the mistakes in the next. A component's `type` is looked up in
+``rules_dsl.components.registry``, which reads the body of each type.
 """
 from __future__ import annotations
 

@@ -70,7 +70,8 @@ class EvaluationContext(Protocol):
         credit rows, each row from the plan version in force on its date."""
 
     def deal_lines(self, component: Component, paid, kind: str, amount) -> LineTable:
-        """A line per credit row where the numpy mask ``paid`` holds."""
+        """A line per credit row where the numpy mask ``paid`` holds, paying that row's
+        ``amount`` (a column over every row)."""
 
     def rated_lines(self, component: Component, team: str | None) -> LineTable:
         """A line per credit row counted by the component's measure (of the payee's own
