@@ -4,6 +4,8 @@ In: the plan, the window's credit rows (already limited to the plan's payees and
 each payee's payee-level values (quota, target incentive, params, payee fields, period). Out:
 a line table (``engine.lines``), a row per line. Deal-level expressions run vectorised over
 all rows at once; payee-level ones run through the reference evaluator, once per payee.
+What a component earns is its type's (rules_dsl/components): each type's ``earn`` runs on
+``_Context``, this module's implementation of the types' ``EvaluationContext``.
 """
 from __future__ import annotations
 
@@ -297,7 +299,7 @@ class _Context:
 
     def rated_lines(self, component: Component, team: str | None) -> pd.DataFrame:
         rows = self.rows if team is None else self.team[team]
-        return _commission(self.plan, component, rows, self.payees, self.fields, self.window,
+        return _rated_lines(self.plan, component, rows, self.payees, self.fields, self.window,
                            self.versions)
 
 
@@ -311,7 +313,9 @@ def _component_lines(component: Component, context: _Context) -> pd.DataFrame:
     return component_type.earn(component, context)
 
 
-def _commission(plan, component, rows, payees, fields, window, versions) -> pd.DataFrame:
+def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.DataFrame:
+    """A commission's or an override's lines: each counted row's base at the rate, or
+    through the tiers, of the version in force on its date."""
     measure = plan.measure(component.measure)
     call = measure.expression.node
     mask = np.ones(len(rows), dtype=bool)
