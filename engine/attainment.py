@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from rules_dsl.money import format_minor_units
-from rules_dsl.money import Money
+from rules_dsl.components.rated import RatedComponent
+from rules_dsl.money import Money, format_minor_units
 from rules_dsl.figures import rate_text
 from rules_dsl.plan import Plan
 from rules_dsl.types import Type
@@ -28,8 +28,8 @@ def measure_context(plan: Plan, names: dict, prefix: str) -> list[dict]:
     for measure in plan.measures:
         quota = names.get(f"quota.{measure.name}")
         for component in plan.components:
-            if component.type == "override" and component.measure == measure.name:
-                scope = "team." if component.team == "direct" else "team_all."
+            if _on_team(component) and component.measure == measure.name:
+                scope = "team." if component.team_scope() == "direct" else "team_all."
                 value = names.get(scope + measure.name)
                 if value is not None and not any(e["measure"] == prefix + scope + measure.name
                                                  for e in team_entries):
@@ -55,8 +55,8 @@ def _entry(name, measure_type, value, quota, attainment, boundaries, currency) -
 def _boundaries(plan: Plan, measure: str, overrides: bool) -> list[dict]:
     found = []
     for component in plan.components:
-        if component.measure != measure or component.tiers is None or \
-                (component.type == "override") != overrides:
+        if not isinstance(component, RatedComponent) or component.measure != measure or \
+                component.tiers is None or _on_team(component) != overrides:
             continue
         for tier in component.tiers.table[1:]:
             text = _value_text(tier.start, plan.currency, component.tiers.basis)
@@ -64,6 +64,11 @@ def _boundaries(plan: Plan, measure: str, overrides: bool) -> list[dict]:
                 found.append({"component": component.id, "from": text,
                               "basis": component.tiers.basis})
     return found
+
+
+def _on_team(component) -> bool:
+    """Paid per credit row of the payee's team (an override)."""
+    return isinstance(component, RatedComponent) and component.team_scope() is not None
 
 
 def _value_text(start, currency: str, basis: str) -> str:

@@ -36,6 +36,7 @@ from ledger.history import read_prior
 from ledger.plans import registered_plans
 from ledger.progress import quiet
 from ledger.window import read_window, require_rates
+from rules_dsl.components.rated import RatedComponent
 from rules_dsl.plan import Plan
 from rules_dsl.types import Type
 
@@ -409,7 +410,7 @@ def _in_assignment(payee_ids: pd.Series, dates: pd.Series, spans: dict) -> np.nd
 
 def _uses_team(plan: Plan) -> bool:
     """An override, or an expression reading a team measure, needs the team's rows."""
-    return any(c.type == "override" for c in plan.components) or any(
+    return any(c.team_scope() is not None for c in plan.components) or any(
         name.startswith(("team.", "team_all.")) for expression in plan.expressions()
         for name in used_names(expression.node))
 
@@ -504,7 +505,8 @@ def quota_measures(plan: Plan) -> set[str]:
             for name in used_names(expression.node)
             if name.startswith(("quota.", "attainment."))}
     read |= {component.measure for component in plan.components
-             if component.tiers is not None and component.tiers.basis == "attainment"}
+             if isinstance(component, RatedComponent) and component.tiers is not None
+             and component.tiers.basis == "attainment"}
     return read & {measure.name for measure in plan.measures}
 
 

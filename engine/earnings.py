@@ -4,6 +4,8 @@ In: the plan, the window's credit rows (already limited to the plan's payees and
 each payee's payee-level values (quota, target incentive, params, payee fields, period). Out:
 a line table (``engine.lines``), a row per line. Deal-level expressions run vectorised over
 all rows at once; payee-level ones run through the reference evaluator, once per payee.
+What a component earns is its type's (rules_dsl/components): each type's ``earn`` runs on
+``_Context``, this module's implementation of the types' ``EvaluationContext``.
 """
 from __future__ import annotations
 
@@ -15,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from engine import lines, reference_evaluator, tiers, vector
-from rules_dsl.money import divide_rounded, group_sums, round_fraction
+from rules_dsl.money import divide_rounded, group_sums
 from engine.names import deal_columns, per_row, used_names
 from engine.reference_evaluator import EvaluationError
 from rules_dsl.errors import IcmError
 from rules_dsl.money import Money
-from rules_dsl.figures import money, percent, short_percent
+from rules_dsl.components import registry
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
 
@@ -82,11 +84,11 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, Payee
     if team is not None:
         team = {scope: frame.reset_index(drop=True) for scope, frame in team.items()}
     _measure(plan, rows, payees, fields, window, team)
+    context = _Context(plan, window, rows, payees, fields, team, versions)
     found: list[pd.DataFrame] = []
     earned: dict[str, dict[str, int]] = {p: {} for p in payees}
     for component in plan.components:
-        component_lines = _component_lines(plan, component, rows, payees, fields, window,
-                                           team, versions)
+        component_lines = _component_lines(component, context)
         totals = group_sums(component_lines["amount"], component_lines["payee"]).to_dict()
         below_threshold, caps = [], []
         for payee, values in payees.items():
@@ -262,67 +264,59 @@ def _rational_aggregate(aggregate: str, col, mask, payee_ids) -> pd.Series:
     return {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[aggregate]()
 
 
-def _component_lines(plan, component: Component, rows, payees, fields, window, team,
-                     versions) -> pd.DataFrame:
-    if component.type == "commission":
-        return _commission(plan, component, rows, payees, fields, window, versions)
-    if component.type == "override":
-        scope = "direct" if component.team == "direct" else "all"
-        return _commission(plan, component, team[scope], payees, fields, window, versions)
-    if component.type == "spiff":
-        def column(name):
-            return _versioned(plan, component, rows, versions, lambda version, own: _vector(
-                version, getattr(own, name), rows, payees, fields, window)).data
-        when, amount = column("when"), column("amount")
-        paid = when & (amount != 0)
-        return _deal_lines(rows[paid], component.id, "spiff", amount=amount[paid])
-    found = []
-    for payee, values in payees.items():
-        value, note = _payee_component(plan, component, values.names, payee, window)
-        if value:
-            found.append((payee, value, note))
-    payee, amount, note = zip(*found) if found else ((), (), ())
-    return lines.table(len(found), payee=list(payee), component=component.id,
-                       kind="component", amount=list(amount), note=list(note))
+class _Context:
+    """The ``EvaluationContext`` (rules_dsl.components.contract) a component type earns
+    through: this plan, window, credit rows and payees, over the vectorised primitives."""
+
+    def __init__(self, plan, window, rows, payees, fields, team, versions):
+        self.plan, self.window, self.rows, self.payees = plan, window, rows, payees
+        self.fields, self.team, self.versions = fields, team, versions
+        self.currency, self.rounding = plan.currency, plan.rounding
+
+    def scalar(self, expression: Expression, payee: str):
+        return _scalar(self.plan, expression, self.payees[payee].names, payee, self.window)
+
+    def value(self, name: str, payee: str):
+        return self.payees[payee].names[name]
+
+    def payee_lines(self, component: Component, earn) -> pd.DataFrame:
+        found = []
+        for payee in self.payees:
+            value, note = earn(payee)
+            if value:
+                found.append((payee, value, note))
+        payee, amount, note = zip(*found) if found else ((), (), ())
+        return lines.table(len(found), payee=list(payee), component=component.id,
+                           kind="component", amount=list(amount), note=list(note))
+
+    def deal_values(self, component: Component, key: str) -> np.ndarray:
+        plan, rows, payees, fields, window = (self.plan, self.rows, self.payees, self.fields,
+                                              self.window)
+        return _versioned(plan, component, rows, self.versions, lambda version, own: _vector(
+            version, getattr(own, key), rows, payees, fields, window)).data
+
+    def deal_lines(self, component: Component, paid, kind: str, amount) -> pd.DataFrame:
+        return _deal_lines(self.rows[paid], component.id, kind, amount=amount[paid])
+
+    def rated_lines(self, component: Component, team: str | None) -> pd.DataFrame:
+        rows = self.rows if team is None else self.team[team]
+        return _rated_lines(self.plan, component, rows, self.payees, self.fields, self.window,
+                           self.versions)
 
 
-def _payee_component(plan, component, names, payee, window) -> tuple[int, str]:
-    """The component's amount for the payee, and how it came about, for the statement."""
-    if component.type == "bonus":
-        if not _scalar(plan, component.when, names, payee, window):
-            return 0, ""
-        return (int(_scalar(plan, component.amount, names, payee, window)),
-                f"{component.when.text} holds, so {component.amount.text}")
-    if component.type == "formula":
-        return (int(_scalar(plan, component.amount, names, payee, window)),
-                component.amount.text)
-    # payout_curve: target_incentive x weight x curve(attainment), rounded once
-    attainment = Fraction(_scalar(plan, component.attainment, names, payee, window))
-    weight = Fraction(_scalar(plan, component.weight, names, payee, window)) \
-        if component.weight is not None else Fraction(1)
-    factor = curve_value(component.curve, attainment, component.interpolate)
-    target = int(names["target_incentive"])
-    note = (f"target incentive {money(target, plan.currency)} x "
-            f"weight {percent(weight)} x the curve at {short_percent(attainment)} attainment, "
-            f"{percent(factor)}")
-    return round_fraction(target * weight * factor, plan.rounding), note
+def _component_lines(component: Component, context: _Context) -> pd.DataFrame:
+    """The lines of one component, by its type's own ``earn``; a type the registry does not
+    list never runs as another."""
+    component_type = registry.lookup(component.type)
+    if component_type is None:
+        raise CalculationError(f"{component.source}: component type {component.type!r} is "
+                               f"not registered (the types are {', '.join(registry.names())})")
+    return component_type.earn(component, context)
 
 
-def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
-    """Flat below the first point and beyond the last; at a repeated x the later point
-    applies from that x on."""
-    if attainment < points[0].x:
-        return points[0].y
-    last = max(i for i, p in enumerate(points) if p.x <= attainment)
-    if interpolate == "step" or last == len(points) - 1:
-        return points[last].y
-    low, high = points[last], points[last + 1]
-    if high.x == low.x:
-        return high.y
-    return low.y + (high.y - low.y) * (attainment - low.x) / (high.x - low.x)
-
-
-def _commission(plan, component, rows, payees, fields, window, versions) -> pd.DataFrame:
+def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.DataFrame:
+    """A commission's or an override's lines: each counted row's base at the rate, or
+    through the tiers, of the version in force on its date."""
     measure = plan.measure(component.measure)
     call = measure.expression.node
     mask = np.ones(len(rows), dtype=bool)
@@ -407,6 +401,10 @@ def _versioned(plan, component, rows, versions, evaluate) -> vector.Col:
         own = next((c for c in version.components if c.id == component.id), None)
         if version is plan or own is None:
             continue
+        if own.type != component.type:
+            raise CalculationError(f"{own.source}: versions of a plan in one fiscal year must "
+                                   f"keep the type of component {component.id!r} "
+                                   f"({component.type})")
         mask = (dates >= np.datetime64(first)) & (dates <= np.datetime64(last))
         if mask.any():
             result = vector.choose(mask, evaluate(version, own), result)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ledger.history import NO_DEAL, NO_SEQ  # how a recorded line without a deal reads back
+from rules_dsl.components.rated import RatedComponent
 from rules_dsl.money import group_sums
 
 KEY = ["payee", "component", "capped", "deal", "seq"]
@@ -100,4 +101,4 @@ def tier_count(frame: pd.DataFrame) -> int:
 def tier_starts(plan) -> dict[str, tuple]:
     """Each tiered component's tier starts: Fractions of quota, or minor units of money."""
     return {c.id: tuple(tier.start for tier in c.tiers.table)
-            for c in plan.components if c.tiers is not None}
+            for c in plan.components if isinstance(c, RatedComponent) and c.tiers is not None}

@@ -3,8 +3,9 @@
 In: plan file text. Out: a frozen ``Plan`` (plan.py), or every ``PlanError`` in the file.
 Modules, one job each: grammar.lark and parser.py (text to AST in nodes.py), types.py and
 checker.py (names and types), yaml_source.py (positions in the file), loader.py (the plan
-rules), lint.py (warnings about clean plans), printer.py (AST back to text). Needs no
-database; must never import ``ledger``.
+rules), components/ (one module per component type, listed in components/registry.py),
+lint.py (warnings about clean plans), printer.py (AST back to text). Needs no database; must
+never import ``ledger``.
 """
 from importlib import import_module
 

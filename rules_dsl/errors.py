@@ -67,6 +67,11 @@ class PlanError:
         return {**found, "severity": WARNING} if self.is_warning else found
 
 
+def warning_at(source, message: str) -> PlanError:
+    """A warning at a ``Source`` (file, line, col) of the plan."""
+    return PlanError(source.file, source.line, source.col, message, WARNING)
+
+
 def format_error(error: PlanError, source: str | None) -> str:
     """``FILE:LINE:COL: message`` (``FILE:LINE:COL: warning: message`` for a warning), then the
     source line and a caret under the column."""

@@ -6,19 +6,19 @@ an error, but each deserves a second look: `icm check` prints them at their line
 and exits 0 (1 with --strict), and `icm plans add` prints them and registers the plan.
 
 In: checked ``Plan`` records. Out: ``PlanError`` values with severity "warning". The rules are
-written down in docs/decisions.md; the reference plans in plans/ raise none of them.
+written down in docs/decisions.md; the reference plans in plans/ raise none of them. A
+warning about one component type lives with its type (rules_dsl/components/rated.py: rates
+above 100%, falling tiers); this module asks the registry for them.
 """
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Iterable, Iterator
 
-from rules_dsl.figures import percent
 from rules_dsl import nodes
-from rules_dsl.errors import WARNING, PlanError
-from rules_dsl.plan import Component, Expression, Plan, Tiers
+from rules_dsl.components import registry
+from rules_dsl.errors import PlanError, warning_at
+from rules_dsl.plan import Component, Expression, Plan
 
-RATED = ("commission", "override")
 PERIODS_IN_A_YEAR = {"month": 12, "quarter": 4}  # payout periods shorter than a year
 WINDOW_NAMESPACES = ("attainment", "team", "team_all")  # figures that grow through the year
 PERIOD_NAMES = ("period.number", "period.start", "period.end")
@@ -31,62 +31,12 @@ def plan_warnings(plans: Iterable[Plan]) -> list[PlanError]:
 
 def _warnings_of(plan: Plan) -> Iterator[PlanError]:
     for component in plan.components:
-        if component.type in RATED:
-            yield from _rates_above_one(component)
-            if component.tiers is not None:
-                yield from _falling_tiers(component.tiers)
+        yield from registry.lookup(component.type).warnings(plan, component)
         yield from _conditions_on_the_wrong_window(plan, component)
 
 
 def _warning(expression: Expression, node: nodes.Node, message: str) -> PlanError:
-    source = expression.source_at(node.span[0])
-    return PlanError(source.file, source.line, source.col, message, WARNING)
-
-
-# -- rates above 100% -----------------------------------------------------------------------
-
-
-def _rates_above_one(component: Component) -> Iterator[PlanError]:
-    rates = [component.rate] if component.rate is not None else []
-    rates += [tier.rate for tier in component.tiers.table] if component.tiers else []
-    for rate in rates:
-        for node, value in _constant_outcomes(rate.node):
-            if value > 1:
-                yield _warning(rate, node, f"this rate is {percent(value)}, more than the whole "
-                                           f"amount it is paid on{_percent_hint(node)}")
-
-
-def _constant_outcomes(node: nodes.Node) -> list[tuple[nodes.Node, Fraction]]:
-    """The values an expression can take that are known before any deal is read: its own,
-    or those of the branches of an `if ... else`. A value that reads a name is not known."""
-    value = nodes.constant_value(node)
-    if value is not None:
-        return [(node, value)]
-    if isinstance(node, nodes.Conditional):
-        return _constant_outcomes(node.then) + _constant_outcomes(node.otherwise)
-    return []
-
-
-def _percent_hint(node: nodes.Node) -> str:
-    """`rate: 10` is most likely 10% written without its percent sign."""
-    if isinstance(node, nodes.Number) and node.value <= 100:
-        return f"; did you mean `{percent(node.value / 100)}`?"
-    return ""
-
-
-# -- tiers whose rates fall ----------------------------------------------------------------
-
-
-def _falling_tiers(tiers: Tiers) -> Iterator[PlanError]:
-    for lower, upper in zip(tiers.table, tiers.table[1:]):
-        below, above = (nodes.constant_value(t.rate.node) for t in (lower, upper))
-        if below is None or above is None or above >= below:
-            continue
-        effect = ("reaching it lowers the rate of every deal in the window, so selling more "
-                  "can pay less" if tiers.method == "retroactive" else
-                  "what is booked past its start earns less than what was booked before")
-        message = f"the tier rates fall here, from {percent(below)} to {percent(above)}: {effect}"
-        yield _warning(upper.rate, upper.rate.node, message)
+    return warning_at(expression.source_at(node.span[0]), message)
 
 
 # -- payee-level conditions judged on the year to date ---------------------------------------
@@ -110,8 +60,10 @@ def _conditions_on_the_wrong_window(plan: Plan, component: Component) -> Iterato
 
 
 def _payee_conditions(component: Component) -> list[tuple[str, Expression]]:
-    """A bonus's `when` and any component's `threshold` (a spiff's `when` is per deal)."""
-    found = [("when", component.when)] if component.type == "bonus" else []
+    """The keys its type judges once per payee at each close (a bonus's `when`, not a
+    spiff's, which is per deal), and any component's `threshold`."""
+    found = [(key, getattr(component, key))
+             for key in registry.lookup(component.type).payee_conditions]
     found.append(("threshold", component.threshold))
     return [(key, condition) for key, condition in found if condition is not None]
 

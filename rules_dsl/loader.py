@@ -3,7 +3,8 @@
 ``load_plan_text`` returns the plan or every error in the file, never one at a time. The reader
 walks the document in the order a comp admin reads it (header, fields, measures, components,
 settlement), so later checks can rely on what earlier ones established, and a mistake in one
-component does not hide the mistakes in the next.
+component does not hide the mistakes in the next. A component's `type` is looked up in
+``rules_dsl.components.registry``, which reads the body of each type.
 """
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DEAL_FIELDS, DECLARABLE_NAME
                                PERIOD_FIELDS, MeasureInfo, Scope, check_expecting, suggest)
 from rules_dsl.errors import PlanError
 from rules_dsl.parser import foreign_digit_message, is_foreign_digit, parse_expression
-from rules_dsl.plan import (Component, CurvePoint, Draw, Expression, Measure, Plan, Source, Tier,
-                            Tiers)
+from rules_dsl.components import registry
+from rules_dsl.components.contract import Body
+from rules_dsl.plan import Component, Draw, Expression, Measure, Plan, Source
 from rules_dsl.types import TYPE_NAMES, Type
 from rules_dsl.yaml_source import ScalarPositions, SourceLines, YamlSyntaxError, compose
 
@@ -40,26 +42,6 @@ CHOICES = {
 }
 DEFAULTS = {"attainment_window": "period", "rounding": "half_up", "proration": "days",
             "negative_payout": "carry_forward"}
-
-COMPONENT_TYPES = ("commission", "payout_curve", "bonus", "spiff", "override", "formula")
-COMMON_COMPONENT_KEYS = ("id", "type", "threshold", "cap")
-COMPONENT_KEYS = {
-    "commission": ("measure", "rate", "tiers"),
-    "override": ("measure", "team", "rate", "tiers"),
-    "payout_curve": ("attainment", "curve", "weight", "interpolate"),
-    "bonus": ("when", "amount"),
-    "spiff": ("when", "amount"),
-    "formula": ("amount",),
-}
-REQUIRED_COMPONENT_KEYS = {
-    "commission": ("measure",), "override": ("measure", "team"),
-    "payout_curve": ("attainment", "curve"), "bonus": ("when", "amount"),
-    "spiff": ("when", "amount"), "formula": ("amount",),
-}
-ALL_COMPONENT_KEYS = sorted({k for keys in COMPONENT_KEYS.values() for k in keys}
-                            | set(COMMON_COMPONENT_KEYS))
-TIERS_KEYS = ("basis", "method", "table")
-TIER_KEYS = ("from", "rate")
 
 PLAN_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COMPONENT_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # `earned.ID` must parse
@@ -135,6 +117,10 @@ class _PlanReader:
     def error(self, node: yaml.Node | None, message: str) -> None:
         line, col = self.lines.of_node(node) if node is not None else (1, 1)
         self.errors.append(PlanError(self.file, line, col, message))
+
+    def key_node(self, value: yaml.Node) -> yaml.Node:
+        """The key node a mapping value stands under (for an error about the key)."""
+        return self.key_nodes[id(value)]
 
     def error_at(self, positions: ScalarPositions, offset: int, message: str) -> None:
         """An error at a character of a scalar's value, where it stands in the file."""
@@ -319,22 +305,23 @@ class _PlanReader:
         if not isinstance(item, yaml.MappingNode):
             self.error(item, "a component is a mapping with `id:` and `type:`")
             return None
-        keys = self.mapping(item, ALL_COMPONENT_KEYS, "component", ("id", "type"))
+        keys = self.mapping(item, registry.all_keys(), "component", ("id", "type"))
         component_id = self.scalar(keys.get("id"), "id")
         if component_id is not None and (not COMPONENT_ID.match(component_id)
                                          or component_id == "plan_cap"):
             self.error(keys["id"], f"component id {component_id!r} may use only lowercase "
                                    "letters, digits and '-', starts with a letter, and is "
                                    "not `plan_cap`")
-        kind = self.choice(keys.get("type"), "type", COMPONENT_TYPES, None)
+        kind = self.choice(keys.get("type"), "type", registry.names(), None)
         if kind is None or component_id is None:
             return None
-        takes = COMPONENT_KEYS[kind] + ("threshold", "cap")
+        component_type = registry.lookup(kind)
+        takes = component_type.keys + ("threshold", "cap")
         for key, value in keys.items():
             if key not in takes + ("id", "type"):
                 self.error(self.key_nodes[id(value)], f"`{key}` does not apply to {_a(kind)} "
                                                       f"component; it takes {', '.join(takes)}")
-        for key in REQUIRED_COMPONENT_KEYS[kind]:
+        for key in component_type.required:
             if key not in keys:
                 self.error(item, f"{_a(kind)} component needs `{key}:`")
         earlier_ids = tuple(i for i in earlier if i)
@@ -342,137 +329,17 @@ class _PlanReader:
         where = f"in component {component_id!r}"
         payee = self.payee_scope(earlier_ids, later_ids, where)
         deal = Scope(DEAL, self.currency, self.fields, self.measures, where=where)
-        fields: dict = {"id": component_id, "type": kind, "source": self.source(item)}
+        common: dict = {"id": component_id, "type": kind, "source": self.source(item)}
         if "threshold" in keys:
-            fields["threshold"] = self.expression(keys["threshold"], payee, (Type.BOOL,),
+            common["threshold"] = self.expression(keys["threshold"], payee, (Type.BOOL,),
                                                   "the threshold")
         if "cap" in keys:
-            fields["cap"] = self.expression(keys["cap"], payee, (Type.MONEY,), "a cap")
-        if kind in ("commission", "override"):
-            fields.update(self.read_rated(item, keys, kind, deal))
-        elif kind == "payout_curve":
-            fields.update(self.read_curve_component(keys, payee))
-        elif kind in ("bonus", "spiff", "formula"):
-            scope = deal if kind == "spiff" else payee
-            if "when" in keys:
-                fields["when"] = self.expression(keys["when"], scope, (Type.BOOL,), "`when`")
-            if "amount" in keys:
-                fields["amount"] = self.expression(keys["amount"], scope, (Type.MONEY,),
-                                                   "the amount")
-        return Component(**fields)
+            common["cap"] = self.expression(keys["cap"], payee, (Type.MONEY,), "a cap")
+        body = {key: value for key, value in keys.items() if key in component_type.keys}
+        return component_type.read(Body(kind, item, body, payee, deal, self), common)
 
     def payee_scope(self, earlier: tuple, later: tuple, where: str) -> Scope:
         return Scope(PAYEE, self.currency, self.fields, self.measures, earlier, later, where)
-
-    def read_rated(self, item, keys: dict, kind: str, deal: Scope) -> dict:
-        fields: dict = {}
-        measure = self.scalar(keys.get("measure"), "measure")
-        if measure is not None:
-            info = self.measures.get(measure)
-            if info is None:
-                self.error(keys["measure"], f"there is no measure {measure!r}"
-                                            f"{suggest(measure, self.measures)}")
-            elif info.type is None:
-                pass  # the measure's own error says what is wrong
-            elif info.aggregate != "sum" or info.type != Type.MONEY:
-                self.error(keys["measure"], f"a {kind} is paid on a sum of Money; measure "
-                                            f"{measure!r} is a {info.aggregate} of {info.type}")
-            fields["measure"] = measure
-        if kind == "override":
-            fields["team"] = self.choice(keys.get("team"), "team", ("direct", "all"), None)
-        if "rate" in keys and "tiers" in keys:
-            self.error(self.key_nodes[id(keys["tiers"])],
-                       f"{_a(kind)} has either `rate:` or `tiers:`, not both")
-        elif "rate" not in keys and "tiers" not in keys:
-            self.error(item, f"{_a(kind)} needs `rate:` or `tiers:`")
-        if "rate" in keys:
-            fields["rate"] = self.expression(keys["rate"], deal, (Type.NUMBER,), "the rate")
-        if "tiers" in keys:
-            fields["tiers"] = self.read_tiers(keys["tiers"], deal)
-        return fields
-
-    def read_tiers(self, node, deal: Scope) -> Tiers | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.error(node, "tiers is a mapping with basis, method and table")
-            return None
-        keys = self.mapping(node, TIERS_KEYS, "tiers", ("method", "table"))
-        basis = self.choice(keys.get("basis"), "basis", ("attainment", "amount"), "attainment")
-        method = self.choice(keys.get("method"), "method", ("marginal", "retroactive"), None)
-        rows = keys.get("table")
-        if rows is None:
-            return None
-        if not isinstance(rows, yaml.SequenceNode) or not rows.value:
-            self.error(rows, "the tier table is a list of rows {from: ..., rate: ...}")
-            return None
-        table, previous = [], None
-        for row in rows.value:
-            if not isinstance(row, yaml.MappingNode):
-                self.error(row, "a tier row is {from: ..., rate: ...}")
-                continue
-            cells = self.mapping(row, TIER_KEYS, "tier row", TIER_KEYS)
-            start = self.tier_start(cells.get("from"), basis)
-            rate = self.expression(cells["rate"], deal, (Type.NUMBER,), "a tier rate") \
-                if "rate" in cells else None
-            if start is None:
-                continue
-            if previous is None and start != 0:
-                self.error(cells["from"], "the first tier starts from 0" +
-                           (f" {self.currency}" if basis == "amount" else "%"))
-            elif previous is not None and start <= previous:
-                self.error(cells["from"], "tier `from` values must be strictly ascending")
-            previous = start
-            if rate is not None:
-                table.append(Tier(start, rate, self.source(row)))
-        if basis is None or method is None or len(table) != len(rows.value):
-            return None
-        return Tiers(basis, method, tuple(table))
-
-    def tier_start(self, node, basis: str | None) -> Fraction | int | None:
-        if node is None or basis is None:
-            return None
-        expected = Type.MONEY if basis == "amount" else Type.NUMBER
-        literal = self.literal(node, expected, "a tier's `from`" + (
-            " (basis: amount)" if basis == "amount" else " (basis: attainment)"))
-        if literal is None:
-            return None
-        if basis == "amount":
-            return to_minor_units(literal, self.currency)
-        return literal
-
-    def read_curve_component(self, keys: dict, payee: Scope) -> dict:
-        fields: dict = {}
-        if "attainment" in keys:
-            fields["attainment"] = self.expression(keys["attainment"], payee, (Type.NUMBER,),
-                                                   "the curve's attainment")
-        if "weight" in keys:
-            fields["weight"] = self.expression(keys["weight"], payee, (Type.NUMBER,),
-                                               "the weight")
-        fields["interpolate"] = self.choice(keys.get("interpolate"), "interpolate",
-                                            ("linear", "step"), "linear")
-        if "curve" in keys:
-            fields["curve"] = self.read_curve(keys["curve"])
-        return fields
-
-    def read_curve(self, node) -> tuple[CurvePoint, ...]:
-        if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.error(node, "a curve is a list of points [attainment, payout], e.g. "
-                             "[[0%, 0%], [100%, 100%]]")
-            return ()
-        points = []
-        for point in node.value:
-            if not (isinstance(point, yaml.SequenceNode) and len(point.value) == 2):
-                self.error(point, "a curve point is a pair [attainment, payout], e.g. "
-                                  "[100%, 100%]")
-                continue
-            x = self.literal(point.value[0], Type.NUMBER, "a curve point's attainment")
-            y = self.literal(point.value[1], Type.NUMBER, "a curve point's payout")
-            if x is None or y is None:
-                continue
-            if points and x < points[-1].x:
-                self.error(point.value[0], "curve points must not go back: each attainment is "
-                                           "at least the one before")
-            points.append(CurvePoint(x, y, self.source(point)))
-        return tuple(points)
 
     # -- settlement -----------------------------------------------------------------------
 

@@ -71,23 +71,29 @@ class CurvePoint:
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Component:
+    """What every component has. Each type's own record (``rules_dsl.components``) adds the
+    keys of its body; ``type`` names its entry in the registry."""
+
     id: str
-    type: str  # commission | payout_curve | bonus | spiff | override | formula
+    type: str
     source: Source
-    measure: str | None = None
-    rate: Expression | None = None
-    tiers: Tiers | None = None
-    team: str | None = None  # direct | all
-    when: Expression | None = None
-    amount: Expression | None = None
-    attainment: Expression | None = None
-    curve: tuple[CurvePoint, ...] = ()
-    weight: Expression | None = None
-    interpolate: str = "linear"  # linear | step
     threshold: Expression | None = None
     cap: Expression | None = None
+
+    def body_expressions(self) -> tuple[Expression | None, ...]:
+        """The expressions of the type's own keys; None where a key is absent."""
+        return ()
+
+    def expressions(self):
+        """Every expression of the component: its body's, then the threshold and the cap."""
+        return tuple(e for e in (*self.body_expressions(), self.threshold, self.cap)
+                     if e is not None)
+
+    def team_scope(self) -> str | None:
+        """``direct`` or ``all`` when the component is paid on the payee's team's rows."""
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,14 +135,10 @@ class Plan:
         return next(m for m in self.measures if m.name == name)
 
     def expressions(self):
-        """Every expression of the plan: measures, component fields, tier rates, the cap."""
+        """Every expression of the plan: measures, each component's (tier rates too), the cap."""
         for measure in self.measures:
             yield measure.expression
         for component in self.components:
-            yield from (getattr(component, name) for name in (
-                "rate", "when", "amount", "attainment", "weight", "threshold", "cap")
-                if getattr(component, name) is not None)
-            if component.tiers is not None:
-                yield from (tier.rate for tier in component.tiers.table)
+            yield from component.expressions()
         if self.cap is not None:
             yield self.cap
