@@ -21,6 +21,7 @@ from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, 
 from ledger.database import writing
 from ledger.errors import LedgerRefused
 from ledger.progress import quiet
+from ledger.records import PeriodResult
 from ledger.known_rows import settlement_currency
 from ledger.schema import (Adjustment, AuditEntry, CalculationRun, Import, PayeeResult, Payee,
                            Period, ResultLine)
@@ -106,9 +107,15 @@ def _check_order(connection, plans: list, period: str) -> None:
                             f"{next_period(last)} before {period}")
 
 
+Render = Callable[[PeriodResult], list[tuple[str, tuple[str, ...]]]]
+
+
 def close_period(engine: Engine, period: str, actor: str | None = None,
-                 status: Callable[[str], None] = quiet) -> tuple[dict, int]:
-    """Compute P, record its run, results and settlement, and lock it."""
+                 status: Callable[[str], None] = quiet, render: Render | None = None
+                 ) -> tuple[PeriodResult, int]:
+    """Compute P, record its run, results and settlement, and lock it. ``render`` gives,
+    per payee of the result, the statement text a close keeps and the text of each of its
+    settlement lines (``views.document.kept_texts``: the views render, the engine does not)."""
     length, _, _ = parse_period(period)
     with engine.connect() as connection:  # before anything is read: a plan added meanwhile
         seen = _ledger_version(connection)  # is a change too
@@ -119,14 +126,15 @@ def close_period(engine: Engine, period: str, actor: str | None = None,
     with engine.connect() as connection:
         _check_order(connection, plans, period)
     calculation = calculate_period(engine, period, versions_by_plan, status)
-    status(f"recording {len(calculation.lines):,} lines and {len(calculation.payees):,} "
+    status(f"recording {len(calculation.lines):,} lines and {len(calculation.result.payees):,} "
            "payees")
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
                       if p.payout_period == length)  # every version the run may have used
     try:
-        return calculation.document, _record_close(engine, plans, period, length,
-                                                   calculation, versions, now, actor, seen)
+        return calculation.result, _record_close(engine, plans, period, length,
+                                                 calculation, versions, now, actor, seen,
+                                                 render)
     except IntegrityError:
         raise LedgerRefused(f"another close of {period} finished first; nothing was "
                             "recorded by this one") from None
@@ -140,8 +148,8 @@ def _ledger_version(connection) -> tuple[int, int]:
             connection.execute(select(func.max(Import.id))).scalar_one() or 0)
 
 
-def _record_close(engine, plans, period, length, calculation, versions, now, actor, seen
-                  ) -> int:
+def _record_close(engine, plans, period, length, calculation, versions, now, actor, seen,
+                  render) -> int:
     with writing(engine) as connection:
         _check_order(connection, plans, period)  # again, now holding the write lock
         if _ledger_version(connection) != seen:
@@ -158,32 +166,33 @@ def _record_close(engine, plans, period, length, calculation, versions, now, act
         if not claimed:
             connection.execute(insert(Period).values(length=length, name=period,
                                                      status="closed", run_id=run_id))
-        _record(connection, run_id, calculation)
+        _record(connection, run_id, calculation, render)
         connection.execute(insert(AuditEntry).values(
             at=now, actor=actor, table_name="periods", row_key=f"{length}|{period}",
             action="close", old=None, new=json.dumps({"run_id": run_id})))
     return run_id
 
 
-def _record(connection, run_id: int, calculation) -> None:
+def _record(connection, run_id: int, calculation, render: Render) -> None:
     """Every line key's earnings to date, each payee's settlement lines and result."""
     lines = calculation.lines.assign(run_id=run_id).to_dict("records")
     results = []
-    for record in calculation.payees:
-        currency = record["currency"]
-        for kind, amount, text in record["settlement"]:
-            lines.append({"run_id": run_id, "payee_id": record["payee"], "plan_id": None,
-                          "component": None, "deal_id": None, "credit_seq": None, "kind": kind,
-                          "earned_to_date": 0, "amount": amount, "currency": currency,
-                          "text": text, "fiscal_year": None, "deal_date": None})
-        results.append({"run_id": run_id, "payee_id": record["payee"],
-                        "fiscal_year": record["fiscal_year"] or 0, "currency": currency,
-                        "earned_to_date": record["earned_to_date"], "earned": record["earned"],
-                        "adjustments": record["adjustments"], "draw": record["draw"],
-                        "payout": record["payout"],
-                        "carried_balance": record["carried_balance"],
-                        "statement": json.dumps({"document": record["document"],
-                                                 "context": record["context"]})})
+    for record, (statement, texts) in zip(calculation.result.payees,
+                                          render(calculation.result)):
+        settled = list(zip(record.settlement, texts))
+        for line, text in [s for s in settled if s[0].kind != "adjustment"] + \
+                [s for s in settled if s[0].kind == "adjustment"]:
+            lines.append({"run_id": run_id, "payee_id": record.payee, "plan_id": None,
+                          "component": None, "deal_id": None, "credit_seq": None,
+                          "kind": line.kind, "earned_to_date": 0, "amount": line.amount,
+                          "currency": record.currency, "text": text, "fiscal_year": None,
+                          "deal_date": None})
+        results.append({"run_id": run_id, "payee_id": record.payee,
+                        "fiscal_year": record.fiscal_year or 0, "currency": record.currency,
+                        "earned_to_date": record.earned_to_date, "earned": record.earned,
+                        "adjustments": record.adjustments, "draw": record.draw,
+                        "payout": record.payout, "carried_balance": record.carried_balance,
+                        "statement": statement})
     if lines:
         connection.execute(insert(ResultLine), lines)
     if results:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from engine.closing import add_adjustment, close_period, record_export
-from rules_dsl.money import text_to_minor_units
+from views.document import kept_texts
 from views.files import make_folder, write_file
 from views.kpi import period_kpis
 from views.kpi_render import kpi_html
@@ -61,7 +61,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             say(f"imported {import_csv(engine, kind, path)}")
         add_adjustment(engine, *company.adjustment)
         for period in company.periods:
-            document, run_id = close_period(engine, period)
+            closed, run_id = close_period(engine, period, render=kept_texts)
             result.closes += 1
             found = period_statements(engine, period)
             result.statement_files += len(write_statements(found, result.statements,
@@ -73,17 +73,17 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             record_export(engine, run_id, period, str(payroll), text)
             result.payroll.append(payroll)
             if not result.example and found and "Q" in period:  # the richest quarter one
-                richest = max(found, key=lambda s: (len(s.document["lines"]), s.payee))
+                richest = max(found, key=lambda s: (len(s.lines), s.payee))
                 result.example = (richest.payee, period,
                                   result.statements / f"{file_stem(richest)}.html")
             for statement in found:
                 result.paid[statement.currency] = result.paid.get(statement.currency, 0) + \
-                    text_to_minor_units(statement.document["payout"], statement.currency)
+                    statement.record.payout
             if "Q" in period:
                 page = out / f"kpi-{period}.html"
                 write_file(page, kpi_html(period_kpis(engine, period)))
                 result.kpi_pages.append(page)
-            say(f"closed {period}: {len(document['payees'])} payees")
+            say(f"closed {period}: {len(closed.payees)} payees")
         with open(dict(company.csv_files)["payees"], encoding="utf-8") as payees:
             result.payees = len({row["id"] for row in csv.DictReader(payees)})
         with open(dict(company.csv_files)["deals"], encoding="utf-8") as deals:

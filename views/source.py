@@ -1,17 +1,21 @@
 """Where a period's statements come from: the close that recorded them, or, for a period not
 closed, a computation now (a draft). A closed period's statement never changes with the
-ledger: it is the document the close printed, kept in ``payee_results.statement``."""
+ledger: it is the document the close printed, kept in ``payee_results.statement`` and read
+back into records (``views.document.from_json``)."""
 from __future__ import annotations
 
 import dataclasses
 import json
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Engine, select
 
 from engine.calculate import calculate_period
+from ledger.records import CLOSED, PayeeRecord, PeriodResult
 from rules_dsl.calendar import parse_period, period_span
-from rules_dsl.money import text_to_minor_units
+from views.document import from_json
 from views.errors import NotFoundError
 from views.paying import Payment, payment
 from ledger.errors import LedgerRefused
@@ -24,17 +28,17 @@ class Statement:
     status: str  # closed | draft
     run_id: int | None
     name: str
-    document: dict  # the payee's entry of `icm calc --json`
-    context: dict  # measures against quota, tier boundaries, target incentive
+    record: PayeeRecord
+    lines: pd.DataFrame  # the payee's statement lines (ledger.records.LINES), in order
     payment: Payment | None = None  # the pay in the payee's own currency, when it differs
 
     @property
     def payee(self) -> str:
-        return self.document["payee"]
+        return self.record.payee
 
     @property
     def currency(self) -> str:
-        return self.document["currency"]
+        return self.record.currency
 
 
 def period_statements(engine: Engine, period: str, payee: str | None = None
@@ -47,11 +51,7 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
         if run_id is not None:
             found = _recorded(connection, period, run_id, names)
     if run_id is None:
-        records = calculate_period(engine, period).payees
-        found = [Statement(period, "draft", None,
-                           record["context"]["name"] or names.get(record["payee"],
-                                                                  record["payee"]),
-                           record["document"], record["context"]) for record in records]
+        found = statements_of(calculate_period(engine, period).result, names)
     if payee is not None:
         found = [s for s in found if s.payee == payee]
         if not found:
@@ -80,7 +80,7 @@ def _with_payments(engine: Engine, period: str, statements: list[Statement], row
     with engine.connect() as connection:
         return [dataclasses.replace(s, payment=payment(
             connection, s.payee, s.currency, getattr(rows.get(s.payee), "currency", None),
-            text_to_minor_units(s.document["payout"], s.currency), day)) for s in statements]
+            s.record.payout, day)) for s in statements]
 
 
 def _active_run(connection, period: str) -> int | None:
@@ -100,10 +100,23 @@ def _recorded(connection, period: str, run_id: int, names: dict) -> list[Stateme
             raise LedgerRefused(f"{period} was closed before statements were kept with "
                                 "closes: reopen it and close it again to record them")
         kept = json.loads(text)
-        statements.append(Statement(period, "closed", run_id,
-                                    kept["context"]["name"] or names.get(payee_id, payee_id),
-                                    kept["document"], kept["context"]))
+        record, lines = from_json(kept["document"], kept["context"], CLOSED)
+        statements.append(Statement(period, CLOSED, run_id,
+                                    record.name or names.get(payee_id, payee_id), record,
+                                    lines))
     return statements
+
+
+_NONE = np.array([], dtype=np.int64)
+
+
+def statements_of(result: PeriodResult, names: dict) -> list[Statement]:
+    """Each payee's statement of a computed result, with their own lines."""
+    rows = result.lines.groupby("payee", sort=False).indices
+    return [Statement(result.period, result.status, result.run_id,
+                      record.name or names.get(record.payee, record.payee), record,
+                      result.lines.take(rows.get(record.payee, _NONE)).reset_index(drop=True))
+            for record in result.payees]
 
 
 def payees_as_of(connection, day) -> dict:

@@ -69,10 +69,9 @@ def load_proposal(path: Path):
 
 
 def _earned(engine: Engine, period: str, version: Version) -> dict[str, int]:
-    document = calculate_period(engine, period, {version.plan.id: [version]}).document
-    return {payee["payee"]: text_to_minor_units(payee["earned_to_date"], payee["currency"])
-            for payee in document["payees"]
-            if any(plan.split("@")[0] == version.plan.id for plan in payee["plans"])}
+    result = calculate_period(engine, period, {version.plan.id: [version]}).result
+    return {record.payee: record.earned_to_date for record in result.payees
+            if any(plan.split("@")[0] == version.plan.id for plan in record.plans)}
 
 
 def whatif_table(document: dict) -> str:
