@@ -17,7 +17,7 @@ import pandas as pd
 
 from ledger.records import (CLOSED, LINES, ComponentTotal, MeasureFigures, PayeeRecord,
                             PeriodResult, SettlementLine, StatementContext, TierBoundary,
-                            conform, empty_lines, slice_count, with_slices)
+                            conform, empty_lines, line_schema, slice_count)
 from rules_dsl.figures import amount_texts, rate_text, rate_text_of
 from rules_dsl.money import Money, format_minor_units, minor_digits, parse_decimal, \
     rounded_text, text_to_minor_units
@@ -134,30 +134,39 @@ def _start(numerator: int, denominator: int, basis: str, currency: str) -> str:
 def from_json(document: dict, context: dict, status: str = CLOSED
               ) -> tuple[PayeeRecord, pd.DataFrame]:
     """A kept statement (``kept_statement``) as its record and its lines."""
-    currency = document["currency"]
-    units = lambda text: text_to_minor_units(text, currency)  # noqa: E731
-    measures = tuple(_measure(m, currency) for m in context.get("measures", []))
-    lines = _lines(document["payee"], document["lines"], currency, measures)
-    settlement = tuple(SettlementLine(kind, amount, reason, draw) for kind, amount, reason, draw
-                       in zip(*[lines[c].tolist() for c in ("kind", "amount", "reason",
-                                                            "draw")])
-                       if kind in SETTLEMENT_KINDS)
-    record = PayeeRecord(
-        payee=document["payee"], currency=currency, plans=tuple(document["plans"]),
-        status=status, fiscal_year=None, earned_to_date=units(document["earned_to_date"]),
-        paid_to_date=units(document["paid_to_date"]),
-        earned=int(lines.loc[~lines["kind"].isin(SETTLEMENT_KINDS), "amount"].sum()),
-        adjustments=units(document["adjustments"]), draw=units(document["draw"]),
-        payout=units(document["payout"]), carried_balance=units(document["carried_balance"]),
-        attainment=tuple((name, Fraction(text)) for name, text in
-                         document["attainment"].items()),
-        components=tuple(ComponentTotal(name, units(values["earned_to_date"]),
-                                        units(values["payout"]))
-                         for name, values in document["components"].items()),
-        settlement=settlement,
-        context=StatementContext(context.get("name"), context.get("target_incentive"),
-                                 context.get("period_target_incentive"), measures))
-    return record, lines
+    records, lines = read_kept([(document, context)], status)
+    return records[0], lines
+
+
+def read_kept(kept: list[tuple[dict, dict]], status: str = CLOSED
+              ) -> tuple[list[PayeeRecord], pd.DataFrame]:
+    """Kept statements as their records and one lines table of them all, in order."""
+    records, rows = [], []
+    for document, context in kept:
+        currency = document["currency"]
+        units = lambda text: text_to_minor_units(text, currency)  # noqa: E731
+        measures = tuple(_measure(m, currency) for m in context.get("measures", []))
+        mine = _line_rows(document["payee"], document["lines"], currency, measures)
+        rows += mine
+        records.append(PayeeRecord(
+            payee=document["payee"], currency=currency, plans=tuple(document["plans"]),
+            status=status, fiscal_year=None,
+            earned_to_date=units(document["earned_to_date"]),
+            paid_to_date=units(document["paid_to_date"]),
+            earned=sum(r["amount"] for r in mine if r["kind"] not in SETTLEMENT_KINDS),
+            adjustments=units(document["adjustments"]), draw=units(document["draw"]),
+            payout=units(document["payout"]),
+            carried_balance=units(document["carried_balance"]),
+            attainment=tuple((name, Fraction(text)) for name, text in
+                             document["attainment"].items()),
+            components=tuple(ComponentTotal(name, units(values["earned_to_date"]),
+                                            units(values["payout"]))
+                             for name, values in document["components"].items()),
+            settlement=tuple(SettlementLine(r["kind"], r["amount"], r["reason"], r["draw"])
+                             for r in mine if r["kind"] in SETTLEMENT_KINDS),
+            context=StatementContext(context.get("name"), context.get("target_incentive"),
+                                     context.get("period_target_incentive"), measures)))
+    return records, _table(rows)
 
 
 def _measure(entry: dict, currency: str) -> MeasureFigures:
@@ -175,9 +184,10 @@ def _measure(entry: dict, currency: str) -> MeasureFigures:
               for b in entry["boundaries"]))
 
 
-def _lines(payee: str, documents: list[dict], currency: str, measures) -> pd.DataFrame:
-    """A kept statement's lines as a lines table; each keeps its sentence as closed. The
-    fiscal year of an earlier year's line is the year its sentence was kept under."""
+def _line_rows(payee: str, documents: list[dict], currency: str, measures) -> list[dict]:
+    """A kept statement's lines as rows of a lines table; each keeps its sentence as
+    closed. The fiscal year of an earlier year's line is the year its sentence was kept
+    under."""
     basis = {b.component: b.basis for m in measures for b in m.boundaries}
     slices = max([len(d["slices"]) for d in documents] + [0])
     rows = []
@@ -208,11 +218,15 @@ def _lines(payee: str, documents: list[dict], currency: str, measures) -> pd.Dat
                         f"slice_from_{k}": start.numerator,
                         f"slice_from_per_{k}": start.denominator if piece else 0})
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(LINES) + [
-        name.format(k=k) for k in range(slices) for name in
-        ("slice_base_{k}", "slice_rate_{k}", "slice_per_{k}", "slice_from_{k}",
-         "slice_from_per_{k}")])
-    return _typed(with_slices(frame, slices))
+    return rows
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    slices = max([sum(1 for c in row if c.startswith("slice_base_")) for row in rows] + [0])
+    columns = list(line_schema(slices))
+    frame = pd.DataFrame({c: [row.get(c, 0) for row in rows] for c in columns},
+                         columns=columns)
+    return _typed(frame)
 
 
 def _fiscal_year(text: str) -> int | None:
@@ -265,19 +279,3 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["base"] = pd.array(frame["base"].tolist(), dtype="Int64")
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[s]")
     return conform(frame)
-
-
-def result_of(period: str, status: str, run_id: int | None, kept: list[tuple[str, str]]
-              ) -> PeriodResult:
-    """A closed period's result from its kept statements: (payee, kept text) in order."""
-    records, frames = [], []
-    for _, text in kept:
-        stored = json.loads(text)
-        record, lines = from_json(stored["document"], stored["context"], status)
-        records.append(record)
-        frames.append(lines)
-    slices = max([slice_count(f) for f in frames] + [0])
-    lines = pd.concat([with_slices(f, slices) for f in frames], ignore_index=True) \
-        if frames else None
-    return PeriodResult(period, status, run_id, tuple(records),
-                        conform(lines if lines is not None else empty_lines()))

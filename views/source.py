@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from engine.calculate import calculate_period
 from ledger.records import CLOSED, PayeeRecord, PeriodResult
 from rules_dsl.calendar import parse_period, period_span
-from views.document import from_json
+from views.document import read_kept
 from views.errors import NotFoundError
 from views.paying import Payment, payment
 from ledger.errors import LedgerRefused
@@ -49,7 +49,7 @@ def period_statements(engine: Engine, period: str, payee: str | None = None
         rows = payees_as_of(connection, period_span(period)[1])
         names = {payee_id: row.name for payee_id, row in rows.items()}
         if run_id is not None:
-            found = _recorded(connection, period, run_id, names)
+            found = _recorded(connection, period, run_id, names, payee)
     if run_id is None:
         found = statements_of(calculate_period(engine, period).result, names)
     if payee is not None:
@@ -91,20 +91,21 @@ def _active_run(connection, period: str) -> int | None:
         CalculationRun.status == "active")).scalar_one_or_none()
 
 
-def _recorded(connection, period: str, run_id: int, names: dict) -> list[Statement]:
-    statements = []
-    for payee_id, text in connection.execute(
-            select(PayeeResult.payee_id, PayeeResult.statement)
-            .where(PayeeResult.run_id == run_id).order_by(PayeeResult.payee_id)):
+def _recorded(connection, period: str, run_id: int, names: dict, payee: str | None = None
+              ) -> list[Statement]:
+    query = select(PayeeResult.payee_id, PayeeResult.statement).where(
+        PayeeResult.run_id == run_id).order_by(PayeeResult.payee_id)
+    if payee is not None:
+        query = query.where(PayeeResult.payee_id == payee)
+    kept = []
+    for _, text in connection.execute(query):
         if text is None:
             raise LedgerRefused(f"{period} was closed before statements were kept with "
                                 "closes: reopen it and close it again to record them")
-        kept = json.loads(text)
-        record, lines = from_json(kept["document"], kept["context"], CLOSED)
-        statements.append(Statement(period, CLOSED, run_id,
-                                    record.name or names.get(payee_id, payee_id), record,
-                                    lines))
-    return statements
+        stored = json.loads(text)
+        kept.append((stored["document"], stored["context"]))
+    records, lines = read_kept(kept, CLOSED)
+    return statements_of(PeriodResult(period, CLOSED, run_id, tuple(records), lines), names)
 
 
 _NONE = np.array([], dtype=np.int64)
