@@ -131,22 +131,21 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
 def _slices(table: dict, frame: pd.DataFrame, plan) -> None:
     """Each used tier slice with where its tier starts (from the plan), and the component's
     tier basis: a start that is a Fraction is a share of quota, an int money."""
-    component = frame["component"].to_numpy(dtype=object)
+    codes, components = pd.factorize(frame["component"].to_numpy(dtype=object))
     starts = lines.tier_starts(plan)
-    basis = {c: "attainment" if isinstance(froms[0], Fraction) else "amount"
-             for c, froms in starts.items() if froms}
-    table["tier_basis"] = pd.Series(component).map(basis).astype(object).where(
-        pd.Series(component).isin(list(basis)), None).to_numpy(dtype=object)
+    froms = [starts.get(c, ()) for c in components]
+    basis = np.array([None if not f else "attainment" if isinstance(f[0], Fraction)
+                      else "amount" for f in froms] + [None], dtype=object)
+    table["tier_basis"] = basis[codes]  # code -1 (no component) picks the last: None
     for k in range(lines.tier_count(frame)):
+        start = [Fraction(f[k]) if len(f) > k else None for f in froms] + [None]
+        has = np.array([s is not None for s in start])[codes]
         bases = frame[f"slice_base_{k}"].to_numpy(dtype=np.int64).copy()
-        start = {c: froms[k] for c, froms in starts.items() if len(froms) > k}
-        bases[~pd.Series(component).isin(list(start)).to_numpy()] = 0  # no such tier
-        numerators = pd.Series(component).map(
-            {c: Fraction(s).numerator for c, s in start.items()}).fillna(0)
-        denominators = pd.Series(component).map(
-            {c: Fraction(s).denominator for c, s in start.items()}).fillna(0)
+        bases[~has] = 0  # the component has no such tier
         table[f"slice_base_{k}"] = bases
         table[f"slice_rate_{k}"] = frame[f"slice_rate_{k}"].to_numpy()
         table[f"slice_per_{k}"] = frame[f"slice_per_{k}"].to_numpy()
-        table[f"slice_from_{k}"] = numerators.to_numpy(dtype=np.int64)
-        table[f"slice_from_per_{k}"] = denominators.to_numpy(dtype=np.int64)
+        table[f"slice_from_{k}"] = np.array([s.numerator if s is not None else 0
+                                             for s in start], dtype=np.int64)[codes]
+        table[f"slice_from_per_{k}"] = np.array([s.denominator if s is not None else 0
+                                                 for s in start], dtype=np.int64)[codes]

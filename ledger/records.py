@@ -158,9 +158,10 @@ def conform(lines: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise TypeError(f"statement lines lack {sorted(missing)}")
     lines = lines[list(schema)]
-    # pandas' own string columns, or NaN from a concat: Python strings, None where missing
+    # pandas' own string columns: Python strings, None where missing
     lines = lines.assign(**{c: lines[c].astype(object).where(lines[c].notna(), None)
-                            for c, dtype in schema.items() if dtype == OBJECT})
+                            for c, dtype in schema.items()
+                            if dtype == OBJECT and lines[c].dtype != OBJECT})
     for column, dtype in schema.items():
         if lines[column].dtype != dtype and not (
                 column.rstrip("_0123456789") in EXACT and lines[column].dtype == OBJECT):

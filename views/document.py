@@ -9,6 +9,7 @@ kept line's sentence is kept as closed, in the ``text`` column).
 """
 from __future__ import annotations
 
+import functools
 import json
 from fractions import Fraction
 
@@ -21,7 +22,8 @@ from ledger.records import (CLOSED, LINES, ComponentTotal, MeasureFigures, Payee
 from rules_dsl.figures import amount_texts, rate_text, rate_text_of
 from rules_dsl.money import Money, format_minor_units, minor_digits, parse_decimal, \
     rounded_text, text_to_minor_units
-from views.sentences import SETTLEMENT_KINDS, line_sentences, recorded_text, texts_where
+from views.sentences import SETTLEMENT_KINDS, line_sentences, per_value, recorded_text, \
+    texts_where
 
 
 def to_json(result: PeriodResult) -> dict:
@@ -106,23 +108,25 @@ def line_documents(lines: pd.DataFrame) -> list[dict]:
         values = lines[f"slice_base_{k}"].to_numpy(dtype=np.int64)
         used = values != 0
         tiers.append((used.tolist(), texts_where(amount_texts, values, used, currency),
-                      lines[f"slice_rate_{k}"].tolist(), lines[f"slice_per_{k}"].tolist(),
-                      lines[f"slice_from_{k}"].tolist(),
-                      lines[f"slice_from_per_{k}"].tolist()))
-    basis = lines["tier_basis"].tolist()
+                      per_value(rate_text_of, used, lines[f"slice_rate_{k}"],
+                                lines[f"slice_per_{k}"]),
+                      per_value(_start, used, lines[f"slice_from_{k}"],
+                                lines[f"slice_from_per_{k}"], lines["tier_basis"], currency)))
+    rates = per_value(rate_text_of, lines["rate_per"].to_numpy() != 0, lines["rate"],
+                      lines["rate_per"])
     found = []
-    for i, (kind, component, deal, rate, per) in enumerate(zip(*[lines[c].tolist() for c in (
-            "kind", "component", "deal", "rate", "rate_per")])):
+    for i, (kind, component, deal) in enumerate(zip(*[lines[c].tolist() for c in (
+            "kind", "component", "deal")])):
         found.append({
             "kind": kind, "component": component, "deal": deal, "base": bases[i],
-            "rate": rate_text_of(rate, per) if per else None,
-            "slices": [{"base": plain[i], "rate": rate_text_of(n[i], d[i]),
-                        "from": _start(f[i], fd[i], basis[i], currency[i])}
-                       for used, plain, n, d, f, fd in tiers if used[i]],
+            "rate": rates[i],
+            "slices": [{"base": plain[i], "rate": rate_[i], "from": start[i]}
+                       for used, plain, rate_, start in tiers if used[i]],
             "amount": amounts[i], "text": texts[i]})
     return found
 
 
+@functools.lru_cache(maxsize=4096)  # a plan has a handful of tier starts
 def _start(numerator: int, denominator: int, basis: str, currency: str) -> str:
     if basis == "attainment":
         return rate_text_of(numerator, denominator)
@@ -270,6 +274,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     ints = [c for c in frame.columns if c.startswith("slice_")] + [
         "seq", "cap", "amount", "before", "current", "draw", "rate", "rate_per"]
     frame = frame.astype({c: object for c in frame.columns if c not in ints})
+    frame = frame.assign(**{c: frame[c].where(frame[c].notna(), None) for c in frame.columns
+                            if c not in ints})
     for column in ints:
         try:
             frame[column] = frame[column].astype(np.int64)

@@ -3,6 +3,7 @@
 then only puts its pieces together, so a million lines render in one pass."""
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -65,6 +66,22 @@ def _terminates(denominator: int) -> bool:
     return denominator == 1
 
 
+def per_value(text, used: np.ndarray, *columns) -> list:
+    """``text(*values)`` of each used row (None elsewhere), computed once per distinct
+    combination of the columns' values: a plan has a handful of rates and tier starts."""
+    found = [None] * len(used)
+    rows = np.flatnonzero(used)
+    known: dict = {}
+    for i, key in zip(rows.tolist(), zip(*[np.asarray(c, dtype=object)[rows].tolist()
+                                           for c in columns])):
+        value = known.get(key)
+        if value is None:
+            value = known[key] = text(*key)
+        found[i] = value
+    return found
+
+
+@functools.lru_cache(maxsize=4096)  # a plan has a handful of tier starts
 def start_text(numerator: int, denominator: int, basis: str, currency: str) -> str:
     """Where a tier starts, as a rep reads it."""
     if basis == "attainment":
@@ -100,9 +117,10 @@ def line_sentences(lines: pd.DataFrame) -> list[str]:
         bases = lines[f"slice_base_{k}"].to_numpy(dtype=np.int64)
         used = bases != 0
         tiers.append((used.tolist(), texts_where(money_texts, bases, used, currency),
-                      lines[f"slice_rate_{k}"].tolist(), lines[f"slice_per_{k}"].tolist(),
-                      lines[f"slice_from_{k}"].tolist(),
-                      lines[f"slice_from_per_{k}"].tolist()))
+                      per_value(percent_of, used, lines[f"slice_rate_{k}"],
+                                lines[f"slice_per_{k}"]),
+                      per_value(start_text, used, lines[f"slice_from_{k}"],
+                                lines[f"slice_from_per_{k}"], lines["tier_basis"], currency)))
     columns = [lines[c].tolist() for c in ("component", "deal", "note", "report", "rate",
                                              "rate_per", "tier_basis", "reason", "draw",
                                              "fiscal_year")]
@@ -123,9 +141,8 @@ def line_sentences(lines: pd.DataFrame) -> list[str]:
         else:
             text = _earned(i, component, deal, note, report, rate, per, line_kind[i],
                            money_now[i], money_base[i], money_cap[i], dates[i],
-                           [(money_[i], percent_of(n[i], d[i]),
-                             start_text(f[i], fd[i], basis, currency[i]))
-                            for used, money_, n, d, f, fd in tiers if used[i]])
+                           [(money_[i], percent_[i], start[i])
+                            for used, money_, percent_, start in tiers if used[i]])
             if before[i]:
                 why = _WHY["deal" if deal else "other"]
                 text = f"True-up: {money_before[i]} earned before, {money_now[i]} now ({why}). " \
