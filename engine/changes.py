@@ -95,8 +95,8 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     present = frame["present"].to_numpy(dtype=bool)
     before = frame["before"].to_numpy(dtype=np.int64)
     raw = lines.with_none(frame["kind"]).to_numpy(dtype=object)
-    deal = frame["deal"].to_numpy(dtype=object)
-    has_deal = deal != NO_DEAL
+    deal = lines.with_none(frame["deal"]).to_numpy(dtype=object)
+    has_deal = (deal != NO_DEAL) & frame["deal"].notna().to_numpy()
     kind = np.where(before == 0, np.where(raw == "spiff", "deal", raw), "true-up")
     kind = np.where(present, kind, np.where(has_deal, "clawback", "true-up")).astype(object)
     if fiscal_year is not None:
