@@ -157,8 +157,10 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
     from engine.calculate import calculate_period
     from ledger.progress import Status
     with engine_errors(), Status(f"icm calc {period_name}") as status:
-        result = calculate_period(ledger_engine(db_url), period_name, status=status).document
+        from views.document import to_json
+        result = calculate_period(ledger_engine(db_url), period_name, status=status).result
         status("writing the result")
+        result = to_json(result)
         _print_calc(result, as_json)
 
 
@@ -185,9 +187,11 @@ def close(period_name: str, as_json: bool, db_url: str | None) -> None:
     from engine.closing import close_period
     from ledger.progress import Status
     with engine_errors(), Status(f"icm close {period_name}") as status:
-        result, run_id = close_period(ledger_engine(db_url), period_name, status=status)
+        from views.document import kept_texts, to_json
+        result, run_id = close_period(ledger_engine(db_url), period_name, status=status,
+                                      render=kept_texts)
         status("writing the result")
-        _print_calc(result, as_json)
+        _print_calc(to_json(result), as_json)
     click.echo(f"{period_name} closed as run {run_id}", err=True)
 
 

@@ -1,5 +1,6 @@
 """What a statement shows of each measure besides the lines: its value for the window, the
-quota, the attainment and the tier boundaries that apply to it, as decimal text.
+quota, the attainment and the tier boundaries that apply to it, as exact figures
+(``ledger.records.MeasureFigures``).
 
 This is computed with the period and kept with a close, so a statement of a closed period
 draws the chart the close saw.
@@ -11,15 +12,16 @@ from fractions import Fraction
 from rules_dsl.components.rated import RatedComponent
 from rules_dsl.money import Money, format_minor_units
 from rules_dsl.figures import rate_text
+from ledger.records import MeasureFigures, TierBoundary
 from rules_dsl.plan import Plan
 from rules_dsl.types import Type
 
 
-def measure_context(plan: Plan, names: dict, prefix: str) -> list[dict]:
-    """One entry per measure of ``plan``: ``value`` and ``quota`` (money as decimal text,
-    numbers exactly), ``attainment`` (exact decimal or 10 places, null without a quota) and
-    ``boundaries``, the tier starts above 0 of the commissions on that measure (a fraction
-    of quota for basis attainment, money for basis amount).
+def measure_context(plan: Plan, names: dict, prefix: str) -> list[MeasureFigures]:
+    """One entry per measure of ``plan``: ``value`` and ``quota`` (money as ``Money``,
+    numbers as Fractions), ``attainment`` (None without a quota) and ``boundaries``, the
+    tier starts above 0 of the commissions on that measure (a fraction of quota for basis
+    attainment, money for basis amount).
 
     A measure that an override pays on comes first as its team measure (`team.M` over the
     payee's quota.M, which is what the override's tiers read), carrying the override's tier
@@ -31,7 +33,7 @@ def measure_context(plan: Plan, names: dict, prefix: str) -> list[dict]:
             if _on_team(component) and component.measure == measure.name:
                 scope = "team." if component.team_scope() == "direct" else "team_all."
                 value = names.get(scope + measure.name)
-                if value is not None and not any(e["measure"] == prefix + scope + measure.name
+                if value is not None and not any(e.measure == prefix + scope + measure.name
                                                  for e in team_entries):
                     team_entries.append(_entry(
                         prefix + scope + measure.name, measure.type, value, quota,
@@ -44,25 +46,24 @@ def measure_context(plan: Plan, names: dict, prefix: str) -> list[dict]:
     return team_entries + own_entries
 
 
-def _entry(name, measure_type, value, quota, attainment, boundaries, currency) -> dict:
-    return {"measure": name, "type": measure_type.name.lower(),
-            "value": _number_text(value, measure_type, currency),
-            "quota": _number_text(quota, measure_type, currency),
-            "attainment": rate_text(Fraction(attainment)) if attainment is not None else None,
-            "boundaries": boundaries}
+def _entry(name, measure_type, value, quota, attainment, boundaries, currency
+           ) -> MeasureFigures:
+    return MeasureFigures(name, measure_type.name.lower(), _number(value, measure_type),
+                          _number(quota, measure_type),
+                          Fraction(attainment) if attainment is not None else None,
+                          tuple(boundaries))
 
 
-def _boundaries(plan: Plan, measure: str, overrides: bool) -> list[dict]:
+def _boundaries(plan: Plan, measure: str, overrides: bool) -> list[TierBoundary]:
     found = []
     for component in plan.components:
         if not isinstance(component, RatedComponent) or component.measure != measure or \
                 component.tiers is None or _on_team(component) != overrides:
             continue
         for tier in component.tiers.table[1:]:
-            text = _value_text(tier.start, plan.currency, component.tiers.basis)
-            if text not in [b["from"] for b in found]:
-                found.append({"component": component.id, "from": text,
-                              "basis": component.tiers.basis})
+            start = _start(tier.start, component.tiers.basis)
+            if start not in [b.start for b in found]:
+                found.append(TierBoundary(component.id, start, component.tiers.basis))
     return found
 
 
@@ -75,11 +76,14 @@ def _value_text(start, currency: str, basis: str) -> str:
     if basis == "attainment":
         return rate_text(Fraction(start))
     return format_minor_units(int(start), currency)
+def _start(start, basis: str):
+    return Fraction(start) if basis == "attainment" else Money(int(start))
 
 
-def _number_text(value, measure_type: Type, currency: str) -> str | None:
+def _number(value, measure_type: Type):
+    """Money as ``Money`` (minor units), anything else as an exact Fraction."""
     if value is None:
         return None
     if measure_type == Type.MONEY or isinstance(value, Money):
-        return format_minor_units(int(value), currency)
-    return rate_text(Fraction(value))
+        return Money(int(value))
+    return Fraction(value)

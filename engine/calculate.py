@@ -2,7 +2,7 @@
 is the pipeline: load the plans in force, read each plan's window from the ledger, build
 quota and target incentive per payee, earn every window (each deal rated by the plan version
 in force on its date), sum earnings to date per line key, settle against the last close, and
-shape the JSON of DATA_AND_CLI.md.
+put the period's result together as data (``ledger.records.PeriodResult``).
 
 Changes to an earlier fiscal year that a close recorded are recomputed whole and shown as
 prior-year lines.
@@ -29,11 +29,13 @@ from engine.quota import payout_periods, prorate, spread_row
 from rules_dsl.money import Money
 from engine import lines
 from engine.lines import NO_DEAL, NO_SEQ
-from engine.changes import PayeeLines, compare, payee_lines
+from engine.changes import PayeeLines, changed_lines, compare, payee_lines
+from engine.order import ordered_lines
 from engine.settle import settle_payee
 from ledger.database import LedgerDb
 from ledger.history import read_prior
 from ledger.plans import registered_plans
+from ledger.records import DRAFT, PeriodResult
 from ledger.progress import quiet
 from ledger.window import read_window, require_rates
 from rules_dsl.components.rated import RatedComponent
@@ -84,15 +86,14 @@ class PlanResult:
 
 @dataclass
 class Calculation:
-    document: dict  # the JSON of `icm calc`
-    payees: list[dict]  # what a close records of each payee: pay, settlement, statement
+    result: PeriodResult  # every payee's record and statement lines (a draft)
     lines: pd.DataFrame  # what a close records of each line key: earnings to date, change
 
 
 def calculate_period(ledger_db: LedgerDb, period_name: str,
                      versions_by_plan: dict[str, list[Version]] | None = None,
                      status: Callable[[str], None] = quiet) -> Calculation:
-    """The JSON document of `icm calc --period P`, and what a close of P records.
+    """The result of `icm calc --period P`, and what a close of P records.
     ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan);
     ``status`` hears each stage as it starts."""
     with _no_cycle_collection():
@@ -101,7 +102,7 @@ def calculate_period(ledger_db: LedgerDb, period_name: str,
 
 @contextlib.contextmanager
 def _no_cycle_collection():
-    """A calculation allocates millions of small objects (JSON lines, text) and no cycles
+    """A calculation allocates millions of small objects (keys, dates, text) and no cycles
     worth collecting while it runs; the collector's passes over them cost a fifth of a
     million-deal calc. Reference counting still frees everything as usual."""
     enabled = gc.isenabled()
@@ -135,28 +136,30 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         _fiscal_position(period_name, versions_by_plan)
     prior = read_prior(ledger_db, length, period_name, fiscal_year, start)
     payees: dict[str, list] = defaultdict(list)
-    compared = []
+    compared, changed = [], []
     for result in results:
         lines_of, found = _against_last_close(result, prior)
         for payee in result.listed:
             payees[payee].append((result.year, result.of(payee, lines_of[payee])))
         compared.append((result.year, found))
+        changed.append(changed_lines(found, result.year.plan, None))
     if len(prior.recorded):
         status("comparing with the last close and earlier fiscal years")
-    for result, changed, found in _earlier_years(windows, period_name, fiscal_year, prior,
-                                                 versions_by_plan):
-        for payee, lines_of in changed.items():
+    for result, changed_payees, found in _earlier_years(windows, period_name, fiscal_year,
+                                                        prior, versions_by_plan):
+        for payee, lines_of in changed_payees.items():
             payees[payee].append((result.year, result.of(payee, lines_of)))
         compared.append((result.year, found))
+        changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
     status(f"settling {len(listed):,} payees")
-    settled = [settle_payee(payee, payees.get(payee, []), prior, fiscal_year)
-               for payee in listed]
-    records = [record for _, record in settled]
-    currency = {record["payee"]: record["currency"] for record in records}
-    return Calculation({"period": period_name, "payees": [doc for doc, _ in settled]},
-                       records, _line_records(compared, currency))
+    records = tuple(settle_payee(payee, payees.get(payee, []), prior, fiscal_year)
+                    for payee in listed)
+    currency = {record.payee: record.currency for record in records}
+    statement_lines = ordered_lines(changed, [year for year, _ in compared], records)
+    return Calculation(PeriodResult(period_name, DRAFT, None, records, statement_lines),
+                       _line_records(compared, currency))
 
 
 def _against_last_close(result: PlanResult, prior
@@ -164,8 +167,7 @@ def _against_last_close(result: PlanResult, prior
     """The listed payees' lines against what the last close recorded of the plan year."""
     found = compare(result.lines, prior.recorded_for(result.year.fiscal_year,
                                                      result.year.plan.id), result.listed)
-    by_payee = payee_lines(found, result.year.plan)
-    return defaultdict(PayeeLines, by_payee), found
+    return defaultdict(PayeeLines, payee_lines(found)), found
 
 
 def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
@@ -241,7 +243,7 @@ def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
 
     for result in _every_plan(recompute, years):
         lines_of, compared = _against_last_close(result, prior)
-        changed = {payee: mine for payee, mine in lines_of.items() if mine.changes}
+        changed = {payee: mine for payee, mine in lines_of.items() if mine.changed}
         if changed:
             found.append((result, changed, compared[compared["payee"].isin(list(changed))]))
     return found

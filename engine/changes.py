@@ -2,8 +2,8 @@
 
 Each line key's earnings to date now, less what the last close recorded for it, is the
 key's change: a new key is an ordinary line, a changed one a true-up, a gone one a clawback.
-The comparison is one merge over every payee; only the changed keys become JSON lines, and
-their figures and sentences are formatted a column at a time (``rules_dsl.figures``).
+The comparison is one merge over every payee; the changed keys become statement lines, typed
+columns of ``ledger.records.LINES`` (their sentences are the views' business).
 """
 from __future__ import annotations
 
@@ -15,20 +15,17 @@ import numpy as np
 import pandas as pd
 
 from engine import lines
-from engine.lines import KEY
-from rules_dsl.money import difference, format_minor_units, group_sums
-from rules_dsl.figures import amount_texts, money, money_texts, percent, percent_of, \
-    rate_text, rate_text_of
+from engine.lines import KEY, NO_DEAL
+from rules_dsl.money import difference, group_sums
 
 
 @dataclass
 class PayeeLines:
     """One payee's lines of one plan year against the last close: what settlement reads."""
-    # (key, the line's JSON, its change, (deal date as ISO text, deal, seq) for the order)
-    # of each key whose earnings to date changed
-    changes: list = field(default_factory=list)
     components: dict = field(default_factory=dict)  # component -> (earned to date, change)
     earned_to_date: int = 0
+    earned: int = 0  # the sum of the changes
+    changed: int = 0  # how many keys changed
 
 
 def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> pd.DataFrame:
@@ -61,8 +58,8 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
     return lines.combine([now, gone])
 
 
-def payee_lines(compared: pd.DataFrame, plan) -> dict[str, PayeeLines]:
-    """Per payee: the changed keys as JSON lines, and sums per component."""
+def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
+    """Per payee: sums per component, and of the changed keys."""
     found: dict[str, PayeeLines] = defaultdict(PayeeLines)
     change = pd.Series(difference(compared["current"].to_numpy(),
                                   compared["before"].to_numpy()), index=compared.index)
@@ -75,129 +72,80 @@ def payee_lines(compared: pd.DataFrame, plan) -> dict[str, PayeeLines]:
                                                     change_sums.tolist()):
         found[payee].components[component] = (current, changed)
         found[payee].earned_to_date += current
-    changed = compared[(change != 0).to_numpy()]
-    present = changed["present"].to_numpy()
-    documents = iter(_line_json(changed[present], plan))
-    gone = changed[~present]
-    gone_dates = iter(gone["recorded_date"].tolist())
-    for payee, component, capped, deal, seq, before, current, here in zip(
-            *[lines.with_none(changed[c]).tolist() for c in KEY + ["before", "current"]],
-            present.tolist()):
-        key = (plan.id, component, "cap" if capped else "line", deal or None, seq or None)
-        if here:
-            document, day = next(documents)
-        else:
-            recorded = next(gone_dates)
-            document, day = _gone_json(key, before, plan.currency), (
-                recorded.isoformat() if recorded is not None else None)
-        found[payee].changes.append((key, document, current - before,
-                                     (day or "~", deal or "", seq)))
+    changed = (change != 0).to_numpy()
+    if changed.any():
+        payees = compared["payee"][changed]
+        counts = payees.value_counts(sort=False)
+        sums = group_sums(change[changed], [payees])
+        for payee, total in zip(sums.index.tolist(), sums.tolist()):
+            found[payee].earned += total
+            found[payee].changed += int(counts[payee])
     return found
 
 
-def _line_json(frame: pd.DataFrame, plan) -> list[tuple[dict, str | None]]:
-    """(the JSON line, the deal date as ISO text) of each changed line that is earned now.
-    Figures are formatted a column at a time; each row then only puts its pieces together."""
-    currency = plan.currency
-    current = frame["current"].to_numpy()
-    before = frame["before"].to_numpy()
-    column = {c: lines.with_none(frame[c]).tolist() for c in (
-        "component", "kind", "deal", "note", "report", "rate", "rate_per")}
-    deal_rows = (frame["kind"] == "deal").to_numpy()
-    base = frame["base"].to_numpy()
-    dates = frame["date"].dt.strftime("%Y-%m-%d")
-    dates = dates.astype(object).where(frame["date"].notna(), None).tolist()
-    plain_base = _texts_where(amount_texts, base, deal_rows, currency)
-    money_base = _texts_where(money_texts, base, deal_rows, currency)
-    money_now = money_texts(current, currency)
-    money_before = _texts_where(money_texts, before, before != 0, currency)
-    plain_change = amount_texts(current - before, currency)
-    money_cap = _texts_where(money_texts, frame["cap"].to_numpy(),
-                             (frame["kind"] == "cap").to_numpy(), currency)
-    starts = {component: [(_from_json(start, currency), _from_text(start, currency))
-                          for start in froms]
-              for component, froms in lines.tier_starts(plan).items()}
-    tiers = []
+def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.DataFrame:
+    """The keys whose earnings to date changed, as statement lines (``ledger.records.LINES``):
+    a new key is its own kind (a SPIFF a deal), a changed one a true-up, a gone one a
+    clawback (a deal's) or a true-up. ``fiscal_year`` is None for this year's lines; an
+    earlier year's are all true-ups but clawbacks."""
+    change = difference(compared["current"].to_numpy(), compared["before"].to_numpy())
+    frame = compared[change != 0]
+    change = change[change != 0]
+    rows = len(frame)
+    present = frame["present"].to_numpy(dtype=bool)
+    before = frame["before"].to_numpy(dtype=np.int64)
+    raw = lines.with_none(frame["kind"]).to_numpy(dtype=object)
+    deal = lines.with_none(frame["deal"]).to_numpy(dtype=object)
+    has_deal = (deal != NO_DEAL) & frame["deal"].notna().to_numpy()
+    kind = np.where(before == 0, np.where(raw == "spiff", "deal", raw), "true-up")
+    kind = np.where(present, kind, np.where(has_deal, "clawback", "true-up")).astype(object)
+    if fiscal_year is not None:
+        kind[kind != "clawback"] = "true-up"
+    cause = np.where(present, np.where(before != 0, "changed", None),
+                     np.where(has_deal, "gone-deal", "gone-earning")).astype(object)
+    dates = frame["date"].to_numpy(dtype="datetime64[s]").copy()
+    recorded = pd.to_datetime(frame["recorded_date"][~present]).to_numpy(dtype="datetime64[s]")
+    dates[~present] = recorded
+    base = pd.array(frame["base"].to_numpy(dtype=np.int64), dtype="Int64")
+    base[~(present & (raw == "deal"))] = pd.NA
+    table = {
+        "payee": lines.with_none(frame["payee"]).to_numpy(dtype=object),
+        "currency": np.full(rows, plan.currency, dtype=object),
+        "plan": np.full(rows, plan.id, dtype=object),
+        "fiscal_year": pd.array([fiscal_year] * rows, dtype="Int64"),
+        "kind": kind, "line_kind": raw,
+        "component": lines.with_none(frame["component"]).to_numpy(dtype=object),
+        "deal": np.where(has_deal, deal, None).astype(object),
+        "seq": frame["seq"].to_numpy(dtype=np.int64), "date": dates,
+        "report": lines.with_none(frame["report"]).to_numpy(dtype=object), "base": base,
+        "rate": frame["rate"].to_numpy(), "rate_per": frame["rate_per"].to_numpy(),
+        "tier_basis": None, "cap": frame["cap"].to_numpy(dtype=np.int64),
+        "amount": change, "before": before,
+        "current": frame["current"].to_numpy(dtype=np.int64), "cause": cause,
+        "note": lines.with_none(frame["note"]).to_numpy(dtype=object), "reason": None,
+        "draw": np.zeros(rows, dtype=np.int64), "text": None}
+    _slices(table, frame, plan)
+    return pd.DataFrame(table, index=pd.RangeIndex(rows))
+
+
+def _slices(table: dict, frame: pd.DataFrame, plan) -> None:
+    """Each used tier slice with where its tier starts (from the plan), and the component's
+    tier basis: a start that is a Fraction is a share of quota, an int money."""
+    codes, components = pd.factorize(frame["component"].to_numpy(dtype=object))
+    starts = lines.tier_starts(plan)
+    froms = [starts.get(c, ()) for c in components]
+    basis = np.array([None if not f else "attainment" if isinstance(f[0], Fraction)
+                      else "amount" for f in froms] + [None], dtype=object)
+    table["tier_basis"] = basis[codes]  # code -1 (no component) picks the last: None
     for k in range(lines.tier_count(frame)):
-        bases = frame[f"slice_base_{k}"].to_numpy()
-        used = bases != 0
-        tiers.append((used.tolist(), _texts_where(amount_texts, bases, used, currency),
-                      _texts_where(money_texts, bases, used, currency),
-                      frame[f"slice_rate_{k}"].tolist(), frame[f"slice_per_{k}"].tolist()))
-    found = []
-    for i, (component, kind, deal, note, report, rate, per) in enumerate(zip(
-            *[column[c] for c in ("component", "kind", "deal", "note", "report", "rate",
-                                  "rate_per")])):
-        deal = deal or None
-        froms = starts.get(component, ())
-        slices = [(plain[i], rate_text_of(n[i], d[i]), money_[i], percent_of(n[i], d[i]),
-                   start) for (used, plain, money_, n, d), start in zip(tiers, froms)
-                  if used[i]]
-        document = {
-            # a SPIFF is a deal line to the rep; a changed line of any kind is a true-up
-            "kind": ("deal" if kind == "spiff" else kind) if before[i] == 0 else "true-up",
-            "component": component, "deal": deal,
-            "base": plain_base[i] if kind == "deal" else None,
-            "rate": rate_text_of(rate, per) if per else None,
-            "slices": [{"base": plain, "rate": rate_, "from": start_json}
-                       for plain, rate_, _, _, (start_json, _) in slices],
-            "amount": plain_change[i]}
-        amount = money_now[i]
-        if kind == "cap":
-            what = "the plan" if component == "plan_cap" else component
-            text = f"Cap on {what}: earnings above {money_cap[i]} are not paid ({amount})."
-        elif deal is None:
-            text = f"{component}: {f'{note} = ' if note else ''}{amount}."
-        else:
-            head = f"Deal {deal}{f' credited to {report}' if report else ''} on {dates[i]}"
-            if note:
-                text = f"{head}: {note}."
-            elif kind == "spiff":
-                text = f"{head}: SPIFF {component}, {amount}."
-            elif slices:
-                parts = ", ".join(f"{money_} at {percent_} (tier from {start_text})"
-                                  for _, _, money_, percent_, (_, start_text) in slices)
-                text = f"{head}, base {money_base[i]}: {parts} = {amount}."
-            else:
-                rated = f" at {percent_of(rate, per)}" if per else ""
-                text = f"{head}, base {money_base[i]}{rated} = {amount}."
-        if before[i]:
-            why = ("its amount, credit or tier slices changed since the last close" if deal
-                   else "the figures it is computed from changed since the last close")
-            text = (f"True-up: {money_before[i]} earned before, {amount} now ({why}). "
-                    + text)
-        document["text"] = text
-        found.append((document, dates[i]))
-    return found
-
-
-def _texts_where(texts, values: np.ndarray, used: np.ndarray, currency: str) -> list:
-    """``texts`` of the used cells only (None elsewhere): most cells of a column go unread."""
-    found = [None] * len(values)
-    for i, text in zip(np.flatnonzero(used).tolist(), texts(values[used], currency)):
-        found[i] = text
-    return found
-
-
-def _gone_json(key, before: int, currency: str) -> dict:
-    """A key the last close paid that is earned no more: a cancelled deal, or a bonus no
-    longer earned."""
-    kind = "clawback" if key[3] is not None else "true-up"
-    what = f"Deal {key[3]}" if key[3] else key[1]
-    return {"kind": kind, "component": key[1], "deal": key[3], "base": None, "rate": None,
-            "slices": [], "amount": format_minor_units(-before, currency),
-            "text": f"{what}: {money(before, currency)} paid before is taken back "
-                    f"({money(-before, currency)})."}
-
-
-def _from_json(start, currency: str) -> str:
-    """A tier's start in JSON: a ratio of quota, or money."""
-    if isinstance(start, Fraction):
-        return rate_text(start)
-    return format_minor_units(start, currency)
-
-
-def _from_text(start, currency: str) -> str:
-    if isinstance(start, Fraction):
-        return f"{percent(start)} of quota"
-    return money(start, currency)
+        start = [Fraction(f[k]) if len(f) > k else None for f in froms] + [None]
+        has = np.array([s is not None for s in start])[codes]
+        bases = frame[f"slice_base_{k}"].to_numpy(dtype=np.int64).copy()
+        bases[~has] = 0  # the component has no such tier
+        table[f"slice_base_{k}"] = bases
+        table[f"slice_rate_{k}"] = frame[f"slice_rate_{k}"].to_numpy()
+        table[f"slice_per_{k}"] = frame[f"slice_per_{k}"].to_numpy()
+        table[f"slice_from_{k}"] = np.array([s.numerator if s is not None else 0
+                                             for s in start], dtype=np.int64)[codes]
+        table[f"slice_from_per_{k}"] = np.array([s.denominator if s is not None else 0
+                                                 for s in start], dtype=np.int64)[codes]

@@ -21,6 +21,7 @@ from ledger.database import LedgerDb, reading, writing
 from ledger.errors import LedgerRefused
 from ledger.history import last_closed, period_status
 from ledger.progress import quiet
+from ledger.records import PeriodResult
 from rules_dsl.calendar import add_months, parse_period, period_span
 
 
@@ -92,9 +93,15 @@ def _check_order(connection, plans: list, period: str) -> None:
                             f"{next_period(last)} before {period}")
 
 
+Render = Callable[[PeriodResult], list[tuple[str, tuple[str, ...]]]]
+
+
 def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
-                 status: Callable[[str], None] = quiet) -> tuple[dict, int]:
-    """Compute P, record its run, results and settlement, and lock it."""
+                 status: Callable[[str], None] = quiet, render: Render | None = None
+                 ) -> tuple[PeriodResult, int]:
+    """Compute P, record its run, results and settlement, and lock it. ``render`` gives,
+    per payee of the result, the statement text a close keeps and the text of each of its
+    settlement lines (``views.document.kept_texts``: the views render, the engine does not)."""
     length, _, _ = parse_period(period)
     with reading(ledger_db) as connection:  # before anything is read: a plan added
         seen = ledger_version(connection)  # meanwhile is a change too
@@ -105,7 +112,7 @@ def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
     with reading(ledger_db) as connection:
         _check_order(connection, plans, period)
     calculation = calculate_period(ledger_db, period, versions_by_plan, status)
-    status(f"recording {len(calculation.lines):,} lines and {len(calculation.payees):,} "
+    status(f"recording {len(calculation.lines):,} lines and {len(calculation.result.payees):,} "
            "payees")
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
@@ -118,5 +125,5 @@ def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
                                 "import, adjustment or close finished meanwhile); nothing "
                                 "was recorded: run the close again")
         run_id = record_close(connection, period, versions, calculation.lines,
-                              calculation.payees, now, actor)
-    return calculation.document, run_id
+                              calculation.result, render(calculation.result), now, actor)
+    return calculation.result, run_id

@@ -57,13 +57,16 @@ def period_status(db: Engine | Connection, period: str) -> str | None:
             Period.length == length, Period.name == period)).scalar_one_or_none()
 
 
-def recorded_statements(db: Engine | Connection, run_id: int) -> list[tuple[str, dict | None]]:
-    """(payee, the statement the close kept: its document and context) of one run, by payee;
-    None for a close made before statements were kept."""
+def recorded_statements(db: Engine | Connection, run_id: int, payee: str | None = None
+                        ) -> list[tuple[str, dict | None]]:
+    """(payee, the statement the close kept: its document and context) of one run, by payee,
+    or of one payee; None for a close made before statements were kept."""
+    query = select(PayeeResult.payee_id, PayeeResult.statement).where(
+        PayeeResult.run_id == run_id).order_by(PayeeResult.payee_id)
+    if payee is not None:
+        query = query.where(PayeeResult.payee_id == payee)
     with reading(db) as connection:
-        rows = connection.execute(
-            select(PayeeResult.payee_id, PayeeResult.statement)
-            .where(PayeeResult.run_id == run_id).order_by(PayeeResult.payee_id)).all()
+        rows = connection.execute(query).all()
     return [(payee_id, None if text is None else json.loads(text)) for payee_id, text in rows]
 
 

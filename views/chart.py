@@ -19,11 +19,10 @@ def _x(value: Fraction, top: Fraction) -> str:
     return f"{float(LEFT + inner * min(value, top) / top):.1f}"
 
 
-def attainment_chart(measure: str, attainment: str, boundaries: list[dict]) -> str:
+def attainment_chart(measure: str, attainment: Fraction, starts: list[Fraction]) -> str:
     """A bar for attainment against a line at 100% of quota and a tick at each tier
-    boundary that is a share of quota."""
-    value = Fraction(attainment)
-    starts = [Fraction(b["from"]) for b in boundaries if b["basis"] == "attainment"]
+    boundary (a share of quota)."""
+    value = attainment
     top = max([Fraction(3, 2), value * Fraction(11, 10)] + [s * Fraction(11, 10)
                                                              for s in starts])
     height = BAR_TOP + BAR_HEIGHT + 22
@@ -109,11 +108,11 @@ def leaderboard_chart(leaderboard: list[dict], shown: int) -> str:
     return "".join(parts)
 
 
-def percent_text(fraction_text: str | None) -> str:
-    if fraction_text is None:
+def percent_text(value: Fraction | None) -> str:
+    if value is None:
         return ""
-    return f"{rounded_text(Fraction(fraction_text) * 100, 1).removesuffix('.0')}%"
+    return f"{rounded_text(value * 100, 1).removesuffix('.0')}%"
 
 
 def _percent(value: Fraction) -> str:
-    return percent_text(str(value))
+    return percent_text(value)

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Callable
 
 from engine.closing import close_period
-from rules_dsl.money import text_to_minor_units
+from ledger.closes import add_adjustment, record_export
+from views.document import kept_texts
 from views.files import make_folder, write_file
 from views.kpi import period_kpis
 from views.kpi_render import kpi_html
 from views.payroll import payroll_csv
 from views.render import file_stem, write_statements
 from views.source import period_statements
-from ledger.closes import add_adjustment, record_export
 from ledger.database import open_ledger
 from ledger.importing import import_csv
 from ledger.plans import register_plans
@@ -62,7 +62,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             say(f"imported {import_csv(ledger_db, kind, path)}")
         add_adjustment(ledger_db, *company.adjustment)
         for period in company.periods:
-            document, run_id = close_period(ledger_db, period)
+            closed, run_id = close_period(ledger_db, period, render=kept_texts)
             result.closes += 1
             found = period_statements(ledger_db, period)
             result.statement_files += len(write_statements(found, result.statements,
@@ -74,17 +74,17 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             record_export(ledger_db, run_id, period, str(payroll), text)
             result.payroll.append(payroll)
             if not result.example and found and "Q" in period:  # the richest quarter one
-                richest = max(found, key=lambda s: (len(s.document["lines"]), s.payee))
+                richest = max(found, key=lambda s: (len(s.lines), s.payee))
                 result.example = (richest.payee, period,
                                   result.statements / f"{file_stem(richest)}.html")
             for statement in found:
                 result.paid[statement.currency] = result.paid.get(statement.currency, 0) + \
-                    text_to_minor_units(statement.document["payout"], statement.currency)
+                    statement.record.payout
             if "Q" in period:
                 page = out / f"kpi-{period}.html"
                 write_file(page, kpi_html(period_kpis(ledger_db, period)))
                 result.kpi_pages.append(page)
-            say(f"closed {period}: {len(document['payees'])} payees")
+            say(f"closed {period}: {len(closed.payees)} payees")
         with open(dict(company.csv_files)["payees"], encoding="utf-8") as payees:
             result.payees = len({row["id"] for row in csv.DictReader(payees)})
         with open(dict(company.csv_files)["deals"], encoding="utf-8") as deals:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from rules_dsl.money import format_grouped, minor_digits, parse_decimal, text_to_minor_units
+from ledger.records import slice_count
+from rules_dsl.money import format_grouped, minor_digits
+from views.document import line_documents
 from views.safe_text import terminal_safe
+from views.sentences import shown_rate
 from views.source import period_statements
-from views.view import grouped, statement_view
+from views.view import figure, shown, statement_view
 from rules_dsl.figures import percent, rate_text
 from views.errors import NotFoundError
 from ledger.columns import SHARE_SCALE
@@ -21,49 +24,56 @@ from ledger.reads import current_deal
 
 def explain(ledger_db: LedgerDb, period: str, payee: str, deal: str | None = None) -> str:
     statement = period_statements(ledger_db, period, payee)[0]
-    document, currency = statement.document, statement.currency
-    money = lambda text: f"{grouped(text)} {currency}"  # noqa: E731
+    record, currency = statement.record, statement.currency
+    money = lambda units: f"{format_grouped(units, currency)} {currency}"  # noqa: E731
     state = f"closed, run {statement.run_id}" if statement.status == "closed" else \
         "draft: not closed, computed from the ledger as it is now"
     out = [f"{statement.payee} ({statement.name}), {period} ({state}), amounts in {currency}",
-           f"plan: {', '.join(document['plans']) or 'none in force'}"]
-    if statement.context.get("target_incentive") is not None:
+           f"plan: {', '.join(record.plans) or 'none in force'}"]
+    context = record.context
+    if context.target_incentive is not None:
         out.append("target incentive of the window: "
-                   f"{format_grouped(statement.context['target_incentive'], currency)} "
-                   f"{currency}")
+                   f"{format_grouped(context.target_incentive, currency)} {currency}")
     if deal is not None:
         out += ["", *_credits(ledger_db, deal)]
     out += ["", "measures:"]
-    for measure in statement.context.get("measures", []):
-        unit = f" {currency}" if measure["type"] == "money" else ""
-        line = f"  {measure['measure']}: {grouped(measure['value'])}{unit}"
-        if measure["attainment"] is not None:
-            line += (f" of quota {grouped(measure['quota'])}{unit} = attainment "
-                     f"{percent(Fraction(measure['attainment']))}")
-        boundaries = [b["from"] for b in measure["boundaries"]]
-        if boundaries:
+    for measure in context.measures:
+        unit = f" {currency}" if measure.type == "money" else ""
+        line = f"  {measure.measure}: {figure(measure.value, currency)}{unit}"
+        if measure.attainment is not None:
+            line += (f" of quota {figure(measure.quota, currency)}{unit} = attainment "
+                     f"{percent(shown(measure.attainment))}")
+        if measure.boundaries:
             line += "; tiers start at " + ", ".join(
-                percent(Fraction(b)) if m == "attainment" else f"{grouped(b)} {currency}"
-                for b, m in zip(boundaries, [b["basis"] for b in measure["boundaries"]]))
+                percent(shown(b.start)) if b.basis == "attainment"
+                else f"{figure(b.start, currency)} {currency}" for b in measure.boundaries)
         out.append(line)
-    basis = {b["component"]: b["basis"] for m in statement.context.get("measures", [])
-             for b in m["boundaries"]}
-    lines = [line for line in document["lines"] if deal is None or line["deal"] == deal]
+    basis = {b.component: b.basis for m in context.measures for b in m.boundaries}
+    lines = statement.lines
+    if deal is not None:
+        lines = lines[(lines["deal"] == deal).to_numpy()].reset_index(drop=True)
     out += ["", "lines:" if deal is None else f"lines of deal {deal}:"]
-    for line in lines:
-        head = f"  [{line['kind']}] {line['component'] or ''}".rstrip()
-        out.append(f"{head}: {money(line['amount'])}")
-        for piece in line["slices"]:
-            exact = parse_decimal(piece["base"]) * Fraction(piece["rate"])
-            out.append(f"      {money(piece['base'])} x {percent(Fraction(piece['rate']))} "
-                       f"(tier from "
-                       f"{_from(piece['from'], basis.get(line['component']), currency)})"
+    documents = line_documents(lines)
+    slices = [[lines[f"{name}_{k}"].tolist() for name in (
+        "slice_base", "slice_rate", "slice_per", "slice_from", "slice_from_per")]
+        for k in range(slice_count(lines))]
+    for i, (document, kind, component, amount) in enumerate(zip(
+            documents, *[lines[c].tolist() for c in ("kind", "component", "amount")])):
+        head = f"  [{kind}] {component or ''}".rstrip()
+        out.append(f"{head}: {money(amount)}")
+        used = [(base[i], shown_rate(n[i], d[i]), f[i], fd[i], piece)
+                for (base, n, d, f, fd), piece in zip(
+                    [s for s in slices if s[0][i]], document["slices"])]
+        for base, rate, start, start_per, piece in used:
+            exact = Fraction(base, 10 ** minor_digits(currency)) * rate
+            out.append(f"      {money(base)} x {percent(rate)} (tier from "
+                       f"{_from(start, start_per, piece['from'], basis.get(component), currency)})"
                        f" = {_exact(exact, currency)}")
-        if len(line["slices"]) > 1:
+        if len(used) > 1:
             out.append(f"      summed, then rounded once with the plan's rounding mode: "
-                       f"{money(line['amount'])}")
-        out.append(f"      {line['text']}")
-    if not lines:
+                       f"{money(amount)}")
+        out.append(f"      {document['text']}")
+    if not len(lines):
         out.append("  none" + (f": deal {deal} earned nothing for {payee} in {period}"
                                if deal else ""))
     if deal is None:
@@ -71,14 +81,14 @@ def explain(ledger_db: LedgerDb, period: str, payee: str, deal: str | None = Non
         out += ["", "settlement:"]
         out += [f"  {label}: {amount} {currency}" for label, amount, _ in
                 view.to_date + view.summary]
-        out.append(f"  pay for this period: {money(document['payout'])}")
+        out.append(f"  pay for this period: {money(record.payout)}")
         if view.paid_as:
             paid = statement.payment
             out.append(f"  paid in {paid.currency}: "
                        f"{format_grouped(paid.amount, paid.currency)} {paid.currency}, "
                        f"{view.paid_as}")
-        if text_to_minor_units(document["carried_balance"], currency):
-            out.append(f"  balance owed after this period: {money(document['carried_balance'])}")
+        if record.carried_balance:
+            out.append(f"  balance owed after this period: {money(record.carried_balance)}")
         out.append(f"  the lines add up to {view.total} {currency}: "
                    f"{'foots' if view.foots else 'DOES NOT FOOT'}")
     return "".join(f"{terminal_safe(line)}\n" for line in out)  # each entry is one line
@@ -118,7 +128,11 @@ def _exact(value: Fraction, currency: str) -> str:
     return f"{rate_text(value)} {currency} before rounding"
 
 
-def _from(start: str, basis: str | None, currency: str) -> str:
+def _from(start: int, start_per: int, text: str, basis: str | None, currency: str) -> str:
+    """Where a tier starts: by the basis of the statement's boundaries for the component,
+    else as the JSON writes it."""
     if basis == "amount":
-        return f"{grouped(start)} {currency}"
-    return f"{percent(Fraction(start))} of quota" if basis == "attainment" else start
+        return f"{format_grouped(start, currency)} {currency}"
+    if basis == "attainment":
+        return f"{percent(shown_rate(start, start_per))} of quota"
+    return text

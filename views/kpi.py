@@ -63,8 +63,9 @@ from fractions import Fraction
 import pandas as pd
 
 from rules_dsl.calendar import period_span
-from rules_dsl.money import (format_minor_units, parse_decimal, round_fraction, rounded_text,
-                          text_to_minor_units)
+from rules_dsl.money import (Money, format_minor_units, minor_digits, round_fraction,
+                             rounded_text, text_to_minor_units)
+from views.view import shown
 from views.source import Statement, closed_run, period_statements
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
@@ -130,7 +131,7 @@ def _status(ledger_db: LedgerDb, period: str, statements: list[Statement]) -> st
 
 def _start_month(statement: Statement, starts: dict) -> int:
     """The fiscal year start of the payee's first plan (January for a payee with none)."""
-    for text in statement.document.get("plans", []):
+    for text in statement.record.plans:
         plan, _, version = text.rpartition("@")
         if version.isdigit() and (plan, int(version)) in starts:
             return starts[(plan, int(version))]
@@ -166,28 +167,27 @@ def _credit_figures(ledger_db: LedgerDb, statements: list[Statement], spans: dic
 
 def _payee_entry(statement: Statement, figures: tuple, manager: str | None
                  ) -> tuple[dict, dict | None]:
-    document, context, currency = statement.document, statement.context, statement.currency
+    record, context, currency = statement.record, statement.record.context, statement.currency
     money = lambda units: format_minor_units(units, currency)  # noqa: E731
-    payout = text_to_minor_units(document["payout"], currency)
+    payout = record.payout
     # the payout period's own target incentive, so every plan's ratio has one basis; a
     # statement kept before it was recorded falls back to its window's
-    target = context.get("period_target_incentive") or context.get("target_incentive")
+    target = context.period_target_incentive or context.target_incentive
     credited, deals, new_logos = figures
-    primary = next((m for m in context.get("measures", []) if m["attainment"] is not None),
-                   None)
+    primary = next((m for m in context.measures if m.attainment is not None), None)
     found = None
     if primary is not None:
-        found = {"measure": primary["measure"], "type": primary["type"],
-                 "attainment": Fraction(primary["attainment"]),
-                 "value": Fraction(parse_decimal(primary["value"] or "0")),
-                 "quota": Fraction(parse_decimal(primary["quota"])), "currency": currency}
+        found = {"measure": primary.measure, "type": primary.type,
+                 "attainment": shown(primary.attainment),
+                 "value": _exact(primary.value, currency),
+                 "quota": _exact(primary.quota, currency), "currency": currency}
     entry = {
         "payee": statement.payee,
         "name": statement.name,
         "manager": manager,
-        "plans": list(document.get("plans", [])),
+        "plans": list(record.plans),
         "currency": currency,
-        "attainment": dict(document.get("attainment", {})),
+        "attainment": {name: rounded_text(value, 4) for name, value in record.attainment},
         "primary_measure": found["measure"] if found else None,
         "primary_attainment": ratio_text(found["attainment"], 1) if found else None,
         "payout": money(payout),
@@ -201,6 +201,16 @@ def _payee_entry(statement: Statement, figures: tuple, manager: str | None
         "new_logos": new_logos,
     }
     return entry, found
+
+
+def _exact(value, currency: str) -> Fraction:
+    """A measure's value or quota in the unit its statement shows it: money in currency
+    units, not minor units (a team's ratio adds them up)."""
+    if value is None:
+        return Fraction(0)
+    if isinstance(value, Money):
+        return Fraction(int(value), 10 ** minor_digits(currency))
+    return shown(value)
 
 
 def _per_currency(pairs) -> dict[str, int]:

@@ -14,8 +14,9 @@ import csv
 import io
 from fractions import Fraction
 
-from rules_dsl.money import convert_parts, format_minor_units, text_to_minor_units
 from ledger.database import LedgerDb
+
+from rules_dsl.money import convert_parts, format_minor_units
 from views.safe_text import csv_text_cell
 from views.source import Statement, closed_run, period_statements
 
@@ -60,27 +61,28 @@ def split_by_column(statement: Statement) -> dict[str, int]:
     """The statement's payout split into the file's columns, in the plan currency.
 
     This fiscal year's components come from ``components`` (a component's payout includes
-    its cap line); lines of an earlier fiscal year that a late change reopened go to their
-    component's column; settlement lines to the trailing columns. The parts add up to the
-    payout, or this is a bug and says so."""
-    document, currency = statement.document, statement.currency
-    plan_ids = list(dict.fromkeys(plan.split("@")[0] for plan in document["plans"]))
+    its cap line); lines of an earlier fiscal year that a late change reopened (those with a
+    ``fiscal_year``) go to their component's column; settlement lines to the trailing
+    columns. The parts add up to the payout, or this is a bug and says so."""
+    record, lines = statement.record, statement.lines
+    plan_ids = list(dict.fromkeys(plan.split("@")[0] for plan in record.plans))
     columns: dict[str, int] = {}
-    for key, values in document["components"].items():
+    for total in record.components:
+        key = total.component
         name = "plan_cap" if key.split("/")[-1] == "plan_cap" else (
             key if "/" in key else f"{plan_ids[0]}/{key}")
-        columns[name] = columns.get(name, 0) + text_to_minor_units(values["payout"], currency)
-    for line in document["lines"]:
-        kind = line["kind"]
+        columns[name] = columns.get(name, 0) + total.payout
+    earlier = lines["fiscal_year"].notna().tolist()
+    for kind, component, amount, prior in zip(*[lines[c].tolist() for c in (
+            "kind", "component", "amount")], earlier):
         if kind in SETTLEMENT:
             name = SETTLEMENT[kind]
-        elif line["text"].startswith("Fiscal "):  # an earlier fiscal year's change
-            name = "plan_cap" if line["component"] == "plan_cap" else \
-                f"{plan_ids[-1]}/{line['component']}"
+        elif prior:  # an earlier fiscal year's change
+            name = "plan_cap" if component == "plan_cap" else f"{plan_ids[-1]}/{component}"
         else:
             continue  # counted in its component's payout above
-        columns[name] = columns.get(name, 0) + text_to_minor_units(line["amount"], currency)
-    if sum(columns.values()) != text_to_minor_units(document["payout"], currency):
+        columns[name] = columns.get(name, 0) + amount
+    if sum(columns.values()) != record.payout:
         raise AssertionError(f"payroll columns of {statement.payee} do not add up to its "
                              "payout")
     return columns

@@ -19,6 +19,7 @@ from views.errors import RenderError
 from views.files import make_folder, staged_files
 from views.safe_text import json_text, markdown_safe, one_line
 from views.source import Statement
+from views.document import line_documents, payee_document
 from views.view import StatementView, grouped, statement_view
 
 FORMATS = ("html", "pdf", "json", "md")
@@ -73,7 +74,8 @@ def statement_markdown(statement: Statement, view: StatementView | None = None) 
 def statement_json(statement: Statement) -> str:
     """The document of `icm calc --json` for one payee, with the run it comes from."""
     document = {"period": statement.period, "status": statement.status,
-                "run_id": statement.run_id, "payees": [statement.document]}
+                "run_id": statement.run_id,
+                "payees": [payee_document(statement.record, line_documents(statement.lines))]}
     if statement.payment is not None:
         paid = statement.payment
         document["payment"] = {"currency": paid.currency,

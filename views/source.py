@@ -1,14 +1,18 @@
 """Where a period's statements come from: the close that recorded them, or, for a period not
 closed, a computation now (a draft). A closed period's statement never changes with the
-ledger: it is the document the close printed, kept in ``payee_results.statement``."""
+ledger: it is the document the close printed, kept in ``payee_results.statement`` and read
+back into records (``views.document.from_json``)."""
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 from engine.calculate import calculate_period
+from ledger.records import CLOSED, PayeeRecord, PeriodResult
 from rules_dsl.calendar import parse_period, period_span
-from rules_dsl.money import text_to_minor_units
+from views.document import read_kept
 from views.errors import NotFoundError
 from views.paying import Payment, payments
 from ledger.database import LedgerDb
@@ -23,17 +27,17 @@ class Statement:
     status: str  # closed | draft
     run_id: int | None
     name: str
-    document: dict  # the payee's entry of `icm calc --json`
-    context: dict  # measures against quota, tier boundaries, target incentive
+    record: PayeeRecord
+    lines: pd.DataFrame  # the payee's statement lines (ledger.records.LINES), in order
     payment: Payment | None = None  # the pay in the payee's own currency, when it differs
 
     @property
     def payee(self) -> str:
-        return self.document["payee"]
+        return self.record.payee
 
     @property
     def currency(self) -> str:
-        return self.document["currency"]
+        return self.record.currency
 
 
 def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None
@@ -43,13 +47,9 @@ def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None
     rows = payee_rows(ledger_db).all_as_of(period_span(period)[1])
     names = {payee_id: row.name for payee_id, row in rows.items()}
     if run_id is not None:
-        found = _recorded(ledger_db, period, run_id, names)
+        found = _recorded(ledger_db, period, run_id, names, payee)
     else:
-        records = calculate_period(ledger_db, period).payees
-        found = [Statement(period, "draft", None,
-                           record["context"]["name"] or names.get(record["payee"],
-                                                                  record["payee"]),
-                           record["document"], record["context"]) for record in records]
+        found = statements_of(calculate_period(ledger_db, period).result, names)
     if payee is not None:
         found = [s for s in found if s.payee == payee]
         if not found:
@@ -75,20 +75,30 @@ def _with_payments(ledger_db: LedgerDb, period: str, statements: list[Statement]
     are the payees' rows in force on the period's last day."""
     found = payments(ledger_db, [(s.payee, s.currency,
                                   getattr(rows.get(s.payee), "currency", None),
-                                  text_to_minor_units(s.document["payout"], s.currency))
-                                 for s in statements], period_span(period)[1])
+                                  s.record.payout) for s in statements],
+                     period_span(period)[1])
     return [dataclasses.replace(s, payment=paid) for s, paid in zip(statements, found)]
 
 
-def _recorded(ledger_db: LedgerDb, period: str, run_id: int, names: dict
-              ) -> list[Statement]:
-    statements = []
-    for payee_id, kept in recorded_statements(ledger_db, run_id):
-        if kept is None:
+def _recorded(ledger_db: LedgerDb, period: str, run_id: int, names: dict,
+              payee: str | None = None) -> list[Statement]:
+    kept = []
+    for _, stored in recorded_statements(ledger_db, run_id, payee):
+        if stored is None:
             raise LedgerRefused(f"{period} was closed before statements were kept with "
                                 "closes: reopen it and close it again to record them")
-        statements.append(Statement(period, "closed", run_id,
-                                    kept["context"]["name"] or names.get(payee_id, payee_id),
-                                    kept["document"], kept["context"]))
-    return statements
+        kept.append((stored["document"], stored["context"]))
+    records, lines = read_kept(kept, CLOSED)
+    return statements_of(PeriodResult(period, CLOSED, run_id, tuple(records), lines), names)
 
+
+_NONE = np.array([], dtype=np.int64)
+
+
+def statements_of(result: PeriodResult, names: dict) -> list[Statement]:
+    """Each payee's statement of a computed result, with their own lines."""
+    rows = result.lines.groupby("payee", sort=False).indices
+    return [Statement(result.period, result.status, result.run_id,
+                      record.name or names.get(record.payee, record.payee), record,
+                      result.lines.take(rows.get(record.payee, _NONE)).reset_index(drop=True))
+            for record in result.payees]

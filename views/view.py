@@ -6,8 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from rules_dsl.money import format_grouped, group_thousands, text_to_minor_units
+import pandas as pd
+
+from rules_dsl.money import Money, format_grouped, format_minor_units, group_thousands
 from views.chart import attainment_chart, percent_text
+from views.document import figure_text, line_documents
+from views.sentences import shown_rate
+from ledger.records import slice_count
 from views.source import Statement
 from rules_dsl.figures import percent
 
@@ -29,25 +34,40 @@ class StatementView:
     total: str  # the lines' sum, which is the payout
     foots: bool
     paid_as: str | None = None  # the pay in the payee's own currency, and at what rate
+    payout: str = ""  # the pay, grouped
+    carried: str | None = None  # the balance still owed after the period, when there is one
 
 
 def grouped(text: str | None) -> str:
-    """'1234567.89' -> '1,234,567.89': how a rep reads an amount."""
+    """'1234567.89' -> '1,234,567.89': how a rep reads an amount of a JSON document (the
+    KPI page's)."""
     return "" if text is None else group_thousands(text)
 
 
+def grouped_units(units: int | None, currency: str) -> str:
+    """123456789 USD -> '1,234,567.89'; '' for no amount."""
+    return "" if units is None or units is pd.NA else format_grouped(int(units), currency)
+
+
+def figure(value, currency: str) -> str:
+    """A measure's value or quota as a rep reads it: money grouped, a number exactly."""
+    if value is None:
+        return ""
+    if isinstance(value, Money):
+        return format_grouped(int(value), currency)
+    return group_thousands(figure_text(value, currency))
+
+
 def statement_view(statement: Statement) -> StatementView:
-    document, currency = statement.document, statement.currency
-    lines = document["lines"]
+    record, currency, lines = statement.record, statement.currency, statement.lines
     by_kind: dict[str, int] = {}
-    for line in lines:
-        category = "earned" if line["kind"] in EARNING_KINDS else line["kind"]
-        by_kind[category] = by_kind.get(category, 0) + text_to_minor_units(line["amount"],
-                                                                           currency)
+    for kind, amount in zip(lines["kind"].tolist(), lines["amount"].tolist()):
+        category = "earned" if kind in EARNING_KINDS else kind
+        by_kind[category] = by_kind.get(category, 0) + amount
     money = lambda amount: format_grouped(amount, currency)  # noqa: E731
-    to_date = [("Earned to date this fiscal year", grouped(document["earned_to_date"]),
+    to_date = [("Earned to date this fiscal year", money(record.earned_to_date),
                 "every component, after caps"),
-               ("Paid in earlier periods", grouped(document["paid_to_date"]),
+               ("Paid in earlier periods", money(record.paid_to_date),
                 "what earlier closes of this fiscal year paid")]
     footing = [
         ("Earned this period", "earned", "new lines, true-ups and clawbacks below"),
@@ -60,30 +80,36 @@ def statement_view(statement: Statement) -> StatementView:
     ]
     summary = [(label, money(by_kind.get(kind, 0)), note) for label, kind, note in footing
                if kind == "earned" or by_kind.get(kind, 0)]
-    total = sum(text_to_minor_units(line["amount"], currency) for line in lines)
+    total = sum(lines["amount"].tolist())
     measures = []
-    for measure in statement.context.get("measures", []):
-        if measure["value"] is None and measure["quota"] is None:
+    for measure in statement.record.context.measures:
+        if measure.value is None and measure.quota is None:
             continue
-        is_money = measure["type"] == "money"
+        unit = f" {currency}" if measure.type == "money" else ""
         measures.append({
-            "name": measure["measure"],
-            "value": grouped(measure["value"]) + (f" {currency}" if is_money else ""),
-            "quota": (grouped(measure["quota"]) + (f" {currency}" if is_money else ""))
-            if measure["quota"] is not None else "no quota",
-            "attainment": percent_text(measure["attainment"]),
-            "chart": attainment_chart(measure["measure"], measure["attainment"],
-                                      _as_attainment(measure["boundaries"], measure["quota"]))
-            if measure["attainment"] is not None else None})
-    components = [(name, grouped(values["earned_to_date"]), grouped(values["payout"]))
-                  for name, values in document["components"].items()]
-    shown = [{"kind": KIND_LABELS.get(line["kind"], line["kind"]),
+            "name": measure.measure,
+            "value": figure(measure.value, currency) + unit,
+            "quota": figure(measure.quota, currency) + unit
+            if measure.quota is not None else "no quota",
+            "attainment": percent_text(shown(measure.attainment)),
+            "chart": attainment_chart(measure.measure, shown(measure.attainment),
+                                      _as_attainment(measure.boundaries, measure.quota))
+            if measure.attainment is not None else None})
+    components = [(c.component, money(c.earned_to_date), money(c.payout))
+                  for c in record.components]
+    rows = [{"kind": KIND_LABELS.get(line["kind"], line["kind"]),
               "component": line["component"] or "", "deal": line["deal"] or "",
-              "base": grouped(line["base"]), "rate": _rate(line),
-              "amount": grouped(line["amount"]), "text": line["text"]} for line in lines]
-    return StatementView(statement, to_date, summary, measures, components, shown, money(total),
-                         total == text_to_minor_units(document["payout"], currency),
-                         paid_as_text(statement))
+              "base": grouped_units(base, currency), "rate": rate, "amount": money(amount),
+              "text": line["text"]}
+             for line, base, rate, amount in zip(line_documents(lines),
+                                                 lines["base"].tolist(), _rates(lines),
+                                                 lines["amount"].tolist())]
+    return StatementView(statement, to_date, summary, measures, components, rows, money(total),
+                         total == record.payout, paid_as_text(statement),
+                         money(record.payout),
+                         money(record.carried_balance)
+                         if format_minor_units(record.carried_balance, currency) not in ("0.00", "0")
+                         else None)
 
 
 def paid_as_text(statement: Statement) -> str | None:
@@ -94,25 +120,31 @@ def paid_as_text(statement: Statement) -> str | None:
             f"rate of {paid.rate_date}), rounded half up once")
 
 
-def _as_attainment(boundaries: list[dict], quota: str | None) -> list[dict]:
+def _as_attainment(boundaries, quota) -> list:
     """Tier starts as shares of quota, so money tiers can be drawn on the attainment bar."""
     shares = []
     for boundary in boundaries:
-        if boundary["basis"] == "attainment":
-            shares.append(boundary)
-        elif quota and Fraction(quota):
-            shares.append({**boundary, "basis": "attainment",
-                           "from": str(Fraction(boundary["from"]) / Fraction(quota))})
+        if boundary.basis == "attainment":
+            shares.append(shown(boundary.start))
+        elif quota:
+            shares.append(Fraction(boundary.start) / Fraction(quota))
     return shares
 
 
-def _rate(line: dict) -> str:
-    if line["rate"] is not None:
-        return percent_exact(line["rate"])
-    if line["slices"]:
-        return " + ".join(percent_exact(s["rate"]) for s in line["slices"])
-    return ""
+def shown(ratio: Fraction | None) -> Fraction | None:
+    """A ratio as the statement's JSON writes it (ten places at most)."""
+    return None if ratio is None else shown_rate(ratio.numerator, ratio.denominator)
 
 
-def percent_exact(rate_text: str) -> str:
-    return percent(Fraction(rate_text))
+def _rates(lines) -> list[str]:
+    """Each line's rate as a percent, or its tier slices' rates joined."""
+    slices = [(lines[f"slice_base_{k}"].tolist(), lines[f"slice_rate_{k}"].tolist(),
+               lines[f"slice_per_{k}"].tolist()) for k in range(slice_count(lines))]
+    found = []
+    for i, (rate, per) in enumerate(zip(lines["rate"].tolist(), lines["rate_per"].tolist())):
+        if per:
+            found.append(percent(shown_rate(rate, per)))
+        else:
+            found.append(" + ".join(percent(shown_rate(n[i], d[i]))
+                                    for base, n, d in slices if base[i]))
+    return found

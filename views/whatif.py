@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.calculate import Version, plan_year, calculate_period, plan_versions
 from ledger.database import LedgerDb
+from rules_dsl.errors import IcmError
+
+from engine.calculate import Version, plan_year, calculate_period, plan_versions
 from rules_dsl.calendar import parse_period
 from rules_dsl.money import format_minor_units, group_thousands, text_to_minor_units
 from views.safe_text import terminal_safe
 from rules_dsl import load_plans
-from rules_dsl.errors import IcmError
 from rules_dsl.plan import Plan
 
 
@@ -69,10 +70,9 @@ def load_proposal(path: Path):
 
 
 def _earned(ledger_db: LedgerDb, period: str, version: Version) -> dict[str, int]:
-    document = calculate_period(ledger_db, period, {version.plan.id: [version]}).document
-    return {payee["payee"]: text_to_minor_units(payee["earned_to_date"], payee["currency"])
-            for payee in document["payees"]
-            if any(plan.split("@")[0] == version.plan.id for plan in payee["plans"])}
+    result = calculate_period(ledger_db, period, {version.plan.id: [version]}).result
+    return {record.payee: record.earned_to_date for record in result.payees
+            if any(plan.split("@")[0] == version.plan.id for plan in record.plans)}
 
 
 def whatif_table(document: dict) -> str:

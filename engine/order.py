@@ -1,0 +1,82 @@
+"""The period's statement lines in statement order, one sort over every payee.
+
+Per payee: this fiscal year's plans first, in the order they were settled, then earlier
+fiscal years, newest first; within this year's plan, its components in plan order (the plan
+cap last), a component's own lines before its cap line, then by deal date (undated last),
+deal and credit row; within an earlier year the same, components by name. The settlement
+lines (adjustments, balance, draw, carried forward) close each payee's statement.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ledger.records import conform, empty_lines, slice_count, with_slices
+
+_NO_DATE = np.iinfo(np.int64).max
+
+
+def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataFrame:
+    """``changed[i]`` holds the changed lines of plan year ``years[i]``; ``records`` are the
+    payees' records (``ledger.records.PayeeRecord``), whose settlement lines follow."""
+    frames, keys = [], []
+    for position, (frame, year) in enumerate(zip(changed, years)):
+        if not len(frame):
+            continue
+        component = frame["component"].fillna("").to_numpy(dtype=object)
+        if frame["fiscal_year"].isna().all():  # this year: components in plan order
+            order = {c.id: i for i, c in enumerate(year.plan.components)}
+            order["plan_cap"] = len(order)
+            rank = pd.Series(component).map(order).fillna(len(order)).to_numpy(np.int64)
+        else:
+            rank = pd.factorize(component, sort=True)[0].astype(np.int64)
+        frames.append(frame)
+        keys.append(np.column_stack([
+            np.full(len(frame), -year.fiscal_year, dtype=np.int64),
+            np.full(len(frame), position, dtype=np.int64), rank,
+            (frame["line_kind"] == "cap").to_numpy(dtype=np.int64),
+            _dates(frame["date"])]))
+    settlement = _settlement_lines(records)
+    if len(settlement):
+        frames.append(settlement)
+        keys.append(np.column_stack([np.full((len(settlement), 4), _NO_DATE, dtype=np.int64),
+                                     np.arange(len(settlement), dtype=np.int64)]))
+    if not frames:
+        return conform(empty_lines())
+    slices = max(slice_count(frame) for frame in frames)
+    lines = pd.concat([with_slices(frame, slices) for frame in frames], ignore_index=True)
+    key = np.concatenate(keys)
+    deal = pd.factorize(lines["deal"].fillna("").to_numpy(dtype=object), sort=True)[0]
+    payee = pd.factorize(lines["payee"].to_numpy(dtype=object), sort=True)[0]
+    # np.lexsort is stable and sorts by its last key first
+    order = np.lexsort((lines["seq"].to_numpy(np.int64), deal, key[:, 4], key[:, 3],
+                        key[:, 2], key[:, 1], key[:, 0], payee))
+    return conform(lines.take(order).reset_index(drop=True))
+
+
+def _dates(dates: pd.Series) -> np.ndarray:
+    values = dates.to_numpy(dtype="datetime64[s]").astype(np.int64)
+    return np.where(dates.isna().to_numpy(), _NO_DATE, values)
+
+
+def _settlement_lines(records) -> pd.DataFrame:
+    rows = [(record.payee, record.currency, line) for record in records
+            for line in record.settlement]
+    count = len(rows)
+    if not count:
+        return empty_lines().iloc[0:0]
+    payee, currency, line = zip(*rows)
+    none = np.full(count, None, dtype=object)
+    zero = np.zeros(count, dtype=np.int64)
+    return pd.DataFrame({
+        "payee": np.array(payee, dtype=object), "currency": np.array(currency, dtype=object),
+        "plan": none, "fiscal_year": pd.array([None] * count, dtype="Int64"),
+        "kind": np.array([x.kind for x in line], dtype=object), "line_kind": none,
+        "component": none, "deal": none, "seq": zero,
+        "date": np.full(count, np.datetime64("NaT", "s")), "report": none,
+        "base": pd.array([None] * count, dtype="Int64"), "rate": zero, "rate_per": zero,
+        "tier_basis": none, "cap": zero,
+        "amount": np.array([x.amount for x in line], dtype=np.int64), "before": zero,
+        "current": zero, "cause": none, "note": none,
+        "reason": np.array([x.reason for x in line], dtype=object),
+        "draw": np.array([x.draw for x in line], dtype=np.int64), "text": none})

@@ -1,0 +1,89 @@
+"""A period's result is data (ledger.records): settlement figures as ints, statement lines
+as typed columns, sentences and JSON rendered at the edge and read back unchanged."""
+import json
+import sqlite3
+from fractions import Fraction
+
+import pandas as pd
+import pytest
+
+from engine.history import Prior
+from engine.settle import settle_payee
+from ledger.records import LINES, PayeeRecord, SettlementLine, conform, empty_lines, \
+    line_schema
+from views.document import from_json, payee_document, line_documents, to_json
+from views.payroll import split_by_column
+from views.source import Statement
+
+
+def test_a_hand_worked_settlement_is_a_record_of_ints():
+    # no plan this period: an adjustment of +200.00 against a balance of 500.00 owed pays
+    # nothing and carries 300.00
+    prior = Prior(balance={"rep-1": 50000}, adjustments={"rep-1": [(20000, "fix")]},
+                  currency={"rep-1": "EUR"}, paid={"rep-1": 120000})
+    record = settle_payee("rep-1", [], prior, 2026)
+    assert isinstance(record, PayeeRecord)
+    assert (record.payee, record.currency, record.plans) == ("rep-1", "EUR", ())
+    figures = (record.earned_to_date, record.paid_to_date, record.earned, record.adjustments,
+               record.draw, record.payout, record.carried_balance)
+    assert figures == (0, 120000, 0, 20000, 0, 0, 30000)
+    assert all(type(figure) is int for figure in figures)
+    assert record.settlement == (SettlementLine("adjustment", 20000, "fix"),
+                                 SettlementLine("balance", -50000),
+                                 SettlementLine("carried-forward", 30000))
+
+
+def test_the_lines_table_has_the_declared_schema():
+    lines = conform(empty_lines())
+    assert list(lines.columns) == list(LINES)
+    assert str(lines["amount"].dtype) == "int64"
+    assert str(lines["fiscal_year"].dtype) == "Int64"
+    assert "slice_from_per_1" in line_schema(2)
+
+
+def _statement(lines: list[dict]) -> Statement:
+    document = {"payee": "rep-1", "plans": ["ae@2"], "currency": "USD", "attainment": {},
+                "components": {"commission": {"earned_to_date": "100.00",
+                                              "payout": "100.00"}},
+                "earned_to_date": "100.00", "paid_to_date": "0.00", "adjustments": "0.00",
+                "draw": "0.00", "payout": "150.00", "carried_balance": "0.00",
+                "lines": lines}
+    record, table = from_json(document, {"name": "Rep", "measures": []})
+    return Statement("2027-Q1", "closed", 1, "Rep", record, table)
+
+
+def _line(text: str, amount: str = "50.00") -> dict:
+    return {"kind": "true-up", "component": "commission", "deal": None, "base": None,
+            "rate": None, "slices": [], "amount": amount, "text": text}
+
+
+def test_payroll_tells_an_earlier_years_line_by_its_fiscal_year_not_its_words():
+    statement = _statement([_line("Fiscal 2026: commission: 50.00 USD.")])
+    assert statement.lines["fiscal_year"].tolist() == [2026]
+    assert split_by_column(statement) == {"ae/commission": 15000}  # 100.00 + 50.00
+    # the same line as this year's: the words alone do not make it an earlier year's
+    lines = statement.lines.assign(fiscal_year=pd.array([None], dtype="Int64"))
+    this_year = Statement("2027-Q1", "closed", 1, "Rep",
+                          statement.record, lines)
+    with pytest.raises(AssertionError, match="do not add up"):
+        split_by_column(this_year)  # this year's line is in its component's payout already
+
+
+def test_a_kept_statement_reads_back_to_the_same_json(tmp_path):
+    from views.demo import run_demo
+    result = run_demo(tmp_path / "demo")
+    with sqlite3.connect(result.ledger) as connection:
+        kept = connection.execute("select statement from payee_results").fetchall()
+    assert len(kept) > 100
+    for (text,) in kept:
+        stored = json.loads(text)
+        record, lines = from_json(stored["document"], stored["context"])
+        assert payee_document(record, line_documents(lines)) == stored["document"]
+        assert all(isinstance(value, Fraction) for _, value in record.attainment)
+        assert isinstance(record.payout, int)
+
+
+def test_to_json_renders_a_result_with_no_payee():
+    from ledger.records import PeriodResult
+    assert to_json(PeriodResult("2026-Q1", "draft", None, (), conform(empty_lines()))) == \
+        {"period": "2026-Q1", "payees": []}
