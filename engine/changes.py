@@ -16,6 +16,7 @@ import pandas as pd
 
 from engine import lines
 from engine.lines import KEY, NO_DEAL
+from ledger.records import lines_frame
 from rules_dsl.money import difference, group_sums
 
 
@@ -125,7 +126,7 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
         "note": lines.with_none(frame["note"]).to_numpy(dtype=object), "reason": None,
         "draw": np.zeros(rows, dtype=np.int64), "text": None}
     _slices(table, frame, plan)
-    return pd.DataFrame(table, index=pd.RangeIndex(rows))
+    return lines_frame(table)
 
 
 def _slices(table: dict, frame: pd.DataFrame, plan) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ledger.records import conform, empty_lines, slice_count, with_slices
+from ledger.records import conform, empty_lines, lines_frame, slice_count, with_slices
 
 _NO_DATE = np.iinfo(np.int64).max
 
@@ -68,7 +68,7 @@ def _settlement_lines(records) -> pd.DataFrame:
     payee, currency, line = zip(*rows)
     none = np.full(count, None, dtype=object)
     zero = np.zeros(count, dtype=np.int64)
-    return pd.DataFrame({
+    return lines_frame({
         "payee": np.array(payee, dtype=object), "currency": np.array(currency, dtype=object),
         "plan": none, "fiscal_year": pd.array([None] * count, dtype="Int64"),
         "kind": np.array([x.kind for x in line], dtype=object), "line_kind": none,

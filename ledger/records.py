@@ -176,5 +176,22 @@ def with_slices(lines: pd.DataFrame, slices: int) -> pd.DataFrame:
     return lines.assign(**missing) if missing else lines
 
 
+def lines_frame(columns: dict) -> pd.DataFrame:
+    """A lines table of columns (arrays, or one value for every row), text kept as Python
+    objects: from an object array pandas would infer its own string dtype, with NaN where
+    a value is None."""
+    rows = max((len(v) for v in columns.values()
+                if isinstance(v, (np.ndarray, pd.api.extensions.ExtensionArray))), default=0)
+
+    def column(name, value):
+        if LINES.get(name) != OBJECT:
+            return value
+        if value is None or isinstance(value, str):
+            return pd.Series(np.full(rows, value, dtype=object), dtype=object)
+        return pd.Series(value, dtype=object)
+    return pd.DataFrame({name: column(name, value) for name, value in columns.items()},
+                        index=pd.RangeIndex(rows))
+
+
 def empty_lines() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series([], dtype=dtype) for column, dtype in LINES.items()})
