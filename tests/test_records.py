@@ -7,7 +7,7 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 
-from engine.history import Prior
+from ledger.history import Prior
 from engine.settle import settle_payee
 from ledger.records import LINES, PayeeRecord, SettlementLine, conform, empty_lines, \
     line_schema
