@@ -115,6 +115,10 @@ class CommandGroup(click.Group):
                              "room and its server runs") from None
         except (click.exceptions.Exit, click.Abort):  # click's own ways out
             raise
+        except OverflowError as error:  # a figure past what int64 or a float holds, that no
+            # check before it caught: the ledger's or a plan's figures, not a bug to report
+            raise InputError(f"{error}: an amount, quota or rate in the ledger or a plan is "
+                             "far too large; check the figures of this period") from None
         except Exception as error:  # a bug: still one line, the traceback on request
             if os.environ.get("ICM_DEBUG") == "1":
                 raise

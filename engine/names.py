@@ -61,10 +61,18 @@ def typed_value(text: str | None, field_type: Type, currency: str, where: str = 
         return None
     try:
         return _parsed(text.strip(), field_type, currency)
+    except _TooLarge:
+        raise FieldValueError(f"{where}: {text!r} is too large for an Int (at most "
+                              "9,223,372,036,854,775,807 either way); fix the file and import "
+                              "it again") from None
     except (MoneyError, ValueError):
         raise FieldValueError(f"{where}: {text!r} is not {_EXPECTED[field_type]} "
                               f"({field_type.name.title()}, as the plan declares it); fix "
                               "the file and import it again") from None
+
+
+class _TooLarge(ValueError):
+    """A whole number of the right shape that does not fit the engine's 64-bit columns."""
 
 
 def _parsed(text: str, field_type: Type, currency: str) -> Any:
@@ -78,7 +86,10 @@ def _parsed(text: str, field_type: Type, currency: str) -> Any:
     if field_type == Type.INT:
         if not _WHOLE.fullmatch(text):
             raise ValueError(text)
-        return int(text)
+        value = int(text)
+        if not fits_int64(value):
+            raise _TooLarge(text)
+        return value
     if field_type == Type.BOOL:
         if text.lower() not in ("true", "false"):
             raise ValueError(text)
