@@ -12,8 +12,9 @@ from pathlib import Path
 import click
 
 import cli_reports
-from cli_support import DB_HELP, CommandGroup, InputError, KindChoice, db_option, \
+from cli_support import DB_HELP, CommandGroup, InputError, db_option, \
     engine_errors, in_file_order, ledger_engine, period_option, print_plan_errors, version
+from ledger.kind_names import INPUT_KINDS
 from views.safe_text import json_text, terminal_safe
 
 
@@ -121,7 +122,7 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
 
 
 @main.command("import")
-@click.argument("kind", type=KindChoice())
+@click.argument("kind", type=click.Choice(INPUT_KINDS))
 @click.argument("file", type=click.Path(path_type=Path))
 @db_option
 def import_(kind: str, file: Path, db_url: str | None) -> None:

@@ -20,7 +20,7 @@ from engine import lines, reference_evaluator, tiers, vector
 from rules_dsl.money import divide_rounded, group_sums
 from engine.names import deal_columns, per_row, used_names
 from engine.reference_evaluator import EvaluationError
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 from rules_dsl.money import Money
 from rules_dsl.components import registry
 from rules_dsl.plan import Component, Expression, Plan

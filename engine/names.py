@@ -21,7 +21,7 @@ from engine.vector import Col
 from ledger.columns import SHARE_SCALE
 from rules_dsl import nodes
 from rules_dsl.deal_fields import DEAL_FIELDS
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 from rules_dsl.loader import ISO_DATE
 from rules_dsl.types import Type
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 
 from ledger.errors import LedgerRefused
 
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 
 DEFAULT_URL = "sqlite:///icm.db"
 LEDGER_LOCK = 0x69636D  # the key of PostgreSQL's advisory lock on the whole ledger ("icm")

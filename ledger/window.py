@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, select
 from rules_dsl.deal_fields import STORED
 from rules_dsl.money import divide_rounded, fx_ratio
 from rules_dsl.types import Type
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 from ledger.columns import SHARE_SCALE
 from ledger.schema import Assignment, Payee, Quota
 
