@@ -3,7 +3,8 @@
 A module may import its own package and the packages to its left, never one to its right;
 only ``ledger/`` talks to the database (SQLAlchemy, Alembic, any driver), so nothing else
 runs SQL: outside it, a call that runs SQL text (``exec_driver_sql``, ``.execute(text(...))``,
-pandas' ``read_sql*``) is against the flow as an import of SQLAlchemy is. Imports under
+pandas' ``read_sql*``) is against the flow as an import of SQLAlchemy is, and so is taking a
+connection (``ledger.database.reading``/``writing``/``lock``). Imports under
 ``if TYPE_CHECKING:`` are exempt; an import inside a function counts, and so does
 ``importlib.import_module("...")`` or ``__import__("...")`` with a literal name. ``bench/``
 and ``tests/`` are outside the flow.
@@ -24,6 +25,7 @@ DATABASE = {"sqlalchemy", "alembic", "sqlite3", "psycopg", "psycopg2", "psycopg_
             "pyodbc", "duckdb", "adbc_driver_manager"}
 DRIVER_PREFIXES = ("adbc_driver_",)  # adbc_driver_postgresql, adbc_driver_sqlite, ...
 RUNS_SQL = {"exec_driver_sql", "read_sql", "read_sql_query", "read_sql_table"}
+OPENS_CONNECTION = {"reading", "writing", "lock"}  # of ledger.database: no connection leaves
 OUTSIDE = {"bench", "tests"}
 
 
@@ -46,6 +48,10 @@ def flow_violations(root: Path, layers: list[set[str]] = LAYERS) -> list[str]:
         if own != "ledger":
             found += [f"{where}:{line}: runs SQL ({call}): only ledger talks to the database"
                       for line, call in _sql_calls(tree)]
+            found += [f"{where}:{node.lineno}: imports ledger.database.{alias.name}: no "
+                      "connection leaves ledger" for node in ast.walk(tree)
+                      if isinstance(node, ast.ImportFrom) and node.module == "ledger.database"
+                      for alias in node.names if alias.name in OPENS_CONNECTION]
         for line, imported in _imports(tree, parts):
             top = imported.split(".")[0]
             if (top in DATABASE or top.startswith(DRIVER_PREFIXES)) and own != "ledger":
@@ -153,13 +159,14 @@ def test_the_checker_names_each_import_against_the_flow(tmp_path):
                           "import_module(name)\n",
         "views/paying.py": "import psycopg2, pg8000\nimport asyncpg\n"
                            "from adbc_driver_postgresql import dbapi\n",
-        "engine/closing.py": "def f(connection, sql, text, pd):\n"
+        "engine/closing.py": "def f(connection, sql, text, pd, query):\n"
                              "    connection.exec_driver_sql('SELECT 1')\n"
                              "    connection.execute(text('SELECT 1'))\n"
                              "    connection.execute(sql.text('SELECT 1'))\n"
                              "    pd.read_sql('deals', connection)\n"
                              "    pd.read_sql_query('SELECT 1', connection)\n"
-                             "    connection.execute(query)\n",
+                             "    connection.execute(query)\n"
+                             "from ledger.database import LedgerDb, writing\n",
         "ledger/reads.py": "import psycopg2\nfrom sqlalchemy import text\n"
                            "def f(c, pd):\n    c.execute(text('x'))\n    pd.read_sql('x', c)\n",
         "cli_support.py": "import views.kpi, engine, ledger, rules_dsl\n",
@@ -180,6 +187,7 @@ def test_the_checker_names_each_import_against_the_flow(tmp_path):
         "database",
         "engine/closing.py:5: runs SQL (read_sql): only ledger talks to the database",
         "engine/closing.py:6: runs SQL (read_sql_query): only ledger talks to the database",
+        "engine/closing.py:8: imports ledger.database.writing: no connection leaves ledger",
         "ledger/window.py:2: ledger imports engine.lines, which is to its right in the flow",
         "rules_dsl/money.py:3: rules_dsl imports ledger.schema, which is to its right in the "
         "flow",
