@@ -129,7 +129,8 @@ def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
             columns[name] = Col("number", (rows["share_e9"].to_numpy(dtype=np.int64),
                                            np.full(len(rows), SHARE_SCALE, dtype=np.int64)))
         elif name == "deal.original_amount":
-            scale = rows["deal_currency"].map(lambda c: 10 ** minor_digits(c))
+            currencies = rows[_BUILTIN["deal.currency"].window]
+            scale = currencies.map(lambda c: 10 ** minor_digits(c))
             columns[name] = Col("number", (rows["original_amount"].to_numpy(dtype=np.int64),
                                            scale.to_numpy(dtype=np.int64)))
         elif name.startswith("deal.") and name in fields:
