@@ -18,11 +18,10 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from ledger.database import reading
+from ledger.line_key import NO_DEAL, NO_SEQ
 from ledger.schema import Adjustment, CalculationRun, PayeeResult, Period, ResultLine
 from rules_dsl.calendar import parse_period, period_span
 
-# a line key's deal and credit row when the line is not a deal's (its column is NULL)
-NO_DEAL, NO_SEQ = "", 0
 RECORDED = ["fiscal_year", "plan", "payee", "component", "capped", "deal", "seq", "kind",
             "before", "recorded_date"]
 
