@@ -31,7 +31,7 @@ class RefusedError(IcmError, click.ClickException):
     exit_code = 3
 
 
-def ledger_engine(url: str | None, create: bool = False):
+def open_ledger_db(url: str | None, create: bool = False):
     """The ledger of ``--db``. Only the commands that write input (``plans add``, ``import``,
     ``db upgrade``, ``demo``) pass ``create``: any other refuses a ledger that is not there."""
     from ledger.database import open_ledger

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from ledger.audit import audit_values, ledger_version, write_audit
 from ledger.database import LedgerDb, reading, writing
@@ -113,7 +113,7 @@ def _record(connection: Connection, run_id: int, line_frame: pd.DataFrame, payee
         connection.execute(insert(PayeeResult), results)
 
 
-def reopen_period(ledger_db: Engine, period: str, reason: str, actor: str | None = None
+def reopen_period(ledger_db: LedgerDb, period: str, reason: str, actor: str | None = None
                   ) -> int:
     """Supersede the last close of P's length, which must be P, and void the payroll files
     exported from it; returns the old run id."""
@@ -139,7 +139,7 @@ def reopen_period(ledger_db: Engine, period: str, reason: str, actor: str | None
     return run_id
 
 
-def add_adjustment(ledger_db: Engine, payee: str, period: str, amount_text: str, reason: str,
+def add_adjustment(ledger_db: LedgerDb, payee: str, period: str, amount_text: str, reason: str,
                    actor: str | None = None) -> int:
     """A manual adjustment line in an open period; returns its id."""
     parse_period(period)
@@ -184,7 +184,7 @@ def _adjustment_amount(amount_text: str) -> tuple[int, str]:
     return amount, currency
 
 
-def record_export(ledger_db: Engine, run_id: int, period: str, target: str, text: str,
+def record_export(ledger_db: LedgerDb, run_id: int, period: str, target: str, text: str,
                   actor: str | None = None) -> None:
     """Note in the audit log which file carries the run's pay, so a reopen can void it."""
     with writing(ledger_db) as connection:
@@ -194,7 +194,7 @@ def record_export(ledger_db: Engine, run_id: int, period: str, target: str, text
                         "sha256": hashlib.sha256(text.encode()).hexdigest()}))])
 
 
-def voided_exports(ledger_db: Engine, run_id: int) -> list[str]:
+def voided_exports(ledger_db: LedgerDb, run_id: int) -> list[str]:
     """The payroll files of a superseded run: they must not be paid."""
     with reading(ledger_db) as connection:
         return [json.loads(old)["file"] for old in audit_values(
