@@ -43,6 +43,7 @@ def ledger_state(ledger_db: LedgerDb) -> tuple[int, int]:
 
 
 def close_order(ledger_db: LedgerDb | Connection, period: str) -> CloseOrder:
+    """The order facts of ``period``; through a writer's connection, read under its lock."""
     length, _, _ = parse_period(period)
     with reading(ledger_db) as connection:
         return CloseOrder(period_status(connection, period), last_closed(connection, length))
