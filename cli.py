@@ -12,8 +12,9 @@ from pathlib import Path
 import click
 
 import cli_reports
-from cli_support import DB_HELP, CommandGroup, InputError, KindChoice, db_option, \
-    engine_errors, in_file_order, ledger_engine, period_option, print_plan_errors, version
+from cli_support import DB_HELP, CommandGroup, InputError, db_option, \
+    engine_errors, in_file_order, open_ledger_db, period_option, print_plan_errors, version
+from ledger.kind_names import INPUT_KINDS
 from views.safe_text import json_text, terminal_safe
 
 
@@ -88,7 +89,7 @@ def db_upgrade(db_url: str | None) -> None:
       icm db upgrade --db postgresql+psycopg://postgres@127.0.0.1:5432/test
     """
     from ledger.database import ledger_url, schema_revision, shown_url
-    ledger_db = ledger_engine(db_url, create=True)
+    ledger_db = open_ledger_db(db_url, create=True)
     click.echo(f"{shown_url(ledger_url(db_url))}: schema at revision "
                f"{schema_revision(ledger_db)}")
 
@@ -115,13 +116,13 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
     print_plan_errors(in_file_order(errors + plan_warnings(checked), files), files)
     if errors:
         raise InputError("no plan was registered")
-    outcome = register_plans(ledger_engine(db_url, create=True), checked)
+    outcome = register_plans(open_ledger_db(db_url, create=True), checked)
     for key, status in outcome:
         click.echo(f"{key}: {status}")
 
 
 @main.command("import")
-@click.argument("kind", type=KindChoice())
+@click.argument("kind", type=click.Choice(INPUT_KINDS))
 @click.argument("file", type=click.Path(path_type=Path))
 @db_option
 def import_(kind: str, file: Path, db_url: str | None) -> None:
@@ -135,7 +136,7 @@ def import_(kind: str, file: Path, db_url: str | None) -> None:
     from ledger.errors import ImportRefused
     from ledger.importing import import_csv
     try:
-        summary = import_csv(ledger_engine(db_url, create=True), kind, file)
+        summary = import_csv(open_ledger_db(db_url, create=True), kind, file)
     except ImportRefused as refusal:
         for error in refusal.errors:
             click.echo(terminal_safe(str(error)), err=True)
@@ -158,7 +159,7 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
     from ledger.progress import Status
     with engine_errors(), Status(f"icm calc {period_name}") as status:
         from views.document import to_json
-        result = calculate_period(ledger_engine(db_url), period_name, status=status).result
+        result = calculate_period(open_ledger_db(db_url), period_name, status=status).result
         status("writing the result")
         result = to_json(result)
         _print_calc(result, as_json)
@@ -188,7 +189,7 @@ def close(period_name: str, as_json: bool, db_url: str | None) -> None:
     from ledger.progress import Status
     with engine_errors(), Status(f"icm close {period_name}") as status:
         from views.document import kept_texts, to_json
-        result, run_id = close_period(ledger_engine(db_url), period_name, status=status,
+        result, run_id = close_period(open_ledger_db(db_url), period_name, status=status,
                                       render=kept_texts)
         status("writing the result")
         _print_calc(to_json(result), as_json)
@@ -208,7 +209,7 @@ def reopen(period_name: str, reason: str, db_url: str | None) -> None:
     """
     from ledger.closes import reopen_period, voided_exports
     with engine_errors():
-        ledger_db = ledger_engine(db_url)
+        ledger_db = open_ledger_db(db_url)
         run_id = reopen_period(ledger_db, period_name, reason)
     click.echo(f"{period_name} reopened; run {run_id} is superseded")
     for exported in voided_exports(ledger_db, run_id):
@@ -231,7 +232,7 @@ def adjust(payee: str, period_name: str, amount: str, reason: str, db_url: str |
     """
     from ledger.closes import add_adjustment
     with engine_errors():
-        adjustment_id = add_adjustment(ledger_engine(db_url), payee, period_name, amount, reason)
+        adjustment_id = add_adjustment(open_ledger_db(db_url), payee, period_name, amount, reason)
     click.echo(f"adjustment {adjustment_id} added to {period_name} for {payee}")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli_support import InputError, db_option, engine_errors, ledger_engine, \
+from cli_support import InputError, db_option, engine_errors, open_ledger_db, \
     period_option, print_plan_errors
 
 
@@ -43,7 +43,7 @@ def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
     from ledger.progress import Progress
     chosen = _formats(formats)
     with engine_errors():
-        found = period_statements(ledger_engine(db_url), period_name, payee)
+        found = period_statements(open_ledger_db(db_url), period_name, payee)
         progress = Progress("statements", len(found))
         written = write_statements(found, out_dir, chosen, progress.advance)
     kind = "closed" if found and found[0].status == "closed" else "draft"
@@ -66,7 +66,7 @@ def explain(period_name: str, payee: str, deal: str | None, db_url: str | None) 
     """
     from views.explain import explain as trace
     with engine_errors():
-        click.echo(trace(ledger_engine(db_url), period_name, payee, deal), nl=False)
+        click.echo(trace(open_ledger_db(db_url), period_name, payee, deal), nl=False)
 
 
 @click.command()
@@ -89,7 +89,7 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
         print_plan_errors(errors, [plan_file])
         raise InputError(f"{plan_file} does not check: fix it before comparing")
     with engine_errors():
-        document = compare(ledger_engine(db_url), proposed, period_name)
+        document = compare(open_ledger_db(db_url), proposed, period_name)
     click.echo(json_text(document) if as_json else whatif_table(document).rstrip("\n"))
 
 
@@ -142,7 +142,7 @@ def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | N
     from views.kpi_render import kpi_html, kpi_table
     from views.safe_text import json_text
     with engine_errors():
-        document = period_kpis(ledger_engine(db_url), period_name)
+        document = period_kpis(open_ledger_db(db_url), period_name)
         if html_file is not None:
             write_file(html_file, kpi_html(document))
             click.echo(f"KPI page of {period_name}: {html_file}", err=True)
@@ -171,7 +171,7 @@ def export_payroll(period_name: str, out_file: Path | None, db_url: str | None) 
     from views.payroll import payroll_csv
     from views.source import closed_run
     with engine_errors(), staged_files("nothing was written") as files:
-        ledger_db = ledger_engine(db_url)
+        ledger_db = open_ledger_db(db_url)
         text = payroll_csv(ledger_db, period_name)
         if out_file is not None:
             files.write(out_file, text)  # in place once the export is recorded

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 
 
 class InputError(IcmError, click.ClickException):
@@ -31,7 +31,7 @@ class RefusedError(IcmError, click.ClickException):
     exit_code = 3
 
 
-def ledger_engine(url: str | None, create: bool = False):
+def open_ledger_db(url: str | None, create: bool = False):
     """The ledger of ``--db``. Only the commands that write input (``plans add``, ``import``,
     ``db upgrade``, ``demo``) pass ``create``: any other refuses a ledger that is not there."""
     from ledger.database import open_ledger
@@ -66,23 +66,6 @@ def period_option(help_text: str = "The payout period: 2026-03, 2026-Q1 or 2026.
                         callback=_a_period, help=help_text)
 
 
-class KindChoice(click.Choice):
-    """The input kinds, those of ``ledger.kinds.SPECS``, read when click first needs them: so
-    `icm --help` does not load pandas to list them."""
-
-    def __init__(self):
-        super().__init__(())
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        from ledger.kinds import SPECS
-        return tuple(SPECS)
-
-    @choices.setter
-    def choices(self, _given) -> None:  # click's __init__ sets them; they come from SPECS
-        pass
-
-
 def version() -> str:
     try:
         return metadata.version("icm")
@@ -97,7 +80,6 @@ class CommandGroup(click.Group):
     nothing is half-written."""
 
     def invoke(self, ctx: click.Context):
-        from ledger.database import database_errors, driver_message, ledger_url, shown_url
         try:
             try:
                 return super().invoke(ctx)
@@ -108,19 +90,31 @@ class CommandGroup(click.Group):
             error.message = "\n".join(terminal_safe(line)
                                       for line in error.message.split("\n"))
             raise
-        except database_errors() as error:
+        except (click.exceptions.Exit, click.Abort):  # click's own ways out, `--help` too
+            raise
+        except _database_errors() as error:  # evaluated only for an error that gets here
+            from ledger.database import driver_message, ledger_url, shown_url
             url = shown_url(ledger_url(ctx.meta.get("icm.db_url")))
             raise InputError(f"the ledger {url} failed: {driver_message(error)}; nothing was "
                              "written; check that the ledger is writable, its disk has "
                              "room and its server runs") from None
-        except (click.exceptions.Exit, click.Abort):  # click's own ways out
-            raise
+        except OverflowError as error:  # a figure past what int64 or a float holds, that no
+            # check before it caught: the ledger's or a plan's figures, not a bug to report
+            raise InputError(f"{error}: an amount, quota or rate in the ledger or a plan is "
+                             "far too large; check the figures of this period") from None
         except Exception as error:  # a bug: still one line, the traceback on request
             if os.environ.get("ICM_DEBUG") == "1":
                 raise
             raise InternalError(f"internal error ({type(error).__name__}: {error}); this is "
                                 "a bug in icm: please report it with the command you ran "
                                 "(ICM_DEBUG=1 shows the traceback)") from None
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    """``ledger.database.database_errors``, imported only when a command failed: SQLAlchemy
+    and the drivers are most of the cost of starting `icm`."""
+    from ledger.database import database_errors
+    return database_errors()
 
 
 def user_error(error: IcmError) -> click.ClickException:

@@ -6,8 +6,9 @@ computing and again inside the write transaction, under the ledger-wide lock, wi
 ledger's state read before the plans: a change that landed meanwhile refuses the close. The
 period's row in `periods` is the last guard: two closes racing for one period cannot both flip
 it to closed, so the loser is refused (exit 3) and writes nothing. Every read and write is a
-``ledger`` function; this module decides, in that order, and builds no SQL. (Reopen, adjust
-and the export record are plain writes: ``ledger.closes``.)
+``ledger`` function (``ledger.closes`` holds the close's transaction and calls back the order
+check here); this module decides and holds no connection. (Reopen, adjust and the export
+record are plain writes: ``ledger.closes``.)
 """
 from __future__ import annotations
 
@@ -15,11 +16,9 @@ import datetime
 from collections.abc import Callable
 
 from engine.calculate import calculate_period, plan_versions
-from ledger.audit import ledger_version
-from ledger.closes import record_close
-from ledger.database import LedgerDb, reading, writing
+from ledger.closes import CloseOrder, close_order, ledger_state, record_close
+from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
-from ledger.history import last_closed, period_status
 from ledger.progress import quiet
 from ledger.records import PeriodResult
 from rules_dsl.calendar import add_months, parse_period, period_span
@@ -74,12 +73,12 @@ def _check_in_force(paying: list, period: str) -> None:
                         "a plan pays")
 
 
-def _check_order(connection, plans: list, period: str) -> None:
+def _check_order(order: CloseOrder, plans: list, period: str) -> None:
     length, year, index = parse_period(period)
-    if period_status(connection, period) == "closed":
+    if order.status == "closed":
         raise LedgerRefused(f"{period} is closed already; to change it, reopen it with "
                             f"`icm reopen --period {period} --reason ...` and close again")
-    last = last_closed(connection, length)
+    last = order.last_closed
     if last is None:
         paying = [plan for plan in plans if plan.payout_period == length]
         starts = {plan.fiscal_year_start for plan in paying} or {1}
@@ -103,27 +102,21 @@ def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
     per payee of the result, the statement text a close keeps and the text of each of its
     settlement lines (``views.document.kept_texts``: the views render, the engine does not)."""
     length, _, _ = parse_period(period)
-    with reading(ledger_db) as connection:  # before anything is read: a plan added
-        seen = ledger_version(connection)  # meanwhile is a change too
+    seen = ledger_state(ledger_db)  # before anything is read: a plan added meanwhile is a
+    # change too
     status("reading the plans")
     versions_by_plan = plan_versions(ledger_db)  # read and checked once for the whole close
     plans = [version.plan for versions in versions_by_plan.values() for version in versions]
     _check_paid(plans, period)
-    with reading(ledger_db) as connection:
-        _check_order(connection, plans, period)
+    _check_order(close_order(ledger_db, period), plans, period)
     calculation = calculate_period(ledger_db, period, versions_by_plan, status)
     status(f"recording {len(calculation.lines):,} lines and {len(calculation.result.payees):,} "
            "payees")
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
                       if p.payout_period == length)  # every version the run may have used
-    with writing(ledger_db, on_clash=f"another close of {period} finished first; nothing "
-                 "was recorded by this one") as connection:
-        _check_order(connection, plans, period)  # again, now holding the write lock
-        if ledger_version(connection) != seen:
-            raise LedgerRefused(f"the ledger changed while {period} was being computed (an "
-                                "import, adjustment or close finished meanwhile); nothing "
-                                "was recorded: run the close again")
-        run_id = record_close(connection, period, versions, calculation.lines,
-                              calculation.result, render(calculation.result), now, actor)
+    run_id = record_close(ledger_db, period, seen,
+                          lambda order: _check_order(order, plans, period),  # again, locked
+                          versions, calculation.lines, calculation.result,
+                          render(calculation.result), now, actor)
     return calculation.result, run_id

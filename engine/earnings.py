@@ -20,7 +20,7 @@ from engine import lines, reference_evaluator, tiers, vector
 from rules_dsl.money import divide_rounded, group_sums
 from engine.names import deal_columns, per_row, used_names
 from engine.reference_evaluator import EvaluationError
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 from rules_dsl.money import Money
 from rules_dsl.components import registry
 from rules_dsl.plan import Component, Expression, Plan
@@ -394,20 +394,22 @@ def _versioned(plan, component, rows, versions, evaluate) -> vector.Col:
 
     ``evaluate(version_plan, its_component)`` gives the column over all rows; each row keeps
     the value of its own version. Rows in no version's days, and versions without this
-    component, take the plan's own."""
+    component, take the plan's own; a version whose days hold no row is not read, so its
+    component may even be of another type."""
     result = evaluate(plan, component)
     dates = rows["date"].to_numpy() if len(rows) else np.array([], dtype="datetime64[s]")
     for version, first, last in versions:  # (plan, first day, last day) in the window
         own = next((c for c in version.components if c.id == component.id), None)
         if version is plan or own is None:
             continue
+        mask = (dates >= np.datetime64(first)) & (dates <= np.datetime64(last))
+        if not mask.any():  # no row of this version's days: its component is never read
+            continue
         if own.type != component.type:
             raise CalculationError(f"{own.source}: versions of a plan in one fiscal year must "
                                    f"keep the type of component {component.id!r} "
                                    f"({component.type})")
-        mask = (dates >= np.datetime64(first)) & (dates <= np.datetime64(last))
-        if mask.any():
-            result = vector.choose(mask, evaluate(version, own), result)
+        result = vector.choose(mask, evaluate(version, own), result)
     return result
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ledger.history import NO_DEAL, NO_SEQ  # how a recorded line without a deal reads back
+from ledger.line_key import NO_DEAL, NO_SEQ  # a line key without a deal
 from rules_dsl.components.rated import RatedComponent
 from rules_dsl.money import group_sums
 

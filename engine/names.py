@@ -21,7 +21,7 @@ from engine.vector import Col
 from ledger.columns import SHARE_SCALE
 from rules_dsl import nodes
 from rules_dsl.deal_fields import DEAL_FIELDS
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 from rules_dsl.loader import ISO_DATE
 from rules_dsl.types import Type
 
@@ -61,10 +61,18 @@ def typed_value(text: str | None, field_type: Type, currency: str, where: str = 
         return None
     try:
         return _parsed(text.strip(), field_type, currency)
+    except _TooLarge:
+        raise FieldValueError(f"{where}: {text!r} is too large for an Int (at most "
+                              "9,223,372,036,854,775,807 either way); fix the file and import "
+                              "it again") from None
     except (MoneyError, ValueError):
         raise FieldValueError(f"{where}: {text!r} is not {_EXPECTED[field_type]} "
                               f"({field_type.name.title()}, as the plan declares it); fix "
                               "the file and import it again") from None
+
+
+class _TooLarge(ValueError):
+    """A whole number of the right shape that does not fit the engine's 64-bit columns."""
 
 
 def _parsed(text: str, field_type: Type, currency: str) -> Any:
@@ -78,7 +86,10 @@ def _parsed(text: str, field_type: Type, currency: str) -> Any:
     if field_type == Type.INT:
         if not _WHOLE.fullmatch(text):
             raise ValueError(text)
-        return int(text)
+        value = int(text)
+        if not fits_int64(value):
+            raise _TooLarge(text)
+        return value
     if field_type == Type.BOOL:
         if text.lower() not in ("true", "false"):
             raise ValueError(text)
@@ -118,7 +129,8 @@ def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
             columns[name] = Col("number", (rows["share_e9"].to_numpy(dtype=np.int64),
                                            np.full(len(rows), SHARE_SCALE, dtype=np.int64)))
         elif name == "deal.original_amount":
-            scale = rows["deal_currency"].map(lambda c: 10 ** minor_digits(c))
+            currencies = rows[_BUILTIN["deal.currency"].window]
+            scale = currencies.map(lambda c: 10 ** minor_digits(c))
             columns[name] = Col("number", (rows["original_amount"].to_numpy(dtype=np.int64),
                                            scale.to_numpy(dtype=np.int64)))
         elif name.startswith("deal.") and name in fields:

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from rules_dsl.money import OVERFLOW, Money, minor_digits, round_fraction
 from rules_dsl import nodes
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 
 
 class EvaluationError(IcmError):

@@ -1,20 +1,24 @@
 """The writes of a period: a close's record, a reopen, an adjustment, a payroll file's export.
 
-Each runs inside the caller's write transaction (``record_close``) or is one itself, holding
-the ledger-wide lock (``ledger.database.writing``). A close's computation is the engine's
-(``engine.closing``); what it stores is written here, as the engine handed it over.
+Each is one write transaction holding the ledger-wide lock (``ledger.database.writing``). A
+close's computation and its order rules are the engine's (``engine.closing``): the close's
+transaction here reads the order facts (``CloseOrder``) under the lock, hands them to the
+engine's check, refuses a ledger that changed since ``ledger_state``, and records what the
+engine computed, as it handed it over. No connection leaves this module.
 """
 from __future__ import annotations
 
 import datetime
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from ledger.audit import audit_values, write_audit
-from ledger.database import reading, writing
+from ledger.audit import audit_values, ledger_version, write_audit
+from ledger.database import LedgerDb, reading, writing
 from ledger.errors import AdjustmentError, LedgerRefused
 from ledger.history import active_run, last_closed, period_status
 from ledger.known_rows import settlement_currency
@@ -24,15 +28,52 @@ from rules_dsl.calendar import parse_period
 from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
 
 
-def record_close(connection: Connection, period: str, versions: list[str],
+@dataclass(frozen=True)
+class CloseOrder:
+    """What decides whether ``period`` may close now: its status in `periods` (None for a
+    period never closed) and the newest close in force of its length (None: no close yet)."""
+
+    status: str | None
+    last_closed: str | None
+
+
+def ledger_state(ledger_db: LedgerDb) -> tuple[int, int]:
+    """The ledger's state now (``ledger.audit.ledger_version``), to compare at the close."""
+    with reading(ledger_db) as connection:
+        return ledger_version(connection)
+
+
+def close_order(ledger_db: LedgerDb | Connection, period: str) -> CloseOrder:
+    """The order facts of ``period``; through a writer's connection, read under its lock."""
+    length, _, _ = parse_period(period)
+    with reading(ledger_db) as connection:
+        return CloseOrder(period_status(connection, period), last_closed(connection, length))
+
+
+def record_close(ledger_db: LedgerDb, period: str, seen: tuple[int, int],
+                 check_order: Callable[[CloseOrder], None], versions: list[str],
                  lines: pd.DataFrame, result: PeriodResult, kept: list[tuple[str, tuple]],
                  now: datetime.datetime, actor: str | None) -> int:
-    """Record a close of ``period`` in the caller's write transaction: its run (with every
-    plan version it may have used), the period flipped to closed (the lock two racing closes
-    contend for), every line key's earnings to date, each payee's settlement lines and
-    result, and the audit entry. ``kept`` holds, per payee of ``result``, the statement text
-    the close keeps and the text of each settlement line, as the views rendered them.
-    Returns the run id."""
+    """Record a close of ``period`` in one write transaction, under the ledger-wide lock:
+    ``check_order`` again on the order facts read now, then a refusal if the ledger is no
+    longer at ``seen``; then its run (with every plan version it may have used), the period
+    flipped to closed (the lock two racing closes contend for), every line key's earnings to
+    date, each payee's settlement lines and result, and the audit entry. ``kept`` holds, per
+    payee of ``result``, the statement text the close keeps and the text of each settlement
+    line, as the views rendered them. Returns the run id."""
+    with writing(ledger_db, on_clash=f"another close of {period} finished first; nothing "
+                 "was recorded by this one") as connection:
+        check_order(close_order(connection, period))
+        if ledger_version(connection) != seen:
+            raise LedgerRefused(f"the ledger changed while {period} was being computed (an "
+                                "import, adjustment or close finished meanwhile); nothing "
+                                "was recorded: run the close again")
+        return _record_close(connection, period, versions, lines, result, kept, now, actor)
+
+
+def _record_close(connection: Connection, period: str, versions: list[str],
+                  lines: pd.DataFrame, result: PeriodResult, kept: list[tuple[str, tuple]],
+                  now: datetime.datetime, actor: str | None) -> int:
     length, _, _ = parse_period(period)
     run_id = connection.execute(insert(CalculationRun).values(
         period=period, length=length, status="active", created_at=now,
@@ -76,7 +117,7 @@ def _record(connection: Connection, run_id: int, line_frame: pd.DataFrame,
         connection.execute(insert(PayeeResult), results)
 
 
-def reopen_period(ledger_db: Engine, period: str, reason: str, actor: str | None = None
+def reopen_period(ledger_db: LedgerDb, period: str, reason: str, actor: str | None = None
                   ) -> int:
     """Supersede the last close of P's length, which must be P, and void the payroll files
     exported from it; returns the old run id."""
@@ -102,7 +143,7 @@ def reopen_period(ledger_db: Engine, period: str, reason: str, actor: str | None
     return run_id
 
 
-def add_adjustment(ledger_db: Engine, payee: str, period: str, amount_text: str, reason: str,
+def add_adjustment(ledger_db: LedgerDb, payee: str, period: str, amount_text: str, reason: str,
                    actor: str | None = None) -> int:
     """A manual adjustment line in an open period; returns its id."""
     parse_period(period)
@@ -147,7 +188,7 @@ def _adjustment_amount(amount_text: str) -> tuple[int, str]:
     return amount, currency
 
 
-def record_export(ledger_db: Engine, run_id: int, period: str, target: str, text: str,
+def record_export(ledger_db: LedgerDb, run_id: int, period: str, target: str, text: str,
                   actor: str | None = None) -> None:
     """Note in the audit log which file carries the run's pay, so a reopen can void it."""
     with writing(ledger_db) as connection:
@@ -157,7 +198,7 @@ def record_export(ledger_db: Engine, run_id: int, period: str, target: str, text
                         "sha256": hashlib.sha256(text.encode()).hexdigest()}))])
 
 
-def voided_exports(ledger_db: Engine, run_id: int) -> list[str]:
+def voided_exports(ledger_db: LedgerDb, run_id: int) -> list[str]:
     """The payroll files of a superseded run: they must not be paid."""
     with reading(ledger_db) as connection:
         return [json.loads(old)["file"] for old in audit_values(

@@ -22,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 
 from ledger.errors import LedgerRefused
 
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 
 DEFAULT_URL = "sqlite:///icm.db"
 LEDGER_LOCK = 0x69636D  # the key of PostgreSQL's advisory lock on the whole ledger ("icm")
@@ -67,32 +67,33 @@ def shown_url(url: str) -> str:
     return url if parsed.password is None else parsed.render_as_string(hide_password=True)
 
 
-def open_ledger(url: str | None = None, upgrade: bool = True, create: bool = True) -> Engine:
+def open_ledger(url: str | None = None, upgrade: bool = True, create: bool = True
+                ) -> LedgerDb:
     """An engine on the ledger, its schema at the newest migration. With ``create`` false, a
     ledger that does not exist yet is refused (``LedgerMissing``) instead of created."""
     resolved = ledger_url(url)
-    engine = _create_engine(resolved)
-    if engine.dialect.name == "sqlite":
-        _check_sqlite_path(engine.url, create)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+    ledger_db = _create_engine(resolved)
+    if ledger_db.dialect.name == "sqlite":
+        _check_sqlite_path(ledger_db.url, create)
+        event.listen(ledger_db, "connect", _sqlite_pragmas)
+        event.listen(ledger_db, "begin", _sqlite_begin_immediate)
     try:
-        revision = schema_revision(engine)
+        revision = schema_revision(ledger_db)
     except DBAPIError as error:
-        engine.dispose()
+        ledger_db.dispose()
         hint = ("check the path and that the file is an icm ledger you may read and write"
-                if engine.dialect.name == "sqlite" else
+                if ledger_db.dialect.name == "sqlite" else
                 "check the URL, that the database exists and that its server runs")
         raise LedgerUnavailable(f"cannot open the ledger {shown_url(resolved)}: "
                                 f"{driver_message(error)}; {hint}") from None
     if revision is None and not create:
-        engine.dispose()
+        ledger_db.dispose()
         raise LedgerMissing(f"{shown_url(resolved)} holds no ledger yet; check --db or "
                             "ICM_DATABASE_URL, or create one with `icm db upgrade` or "
                             "`icm import`")
     if upgrade and revision != head_revision():
-        upgrade_schema(engine)
-    return engine
+        upgrade_schema(ledger_db)
+    return ledger_db
 
 
 def database_errors() -> tuple[type[Exception], ...]:
@@ -152,7 +153,7 @@ def _check_sqlite_path(url: URL, create: bool) -> None:
 
 
 @contextlib.contextmanager
-def writing(engine: Engine, on_clash: str | None = None):
+def writing(ledger_db: LedgerDb, on_clash: str | None = None):
     """One transaction that writes the ledger, holding the ledger-wide write lock from its
     first statement, so a command that checks its input against the ledger and then writes
     sees every earlier writer's rows and keeps later writers out until it commits: two quota
@@ -162,7 +163,7 @@ def writing(engine: Engine, on_clash: str | None = None):
     first (an IntegrityError, on a write or at commit) is ``LedgerRefused(on_clash)``, so no
     caller outside the ledger needs the driver's exception types."""
     try:
-        with engine.begin() as connection:
+        with ledger_db.begin() as connection:
             lock(connection)
             yield connection
     except IntegrityError:
@@ -172,13 +173,13 @@ def writing(engine: Engine, on_clash: str | None = None):
 
 
 @contextlib.contextmanager
-def reading(db: Engine | Connection):
-    """A connection to read through: ``db`` itself when it is one (a writer's transaction
+def reading(ledger_db: LedgerDb | Connection):
+    """A connection to read through: ``ledger_db`` itself when it is one (a writer's transaction
     reads what it is about to change under its own lock), else a new one on the engine."""
-    if isinstance(db, Connection):
-        yield db
+    if isinstance(ledger_db, Connection):
+        yield ledger_db
     else:
-        with db.connect() as connection:
+        with ledger_db.connect() as connection:
             yield connection
 
 
@@ -209,8 +210,8 @@ def _alembic_config(connection) -> Config:
     return config
 
 
-def schema_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+def schema_revision(ledger_db: LedgerDb) -> str | None:
+    with ledger_db.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -218,11 +219,11 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
 
 
-def upgrade_schema(engine: Engine) -> str:
+def upgrade_schema(ledger_db: LedgerDb) -> str:
     """Create or migrate the ledger; a no-op when it is current. Returns the revision."""
     head = head_revision()
-    if schema_revision(engine) == head:
+    if schema_revision(ledger_db) == head:
         return head
-    with writing(engine) as connection:  # two first uses at once: the second waits
+    with writing(ledger_db) as connection:  # two first uses at once: the second waits
         command.upgrade(_alembic_config(connection), "head")
     return head

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 
 
 @dataclass(frozen=True, slots=True, order=True)

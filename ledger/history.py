@@ -15,49 +15,48 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, and_, func, select
 
-from ledger.database import reading
+from ledger.database import LedgerDb, reading
+from ledger.line_key import NO_DEAL, NO_SEQ
 from ledger.schema import Adjustment, CalculationRun, PayeeResult, Period, ResultLine
 from rules_dsl.calendar import parse_period, period_span
 
-# a line key's deal and credit row when the line is not a deal's (its column is NULL)
-NO_DEAL, NO_SEQ = "", 0
 RECORDED = ["fiscal_year", "plan", "payee", "component", "capped", "deal", "seq", "kind",
             "before", "recorded_date"]
 
 
-def active_runs(db: Engine | Connection, length: str) -> list[tuple[int, str]]:
+def active_runs(ledger_db: LedgerDb | Connection, length: str) -> list[tuple[int, str]]:
     """(run id, period) of every close in force of one length, oldest first: the one query
     for "the active run" of a length or of a period."""
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         return [tuple(row) for row in connection.execute(
             select(CalculationRun.id, CalculationRun.period).where(
                 CalculationRun.length == length, CalculationRun.status == "active")
             .order_by(CalculationRun.id))]
 
 
-def last_closed(db: Engine | Connection, length: str) -> str | None:
+def last_closed(ledger_db: LedgerDb | Connection, length: str) -> str | None:
     """The period of the newest close in force of ``length``."""
-    runs = active_runs(db, length)
+    runs = active_runs(ledger_db, length)
     return runs[-1][1] if runs else None
 
 
-def active_run(db: Engine | Connection, period: str) -> int | None:
+def active_run(ledger_db: LedgerDb | Connection, period: str) -> int | None:
     """The run of the close in force for ``period``, None when it is open."""
     length, _, _ = parse_period(period)
-    return next((run_id for run_id, name in active_runs(db, length) if name == period), None)
+    return next((run_id for run_id, name in active_runs(ledger_db, length) if name == period), None)
 
 
-def period_status(db: Engine | Connection, period: str) -> str | None:
+def period_status(ledger_db: LedgerDb | Connection, period: str) -> str | None:
     """``closed`` or ``open`` as `periods` records it; None for a period never closed."""
     length, _, _ = parse_period(period)
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         return connection.execute(select(Period.status).where(
             Period.length == length, Period.name == period)).scalar_one_or_none()
 
 
-def recorded_statements(db: Engine | Connection, run_id: int, payee: str | None = None
+def recorded_statements(ledger_db: LedgerDb | Connection, run_id: int, payee: str | None = None
                         ) -> list[tuple[str, dict | None]]:
     """(payee, the statement the close kept: its document and context) of one run, by payee,
     or of one payee; None for a close made before statements were kept."""
@@ -65,7 +64,7 @@ def recorded_statements(db: Engine | Connection, run_id: int, payee: str | None 
         PayeeResult.run_id == run_id).order_by(PayeeResult.payee_id)
     if payee is not None:
         query = query.where(PayeeResult.payee_id == payee)
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         rows = connection.execute(query).all()
     return [(payee_id, None if text is None else json.loads(text)) for payee_id, text in rows]
 
@@ -93,10 +92,10 @@ class Prior:
                         & (recorded["plan"] == plan_id)]
 
 
-def read_prior(db: Engine | Connection, length: str, period: str, fiscal_year: int,
+def read_prior(ledger_db: LedgerDb | Connection, length: str, period: str, fiscal_year: int,
                period_start: datetime.date) -> Prior:
     """The closes of ``length`` in force before ``period``, seen from ``period``."""
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         earlier = [(run_id, name) for run_id, name in active_runs(connection, length)
                    if name != period and period_span(name)[0] < period_start]
         last_run = last_period = None

@@ -3,7 +3,8 @@
 ``prepare`` turns the file's text columns into typed records and every problem as
 ``(row, column, message)``; it reads the ledger but never writes. Checks that need the whole
 file (duplicate keys, credit shares summing to 100%, manager loops, overlapping quotas) run
-here too, so a file is refused whole before anything is written.
+here too, so a file is refused whole before anything is written. ``write`` then writes the
+checked records (``ledger.import_writes``).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import pandas as pd
 from rules_dsl.calendar import PeriodError, period_span
 from rules_dsl.deal_fields import STORED
 from ledger import columns as col
+from ledger.import_writes import ImportRun, ImportSummary, write_credits, write_deals, \
+    write_keyed
 from ledger.known_rows import KnownRows
 
 Problem = tuple[int, str, str]  # row, column, message
@@ -24,6 +27,7 @@ BEGINNING = "1900-01-01"  # a payee row without effective_from holds from the be
 
 
 Prepare = Callable[[pd.DataFrame, KnownRows], tuple[pd.DataFrame, list[Problem]]]
+Write = Callable[[ImportRun, "KindSpec", pd.DataFrame], ImportSummary]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class KindSpec:
     optional: tuple[str, ...]
     extra_column: str | None  # where unknown CSV columns are kept, as JSON
     prepare: Prepare  # the file's text columns as typed records, and every problem
+    write: Write  # how its checked records are written (ledger.import_writes)
     free_text: tuple[str, ...] = ()  # known columns whose values may span lines
 
     @property
@@ -353,19 +358,22 @@ SPECS = {
     "payees": KindSpec("payees", "payees", ("id", "effective_from"), ("id", "name"),
                        ("email", "role", "manager_id", "currency", "hire_date",
                         "termination_date", "effective_from"), "extra", prepare_payees,
-                       free_text=("name",)),
+                       write_keyed, free_text=("name",)),
     "assignments": KindSpec("assignments", "assignments", ("payee_id", "plan_id",
                                                            "effective_from"),
                             ("payee_id", "plan", "effective_from"),
-                            ("effective_to", "target_incentive"), "params", prepare_assignments),
+                            ("effective_to", "target_incentive"), "params", prepare_assignments,
+                            write_keyed),
     "quotas": KindSpec("quotas", "quotas", ("payee_id", "measure", "period"),
-                       ("payee_id", "measure", "period", "amount"), (), None, prepare_quotas),
+                       ("payee_id", "measure", "period", "amount"), (), None, prepare_quotas,
+                       write_keyed),
     "deals": KindSpec("deals", "deals", ("id",),
                       tuple(field.column for field in STORED if field.required),
                       tuple(field.column for field in STORED if not field.required), "extra",
-                      prepare_deals),
+                      prepare_deals, write_deals),
     "credits": KindSpec("credits", "credits", ("deal_id", "seq"),
-                        ("deal_id", "payee_id", "share"), ("role",), "extra", prepare_credits),
+                        ("deal_id", "payee_id", "share"), ("role",), "extra", prepare_credits,
+                        write_credits),
     "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
-                   ("date", "from", "to", "rate"), (), None, prepare_fx),
+                   ("date", "from", "to", "rate"), (), None, prepare_fx, write_keyed),
 }

@@ -10,21 +10,21 @@ import datetime
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from ledger.audit import write_audit
-from ledger.database import reading, writing
+from ledger.database import LedgerDb, reading, writing
 from ledger.errors import LedgerRefused
 from ledger.schema import CalculationRun, PlanVersion
 from rules_dsl import Plan, load_plan_text
 
 
-def register_plans(engine: Engine, plans: list[Plan], actor: str | None = None
+def register_plans(ledger_db: LedgerDb, plans: list[Plan], actor: str | None = None
                    ) -> list[tuple[str, str]]:
     """Register each plan version; returns (plan@version, added|unchanged|replaced)."""
     now = datetime.datetime.now(datetime.timezone.utc)
     outcome = []
-    with writing(engine) as connection:
+    with writing(ledger_db) as connection:
         used = set()
         for (versions,) in connection.execute(select(CalculationRun.plan_versions)):
             used |= {entry.split(" ")[0] for entry in json.loads(versions)}
@@ -69,9 +69,9 @@ class RegisteredPlan:
     errors: tuple
 
 
-def registered_plans(db: Engine | Connection) -> list[RegisteredPlan]:
+def registered_plans(ledger_db: LedgerDb | Connection) -> list[RegisteredPlan]:
     """Every registered plan version, checked from its text, by plan id and version."""
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         rows = connection.execute(select(PlanVersion.plan_id, PlanVersion.version,
                                          PlanVersion.text).order_by(PlanVersion.plan_id,
                                                                     PlanVersion.version)).all()
@@ -82,8 +82,8 @@ def registered_plans(db: Engine | Connection) -> list[RegisteredPlan]:
     return found
 
 
-def fiscal_year_starts(db: Engine | Connection) -> dict[tuple[str, int], int]:
+def fiscal_year_starts(ledger_db: LedgerDb | Connection) -> dict[tuple[str, int], int]:
     """(plan id, version) -> the month its fiscal year starts."""
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         return {(plan_id, version): month for plan_id, version, month in connection.execute(
             select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.fiscal_year_start))}

@@ -8,9 +8,9 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, select
 
-from ledger.database import reading
+from ledger.database import LedgerDb, reading
 from ledger.schema import Credit, Deal, FxRate, Payee
 
 
@@ -49,8 +49,8 @@ class PayeeRows:
         return {payee: self.as_of(payee, day) for payee in self.by_id}
 
 
-def payee_rows(db: Engine | Connection) -> PayeeRows:
-    with reading(db) as connection:
+def payee_rows(ledger_db: LedgerDb | Connection) -> PayeeRows:
+    with reading(ledger_db) as connection:
         rows = connection.execute(select(
             Payee.id, Payee.effective_from, Payee.name, Payee.role, Payee.manager_id,
             Payee.currency).order_by(Payee.id, Payee.effective_from)).all()
@@ -75,9 +75,9 @@ class DealRecord:
     credits: tuple[tuple[str, int], ...]
 
 
-def current_deal(db: Engine | Connection, deal_id: str) -> DealRecord | None:
+def current_deal(ledger_db: LedgerDb | Connection, deal_id: str) -> DealRecord | None:
     """The deal's current version with its credit rows in file order; None when unknown."""
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         row = connection.execute(select(
             Deal.id, Deal.date, Deal.owner_id, Deal.amount, Deal.currency, Deal.type,
             Deal.status, Deal.cancel_date).where(Deal.id == deal_id, Deal.current)
@@ -90,12 +90,12 @@ def current_deal(db: Engine | Connection, deal_id: str) -> DealRecord | None:
     return DealRecord(*row, credits=tuple((payee, share) for payee, share in credits))
 
 
-def latest_rates(db: Engine | Connection, pairs: Iterable[tuple[str, str]],
+def latest_rates(ledger_db: LedgerDb | Connection, pairs: Iterable[tuple[str, str]],
                  day: datetime.date) -> dict[tuple[str, str], tuple[str, datetime.date] | None]:
     """(from, to) -> (the rate as its exact decimal text, its date): the latest on or before
     ``day``, None where the ledger has none."""
     found = {}
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         for from_currency, to_currency in pairs:
             row = connection.execute(select(FxRate.rate, FxRate.date).where(
                 FxRate.from_currency == from_currency, FxRate.to_currency == to_currency,

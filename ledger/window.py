@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, select
 
 from rules_dsl.deal_fields import STORED
 from rules_dsl.money import divide_rounded, fx_ratio
 from rules_dsl.types import Type
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 from ledger.columns import SHARE_SCALE
+from ledger.database import LedgerDb
 from ledger.schema import Assignment, Payee, Quota
 
 
@@ -48,7 +49,7 @@ _DEAL_COLUMNS = [column for _sql, column in _READ]
 _DATES = [field.window for field in STORED if field.type == Type.DATE]
 
 
-def read_window(engine: Engine, start: datetime.date, end: datetime.date, currency: str,
+def read_window(ledger_db: LedgerDb, start: datetime.date, end: datetime.date, currency: str,
                 deal_fields: tuple[str, ...] = (), through: datetime.date | None = None
                 ) -> WindowFrames:
     """The frames the engine needs for ``start..end`` (inclusive), in ``currency``: the deals
@@ -56,7 +57,7 @@ def read_window(engine: Engine, start: datetime.date, end: datetime.date, curren
     ``end`` unless given: an annual window needs the whole fiscal year's quota however early
     its payout period ends)."""
     through = through or end
-    with engine.connect() as connection:
+    with ledger_db.connect() as connection:
         credits = _credited_deals(connection, start, end, deal_fields)
         credits["amount"], credits["fx_missing"] = _converted(connection, credits, currency)
         credits["credit_amount"] = credit_amounts(credits["amount"].to_numpy(),

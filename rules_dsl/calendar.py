@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 
 _PERIOD = re.compile(r"([0-9]{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
 LENGTHS = {"year": 12, "half": 6, "quarter": 3, "month": 1}

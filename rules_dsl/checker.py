@@ -13,7 +13,6 @@ from typing import Iterable, Mapping
 
 from rules_dsl.money import decimal_places, decimal_text, is_currency, minor_digits, to_minor_units
 from rules_dsl import nodes
-from rules_dsl.deal_fields import DEAL_FIELD_TYPES
 from rules_dsl.errors import ExprProblem
 from rules_dsl.types import (ORDERED, AnyType, ListOf, Type, accepts, arithmetic_result,
                              is_numeric, unify)
@@ -24,8 +23,8 @@ MEASURE, DEAL, PAYEE = "measure", "deal", "payee"
 # largest plan version.
 INT64_MAX = 2 ** 63 - 1
 
-# Built-in fields of each namespace; declared extra columns are added to these by the loader.
-DEAL_FIELDS = DEAL_FIELD_TYPES  # rules_dsl/deal_fields.py
+# Built-in fields of each namespace beside the deal's (rules_dsl/deal_fields.py); declared
+# extra columns are added to these by the loader.
 CREDIT_FIELDS = {"share": Type.NUMBER, "amount": Type.MONEY, "role": Type.STRING}
 PAYEE_FIELDS = {"id": Type.STRING, "name": Type.STRING, "role": Type.STRING,
                 "hire_date": Type.DATE}

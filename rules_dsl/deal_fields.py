@@ -1,10 +1,10 @@
 """The built-in deal fields, once: a plan's name and type for each, and where its value lives.
 
 The checker types ``deal.<name>`` from this table; the deals file and the ledger's deals table
-have the columns it names (``ledger/kinds.py``, ``ledger/importing.py``, ``ledger/schema.py``);
-the engine's window of credited deals reads them under their window names
-(``ledger/window.py``), and ``engine/names.py`` turns those into expression columns. A plan's
-own extra columns (``fields:``) are not here: the loader adds them.
+have the columns it names (``ledger/kinds.py``, ``ledger/import_writes.py``,
+``ledger/schema.py``); the engine's window of credited deals reads them under their window
+names (``ledger/window.py``), and ``engine/names.py`` turns those into expression columns. A
+plan's own extra columns (``fields:``) are not here: the loader adds them.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Errors are values of one shape, collected and reported together, never raised one by one;
-and ``IcmError``, the base of every exception the product raises for a user.
+and ``IcmError`` (rules_dsl/icm_error.py), the base of every exception the product raises
+for a user.
 
 An expression's checker speaks of character offsets in the expression (``ExprProblem``); the
 loader maps those into the YAML file (``PlanError``), so every message a comp admin reads
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
 
+from rules_dsl.icm_error import IcmError  # noqa: F401  (re-exported; its home imports nothing)
 from rules_dsl.nodes import Span
 
 
@@ -32,18 +34,6 @@ class ExprProblem:
 
 
 ERROR, WARNING = "error", "warning"
-
-
-class IcmError(Exception):
-    """What a user is told in one line, and the exit code it ends with (DATA_AND_CLI.md: 1 the
-    input or a plan is wrong, 2 a usage error, 3 the ledger refused). It lives here, at the
-    bottom layer, so every package may raise one; the command line catches just this class."""
-
-    exit_code = 1
-
-    def for_user(self) -> str:
-        """The line the command line prints after ``Error: ``."""
-        return str(self)
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -18,9 +18,10 @@ import yaml
 
 from rules_dsl.money import is_currency, to_minor_units
 from rules_dsl import nodes
-from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DEAL_FIELDS, DECLARABLE_NAMESPACES, FUNCTIONS,
+from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DECLARABLE_NAMESPACES, FUNCTIONS,
                                INT64_MAX, MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS,
                                PERIOD_FIELDS, MeasureInfo, Scope, check_expecting, suggest)
+from rules_dsl.deal_fields import DEAL_FIELD_TYPES
 from rules_dsl.errors import PlanError
 from rules_dsl.parser import foreign_digit_message, is_foreign_digit, parse_expression
 from rules_dsl.components import registry
@@ -103,7 +104,7 @@ class _PlanReader:
         self.errors: list[PlanError] = []
         self.currency = "USD"
         self.fields: dict[str, dict[str, Type]] = {
-            "deal": dict(DEAL_FIELDS), "credit": dict(CREDIT_FIELDS),
+            "deal": dict(DEAL_FIELD_TYPES), "credit": dict(CREDIT_FIELDS),
             "payee": dict(PAYEE_FIELDS), "param": {}, "period": dict(PERIOD_FIELDS)}
         self.measures: dict[str, MeasureInfo] = {}
         self.declared: list[tuple[str, str, Type]] = []  # extra columns under `fields:`

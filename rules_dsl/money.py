@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 
 # ISO 4217 active codes and their minor units. Codes not listed have two minor digits.
 _MINOR_DIGITS_EXCEPTIONS = {

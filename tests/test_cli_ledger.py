@@ -384,6 +384,21 @@ def test_a_bug_is_one_line_unless_icm_debug_asks_for_the_traceback(tmp_path, led
     assert isinstance(debugged.exception, ZeroDivisionError)
 
 
+def test_an_overflow_no_check_foresaw_is_one_line_saying_a_figure_is_too_large(
+        tmp_path, ledger_url, monkeypatch):
+    import engine.calculate
+    build(tmp_path, ledger_url)
+
+    def overflowing(*_args, **_kwargs):
+        raise OverflowError("Python int too large to convert to C long")
+
+    monkeypatch.setattr(engine.calculate, "calculate_period", overflowing)
+    result = invoke("calc", "--period", "2026-Q1", "--db", ledger_url)
+    assert one_line_error(result, 1) == (
+        "Error: Python int too large to convert to C long: an amount, quota or rate in the "
+        "ledger or a plan is far too large; check the figures of this period")
+
+
 def test_the_first_close_must_be_of_a_period_a_plan_is_in_force_in(tmp_path, ledger_url):
     build(tmp_path, ledger_url)  # test-ae runs 2026-01-01..2026-12-31
     result = invoke("close", "--period", "2025-Q1", "--db", ledger_url)

@@ -129,8 +129,8 @@ def test_a_name_is_registered_once_and_every_type_is_listed_under_its_own_name()
         registry.register(registry.TYPES["bonus"])
 
 
-def test_a_version_that_changes_a_components_type_is_refused_not_misread(tmp_path,
-                                                                          ledger_url):
+def _spiff_from_july(tmp_path, ledger_url, deals: str) -> None:
+    """Plan ae at version 2 from July, its component `commission` now a SPIFF."""
     v2 = V1.replace("version: 1", "version: 2").replace(
         "2026-01-01 .. 2026-12-31", "2026-07-01 .. 2026-12-31")
     v2 = v2[:v2.index("    type: commission")] + (
@@ -142,8 +142,21 @@ def test_a_version_that_changes_a_components_type_is_refused_not_misread(tmp_pat
         "payees": "id,name\nr,Rep\n",
         "assignments": "payee_id,plan,effective_from\nr,ae,2026-01-01\n",
         "quotas": "payee_id,measure,period,amount\nr,bookings,2026,200000\n",
-        "deals": "id,date,owner_id,amount,currency\nD1,2026-03-01,r,150000,USD\n"
-                 "D2,2026-08-01,r,100000,USD\n"})
+        "deals": "id,date,owner_id,amount,currency\n" + deals})
+
+
+def test_a_version_that_changes_a_components_type_is_refused_not_misread(tmp_path,
+                                                                          ledger_url):
+    _spiff_from_july(tmp_path, ledger_url, "D1,2026-03-01,r,150000,USD\n"
+                                           "D2,2026-08-01,r,100000,USD\n")
     result = CliRunner().invoke(main, ["calc", "--period", "2026-Q3", "--db", ledger_url])
     assert result.exit_code != 0
     assert "must keep the type of component 'commission' (spiff)" in result.output
+
+
+def test_a_version_whose_days_hold_no_deal_may_have_changed_a_components_type(tmp_path,
+                                                                                ledger_url):
+    _spiff_from_july(tmp_path, ledger_url, "D2,2026-08-01,r,100000,USD\n")
+    result = CliRunner().invoke(main, ["calc", "--period", "2026-Q3", "--db", ledger_url])
+    assert result.exit_code == 0, result.output
+    assert "must keep the type" not in result.output

@@ -58,6 +58,8 @@ def test_declared_fields_read_as_their_types(tmp_path, ledger_url):
                    "plan declares it)"),
     ("units", "١٠", "deal D-1: deal.units: '١٠' is not a whole number such as 12"),
     ("units", "１０", "deal D-1: deal.units: '１０' is not a whole number such as 12"),
+    ("units", "99999999999999999999", "deal D-1: deal.units: '99999999999999999999' is too "
+                                      "large for an Int"),
     ("kicker", "5.001", "deal D-1: deal.kicker: '5.001' is not an amount such as 1250.00"),
     ("strategic", "yes", "deal D-1: deal.strategic: 'yes' is not true or false"),
     ("rate", "abc", "the assignment of rep-1 to fields from 2026-01-01: param.rate: 'abc' is "

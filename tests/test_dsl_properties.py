@@ -27,8 +27,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from rules_dsl import format_error, load_plan_text, nodes, plan_warnings
-from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DEAL_FIELDS, MEASURE, PAYEE, PAYEE_FIELDS,
+from rules_dsl.checker import (CREDIT_FIELDS, DEAL, MEASURE, PAYEE, PAYEE_FIELDS,
                                PERIOD_FIELDS, MeasureInfo, Scope, check, check_expecting)
+from rules_dsl.deal_fields import DEAL_FIELD_TYPES
 from rules_dsl.parser import parse_expression
 from rules_dsl.printer import to_text
 from rules_dsl.types import Type
@@ -182,7 +183,7 @@ expression_text = st.one_of(raw_text, vocabulary_asts.map(to_text), asts.map(to_
 # -- scopes ---------------------------------------------------------------------------------------
 
 FIELDS = {
-    "deal": {**DEAL_FIELDS, "region": Type.STRING}, "credit": dict(CREDIT_FIELDS),
+    "deal": {**DEAL_FIELD_TYPES, "region": Type.STRING}, "credit": dict(CREDIT_FIELDS),
     "payee": {**PAYEE_FIELDS, "segment": Type.STRING}, "param": {"rate": Type.NUMBER},
     "period": dict(PERIOD_FIELDS),
 }

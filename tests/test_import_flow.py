@@ -1,9 +1,13 @@
 """Imports flow one way (issue 12): rules_dsl and plans <- ledger <- engine <- views <- the CLI.
 
 A module may import its own package and the packages to its left, never one to its right;
-only ``ledger/`` talks to the database (SQLAlchemy, Alembic, the drivers), so nothing else
-runs SQL. Imports under ``if TYPE_CHECKING:`` are exempt; an import inside a function counts.
-``bench/`` and ``tests/`` are outside the flow.
+only ``ledger/`` talks to the database (SQLAlchemy, Alembic, any driver), so nothing else
+runs SQL: outside it, a call that runs SQL text (``exec_driver_sql``, ``.execute(text(...))``,
+pandas' ``read_sql*``) is against the flow as an import of SQLAlchemy is, and so is taking a
+connection (``ledger.database.reading``/``writing``/``lock``). Imports under
+``if TYPE_CHECKING:`` are exempt; an import inside a function counts, and so does
+``importlib.import_module("...")`` or ``__import__("...")`` with a literal name. ``bench/``
+and ``tests/`` are outside the flow.
 """
 from __future__ import annotations
 
@@ -15,7 +19,13 @@ from tests.paths import ROOT
 # left to right: a package may import any package of its own layer or of a layer to its left
 LAYERS = [{"rules_dsl", "plans"}, {"ledger"}, {"engine"}, {"views"},
           {"cli", "cli_support", "cli_reports"}]
-DATABASE = {"sqlalchemy", "alembic", "psycopg", "sqlite3"}  # only ``ledger`` may import these
+# only ``ledger`` may import these: SQLAlchemy, Alembic and the database drivers
+DATABASE = {"sqlalchemy", "alembic", "sqlite3", "psycopg", "psycopg2", "psycopg_pool", "pg8000",
+            "asyncpg", "aiosqlite", "pymysql", "MySQLdb", "mysql", "oracledb", "cx_Oracle",
+            "pyodbc", "duckdb", "adbc_driver_manager"}
+DRIVER_PREFIXES = ("adbc_driver_",)  # adbc_driver_postgresql, adbc_driver_sqlite, ...
+RUNS_SQL = {"exec_driver_sql", "read_sql", "read_sql_query", "read_sql_table"}
+OPENS_CONNECTION = {"reading", "writing", "lock"}  # of ledger.database: no connection leaves
 OUTSIDE = {"bench", "tests"}
 
 
@@ -34,21 +44,69 @@ def flow_violations(root: Path, layers: list[set[str]] = LAYERS) -> list[str]:
         if own not in rank:
             found.append(f"{where}:1: {own} is in no layer of the import flow")
             continue
-        for line, imported in _imports(path, parts):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        if own != "ledger":
+            found += [f"{where}:{line}: runs SQL ({call}): only ledger talks to the database"
+                      for line, call in _sql_calls(tree)]
+            found += [f"{where}:{node.lineno}: imports ledger.database.{alias.name}: no "
+                      "connection leaves ledger" for node in ast.walk(tree)
+                      if isinstance(node, ast.ImportFrom) and node.module == "ledger.database"
+                      for alias in node.names if alias.name in OPENS_CONNECTION]
+        for line, imported in _imports(tree, parts):
             top = imported.split(".")[0]
-            if top in DATABASE and own != "ledger":
+            if (top in DATABASE or top.startswith(DRIVER_PREFIXES)) and own != "ledger":
                 found.append(f"{where}:{line}: imports {imported}: only ledger talks to the "
                              "database")
             elif top in rank and rank[top] > rank[own]:
                 found.append(f"{where}:{line}: {own} imports {imported}, which is to its "
                              "right in the flow")
+    return sorted(found, key=_by_file_and_line)
+
+
+def _by_file_and_line(message: str) -> tuple[str, int]:
+    where, line, _ = message.split(":", 2)
+    return where, int(line)
+
+
+def _called(node: ast.Call) -> str | None:
+    """The name a call calls: ``f`` of ``f(...)`` and of ``x.y.f(...)``."""
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def _sql_calls(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, what) of each call that runs SQL text: ``exec_driver_sql``, pandas'
+    ``read_sql*``, and ``execute`` of a ``text(...)`` clause."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _called(node)
+        if name in RUNS_SQL:
+            found.append((node.lineno, name))
+        elif name == "execute" and node.args and isinstance(node.args[0], ast.Call) and (
+                _called(node.args[0]) == "text"):
+            found.append((node.lineno, "execute(text(...))"))
     return found
 
 
-def _imports(path: Path, parts: tuple[str, ...]) -> list[tuple[int, str]]:
+def _dynamic_import(node: ast.Call) -> str | None:
+    """The module ``importlib.import_module("x")`` or ``__import__("x")`` names, when it is
+    written out."""
+    if _called(node) not in ("import_module", "__import__") or not node.args:
+        return None
+    first = node.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return None
+
+
+def _imports(tree: ast.AST, parts: tuple[str, ...]) -> list[tuple[int, str]]:
     """(line, module) of each import in the file, outside ``if TYPE_CHECKING:`` blocks;
     relative imports resolved against the module's own package."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     exempt = {id(node) for block in ast.walk(tree) if _is_type_checking(block)
               for statement in block.body for node in ast.walk(statement)}
     package = parts[:-1]  # of `views/kpi.py` and of `views/__init__.py` alike: views
@@ -65,6 +123,9 @@ def _imports(path: Path, parts: tuple[str, ...]) -> list[tuple[int, str]]:
             else:
                 name = node.module
             found.append((node.lineno, name))
+        elif isinstance(node, ast.Call) and (dynamic := _dynamic_import(node)):
+            # a relative name is of the module's own package, which it may always import
+            found.append((node.lineno, parts[0] if dynamic.startswith(".") else dynamic))
     return sorted(found)
 
 
@@ -93,6 +154,21 @@ def test_the_checker_names_each_import_against_the_flow(tmp_path):
                                "from sqlalchemy.exc import IntegrityError\n"
                                "from ledger.history import Prior\n",
         "views/kpi.py": "from .source import x\nimport cli_support\n",
+        "views/chart.py": "import importlib\nimportlib.import_module('cli_reports')\n"
+                          "__import__('sqlalchemy.engine')\nimport_module('.render')\n"
+                          "import_module(name)\n",
+        "views/paying.py": "import psycopg2, pg8000\nimport asyncpg\n"
+                           "from adbc_driver_postgresql import dbapi\n",
+        "engine/closing.py": "def f(connection, sql, text, pd, query):\n"
+                             "    connection.exec_driver_sql('SELECT 1')\n"
+                             "    connection.execute(text('SELECT 1'))\n"
+                             "    connection.execute(sql.text('SELECT 1'))\n"
+                             "    pd.read_sql('deals', connection)\n"
+                             "    pd.read_sql_query('SELECT 1', connection)\n"
+                             "    connection.execute(query)\n"
+                             "from ledger.database import LedgerDb, writing\n",
+        "ledger/reads.py": "import psycopg2\nfrom sqlalchemy import text\n"
+                           "def f(c, pd):\n    c.execute(text('x'))\n    pd.read_sql('x', c)\n",
         "cli_support.py": "import views.kpi, engine, ledger, rules_dsl\n",
         "bench/bench.py": "import sqlalchemy\nimport cli\n",
         "tests/test_x.py": "import cli\n",
@@ -104,9 +180,23 @@ def test_the_checker_names_each_import_against_the_flow(tmp_path):
     assert flow_violations(tmp_path) == [
         "engine/calculate.py:6: engine imports views, which is to its right in the flow",
         "engine/calculate.py:7: imports sqlalchemy.exc: only ledger talks to the database",
+        "engine/closing.py:2: runs SQL (exec_driver_sql): only ledger talks to the database",
+        "engine/closing.py:3: runs SQL (execute(text(...))): only ledger talks to the "
+        "database",
+        "engine/closing.py:4: runs SQL (execute(text(...))): only ledger talks to the "
+        "database",
+        "engine/closing.py:5: runs SQL (read_sql): only ledger talks to the database",
+        "engine/closing.py:6: runs SQL (read_sql_query): only ledger talks to the database",
+        "engine/closing.py:8: imports ledger.database.writing: no connection leaves ledger",
         "ledger/window.py:2: ledger imports engine.lines, which is to its right in the flow",
         "rules_dsl/money.py:3: rules_dsl imports ledger.schema, which is to its right in the "
         "flow",
         "service/run.py:1: service is in no layer of the import flow",
+        "views/chart.py:2: views imports cli_reports, which is to its right in the flow",
+        "views/chart.py:3: imports sqlalchemy.engine: only ledger talks to the database",
         "views/kpi.py:2: views imports cli_support, which is to its right in the flow",
+        "views/paying.py:1: imports pg8000: only ledger talks to the database",
+        "views/paying.py:1: imports psycopg2: only ledger talks to the database",
+        "views/paying.py:2: imports asyncpg: only ledger talks to the database",
+        "views/paying.py:3: imports adbc_driver_postgresql: only ledger talks to the database",
     ]

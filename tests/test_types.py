@@ -1,13 +1,14 @@
 """The type rules of spec section 2 as tables: expression, where it stands, type or error."""
 import pytest
 
-from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DEAL_FIELDS, MEASURE, PAYEE, PAYEE_FIELDS,
+from rules_dsl.checker import (CREDIT_FIELDS, DEAL, MEASURE, PAYEE, PAYEE_FIELDS,
                                PERIOD_FIELDS, MeasureInfo, Scope, check)
+from rules_dsl.deal_fields import DEAL_FIELD_TYPES
 from rules_dsl.parser import parse_expression
 from rules_dsl.types import ListOf, Type
 
 FIELDS = {
-    "deal": {**DEAL_FIELDS, "region": Type.STRING},
+    "deal": {**DEAL_FIELD_TYPES, "region": Type.STRING},
     "credit": dict(CREDIT_FIELDS),
     "payee": {**PAYEE_FIELDS, "segment": Type.STRING},
     "param": {"accelerator": Type.NUMBER},

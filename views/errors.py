@@ -1,6 +1,6 @@
 """Errors of the reports, importable without loading the renderers."""
 
-from rules_dsl.errors import IcmError
+from rules_dsl.icm_error import IcmError
 
 
 class RenderError(IcmError):

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.kinds import SPECS
+from rules_dsl.deal_fields import STORED
 from views.files import make_folder, write_file
 from plans import reference_plan
 
@@ -38,6 +39,7 @@ PLANS = ("enterprise-ae", "target-incentive-curve", "sales-manager-override", "s
          "new-hire-ramp")
 # every input kind, fx rates before the deals (the order the demo imports and prints them in)
 KINDS = tuple(sorted(SPECS, key=lambda kind: kind in ("deals", "credits")))
+DEAL_EXTRAS = ("region", "customer", "stage", "inbound")  # deal fields the sample plans declare
 START, END = datetime.date(FISCAL_YEAR, 1, 1), datetime.date(FISCAL_YEAR, 12, 31)
 DOMAIN = "example.com"
 
@@ -411,15 +413,20 @@ class _Company:
         return rows
 
     def deal_rows(self) -> list[list[str]]:
-        rows = [["id", "date", "owner_id", "amount", "currency", "type", "product", "status",
-                 "cancel_date", "region", "customer", "stage", "inbound"]]
+        """The deals file: the built-in columns, in the table's order, then the sample plans'
+        own fields."""
+        header = [field.column for field in STORED] + list(DEAL_EXTRAS)
+        rows = [header]
         for deal in self.deals + self.opportunities:
             cancel = deal["cancel"]
-            rows.append([deal["id"], deal["date"].isoformat(), deal["owner"],
-                         _money(deal["cents"]), deal["currency"], deal["type"],
-                         deal["product"], "cancelled" if cancel else "booked",
-                         cancel.isoformat() if cancel else "", deal["region"],
-                         deal["customer"], deal["stage"], "true" if deal["inbound"] else "false"])
+            values = {"id": deal["id"], "date": deal["date"].isoformat(),
+                      "owner_id": deal["owner"], "amount": _money(deal["cents"]),
+                      "currency": deal["currency"], "type": deal["type"],
+                      "product": deal["product"], "status": "cancelled" if cancel else "booked",
+                      "cancel_date": cancel.isoformat() if cancel else "",
+                      "region": deal["region"], "customer": deal["customer"],
+                      "stage": deal["stage"], "inbound": "true" if deal["inbound"] else "false"}
+            rows.append([values[name] for name in header])
         return rows
 
     def credit_rows(self) -> list[list[str]]:
