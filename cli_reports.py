@@ -83,14 +83,15 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
       icm whatif --plan proposals/enterprise-ae-v4.yaml --period 2026-Q4
     """
     from views.safe_text import json_text
-    from views.whatif import load_proposal, whatif as compare, whatif_table
+    from views.whatif import load_proposal, whatif as compare, whatif_document, whatif_table
     proposed, errors = load_proposal(plan_file)
     if errors:
         print_plan_errors(errors, [plan_file])
         raise InputError(f"{plan_file} does not check: fix it before comparing")
     with engine_errors():
-        document = compare(open_ledger_db(db_url), proposed, period_name)
-    click.echo(json_text(document) if as_json else whatif_table(document).rstrip("\n"))
+        comparison = compare(open_ledger_db(db_url), proposed, period_name)
+    click.echo(json_text(whatif_document(comparison)) if as_json
+               else whatif_table(comparison).rstrip("\n"))
 
 
 @click.command()
@@ -139,14 +140,15 @@ def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | N
     """
     from views.files import write_file
     from views.kpi import period_kpis
+    from views.kpi_document import kpi_document
     from views.kpi_render import kpi_html, kpi_table
     from views.safe_text import json_text
     with engine_errors():
-        document = period_kpis(open_ledger_db(db_url), period_name)
+        kpis = period_kpis(open_ledger_db(db_url), period_name)
         if html_file is not None:
-            write_file(html_file, kpi_html(document))
+            write_file(html_file, kpi_html(kpis))
             click.echo(f"KPI page of {period_name}: {html_file}", err=True)
-    click.echo(json_text(document) if as_json else kpi_table(document).rstrip("\n"))
+    click.echo(json_text(kpi_document(kpis)) if as_json else kpi_table(kpis).rstrip("\n"))
 
 
 @click.group()

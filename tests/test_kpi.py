@@ -26,6 +26,7 @@ from fractions import Fraction
 import pytest
 
 from views.kpi import band_of, period_kpis
+from views.kpi_document import kpi_document
 from views.kpi_render import kpi_html, kpi_table
 from ledger.database import open_ledger
 from tests.test_calc import FILES, PLAN, icm
@@ -94,7 +95,7 @@ def build_company(tmp_path, db):
 def q1(tmp_path, ledger_url):
     build_company(tmp_path, ledger_url)
     engine = open_ledger(ledger_url)
-    yield engine, period_kpis(engine, "2026-Q1")
+    yield engine, period_kpis(engine, "2026-Q1")  # the records; kpi_document gives the JSON
     engine.dispose()
 
 
@@ -103,7 +104,8 @@ def entry(document, payee_id):
 
 
 def test_per_payee_figures(q1):
-    _, document = q1
+    _, kpis = q1
+    document = kpi_document(kpis)
     assert document["period"] == "2026-Q1" and document["status"] == "draft"
     assert [p["payee"] for p in document["payees"]] == [
         "rep-1", "rep-2", "rep-3", "rep-4", "rep-5", "rep-6"]  # mgr-1 has no plan
@@ -155,7 +157,8 @@ def test_per_payee_figures(q1):
 
 
 def test_teams(q1):
-    _, document = q1
+    _, kpis = q1
+    document = kpi_document(kpis)
     assert [t["manager"] for t in document["teams"]] == ["mgr-1", "rep-4"]
     mgr1, rep4 = document["teams"]
     # mgr-1 has no statement, so the team's members are its reports (rep-3 joins in Q2).
@@ -184,13 +187,14 @@ def test_teams(q1):
 
 def test_the_manager_is_taken_on_the_periods_last_day(q1):
     engine, _ = q1
-    q2 = period_kpis(engine, "2026-Q2")
+    q2 = kpi_document(period_kpis(engine, "2026-Q2"))
     assert [(t["manager"], t["reports"]) for t in q2["teams"]] == [
         ("mgr-1", ["rep-1", "rep-2", "rep-3"]), ("rep-4", ["rep-6"])]
 
 
 def test_organisation_bands_share_and_leaderboard(q1):
-    _, document = q1
+    _, kpis = q1
+    document = kpi_document(kpis)
     org = document["organisation"]
     # primary attainment: rep-1 1.25, rep-2 0.3, rep-3 0.5 (edge: 50-100%), rep-4 1.5 (edge:
     # 150% and above), rep-6 0.3; rep-5 has no quota and is counted apart
@@ -222,31 +226,35 @@ def test_band_edges():
 
 
 def test_a_closed_period_gives_the_same_pay_and_is_deterministic(q1, ledger_url):
-    engine, draft = q1
+    engine, draft_kpis = q1
+    draft = kpi_document(draft_kpis)
     icm("close", "--period", "2026-Q1", db=ledger_url)
-    closed = period_kpis(engine, "2026-Q1")
+    closed_kpis = period_kpis(engine, "2026-Q1")
+    closed = kpi_document(closed_kpis)
     assert closed["status"] == "closed"
     assert {k: v for k, v in closed.items() if k != "status"} == \
         {k: v for k, v in draft.items() if k != "status"}
-    again = period_kpis(engine, "2026-Q1")
-    assert json.dumps(again) == json.dumps(closed)
-    assert kpi_html(again) == kpi_html(closed) and kpi_table(again) == kpi_table(closed)
+    again_kpis = period_kpis(engine, "2026-Q1")
+    assert json.dumps(kpi_document(again_kpis)) == json.dumps(closed)
+    assert kpi_html(again_kpis) == kpi_html(closed_kpis)
+    assert kpi_table(again_kpis) == kpi_table(closed_kpis)
 
 
 def test_a_period_with_no_payee(q1):
     engine, _ = q1
-    document = period_kpis(engine, "2026-03")  # a month: the plan is paid quarterly
+    kpis = period_kpis(engine, "2026-03")  # a month: the plan is paid quarterly
+    document = kpi_document(kpis)
     assert document["payees"] == [] and document["teams"] == []
     org = document["organisation"]
     assert org["share_at_or_above_quota"] is None and org["leaderboard"] == []
     assert [b["payees"] for b in org["bands"]] == [0, 0, 0, 0]
-    assert "No payee in this period" in kpi_html(document)
-    assert "(no payee in this period)" in kpi_table(document)
+    assert "No payee in this period" in kpi_html(kpis)
+    assert "(no payee in this period)" in kpi_table(kpis)
 
 
 def test_html_is_escaped_self_contained_and_shows_the_figures(q1):
-    _, document = q1
-    html = kpi_html(document)
+    _, kpis = q1
+    html = kpi_html(kpis)
     assert "<b>O'Brien" not in html
     assert "&lt;b&gt;O&#39;Brien &amp; Co&lt;/b&gt;" in html
     assert re.findall(r"https?://[^\s\"'<>]+", html) == \
@@ -261,8 +269,8 @@ def test_html_is_escaped_self_contained_and_shows_the_figures(q1):
 
 
 def test_text_tables(q1):
-    _, document = q1
-    text = kpi_table(document)
+    _, kpis = q1
+    text = kpi_table(kpis)
     assert text.startswith("KPIs 2026-Q1 (draft: the period is not closed)\n")
     rep1 = next(line for line in text.splitlines() if line.startswith("rep-1 "))
     assert re.search(r"bookings\s+125%\s+19,750.00\s+197.5%\s+280,000.00\s+7.05%\s+4\s+"

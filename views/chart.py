@@ -73,12 +73,12 @@ def bar_chart(title: str, rows: list[tuple[str, int]]) -> str:
     return "".join(parts)
 
 
-def leaderboard_chart(leaderboard: list[dict], shown: int) -> str:
-    """Horizontal bars of the first ``shown`` payees' attainment, a line at 100% of quota;
-    names escaped."""
+def leaderboard_chart(leaderboard: list[tuple[str, Fraction]], shown: int) -> str:
+    """Horizontal bars of the first ``shown`` (name, attainment) pairs, a line at 100% of
+    quota; names escaped."""
     rows = leaderboard[:shown]
     row_height, label_width, right = 22, 170, 56
-    values = [Fraction(e["attainment"]) for e in rows]
+    values = [attainment for _, attainment in rows]
     top = max([Fraction(3, 2)] + values)
     inner = WIDTH - label_width - right
     height = row_height * len(rows) + 24
@@ -88,16 +88,16 @@ def leaderboard_chart(leaderboard: list[dict], shown: int) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
              f'viewBox="0 0 {WIDTH} {height}" role="img" '
              'aria-label="Attainment on the primary measure, highest first">']
-    for i, (entry, value) in enumerate(zip(rows, values)):
+    for i, (name, value) in enumerate(rows):
         y = 4 + i * row_height
-        name = one_line(entry["name"])
+        name = one_line(name)
         label = name if len(name) <= 24 else name[:23] + "…"
         parts.append(f'<text x="0" y="{y + 14}" font-size="12">{escape(label)}</text>')
         parts.append(f'<rect x="{label_width}" y="{y}" '
                      f'width="{float(x(value)) - label_width:.1f}" height="16" '
                      f'fill="{"#2f7d4f" if value >= 1 else "#3b6ea8"}"/>')
         parts.append(f'<text x="{float(x(value)) + 6:.1f}" y="{y + 13}" font-size="11">'
-                     f'{percent(Fraction(entry["attainment"]))}</text>')
+                     f'{percent(value)}</text>')
     quota_x = x(Fraction(1))
     bottom = 4 + len(rows) * row_height
     parts.append(f'<line x1="{quota_x}" x2="{quota_x}" y1="0" y2="{bottom}" stroke="#222" '

@@ -1,6 +1,8 @@
 """`icm kpi`: attainment and payout KPIs of a period, per payee, per team and for the whole
-organisation, as the JSON document of ``period_kpis`` (``kpi_render`` shows it as terminal
-tables and one HTML page).
+organisation. ``period_kpis`` computes them as typed records (money in integer minor units,
+ratios as ``Fraction``s); ``kpi_document`` writes them as the JSON document and ``kpi_render``
+shows them as terminal tables and one HTML page, each from the records, so no view reads
+back a number it wrote.
 
 Where the numbers come from:
 
@@ -31,9 +33,9 @@ The payees are those with a statement in the period (listed payees, sorted by id
 rows of anyone else are not read. Besides ``period``, ``payees``, ``teams`` and
 ``organisation`` the document says ``status``: ``closed`` or ``draft``, as a statement does.
 
-Ratios are exact ``Fraction``s and money integer minor units throughout; the JSON gives money
-as decimal text with the currency's digits and ratios rounded half even to four places, the
-way ``icm calc --json`` gives attainment. A ratio is null when its divisor is zero or missing.
+Ratios are ``Fraction``s rounded half even to four places (the JSON writes them so, the way
+``icm calc --json`` gives attainment, and the tables and charts show the same values); money
+is integer minor units, written as decimal text with the currency's digits. A ratio is null when its divisor is zero or missing.
 Average deal is the credited amount over the deals, rounded half even to a minor unit.
 
 Teams: a manager (the ``manager_id`` of each payee's row in force on the period's last day)
@@ -58,13 +60,13 @@ move an attainment onto or across a band edge).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 import pandas as pd
 
 from rules_dsl.calendar import period_span
-from rules_dsl.money import (Money, format_minor_units, minor_digits, round_fraction,
-                             rounded_text, text_to_minor_units)
+from rules_dsl.money import Money, minor_digits, round_fraction
 from views.view import shown
 from views.source import Statement, closed_run, period_statements
 from ledger.database import LedgerDb
@@ -75,6 +77,7 @@ from ledger.window import read_window, require_rates
 
 BANDS = ("below 50%", "50-100%", "100-150%", "150% and above")
 LEADERBOARD_CHART_ROWS = 25
+Totals = tuple[tuple[str, int], ...]  # (currency, minor units), by currency
 
 
 def band_of(attainment: Fraction) -> str:
@@ -88,35 +91,139 @@ def band_of(attainment: Fraction) -> str:
     return BANDS[3]
 
 
-def ratio_text(numerator: Fraction | int, denominator: Fraction | int | None) -> str | None:
-    """numerator ÷ denominator rounded half even to four places, or None without a divisor."""
+def ratio(numerator: Fraction | int, denominator: Fraction | int | None) -> Fraction | None:
+    """numerator ÷ denominator rounded half even to four places (the KPIs' precision, which
+    the JSON, the tables and the charts all show), or None without a divisor."""
     if not denominator:
         return None
-    return rounded_text(Fraction(numerator) / Fraction(denominator), 4)
+    exact = Fraction(numerator) / Fraction(denominator)
+    return Fraction(round_fraction(exact * 10 ** 4, "half_even"), 10 ** 4)
 
 
-# --------------------------------------------------------------------------------- the JSON
+# ------------------------------------------------------------------------------ the records
 
-def period_kpis(ledger_db: LedgerDb, period: str) -> dict:
-    """The document of `icm kpi --period P --json`."""
+@dataclass(frozen=True, slots=True)
+class PrimaryMeasure:
+    """A payee's first measure with a quota; value and quota in the unit the statement shows
+    them (money in currency units, so a team's ratio can add them up)."""
+    measure: str
+    type: str
+    attainment: Fraction  # as the statement's JSON writes it: exact, or to ten places
+    value: Fraction
+    quota: Fraction
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class PayeeKpis:
+    payee: str
+    name: str
+    manager: str | None
+    plans: tuple[str, ...]
+    currency: str
+    attainment: tuple[tuple[str, Fraction], ...]  # (measure, exact attainment)
+    primary: PrimaryMeasure | None
+    payout: int
+    target_incentive: int | None
+    credited: int
+    deals: int
+    new_logos: int
+
+    @property
+    def primary_measure(self) -> str | None:
+        return self.primary.measure if self.primary else None
+
+    @property
+    def primary_attainment(self) -> Fraction | None:
+        return ratio(self.primary.attainment, 1) if self.primary else None
+
+    @property
+    def payout_to_target(self) -> Fraction | None:
+        return ratio(self.payout, self.target_incentive)
+
+    @property
+    def cost_of_sales(self) -> Fraction | None:
+        return ratio(self.payout, self.credited)
+
+    @property
+    def average_deal(self) -> int | None:
+        return _average(self.credited, self.deals)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamKpis:
+    manager: str
+    name: str
+    members: tuple[str, ...]
+    reports: tuple[str, ...]
+    payout: Totals
+    credited: Totals
+    deals: int
+    new_logos: int
+    currency: str | None  # the members' one currency; None when they are paid in several
+    payout_to_target: Fraction | None
+    cost_of_sales: Fraction | None
+    average_deal: int | None  # minor units of ``currency``
+    attainment: Fraction | None
+    with_quota: int
+    at_or_above_quota: int
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    band: str
+    payees: int
+
+
+@dataclass(frozen=True, slots=True)
+class Leader:
+    rank: int
+    payee: str
+    name: str
+    measure: str
+    attainment: Fraction  # to four places, as shown
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationKpis:
+    payees: int
+    payout: Totals
+    credited: Totals
+    with_quota: int
+    without_quota: int
+    bands: tuple[Band, ...]
+    at_or_above_quota: int
+    share_at_or_above_quota: Fraction | None
+    leaderboard: tuple[Leader, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodKpis:
+    """What ``kpi_document`` writes as JSON and ``kpi_render`` shows to people."""
+    period: str
+    status: str
+    payees: tuple[PayeeKpis, ...]
+    teams: tuple[TeamKpis, ...]
+    organisation: OrganisationKpis
+
+
+# ---------------------------------------------------------------------------- the figures
+
+def period_kpis(ledger_db: LedgerDb, period: str) -> PeriodKpis:
+    """The KPIs of `icm kpi --period P`."""
     statements = sorted(period_statements(ledger_db, period), key=lambda s: s.payee)
     status = _status(ledger_db, period, statements)
     starts = fiscal_year_starts(ledger_db)
     history = payee_rows(ledger_db)
     spans = {s.payee: period_span(period, _start_month(s, starts)) for s in statements}
     credited = _credit_figures(ledger_db, statements, spans)
-    payees, primary = [], {}
+    payees = []
     for statement in statements:
-        span_end = spans[statement.payee][1]
-        row = history.as_of(statement.payee, span_end)
-        manager = row.manager_id if row else None
-        entry, found = _payee_entry(statement, credited[statement.payee], manager)
-        payees.append(entry)
-        if found is not None:
-            primary[statement.payee] = found
-    return {"period": period, "status": status, "payees": payees,
-            "teams": _teams(payees, primary, history, spans),
-            "organisation": _organisation(payees, primary)}
+        row = history.as_of(statement.payee, spans[statement.payee][1])
+        payees.append(_payee(statement, credited[statement.payee],
+                             row.manager_id if row else None))
+    return PeriodKpis(period, status, tuple(payees), _teams(payees, history, spans),
+                      _organisation(payees))
 
 
 def _status(ledger_db: LedgerDb, period: str, statements: list[Statement]) -> str:
@@ -165,42 +272,19 @@ def _credit_figures(ledger_db: LedgerDb, statements: list[Statement], spans: dic
     return figures
 
 
-def _payee_entry(statement: Statement, figures: tuple, manager: str | None
-                 ) -> tuple[dict, dict | None]:
+def _payee(statement: Statement, figures: tuple, manager: str | None) -> PayeeKpis:
     record, context, currency = statement.record, statement.record.context, statement.currency
-    money = lambda units: format_minor_units(units, currency)  # noqa: E731
-    payout = record.payout
     # the payout period's own target incentive, so every plan's ratio has one basis; a
     # statement kept before it was recorded falls back to its window's
     target = context.period_target_incentive or context.target_incentive
     credited, deals, new_logos = figures
-    primary = next((m for m in context.measures if m.attainment is not None), None)
-    found = None
-    if primary is not None:
-        found = {"measure": primary.measure, "type": primary.type,
-                 "attainment": shown(primary.attainment),
-                 "value": _exact(primary.value, currency),
-                 "quota": _exact(primary.quota, currency), "currency": currency}
-    entry = {
-        "payee": statement.payee,
-        "name": statement.name,
-        "manager": manager,
-        "plans": list(record.plans),
-        "currency": currency,
-        "attainment": {name: rounded_text(value, 4) for name, value in record.attainment},
-        "primary_measure": found["measure"] if found else None,
-        "primary_attainment": ratio_text(found["attainment"], 1) if found else None,
-        "payout": money(payout),
-        "target_incentive": money(target) if target is not None else None,
-        "payout_to_target": ratio_text(payout, target),
-        "credited": money(credited),
-        "cost_of_sales": ratio_text(payout, credited),
-        "deals": deals,
-        "average_deal": money(round_fraction(Fraction(credited, deals), "half_even"))
-        if deals else None,
-        "new_logos": new_logos,
-    }
-    return entry, found
+    found = next((m for m in context.measures if m.attainment is not None), None)
+    primary = None if found is None else PrimaryMeasure(
+        found.measure, found.type, shown(found.attainment), _exact(found.value, currency),
+        _exact(found.quota, currency), currency)
+    return PayeeKpis(statement.payee, statement.name, manager, tuple(record.plans), currency,
+                     tuple(record.attainment), primary, int(record.payout),
+                     None if target is None else int(target), credited, deals, new_logos)
 
 
 def _exact(value, currency: str) -> Fraction:
@@ -213,25 +297,24 @@ def _exact(value, currency: str) -> Fraction:
     return shown(value)
 
 
-def _per_currency(pairs) -> dict[str, int]:
+def _average(credited: int, deals: int) -> int | None:
+    """The credited amount over the deals, half even to a minor unit."""
+    return round_fraction(Fraction(credited, deals), "half_even") if deals else None
+
+
+def _per_currency(pairs) -> Totals:
     totals: dict[str, int] = {}
     for currency, units in pairs:
         totals[currency] = totals.get(currency, 0) + units
-    return dict(sorted(totals.items()))
+    return tuple(sorted(totals.items()))
 
 
-def _money_by_currency(entries: list[dict], field: str) -> dict[str, str]:
-    totals = _per_currency((e["currency"], text_to_minor_units(e[field], e["currency"]))
-                           for e in entries)
-    return {currency: format_minor_units(units, currency) for currency, units in totals.items()}
-
-
-def _teams(payees: list[dict], primary: dict, history: PayeeRows, spans: dict) -> list[dict]:
-    by_id = {entry["payee"]: entry for entry in payees}
+def _teams(payees: list[PayeeKpis], history: PayeeRows, spans: dict) -> tuple[TeamKpis, ...]:
+    by_id = {entry.payee: entry for entry in payees}
     reports: dict[str, list[str]] = {}
     for entry in payees:
-        if entry["manager"] is not None:
-            reports.setdefault(entry["manager"], []).append(entry["payee"])
+        if entry.manager is not None:
+            reports.setdefault(entry.manager, []).append(entry.payee)
     last_day = max(end for _, end in spans.values()) if spans else None
     teams = []
     for manager, direct in sorted(reports.items()):
@@ -239,75 +322,61 @@ def _teams(payees: list[dict], primary: dict, history: PayeeRows, spans: dict) -
         members = sorted(([manager] if manager in by_id else []) + direct)
         entries = [by_id[p] for p in members]
         if manager in by_id:
-            name = by_id[manager]["name"]
+            name = by_id[manager].name
         else:
             row = history.as_of(manager, last_day)
             name = row.name if row else manager
-        measured = [primary[p] for p in direct if p in primary]
-        kinds = {(m["type"], m["currency"] if m["type"] == "money" else None)
-                 for m in measured}
-        attainment = (ratio_text(sum(m["value"] for m in measured),
-                                 sum(m["quota"] for m in measured))
+        measured = [by_id[p].primary for p in direct if by_id[p].primary is not None]
+        kinds = {(m.type, m.currency if m.type == "money" else None) for m in measured}
+        attainment = (ratio(sum(m.value for m in measured), sum(m.quota for m in measured))
                       if len(kinds) == 1 else None)
-        with_quota = [p for p in members if p in primary]
-        ratios = _team_ratios(entries)
-        teams.append({
-            "manager": manager,
-            "name": name,
-            "members": members,
-            "reports": direct,
-            "payout": _money_by_currency(entries, "payout"),
-            "credited": _money_by_currency(entries, "credited"),
-            "deals": sum(e["deals"] for e in entries),
-            "new_logos": sum(e["new_logos"] for e in entries),
-            **ratios,
-            "attainment": attainment,
-            "with_quota": len(with_quota),
-            "at_or_above_quota": sum(1 for p in with_quota if primary[p]["attainment"] >= 1),
-        })
-    return teams
+        with_quota = [e for e in entries if e.primary is not None]
+        teams.append(TeamKpis(
+            manager=manager, name=name, members=tuple(members), reports=tuple(direct),
+            payout=_per_currency((e.currency, e.payout) for e in entries),
+            credited=_per_currency((e.currency, e.credited) for e in entries),
+            deals=sum(e.deals for e in entries), new_logos=sum(e.new_logos for e in entries),
+            **_team_ratios(entries), attainment=attainment, with_quota=len(with_quota),
+            at_or_above_quota=sum(1 for e in with_quota if e.primary.attainment >= 1)))
+    return tuple(teams)
 
 
-def _team_ratios(entries: list[dict]) -> dict:
+def _team_ratios(entries: list[PayeeKpis]) -> dict:
     """Payout ÷ target incentive, cost of sales and average deal of a team, from its members'
     sums; null when the members are paid in more than one currency (never converted)."""
-    currencies = {e["currency"] for e in entries}
+    currencies = {e.currency for e in entries}
     if len(currencies) != 1:
-        return {"payout_to_target": None, "cost_of_sales": None, "average_deal": None}
-    currency = currencies.pop()
-    total = lambda field: sum(text_to_minor_units(e[field], currency)  # noqa: E731
-                              for e in entries)
-    payout, credited, deals = total("payout"), total("credited"), sum(e["deals"] for e in entries)
-    return {"payout_to_target": ratio_text(payout, total("target_incentive")),
-            "cost_of_sales": ratio_text(payout, credited),
-            "average_deal": format_minor_units(round_fraction(Fraction(credited, deals),
-                                                              "half_even"), currency)
-            if deals else None}
+        return {"currency": None, "payout_to_target": None, "cost_of_sales": None,
+                "average_deal": None}
+    payout = sum(e.payout for e in entries)
+    credited = sum(e.credited for e in entries)
+    target = sum(e.target_incentive or 0 for e in entries)
+    return {"currency": currencies.pop(), "payout_to_target": ratio(payout, target),
+            "cost_of_sales": ratio(payout, credited),
+            "average_deal": _average(credited, sum(e.deals for e in entries))}
 
 
-def _organisation(payees: list[dict], primary: dict) -> dict:
+def _organisation(payees: list[PayeeKpis]) -> OrganisationKpis:
+    primary = {e.payee: e.primary for e in payees if e.primary is not None}
     counts = {band: 0 for band in BANDS}
     for found in primary.values():
-        counts[band_of(found["attainment"])] += 1
-    at_or_above = sum(1 for found in primary.values() if found["attainment"] >= 1)
-    names = {entry["payee"]: entry["name"] for entry in payees}
-    ordered = sorted(primary.items(), key=lambda item: (-item[1]["attainment"], item[0]))
-    leaderboard = []
+        counts[band_of(found.attainment)] += 1
+    at_or_above = sum(1 for found in primary.values() if found.attainment >= 1)
+    names = {entry.payee: entry.name for entry in payees}
+    ordered = sorted(primary.items(), key=lambda item: (-item[1].attainment, item[0]))
+    leaderboard: list[Leader] = []
     for position, (payee, found) in enumerate(ordered):
         rank = position + 1
-        if position and found["attainment"] == ordered[position - 1][1]["attainment"]:
-            rank = leaderboard[-1]["rank"]
-        leaderboard.append({"rank": rank, "payee": payee, "name": names[payee],
-                            "measure": found["measure"],
-                            "attainment": ratio_text(found["attainment"], 1)})
-    return {
-        "payees": len(payees),
-        "payout": _money_by_currency(payees, "payout"),
-        "credited": _money_by_currency(payees, "credited"),
-        "with_quota": len(primary),
-        "without_quota": len(payees) - len(primary),
-        "bands": [{"band": band, "payees": counts[band]} for band in BANDS],
-        "at_or_above_quota": at_or_above,
-        "share_at_or_above_quota": ratio_text(at_or_above, len(primary)),
-        "leaderboard": leaderboard,
-    }
+        if position and found.attainment == ordered[position - 1][1].attainment:
+            rank = leaderboard[-1].rank
+        leaderboard.append(Leader(rank, payee, names[payee], found.measure,
+                                  ratio(found.attainment, 1)))
+    return OrganisationKpis(
+        payees=len(payees),
+        payout=_per_currency((e.currency, e.payout) for e in payees),
+        credited=_per_currency((e.currency, e.credited) for e in payees),
+        with_quota=len(primary), without_quota=len(payees) - len(primary),
+        bands=tuple(Band(band, counts[band]) for band in BANDS),
+        at_or_above_quota=at_or_above,
+        share_at_or_above_quota=ratio(at_or_above, len(primary)),
+        leaderboard=tuple(leaderboard))

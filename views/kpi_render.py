@@ -1,15 +1,15 @@
-"""The KPI document of ``kpi.py`` for people: tables for the terminal and one
-self-contained HTML page (inline CSS and SVG, no script, nothing fetched)."""
+"""The KPIs of ``kpi.py`` for people: tables for the terminal and one self-contained HTML
+page (inline CSS and SVG, no script, nothing fetched), drawn from the typed records."""
 from __future__ import annotations
 
 from fractions import Fraction
 
 from views.chart import bar_chart, leaderboard_chart
-from views.kpi import LEADERBOARD_CHART_ROWS
+from rules_dsl.figures import percent
+from rules_dsl.money import format_grouped
+from views.kpi import LEADERBOARD_CHART_ROWS, PeriodKpis, Totals
 from views.render import house_css, html_environment
 from views.safe_text import terminal_safe
-from views.view import grouped
-from rules_dsl.figures import percent
 
 
 # ------------------------------------------------------------------------- the text tables
@@ -35,78 +35,74 @@ def _cell(text: str) -> str:
     return text if len(text) <= CELL_WIDTH else text[:CELL_WIDTH - 1] + "…"
 
 
-def _pct(text: str | None) -> str:
-    """A ratio of the document as a percent, exactly: '0.0705' -> '7.05%' (no second
-    rounding of the already rounded ratio)."""
-    return percent(Fraction(text)) if text is not None else "-"
+def _pct(ratio: Fraction | None) -> str:
+    """A ratio, already rounded to four places, as a percent exactly: 0.0705 -> '7.05%'."""
+    return percent(ratio) if ratio is not None else "-"
 
 
-def _money_text(text: str | None, currency: str | None = None) -> str:
-    if text is None:
-        return "-"
-    return grouped(text) + (f" {currency}" if currency else "")
+def _money_text(units: int | None, currency: str | None) -> str:
+    return "-" if units is None else format_grouped(units, currency)
 
 
-def _totals_text(totals: dict[str, str]) -> str:
-    return ", ".join(f"{grouped(amount)} {currency}" for currency, amount in totals.items()) \
-        or "-"
+def _totals_text(totals: Totals) -> str:
+    return ", ".join(f"{format_grouped(units, currency)} {currency}"
+                     for currency, units in totals) or "-"
 
 
-def kpi_table(document: dict) -> str:
+def kpi_table(kpis: PeriodKpis) -> str:
     """Plain-text tables for the terminal: payees, teams, then the organisation."""
-    out = [f"KPIs {document['period']}"
-           + (" (draft: the period is not closed)" if document.get("status") == "draft"
-              else "")]
+    out = [f"KPIs {kpis.period}"
+           + (" (draft: the period is not closed)" if kpis.status == "draft" else "")]
     out += ["", "Payees"]
-    rows = [[p["payee"], p["name"], p["currency"],
-             p["primary_measure"] or "-", _pct(p["primary_attainment"]),
-             _money_text(p["payout"]), _pct(p["payout_to_target"]),
-             _money_text(p["credited"]), _pct(p["cost_of_sales"]), str(p["deals"]),
-             _money_text(p["average_deal"]), str(p["new_logos"])]
-            for p in document["payees"]]
+    rows = [[p.payee, p.name, p.currency,
+             p.primary_measure or "-", _pct(p.primary_attainment),
+             _money_text(p.payout, p.currency), _pct(p.payout_to_target),
+             _money_text(p.credited, p.currency), _pct(p.cost_of_sales), str(p.deals),
+             _money_text(p.average_deal, p.currency), str(p.new_logos)]
+            for p in kpis.payees]
     out.append(_table(["payee", "name", "cur", "primary measure", "attainment", "payout",
                        "of TI", "credited", "cost of sales", "deals", "avg deal",
                        "new logos"], rows, {4, 5, 6, 7, 8, 9, 10, 11})
                if rows else "(no payee in this period)")
     out += ["", "Teams"]
-    rows = [[t["manager"], t["name"], str(len(t["members"])),
-             _totals_text(t["payout"]), _pct(t["payout_to_target"]),
-             _totals_text(t["credited"]), _pct(t["cost_of_sales"]), str(t["deals"]),
-             _money_text(t["average_deal"]), str(t["new_logos"]), _pct(t["attainment"]),
-             f"{t['at_or_above_quota']} of {t['with_quota']}"]
-            for t in document["teams"]]
+    rows = [[t.manager, t.name, str(len(t.members)),
+             _totals_text(t.payout), _pct(t.payout_to_target),
+             _totals_text(t.credited), _pct(t.cost_of_sales), str(t.deals),
+             _money_text(t.average_deal, t.currency), str(t.new_logos), _pct(t.attainment),
+             f"{t.at_or_above_quota} of {t.with_quota}"]
+            for t in kpis.teams]
     out.append(_table(["manager", "name", "members", "payout", "of TI", "credited",
                        "cost of sales", "deals", "avg deal", "new logos",
                        "reports' attainment", "at/above quota"], rows, set(range(2, 12)))
                if rows else "(no manager with a direct report in this period)")
-    org = document["organisation"]
+    org = kpis.organisation
     out += ["", "Organisation",
-            f"payees: {org['payees']} ({org['with_quota']} with a quota, "
-            f"{org['without_quota']} without)",
-            f"payout: {_totals_text(org['payout'])}",
-            f"credited: {_totals_text(org['credited'])}",
-            f"at or above quota: {org['at_or_above_quota']} of {org['with_quota']}"
-            + (f" ({_pct(org['share_at_or_above_quota'])})"
-               if org["share_at_or_above_quota"] is not None else ""),
+            f"payees: {org.payees} ({org.with_quota} with a quota, "
+            f"{org.without_quota} without)",
+            f"payout: {_totals_text(org.payout)}",
+            f"credited: {_totals_text(org.credited)}",
+            f"at or above quota: {org.at_or_above_quota} of {org.with_quota}"
+            + (f" ({_pct(org.share_at_or_above_quota)})"
+               if org.share_at_or_above_quota is not None else ""),
             ""]
     out.append(_table(["attainment band", "payees"],
-                      [[b["band"], str(b["payees"])] for b in org["bands"]], {1}))
+                      [[b.band, str(b.payees)] for b in org.bands], {1}))
     out += ["", "Leaderboard (primary measure)"]
-    rows = [[str(e["rank"]), e["payee"], e["name"], e["measure"],
-             _pct(e["attainment"])] for e in org["leaderboard"]]
+    rows = [[str(e.rank), e.payee, e.name, e.measure,
+             _pct(e.attainment)] for e in org.leaderboard]
     out.append(_table(["rank", "payee", "name", "measure", "attainment"], rows, {0, 4})
                if rows else "(no payee with a quota)")
     return "\n".join(out) + "\n"
 
 
-def kpi_html(document: dict) -> str:
+def kpi_html(kpis: PeriodKpis) -> str:
     """One self-contained page: inline CSS and SVG, no script, nothing fetched."""
-    org = document["organisation"]
+    org = kpis.organisation
     bands = bar_chart("Payees by attainment on their primary measure",
-                      [(b["band"], b["payees"]) for b in org["bands"]])
-    leaders = leaderboard_chart(org["leaderboard"], LEADERBOARD_CHART_ROWS) \
-        if org["leaderboard"] else None
+                      [(b.band, b.payees) for b in org.bands])
+    leaders = leaderboard_chart([(e.name, e.attainment) for e in org.leaderboard],
+                                LEADERBOARD_CHART_ROWS) if org.leaderboard else None
     return html_environment().get_template("kpi.html.j2").render(
-        d=document, org=org, bands_chart=bands, leaderboard_chart=leaders,
+        d=kpis, org=org, bands_chart=bands, leaderboard_chart=leaders,
         chart_rows=LEADERBOARD_CHART_ROWS, css=house_css(),
         pct=_pct, totals=_totals_text)

@@ -20,7 +20,7 @@ from views.files import make_folder, staged_files
 from views.safe_text import json_text, markdown_safe, one_line
 from views.source import Statement
 from views.document import line_documents, payee_document
-from views.view import StatementView, grouped, statement_view
+from views.view import StatementView, statement_view
 
 FORMATS = ("html", "pdf", "json", "md")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -33,7 +33,6 @@ def _environment(autoescape: bool) -> jinja2.Environment:
                                      autoescape=autoescape, trim_blocks=True,
                                      lstrip_blocks=True, undefined=jinja2.StrictUndefined,
                                      keep_trailing_newline=True, finalize=_on_one_line)
-    environment.globals["grouped"] = grouped
     environment.globals["grouped_units"] = format_grouped
     environment.filters["md"] = markdown_safe
     return environment

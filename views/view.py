@@ -38,12 +38,6 @@ class StatementView:
     carried: str | None = None  # the balance still owed after the period, when there is one
 
 
-def grouped(text: str | None) -> str:
-    """'1234567.89' -> '1,234,567.89': how a rep reads an amount of a JSON document (the
-    KPI page's)."""
-    return "" if text is None else group_thousands(text)
-
-
 def grouped_units(units: int | None, currency: str) -> str:
     """123456789 USD -> '1,234,567.89'; '' for no amount."""
     return "" if units is None or units is pd.NA else format_grouped(int(units), currency)

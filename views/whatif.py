@@ -3,9 +3,11 @@
 Both sides are computed the same way (DATA_AND_CLI.md): the registered version in force on
 the period's last day and the proposed plan, each as if in force for the whole fiscal year,
 over today's ledger, for the payees assigned to that plan id; compared on earned to date at
-the end of the period."""
+the end of the period. ``whatif`` gives the comparison as typed records (minor units);
+``whatif_document`` writes its JSON and ``whatif_table`` its text, each from the records."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.database import LedgerDb
@@ -13,7 +15,7 @@ from rules_dsl.errors import IcmError
 
 from engine.calculate import Version, plan_year, calculate_period, plan_versions
 from rules_dsl.calendar import parse_period
-from rules_dsl.money import format_minor_units, group_thousands, text_to_minor_units
+from rules_dsl.money import format_grouped, format_minor_units
 from views.safe_text import terminal_safe
 from rules_dsl import load_plans
 from rules_dsl.plan import Plan
@@ -23,8 +25,34 @@ class ProposalError(IcmError, ValueError):
     """The proposed plan cannot be compared (the message says why and what to do)."""
 
 
-def whatif(ledger_db: LedgerDb, proposed: Plan, period: str) -> dict:
-    """The JSON document of `icm whatif --json`."""
+@dataclass(frozen=True, slots=True)
+class Earned:
+    """Earned to date in minor units: under the registered plan and under the proposal."""
+    payee: str
+    current: int
+    proposed: int
+
+    @property
+    def change(self) -> int:
+        return self.proposed - self.current
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    period: str
+    plan: str  # the proposal, id@version
+    registered: str
+    currency: str
+    payees: tuple[Earned, ...]  # by payee id
+
+    @property
+    def total(self) -> Earned:
+        return Earned("total", sum(p.current for p in self.payees),
+                      sum(p.proposed for p in self.payees))
+
+
+def whatif(ledger_db: LedgerDb, proposed: Plan, period: str) -> Comparison:
+    """The comparison of `icm whatif`."""
     registered = plan_versions(ledger_db).get(proposed.id)
     if not registered:
         raise ProposalError(f"no plan {proposed.id!r} is registered: a proposal is compared "
@@ -47,20 +75,24 @@ def whatif(ledger_db: LedgerDb, proposed: Plan, period: str) -> dict:
     start, end = year.periods[0].start, year.periods[-1].end
     current = _earned(ledger_db, period, Version(year.plan, start, end))
     changed = _earned(ledger_db, period, Version(proposed, start, end))
-    currency = year.plan.currency
-    rows, totals = [], [0, 0]
-    for payee in sorted(set(current) | set(changed)):
-        before, after = current.get(payee, 0), changed.get(payee, 0)
-        totals[0], totals[1] = totals[0] + before, totals[1] + after
-        rows.append({"payee": payee, "current": format_minor_units(before, currency),
-                     "proposed": format_minor_units(after, currency),
-                     "change": format_minor_units(after - before, currency)})
-    return {"period": period, "plan": f"{proposed.id}@{proposed.version}",
-            "registered": f"{year.plan.id}@{year.plan.version}", "currency": currency,
-            "payees": rows,
-            "total": {"current": format_minor_units(totals[0], currency),
-                      "proposed": format_minor_units(totals[1], currency),
-                      "change": format_minor_units(totals[1] - totals[0], currency)}}
+    rows = tuple(Earned(payee, current.get(payee, 0), changed.get(payee, 0))
+                 for payee in sorted(set(current) | set(changed)))
+    return Comparison(period, f"{proposed.id}@{proposed.version}",
+                      f"{year.plan.id}@{year.plan.version}", year.plan.currency, rows)
+
+
+def whatif_document(comparison: Comparison) -> dict:
+    """The JSON document of `icm whatif --json`."""
+    currency = comparison.currency
+
+    def amounts(row: Earned) -> dict:
+        return {"current": format_minor_units(row.current, currency),
+                "proposed": format_minor_units(row.proposed, currency),
+                "change": format_minor_units(row.change, currency)}
+    return {"period": comparison.period, "plan": comparison.plan,
+            "registered": comparison.registered, "currency": currency,
+            "payees": [{"payee": row.payee, **amounts(row)} for row in comparison.payees],
+            "total": amounts(comparison.total)}
 
 
 def load_proposal(path: Path):
@@ -75,25 +107,25 @@ def _earned(ledger_db: LedgerDb, period: str, version: Version) -> dict[str, int
             if any(plan.split("@")[0] == version.plan.id for plan in record.plans)}
 
 
-def whatif_table(document: dict) -> str:
+def whatif_table(comparison: Comparison) -> str:
     """The comparison for the terminal: per payee, the total, who gains and who loses."""
-    currency = document["currency"]
-    out = [f"{document['period']}: {document['registered']} (registered) against "
-           f"{document['plan']} (proposed), earned to date in {currency}", "",
+    currency = comparison.currency
+    grouped = lambda units: format_grouped(units, currency)  # noqa: E731
+
+    def line(name: str, row: Earned) -> str:
+        return (f"{name:<20} {grouped(row.current):>16} {grouped(row.proposed):>16} "
+                f"{grouped(row.change):>16}")
+    out = [f"{comparison.period}: {comparison.registered} (registered) against "
+           f"{comparison.plan} (proposed), earned to date in {currency}", "",
            f"{'payee':<20} {'current':>16} {'proposed':>16} {'change':>16}"]
-    payees = [{**row, "payee": terminal_safe(row["payee"])} for row in document["payees"]]
-    for row in payees:
-        out.append(f"{row['payee']:<20} {group_thousands(row['current']):>16} "
-                   f"{group_thousands(row['proposed']):>16} {group_thousands(row['change']):>16}")
-    total = document["total"]
-    out.append(f"{'total':<20} {group_thousands(total['current']):>16} "
-               f"{group_thousands(total['proposed']):>16} {group_thousands(total['change']):>16}")
-    gains = [r for r in payees if text_to_minor_units(r["change"], currency) > 0]
-    losses = [r for r in payees if text_to_minor_units(r["change"], currency) < 0]
+    payees = [(terminal_safe(row.payee), row) for row in comparison.payees]
+    out += [line(name, row) for name, row in payees]
+    total = comparison.total
+    out.append(line("total", total))
+    gains = [f"{name} (+{grouped(row.change)})" for name, row in payees if row.change > 0]
+    losses = [f"{name} ({grouped(row.change)})" for name, row in payees if row.change < 0]
     unchanged = len(payees) - len(gains) - len(losses)
-    out += ["", "gain: " + (", ".join(f"{r['payee']} (+{group_thousands(r['change'])})" for r in gains)
-                           or "nobody"),
-            "lose: " + (", ".join(f"{r['payee']} ({group_thousands(r['change'])})" for r in losses)
-                        or "nobody"),
-            f"unchanged: {unchanged}; the cost changes by {group_thousands(total['change'])} {currency}"]
+    out += ["", "gain: " + (", ".join(gains) or "nobody"),
+            "lose: " + (", ".join(losses) or "nobody"),
+            f"unchanged: {unchanged}; the cost changes by {grouped(total.change)} {currency}"]
     return "\n".join(out) + "\n"
