@@ -93,15 +93,10 @@ def _check_order(connection, plans: list, period: str) -> None:
                             f"{next_period(last)} before {period}")
 
 
-Render = Callable[[PeriodResult], list[tuple[str, tuple[str, ...]]]]
-
-
 def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
-                 status: Callable[[str], None] = quiet, render: Render | None = None
-                 ) -> tuple[PeriodResult, int]:
-    """Compute P, record its run, results and settlement, and lock it. ``render`` gives,
-    per payee of the result, the statement text a close keeps and the text of each of its
-    settlement lines (``views.document.kept_texts``: the views render, the engine does not)."""
+                 status: Callable[[str], None] = quiet) -> tuple[PeriodResult, int]:
+    """Compute P, record its run, its result (as data: the views render it) and
+    settlement, and lock it."""
     length, _, _ = parse_period(period)
     with reading(ledger_db) as connection:  # before anything is read: a plan added
         seen = ledger_version(connection)  # meanwhile is a change too
@@ -125,5 +120,5 @@ def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
                                 "import, adjustment or close finished meanwhile); nothing "
                                 "was recorded: run the close again")
         run_id = record_close(connection, period, versions, calculation.lines,
-                              calculation.result, render(calculation.result), now, actor)
+                              calculation.result, now, actor)
     return calculation.result, run_id
