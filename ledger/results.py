@@ -267,14 +267,15 @@ def _lines(rows, slice_rows) -> pd.DataFrame:
             values = np.array(values, dtype=object)
         columns[source] = values
     columns["text"] = None
-    tiers = max((row.tier for row in slice_rows), default=-1) + 1
-    if tiers:
+    if slice_rows:
+        pieces = dict(zip(slice_rows[0]._fields, zip(*slice_rows)))
+        tier = np.array(pieces["tier"], dtype=np.int64)
         index = pd.MultiIndex.from_arrays([stored["payee_id"], stored["position"]])
         at = index.get_indexer(pd.MultiIndex.from_arrays(
-            [[r.payee_id for r in slice_rows], [r.position for r in slice_rows]]))
-        tier = np.array([r.tier for r in slice_rows], dtype=np.int64)
+            [pieces["payee_id"], pieces["position"]]))
+        tiers = int(tier.max()) + 1
         for name, pattern in _SLICE_OF.items():
-            values = np.array([getattr(r, name) for r in slice_rows], dtype=np.int64)
+            values = np.array(pieces[name], dtype=np.int64)
             for k in range(tiers):
                 column = np.zeros(count, dtype=np.int64)
                 mine = tier == k
