@@ -188,9 +188,8 @@ def close(period_name: str, as_json: bool, db_url: str | None) -> None:
     from engine.closing import close_period
     from ledger.progress import Status
     with engine_errors(), Status(f"icm close {period_name}") as status:
-        from views.document import kept_texts, to_json
-        result, run_id = close_period(open_ledger_db(db_url), period_name, status=status,
-                                      render=kept_texts)
+        from views.document import to_json
+        result, run_id = close_period(open_ledger_db(db_url), period_name, status=status)
         status("writing the result")
         _print_calc(to_json(result), as_json)
     click.echo(f"{period_name} closed as run {run_id}", err=True)

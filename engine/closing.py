@@ -92,15 +92,10 @@ def _check_order(order: CloseOrder, plans: list, period: str) -> None:
                             f"{next_period(last)} before {period}")
 
 
-Render = Callable[[PeriodResult], list[tuple[str, tuple[str, ...]]]]
-
-
 def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
-                 status: Callable[[str], None] = quiet, render: Render | None = None
-                 ) -> tuple[PeriodResult, int]:
-    """Compute P, record its run, results and settlement, and lock it. ``render`` gives,
-    per payee of the result, the statement text a close keeps and the text of each of its
-    settlement lines (``views.document.kept_texts``: the views render, the engine does not)."""
+                 status: Callable[[str], None] = quiet) -> tuple[PeriodResult, int]:
+    """Compute P, record its run, its result (as data: the views render it) and
+    settlement, and lock it."""
     length, _, _ = parse_period(period)
     seen = ledger_state(ledger_db)  # before anything is read: a plan added meanwhile is a
     # change too
@@ -117,6 +112,5 @@ def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
                       if p.payout_period == length)  # every version the run may have used
     run_id = record_close(ledger_db, period, seen,
                           lambda order: _check_order(order, plans, period),  # again, locked
-                          versions, calculation.lines, calculation.result,
-                          render(calculation.result), now, actor)
+                          versions, calculation.lines, calculation.result, now, actor)
     return calculation.result, run_id

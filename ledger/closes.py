@@ -23,6 +23,7 @@ from ledger.errors import AdjustmentError, LedgerRefused
 from ledger.history import active_run, last_closed, period_status
 from ledger.known_rows import settlement_currency
 from ledger.records import PeriodResult
+from ledger.results import write_result
 from ledger.schema import Adjustment, CalculationRun, Payee, PayeeResult, Period, ResultLine
 from rules_dsl.calendar import parse_period
 from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
@@ -52,15 +53,14 @@ def close_order(ledger_db: LedgerDb | Connection, period: str) -> CloseOrder:
 
 def record_close(ledger_db: LedgerDb, period: str, seen: tuple[int, int],
                  check_order: Callable[[CloseOrder], None], versions: list[str],
-                 lines: pd.DataFrame, result: PeriodResult, kept: list[tuple[str, tuple]],
-                 now: datetime.datetime, actor: str | None) -> int:
+                 lines: pd.DataFrame, result: PeriodResult, now: datetime.datetime,
+                 actor: str | None) -> int:
     """Record a close of ``period`` in one write transaction, under the ledger-wide lock:
     ``check_order`` again on the order facts read now, then a refusal if the ledger is no
     longer at ``seen``; then its run (with every plan version it may have used), the period
     flipped to closed (the lock two racing closes contend for), every line key's earnings to
-    date, each payee's settlement lines and result, and the audit entry. ``kept`` holds, per
-    payee of ``result``, the statement text the close keeps and the text of each settlement
-    line, as the views rendered them. Returns the run id."""
+    date, each payee's settlement lines and result, the result as typed rows
+    (``ledger.results``), and the audit entry. Returns the run id."""
     with writing(ledger_db, on_clash=f"another close of {period} finished first; nothing "
                  "was recorded by this one") as connection:
         check_order(close_order(connection, period))
@@ -68,12 +68,12 @@ def record_close(ledger_db: LedgerDb, period: str, seen: tuple[int, int],
             raise LedgerRefused(f"the ledger changed while {period} was being computed (an "
                                 "import, adjustment or close finished meanwhile); nothing "
                                 "was recorded: run the close again")
-        return _record_close(connection, period, versions, lines, result, kept, now, actor)
+        return _record_close(connection, period, versions, lines, result, now, actor)
 
 
 def _record_close(connection: Connection, period: str, versions: list[str],
-                  lines: pd.DataFrame, result: PeriodResult, kept: list[tuple[str, tuple]],
-                  now: datetime.datetime, actor: str | None) -> int:
+                  lines: pd.DataFrame, result: PeriodResult, now: datetime.datetime,
+                  actor: str | None) -> int:
     length, _, _ = parse_period(period)
     run_id = connection.execute(insert(CalculationRun).values(
         period=period, length=length, status="active", created_at=now,
@@ -85,32 +85,35 @@ def _record_close(connection: Connection, period: str, versions: list[str],
     if not claimed:
         connection.execute(insert(Period).values(length=length, name=period,
                                                  status="closed", run_id=run_id))
-    _record(connection, run_id, lines, result, kept)
+    _record(connection, run_id, lines, result)
     write_audit(connection, now, actor, "periods", [
         (f"{length}|{period}", "close", None, json.dumps({"run_id": run_id}))])
     return run_id
 
 
 def _record(connection: Connection, run_id: int, line_frame: pd.DataFrame,
-            result: PeriodResult, kept: list[tuple[str, tuple]]) -> None:
-    """Every line key's earnings to date, each payee's settlement lines and result."""
+            result: PeriodResult) -> None:
+    """Every line key's earnings to date, each payee's settlement lines and result. A
+    settlement line's ``text`` is empty: nothing reads it (statements render from
+    ``statement_lines``)."""
+    extra = write_result(connection, run_id, result)
     lines = line_frame.assign(run_id=run_id).to_dict("records")
     results = []
-    for record, (statement, texts) in zip(result.payees, kept):
-        settled = list(zip(record.settlement, texts))
-        for line, text in [s for s in settled if s[0].kind != "adjustment"] + \
-                [s for s in settled if s[0].kind == "adjustment"]:
+    for record, more in zip(result.payees, extra):
+        settled = [s for s in record.settlement if s.kind != "adjustment"] + \
+            [s for s in record.settlement if s.kind == "adjustment"]
+        for line in settled:
             lines.append({"run_id": run_id, "payee_id": record.payee, "plan_id": None,
                           "component": None, "deal_id": None, "credit_seq": None,
                           "kind": line.kind, "earned_to_date": 0, "amount": line.amount,
-                          "currency": record.currency, "text": text, "fiscal_year": None,
+                          "currency": record.currency, "text": "", "fiscal_year": None,
                           "deal_date": None})
         results.append({"run_id": run_id, "payee_id": record.payee,
                         "fiscal_year": record.fiscal_year or 0, "currency": record.currency,
                         "earned_to_date": record.earned_to_date, "earned": record.earned,
                         "adjustments": record.adjustments, "draw": record.draw,
                         "payout": record.payout, "carried_balance": record.carried_balance,
-                        "statement": statement})
+                        "statement": None, **more})
     if lines:
         connection.execute(insert(ResultLine), lines)
     if results:

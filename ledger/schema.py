@@ -190,8 +190,125 @@ class PayeeResult(Base):
     payout: Mapped[int]
     carried_balance: Mapped[int]  # B after this period
     # {"document": the payee's JSON as the close printed it, "context": what the statement
-    # shows besides (name, measures against quota, tier boundaries)}; null before 0003
+    # shows besides (name, measures against quota, tier boundaries)}: kept by the closes
+    # from 0003 to 0004 and read back for them; null before and after
     statement: Mapped[str | None] = mapped_column(Text)
+    # the rest of the payee's record (``ledger.records.PayeeRecord``), from 0004 on (null
+    # before: such a close kept ``statement`` instead)
+    paid_to_date: Mapped[int | None]
+    name: Mapped[str | None]
+    target_incentive: Mapped[int | None]
+    period_target_incentive: Mapped[int | None]
+
+
+# A close's result as typed rows (0004): each payee's plans, attainment, component totals,
+# measures and tier boundaries in order (``position``), and the statement lines with their
+# used tier slices. Money is BigInteger minor units, an exact ratio a numerator/denominator
+# pair of BigIntegers.
+
+def _run_key() -> Mapped[int]:
+    return mapped_column(ForeignKey("calculation_runs.id"), primary_key=True)
+
+
+class ResultPlan(Base):
+    __tablename__ = "result_plans"
+    run_id: Mapped[int] = _run_key()
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    plan: Mapped[str]  # id@version
+
+
+class ResultAttainment(Base):
+    __tablename__ = "result_attainment"
+    run_id: Mapped[int] = _run_key()
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    measure: Mapped[str]
+    numerator: Mapped[int]
+    denominator: Mapped[int]
+
+
+class ResultComponent(Base):
+    __tablename__ = "result_components"
+    run_id: Mapped[int] = _run_key()
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    component: Mapped[str]
+    earned_to_date: Mapped[int]
+    payout: Mapped[int]
+
+
+class ResultMeasure(Base):
+    """A measure against its quota; a money figure has denominator 1, a missing one nulls."""
+    __tablename__ = "result_measures"
+    run_id: Mapped[int] = _run_key()
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    measure: Mapped[str]
+    type: Mapped[str]  # money | number | count
+    value_num: Mapped[int | None]
+    value_den: Mapped[int | None]
+    quota_num: Mapped[int | None]
+    quota_den: Mapped[int | None]
+    attainment_num: Mapped[int | None]
+    attainment_den: Mapped[int | None]
+
+
+class ResultBoundary(Base):
+    """A tier start of a measure: a share of quota (basis attainment) or minor units."""
+    __tablename__ = "result_boundaries"
+    run_id: Mapped[int] = _run_key()
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    measure_position: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    component: Mapped[str]
+    start_num: Mapped[int]
+    start_den: Mapped[int]
+    basis: Mapped[str]
+
+
+class StatementLine(Base):
+    """A statement line (``ledger.records.LINES`` but its text), in statement order."""
+    __tablename__ = "statement_lines"
+    run_id: Mapped[int] = _run_key()
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str]
+    plan_id: Mapped[str | None]
+    fiscal_year: Mapped[int | None]
+    kind: Mapped[str]
+    line_kind: Mapped[str | None]
+    component: Mapped[str | None]
+    deal_id: Mapped[str | None]
+    credit_seq: Mapped[int]
+    deal_date: Mapped[datetime.date | None]
+    report: Mapped[str | None]
+    base: Mapped[int | None]
+    rate_num: Mapped[int]
+    rate_den: Mapped[int]  # 0: no rate
+    tier_basis: Mapped[str | None]
+    cap: Mapped[int]
+    amount: Mapped[int]
+    earned_before: Mapped[int]
+    earned_now: Mapped[int]
+    cause: Mapped[str | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    draw: Mapped[int]
+
+
+class StatementSlice(Base):
+    """A line's used tier slice (base not 0): the unused ones are zeros when read back."""
+    __tablename__ = "statement_slices"
+    run_id: Mapped[int] = _run_key()
+    payee_id: Mapped[str] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    tier: Mapped[int] = mapped_column(primary_key=True)
+    base: Mapped[int]
+    rate_num: Mapped[int]
+    rate_den: Mapped[int]
+    start_num: Mapped[int]
+    start_den: Mapped[int]
 
 
 class Adjustment(Base):

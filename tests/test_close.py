@@ -193,7 +193,6 @@ def close_refused_after(ledger_url, monkeypatch, meanwhile) -> None:
     import engine.closing
     from ledger.database import open_ledger
     from ledger.errors import LedgerRefused
-    from views.document import kept_texts
     ledger = open_ledger(ledger_url)
     computed = engine.closing.calculate_period
 
@@ -204,7 +203,7 @@ def close_refused_after(ledger_url, monkeypatch, meanwhile) -> None:
 
     monkeypatch.setattr(engine.closing, "calculate_period", compute_then_change)
     try:
-        engine.closing.close_period(ledger, "2026-Q1", render=kept_texts)
+        engine.closing.close_period(ledger, "2026-Q1")
         raise AssertionError("the close recorded a run that missed a change")
     except LedgerRefused as refused:
         assert "run the close again" in str(refused)

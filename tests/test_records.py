@@ -70,10 +70,22 @@ def test_payroll_tells_an_earlier_years_line_by_its_fiscal_year_not_its_words():
 
 
 def test_a_kept_statement_reads_back_to_the_same_json(tmp_path):
+    """Closes before revision 0004 kept each statement as JSON (``kept_statement``); the
+    demo's closes, kept that way, read back to the same documents."""
+    from ledger.database import open_ledger
+    from ledger.results import read_result
     from views.demo import run_demo
+    from views.document import kept_statement
     result = run_demo(tmp_path / "demo")
     with sqlite3.connect(result.ledger) as connection:
-        kept = connection.execute("select statement from payee_results").fetchall()
+        runs = [run for (run,) in connection.execute("select id from calculation_runs")]
+    ledger = open_ledger(f"sqlite:///{result.ledger}")
+    kept = []
+    for run in runs:
+        records, lines = read_result(ledger, run)
+        kept += [(kept_statement(record, line_documents(
+            lines[(lines["payee"] == record.payee).to_numpy()])),) for record in records]
+    ledger.dispose()
     assert len(kept) > 100
     for (text,) in kept:
         assert "NaN" not in text  # a missing deal or component is null

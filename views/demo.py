@@ -16,7 +16,6 @@ from typing import Callable
 
 from engine.closing import close_period
 from ledger.closes import add_adjustment, record_export
-from views.document import kept_texts
 from views.files import make_folder, write_file
 from views.kpi import period_kpis
 from views.kpi_render import kpi_html
@@ -62,7 +61,7 @@ def run_demo(out: Path, say: Callable[[str], None] = lambda text: None) -> DemoR
             say(f"imported {import_csv(ledger_db, kind, path)}")
         add_adjustment(ledger_db, *company.adjustment)
         for period in company.periods:
-            closed, run_id = close_period(ledger_db, period, render=kept_texts)
+            closed, run_id = close_period(ledger_db, period)
             result.closes += 1
             found = period_statements(ledger_db, period)
             result.statement_files += len(write_statements(found, result.statements,

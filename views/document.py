@@ -2,8 +2,9 @@
 `icm close --json`, the JSON statement) from the records, and a close's kept statement back
 into records.
 
-A close keeps each payee's statement as ``{"document": ..., "context": ...}`` in
-``payee_results.statement``; ``from_json`` reads it back so that ``to_json`` gives the same
+A close before revision 0004 kept each payee's statement as ``{"document": ..., "context":
+...}`` in ``payee_results.statement`` (later closes record typed rows: ``ledger.results``);
+``from_json`` reads it back so that ``to_json`` gives the same
 document again, byte for byte, for ledgers closed before the result became data too (a
 kept line's sentence is kept as closed, in the ``text`` column).
 """
@@ -18,12 +19,11 @@ import pandas as pd
 
 from ledger.records import (CLOSED, LINES, ComponentTotal, MeasureFigures, PayeeRecord,
                             PeriodResult, SettlementLine, StatementContext, TierBoundary,
-                            conform, empty_lines, line_schema, slice_count)
+                            conform, line_schema, slice_count)
 from rules_dsl.figures import amount_texts, rate_text, rate_text_of
 from rules_dsl.money import Money, format_minor_units, minor_digits, parse_decimal, \
     rounded_text, text_to_minor_units
-from views.sentences import SETTLEMENT_KINDS, line_sentences, per_value, recorded_text, \
-    texts_where
+from views.sentences import SETTLEMENT_KINDS, line_sentences, per_value, texts_where
 
 
 def to_json(result: PeriodResult) -> dict:
@@ -70,17 +70,10 @@ def context_document(record: PayeeRecord) -> dict:
 
 
 def kept_statement(record: PayeeRecord, lines: list[dict]) -> str:
-    """The text a close keeps in ``payee_results.statement``."""
+    """The text closes from revision 0003 to 0004 kept in ``payee_results.statement``
+    (``read_kept`` reads it back; tests make such ledgers with it)."""
     return json.dumps({"document": payee_document(record, lines),
                        "context": context_document(record)})
-
-
-def kept_texts(result: PeriodResult) -> list[tuple[str, tuple[str, ...]]]:
-    """What a close keeps of each payee (``engine.closing.close_period``'s ``render``): the
-    statement text, and the text of each settlement line of the record."""
-    return [(json.dumps({"document": document, "context": context_document(record)}),
-             tuple(recorded_text(line, record.currency) for line in record.settlement))
-            for record, document in zip(result.payees, payee_documents(result))]
 
 
 def figure_text(value, currency: str) -> str | None:

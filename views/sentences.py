@@ -30,12 +30,6 @@ def settlement_sentence(line: SettlementLine, currency: str) -> str:
     return f"Carried forward: {money(line.amount, currency)} to be recovered from later pay"
 
 
-def recorded_text(line: SettlementLine, currency: str) -> str:
-    """What a close keeps as a settlement line's text: an adjustment's reason, else its
-    sentence."""
-    return line.reason if line.kind == "adjustment" else settlement_sentence(line, currency)
-
-
 def texts_where(texts, values: np.ndarray, used: np.ndarray, currencies: np.ndarray
                 ) -> list:
     """``texts(values, currency)`` of the used cells only (None elsewhere), a currency at a

@@ -1,7 +1,8 @@
 """Where a period's statements come from: the close that recorded them, or, for a period not
 closed, a computation now (a draft). A closed period's statement never changes with the
-ledger: it is the document the close printed, kept in ``payee_results.statement`` and read
-back into records (``views.document.from_json``)."""
+ledger: it is the result the close recorded as typed rows (``ledger.results``), or, for a
+close made before those (revision 0004), the document it printed, kept in
+``payee_results.statement`` and read back into records (``views.document.read_kept``)."""
 from __future__ import annotations
 
 import dataclasses
@@ -19,6 +20,7 @@ from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
 from ledger.history import active_run, recorded_statements
 from ledger.reads import payee_rows
+from ledger.results import has_result, read_result
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ def _with_payments(ledger_db: LedgerDb, period: str, statements: list[Statement]
 
 def _recorded(ledger_db: LedgerDb, period: str, run_id: int, names: dict,
               payee: str | None = None) -> list[Statement]:
+    if has_result(ledger_db, run_id):
+        records, lines = read_result(ledger_db, run_id, payee)
+        return statements_of(PeriodResult(period, CLOSED, run_id, tuple(records), lines),
+                             names)
     kept = []
     for _, stored in recorded_statements(ledger_db, run_id, payee):
         if stored is None:

@@ -1,0 +1,157 @@
+"""A close records its result as typed rows (revision 0004) and reads them back to the very
+records and lines it computed; a close made before 0004 keeps showing the statement it kept.
+
+The ledger is test_close.py's (test_calc.py's plan with tiers) with a clawback, a draw, an
+adjustment and a late deal of a closed fiscal year, closed quarter by quarter into 2027.
+"""
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from alembic import command
+from sqlalchemy import select, update
+
+from engine.closing import close_period
+from ledger.closes import add_adjustment
+from ledger.database import _alembic_config, open_ledger, schema_revision
+from ledger.errors import LedgerRefused
+from ledger.records import (CLOSED, INT, LINES, ComponentTotal, PayeeRecord, PeriodResult,
+                            StatementContext, conform, empty_lines, lines_frame,
+                            slice_count)
+from ledger.results import has_result, read_result, write_result
+from ledger.schema import PayeeResult
+from tests.test_calc import PLAN, build, import_files
+from tests.test_close import import_deals, ok
+from views.document import kept_statement, line_documents
+from views.render import statement_json, statement_markdown
+from views.source import period_statements
+
+DRAWN = PLAN.replace("2026-01-01 .. 2026-12-31", "2026-01-01 .. 2027-12-31") + \
+    "clawback: {within_days: 120}\ndraw: {amount: 3000 USD, recoverable: true}\n"
+QUARTERS = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1"]
+
+
+def close_all(tmp_path, url):
+    """Every quarter's close, as computed: [(result, run id)]."""
+    build(tmp_path, url, DRAWN)
+    ledger = open_ledger(url)
+    closes = [close_period(ledger, "2026-Q1")]
+    # D-1 cancelled within the clawback window: clawed back in Q2, with an adjustment
+    import_deals(tmp_path, url, "D-1,2026-01-10,rep-1,120000.00,USD,new,cancelled,2026-04-20\n")
+    add_adjustment(ledger, "rep-2", "2026-Q2", "-150.00 USD", "phone bill")
+    for quarter in QUARTERS[1:4]:
+        closes.append(close_period(ledger, quarter))
+    # a late deal of closed fiscal 2026: a prior-year line in 2027-Q1
+    import_deals(tmp_path, url, "D-9,2026-12-15,rep-2,20000.00,USD,expansion,,\n", "d9.csv")
+    import_files(tmp_path, url, {"quotas": "payee_id,measure,period,amount\n"
+                                           "rep-1,bookings,2027,200000.00\n"
+                                           "rep-2,bookings,2027,100000.00\n"}, "2027-")
+    closes.append(close_period(ledger, "2027-Q1"))
+    return ledger, closes
+
+
+def as_stored(lines: pd.DataFrame) -> pd.DataFrame:
+    """Computed lines as a close stores them: an unused tier slice (base 0) is zeros, and
+    trailing tiers no line uses are left off."""
+    lines = lines.copy()
+    used = []
+    for k in range(slice_count(lines)):
+        unused = lines[f"slice_base_{k}"].to_numpy() == 0
+        for name in ("slice_rate", "slice_per", "slice_from", "slice_from_per"):
+            column = lines[f"{name}_{k}"].to_numpy().copy()
+            column[unused] = 0
+            lines[f"{name}_{k}"] = column.astype(np.int64)
+        used.append(not unused.all())
+    keep = max([k + 1 for k, u in enumerate(used) if u] + [0])
+    drop = [c for c in lines.columns if c.startswith("slice_") and
+            int(c.rsplit("_", 1)[1]) >= keep]
+    return lines.drop(columns=drop)
+
+
+def test_a_close_reads_back_as_the_records_and_lines_it_computed(tmp_path, ledger_url):
+    ledger, closes = close_all(tmp_path, ledger_url)
+    seen = pd.concat([result.lines for result, _ in closes])
+    assert {"clawback", "true-up", "adjustment", "draw"} <= set(seen["kind"])
+    assert seen["fiscal_year"].notna().any()  # a prior-year line
+    assert (seen["slice_base_1"] != 0).any()  # a deal in a second tier
+    for result, run_id in closes:
+        assert has_result(ledger, run_id)
+        records, lines = read_result(ledger, run_id)
+        assert records == [dataclasses.replace(r, status=CLOSED) for r in result.payees]
+        pd.testing.assert_frame_equal(lines, as_stored(result.lines))
+        for record in result.payees:  # one payee's alone
+            mine, their_lines = read_result(ledger, run_id, record.payee)
+            assert mine == [dataclasses.replace(record, status=CLOSED)]
+            expected = as_stored(result.lines)
+            expected = expected[(expected["payee"] == record.payee).to_numpy()]
+            pd.testing.assert_frame_equal(
+                their_lines, as_stored(expected.reset_index(drop=True)))
+    with ledger.connect() as connection:  # no JSON is kept any more
+        assert set(connection.scalars(select(PayeeResult.statement))) == {None}
+    ledger.dispose()
+
+
+def rendered(ledger, period):
+    return [(statement_markdown(s), statement_json(s)) for s in period_statements(ledger, period)]
+
+
+def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, ledger_url):
+    ledger, closes = close_all(tmp_path, ledger_url)
+    before = {period: rendered(ledger, period) for period in QUARTERS}
+    # make it a ledger closed by the code of revision 0003: each statement kept as JSON
+    with ledger.begin() as connection:
+        for _, run_id in closes:
+            records, lines = read_result(connection, run_id)
+            for record in records:
+                mine = lines[(lines["payee"] == record.payee).to_numpy()]
+                connection.execute(update(PayeeResult).where(
+                    PayeeResult.run_id == run_id, PayeeResult.payee_id == record.payee
+                ).values(statement=kept_statement(record, line_documents(mine))))
+        command.downgrade(_alembic_config(connection), "0003")
+    assert schema_revision(ledger) == "0003"
+    ledger.dispose()
+    ok("db", "upgrade", db=ledger_url)
+    ledger = open_ledger(ledger_url, upgrade=False)
+    assert schema_revision(ledger) == "0004"
+    assert not any(has_result(ledger, run_id) for _, run_id in closes)
+    assert {period: rendered(ledger, period) for period in QUARTERS} == before
+    # a close made before statements were kept (0002) is refused as before
+    with ledger.begin() as connection:
+        connection.execute(update(PayeeResult).values(statement=None))
+    with pytest.raises(LedgerRefused, match="closed before statements were kept"):
+        period_statements(ledger, "2026-Q1")
+    ledger.dispose()
+
+
+def _record(**changes) -> PayeeRecord:
+    record = PayeeRecord("rep-1", "USD", ("ae@1",), CLOSED, 2026, 0, 0, 0, 0, 0, 0, 0, (),
+                         (ComponentTotal("commission", 0, 0),), (),
+                         StatementContext("Ravi", None, None, ()))
+    return dataclasses.replace(record, **changes)
+
+
+def test_a_ratio_beyond_64_bits_refuses_the_close_naming_payee_and_plan(ledger):
+    """It practically never happens: figures are int64 already (the engine refuses others),
+    and a plan's rates and quotas are short decimals. Only an exact ratio of huge terms
+    could, and then the close refuses rather than round it."""
+    huge = _record(attainment=(("bookings", Fraction(2 ** 70, 3)),))
+    line = {column: None for column in LINES}
+    line.update(payee="rep-1", currency="USD", plan="ae", kind="deal", line_kind="deal",
+                component="commission", deal="D-1", date=np.datetime64("NaT", "s"),
+                fiscal_year=pd.array([None], dtype="Int64"),
+                base=pd.array([100], dtype="Int64"), text=None)
+    line.update({c: np.zeros(1, dtype=np.int64) for c in LINES if LINES[c] == INT})
+    line["rate"] = np.array([2 ** 70], dtype=object)
+    lines = conform(lines_frame({c: np.array([v], dtype=object) if v is None else v
+                                 for c, v in line.items()}).assign(
+        date=np.array(["NaT"], dtype="datetime64[s]")))
+    with ledger.connect() as connection:
+        with pytest.raises(LedgerRefused, match="rep-1's result on plan ae@1: attainment"):
+            write_result(connection, 1, PeriodResult("2026-Q1", CLOSED, 1, (huge,),
+                                                     conform(empty_lines())))
+        with pytest.raises(LedgerRefused, match="rep-1's result on plan ae: the rate"):
+            write_result(connection, 1, PeriodResult("2026-Q1", CLOSED, 1, (_record(),),
+                                                     lines))
+        connection.rollback()
