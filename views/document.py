@@ -19,11 +19,12 @@ import pandas as pd
 
 from ledger.records import (CLOSED, LINES, ComponentTotal, MeasureFigures, PayeeRecord,
                             PeriodResult, SettlementLine, StatementContext, TierBoundary,
-                            conform, line_schema, slice_count)
+                            conform, line_schema)
 from rules_dsl.figures import amount_texts, rate_text, rate_text_of
 from rules_dsl.money import Money, format_minor_units, minor_digits, parse_decimal, \
     rounded_text, text_to_minor_units
-from views.sentences import SETTLEMENT_KINDS, line_sentences, per_value, texts_where
+from views.sentences import SETTLEMENT_KINDS, line_sentences, per_value, texts_where, \
+    tier_texts
 
 
 def to_json(result: PeriodResult) -> dict:
@@ -96,15 +97,7 @@ def line_documents(lines: pd.DataFrame) -> list[dict]:
     base = lines["base"]
     bases = texts_where(amount_texts, base.fillna(0).to_numpy(dtype=np.int64),
                         base.notna().to_numpy(), currency)
-    tiers = []
-    for k in range(slice_count(lines)):
-        values = lines[f"slice_base_{k}"].to_numpy(dtype=np.int64)
-        used = values != 0
-        tiers.append((used.tolist(), texts_where(amount_texts, values, used, currency),
-                      per_value(rate_text_of, used, lines[f"slice_rate_{k}"],
-                                lines[f"slice_per_{k}"]),
-                      per_value(_start, used, lines[f"slice_from_{k}"],
-                                lines[f"slice_from_per_{k}"], lines["tier_basis"], currency)))
+    tiers = tier_texts(lines, currency, amount_texts, rate_text_of, _start)
     rates = per_value(rate_text_of, lines["rate_per"].to_numpy() != 0, lines["rate"],
                       lines["rate_per"])
     found = []

@@ -83,6 +83,22 @@ def start_text(numerator: int, denominator: int, basis: str, currency: str) -> s
     return money(numerator, currency)
 
 
+def tier_texts(lines: pd.DataFrame, currency: str, bases, rates, starts) -> list[tuple]:
+    """Per tier: (which lines use it, then each used slice's base, rate and start as
+    ``bases``, ``rates`` and ``starts`` write them); the sentences and the JSON differ only
+    in those writers."""
+    found = []
+    for k in range(slice_count(lines)):
+        values = lines[f"slice_base_{k}"].to_numpy(dtype=np.int64)
+        used = values != 0
+        found.append((used.tolist(), texts_where(bases, values, used, currency),
+                      per_value(rates, used, lines[f"slice_rate_{k}"],
+                                lines[f"slice_per_{k}"]),
+                      per_value(starts, used, lines[f"slice_from_{k}"],
+                                lines[f"slice_from_per_{k}"], lines["tier_basis"], currency)))
+    return found
+
+
 def line_sentences(lines: pd.DataFrame) -> list[str]:
     """The sentence of every line of ``lines``; a sentence a close kept (``text``) is kept."""
     count = len(lines)
@@ -106,15 +122,7 @@ def line_sentences(lines: pd.DataFrame) -> list[str]:
                             line_kind == "cap", currency)
     dates = lines["date"].dt.strftime("%Y-%m-%d")
     dates = dates.astype(object).where(lines["date"].notna(), None).tolist()
-    tiers = []
-    for k in range(slice_count(lines)):
-        bases = lines[f"slice_base_{k}"].to_numpy(dtype=np.int64)
-        used = bases != 0
-        tiers.append((used.tolist(), texts_where(money_texts, bases, used, currency),
-                      per_value(percent_of, used, lines[f"slice_rate_{k}"],
-                                lines[f"slice_per_{k}"]),
-                      per_value(start_text, used, lines[f"slice_from_{k}"],
-                                lines[f"slice_from_per_{k}"], lines["tier_basis"], currency)))
+    tiers = tier_texts(lines, currency, money_texts, percent_of, start_text)
     columns = [lines[c].tolist() for c in ("component", "deal", "note", "report", "rate",
                                              "rate_per", "tier_basis", "reason", "draw",
                                              "fiscal_year")]
