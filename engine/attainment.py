@@ -10,8 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from rules_dsl.components.rated import RatedComponent
-from rules_dsl.money import Money, format_minor_units
-from rules_dsl.figures import rate_text
+from rules_dsl.money import Money
 from ledger.records import MeasureFigures, TierBoundary
 from rules_dsl.plan import Plan
 from rules_dsl.types import Type
@@ -72,10 +71,6 @@ def _on_team(component) -> bool:
     return isinstance(component, RatedComponent) and component.team_scope() is not None
 
 
-def _value_text(start, currency: str, basis: str) -> str:
-    if basis == "attainment":
-        return rate_text(Fraction(start))
-    return format_minor_units(int(start), currency)
 def _start(start, basis: str):
     return Fraction(start) if basis == "attainment" else Money(int(start))
 

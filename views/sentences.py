@@ -34,9 +34,12 @@ def texts_where(texts, values: np.ndarray, used: np.ndarray, currencies: np.ndar
                 ) -> list:
     """``texts(values, currency)`` of the used cells only (None elsewhere), a currency at a
     time: most cells of a column go unread."""
-    found = [None] * len(values)
     used = np.asarray(used, dtype=bool)
-    for currency in pd.unique(currencies[used]):
+    present = pd.unique(currencies[used])
+    if len(present) == 1 and used.all():  # the usual case: every cell, one currency
+        return texts(values, present[0])
+    found = [None] * len(values)
+    for currency in present:
         rows = np.flatnonzero(used & (currencies == currency))
         for i, text in zip(rows.tolist(), texts(values[rows], currency)):
             found[i] = text
@@ -101,9 +104,7 @@ def tier_texts(lines: pd.DataFrame, currency: str, bases, rates, starts) -> list
 
 def line_sentences(lines: pd.DataFrame) -> list[str]:
     """The sentence of every line of ``lines``; a sentence a close kept (``text``) is kept."""
-    count = len(lines)
     currency = lines["currency"].to_numpy(dtype=object)
-    everywhere = np.ones(count, dtype=bool)
     kept = lines["text"].tolist()
     kind = lines["kind"].tolist()
     line_kind = lines["line_kind"].to_numpy(dtype=object)
@@ -113,8 +114,8 @@ def line_sentences(lines: pd.DataFrame) -> list[str]:
     current = lines["current"].to_numpy(dtype=np.int64)
     before = lines["before"].to_numpy(dtype=np.int64)
     base = lines["base"]
-    money_now = texts_where(money_texts, current, everywhere, currency)
-    money_amount = texts_where(money_texts, amount, everywhere, currency)
+    money_now = texts_where(money_texts, current, ~gone, currency)
+    money_amount = texts_where(money_texts, amount, gone, currency)  # a clawback's only
     money_before = texts_where(money_texts, before, before != 0, currency)
     money_base = texts_where(money_texts, base.fillna(0).to_numpy(dtype=np.int64),
                              base.notna().to_numpy(), currency)
