@@ -69,6 +69,18 @@ def test_payroll_tells_an_earlier_years_line_by_its_fiscal_year_not_its_words():
         split_by_column(this_year)  # this year's line is in its component's payout already
 
 
+def test_an_earlier_years_line_goes_to_the_plan_that_earned_it():
+    # a payee on plans a and b last year: a late change to a's commission is a's, though b is
+    # listed last
+    statement = _statement([_line("Fiscal 2026: commission: 50.00 USD.")])
+    record = statement.record.__class__(**{
+        **{f: getattr(statement.record, f) for f in statement.record.__slots__},
+        "plans": ("ae@2", "a@1", "b@1")})
+    lines = statement.lines.assign(plan=pd.Series(["a"], dtype=object))
+    mine = Statement("2027-Q1", "closed", 1, "Rep", record, lines)
+    assert split_by_column(mine) == {"ae/commission": 10000, "a/commission": 5000}
+
+
 def test_a_kept_statement_reads_back_to_the_same_json(tmp_path):
     """Closes before revision 0004 kept each statement as JSON (``kept_statement``); the
     demo's closes, kept that way, read back to the same documents."""

@@ -73,12 +73,14 @@ def split_by_column(statement: Statement) -> dict[str, int]:
             key if "/" in key else f"{plan_ids[0]}/{key}")
         columns[name] = columns.get(name, 0) + total.payout
     earlier = lines["fiscal_year"].notna().tolist()
-    for kind, component, amount, prior in zip(*[lines[c].tolist() for c in (
-            "kind", "component", "amount")], earlier):
+    for kind, component, plan, amount, prior in zip(*[lines[c].tolist() for c in (
+            "kind", "component", "plan", "amount")], earlier):
         if kind in SETTLEMENT:
             name = SETTLEMENT[kind]
-        elif prior:  # an earlier fiscal year's change
-            name = "plan_cap" if component == "plan_cap" else f"{plan_ids[-1]}/{component}"
+        elif prior:  # an earlier fiscal year's change, under the plan that earned it (a
+            # statement kept before 0004 has no plan column: its earlier year's plan is last)
+            name = "plan_cap" if component == "plan_cap" else \
+                f"{plan or plan_ids[-1]}/{component}"
         else:
             continue  # counted in its component's payout above
         columns[name] = columns.get(name, 0) + amount
