@@ -87,7 +87,7 @@ def test_a_kept_statement_reads_back_to_the_same_json(tmp_path):
     from ledger.database import open_ledger
     from ledger.results import read_result
     from views.demo import run_demo
-    from views.document import kept_statement
+    from tests.legacy_statement import kept_statement
     result = run_demo(tmp_path / "demo")
     with sqlite3.connect(result.ledger) as connection:
         runs = [run for (run,) in connection.execute("select id from calculation_runs")]

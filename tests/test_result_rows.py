@@ -24,7 +24,8 @@ from ledger.results import has_result, read_result, write_result
 from ledger.schema import PayeeResult
 from tests.test_calc import PLAN, build, import_files
 from tests.test_close import import_deals, ok
-from views.document import kept_statement, line_documents
+from tests.legacy_statement import kept_statement
+from views.document import line_documents
 from views.render import statement_json, statement_markdown
 from views.source import period_statements
 

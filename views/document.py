@@ -3,15 +3,14 @@
 into records.
 
 A close before revision 0004 kept each payee's statement as ``{"document": ..., "context":
-...}`` in ``payee_results.statement`` (later closes record typed rows: ``ledger.results``);
-``from_json`` reads it back so that ``to_json`` gives the same
+...}`` in ``payee_results.statement`` (later closes record typed rows: ``ledger.results``;
+tests/legacy_statement.py writes the old form); ``from_json`` reads it back so that ``to_json`` gives the same
 document again, byte for byte, for ledgers closed before the result became data too (a
 kept line's sentence is kept as closed, in the ``text`` column).
 """
 from __future__ import annotations
 
 import functools
-import json
 from fractions import Fraction
 
 import numpy as np
@@ -53,28 +52,6 @@ def payee_document(record: PayeeRecord, lines: list[dict]) -> dict:
         "adjustments": money(record.adjustments), "draw": money(record.draw),
         "payout": money(record.payout), "carried_balance": money(record.carried_balance),
         "lines": lines}
-
-
-def context_document(record: PayeeRecord) -> dict:
-    """What a close keeps beside the document: measures, tier boundaries, target
-    incentive."""
-    context, currency = record.context, record.currency
-    return {"name": context.name, "target_incentive": context.target_incentive,
-            "period_target_incentive": context.period_target_incentive,
-            "measures": [{
-                "measure": m.measure, "type": m.type,
-                "value": figure_text(m.value, currency), "quota": figure_text(m.quota, currency),
-                "attainment": rate_text(m.attainment) if m.attainment is not None else None,
-                "boundaries": [{"component": b.component,
-                                "from": figure_text(b.start, currency), "basis": b.basis}
-                               for b in m.boundaries]} for m in context.measures]}
-
-
-def kept_statement(record: PayeeRecord, lines: list[dict]) -> str:
-    """The text closes from revision 0003 to 0004 kept in ``payee_results.statement``
-    (``read_kept`` reads it back; tests make such ledgers with it)."""
-    return json.dumps({"document": payee_document(record, lines),
-                       "context": context_document(record)})
 
 
 def figure_text(value, currency: str) -> str | None:
@@ -123,7 +100,7 @@ def _start(numerator: int, denominator: int, basis: str, currency: str) -> str:
 
 def from_json(document: dict, context: dict, status: str = CLOSED
               ) -> tuple[PayeeRecord, pd.DataFrame]:
-    """A kept statement (``kept_statement``) as its record and its lines."""
+    """A statement a close kept before revision 0004, as its record and its lines."""
     records, lines = read_kept([(document, context)], status)
     return records[0], lines
 
