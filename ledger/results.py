@@ -16,10 +16,10 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, select
 
 from ledger.bulk import insert_rows
-from ledger.database import reading
+from ledger.database import LedgerDb, reading
 from ledger.errors import LedgerRefused
 from ledger.records import (CLOSED, INT, LINES, OBJECT, ComponentTotal, MeasureFigures, PayeeRecord,
                             PeriodResult, SettlementLine, StatementContext, TierBoundary,
@@ -163,19 +163,19 @@ def _values(lines: pd.DataFrame, column: str, payee: np.ndarray) -> list:
 
 # ------------------------------------------------------------------------------ reading
 
-def has_result(db: Engine | Connection, run_id: int) -> bool:
+def has_result(ledger_db: LedgerDb | Connection, run_id: int) -> bool:
     """Whether the run was recorded as typed rows (closes from revision 0004 on)."""
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         return connection.execute(select(PayeeResult.payee_id).where(
             PayeeResult.run_id == run_id, PayeeResult.paid_to_date.is_not(None)).limit(1)
         ).first() is not None
 
 
-def read_result(db: Engine | Connection, run_id: int, payee: str | None = None
+def read_result(ledger_db: LedgerDb | Connection, run_id: int, payee: str | None = None
                 ) -> tuple[list[PayeeRecord], pd.DataFrame]:
     """The records of a run recorded as typed rows (of every payee, sorted, or of one) and
     their statement lines in statement order, ``text`` None: the views render it."""
-    with reading(db) as connection:
+    with reading(ledger_db) as connection:
         def rows(table, *order):
             query = select(table).where(table.run_id == run_id)
             if payee is not None:
