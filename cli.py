@@ -158,20 +158,24 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
     from engine.calculate import calculate_period
     from ledger.progress import Status
     with engine_errors(), Status(f"icm calc {period_name}") as status:
-        from views.document import to_json
         result = calculate_period(open_ledger_db(db_url), period_name, status=status).result
         status("writing the result")
-        result = to_json(result)
         _print_calc(result, as_json)
 
 
-def _print_calc(result: dict, as_json: bool) -> None:
+def _print_calc(result, as_json: bool) -> None:
+    """The whole document with ``--json``; else one line per payee, from the records alone:
+    the statement lines are rendered only when they are asked for."""
     if as_json:
-        click.echo(json_text(result))
+        from views.document import to_json
+        click.echo(json_text(to_json(result)))
         return
-    for payee in result["payees"]:
-        click.echo(f"{terminal_safe(payee['payee']):<16} {', '.join(payee['plans']):<32} "
-                   f"{payee['payout']:>14} {payee['currency']}")
+    from rules_dsl.money import format_minor_units
+    if result.payees:
+        click.echo("\n".join(
+            f"{terminal_safe(record.payee):<16} {', '.join(record.plans):<32} "
+            f"{format_minor_units(record.payout, record.currency):>14} {record.currency}"
+            for record in result.payees))
 
 
 @main.command()
@@ -188,10 +192,9 @@ def close(period_name: str, as_json: bool, db_url: str | None) -> None:
     from engine.closing import close_period
     from ledger.progress import Status
     with engine_errors(), Status(f"icm close {period_name}") as status:
-        from views.document import to_json
         result, run_id = close_period(open_ledger_db(db_url), period_name, status=status)
         status("writing the result")
-        _print_calc(to_json(result), as_json)
+        _print_calc(result, as_json)
     click.echo(f"{period_name} closed as run {run_id}", err=True)
 
 

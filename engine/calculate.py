@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import gc
 import json
 from collections import defaultdict
@@ -87,7 +88,14 @@ class PlanResult:
 @dataclass
 class Calculation:
     result: PeriodResult  # every payee's record and statement lines (a draft)
-    lines: pd.DataFrame  # what a close records of each line key: earnings to date, change
+    compared: list  # (plan year, its compared line keys)
+    currency: dict[str, str]  # each payee's settlement currency
+
+    @functools.cached_property
+    def lines(self) -> pd.DataFrame:
+        """What a close records of each line key: earnings to date, change (only a close
+        asks, so a calc never builds it)."""
+        return _line_records(self.compared, self.currency)
 
 
 def calculate_period(ledger_db: LedgerDb, period_name: str,
@@ -159,7 +167,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
     currency = {record.payee: record.currency for record in records}
     statement_lines = ordered_lines(changed, [year for year, _ in compared], records)
     return Calculation(PeriodResult(period_name, DRAFT, None, records, statement_lines),
-                       _line_records(compared, currency))
+                       compared, currency)
 
 
 def _against_last_close(result: PlanResult, prior
@@ -171,21 +179,21 @@ def _against_last_close(result: PlanResult, prior
 
 
 def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
-    """Every compared line key as a close records it (ledger.schema.ResultLine)."""
+    """Every compared line key as a close records it (ledger.schema.ResultLine): typed
+    columns, missing values as nulls, for the close's bulk write."""
     frames = []
     for year, found in compared:
-        dates = found["date"].dt.date.astype(object)
+        deal, seq = found["deal"], found["seq"]
         frames.append(pd.DataFrame({
-            "payee_id": lines.with_none(found["payee"]), "plan_id": year.plan.id,
-            "component": lines.with_none(found["component"]),
-            "deal_id": lines.with_none(found["deal"].where(found["deal"] != NO_DEAL)),
-            "credit_seq": found["seq"].astype(object).where(found["seq"] != NO_SEQ, None),
-            "kind": lines.with_none(found["kind"].fillna("deal")),
+            "payee_id": found["payee"], "plan_id": year.plan.id,
+            "component": found["component"],
+            "deal_id": deal.where(deal != NO_DEAL),
+            "credit_seq": seq.astype("Int64").where(seq != NO_SEQ),
+            "kind": found["kind"].fillna("deal"),
             "earned_to_date": found["current"],
             "amount": difference(found["current"].to_numpy(), found["before"].to_numpy()),
             "currency": found["payee"].map(currency), "text": "",
-            "fiscal_year": year.fiscal_year,
-            "deal_date": dates.where(found["date"].notna(), None)}))
+            "fiscal_year": year.fiscal_year, "deal_date": found["date"]}))
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)

@@ -14,10 +14,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, insert, select, update
 
 from ledger.audit import audit_values, ledger_version, write_audit
+from ledger.bulk import insert_columns
 from ledger.database import LedgerDb, reading, writing
 from ledger.errors import AdjustmentError, LedgerRefused
 from ledger.history import active_run, last_closed, period_status
@@ -93,31 +96,41 @@ def _record_close(connection: Connection, period: str, versions: list[str],
 
 def _record(connection: Connection, run_id: int, line_frame: pd.DataFrame,
             result: PeriodResult) -> None:
-    """Every line key's earnings to date, each payee's settlement lines and result. A
-    settlement line's ``text`` is empty: nothing reads it (statements render from
-    ``statement_lines``)."""
+    """Every line key's earnings to date, then each payee's settlement lines, then each
+    payee's result, as columns in bulk. A settlement line's ``text`` is empty: nothing
+    reads it (statements render from ``statement_lines``)."""
     extra = write_result(connection, run_id, result)
-    lines = line_frame.assign(run_id=run_id).to_dict("records")
-    results = []
-    for record, more in zip(result.payees, extra):
-        settled = [s for s in record.settlement if s.kind != "adjustment"] + \
-            [s for s in record.settlement if s.kind == "adjustment"]
-        for line in settled:
-            lines.append({"run_id": run_id, "payee_id": record.payee, "plan_id": None,
-                          "component": None, "deal_id": None, "credit_seq": None,
-                          "kind": line.kind, "earned_to_date": 0, "amount": line.amount,
-                          "currency": record.currency, "text": "", "fiscal_year": None,
-                          "deal_date": None})
-        results.append({"run_id": run_id, "payee_id": record.payee,
-                        "fiscal_year": record.fiscal_year or 0, "currency": record.currency,
-                        "earned_to_date": record.earned_to_date, "earned": record.earned,
-                        "adjustments": record.adjustments, "draw": record.draw,
-                        "payout": record.payout, "carried_balance": record.carried_balance,
-                        "statement": None, **more})
-    if lines:
-        connection.execute(insert(ResultLine), lines)
-    if results:
-        connection.execute(insert(PayeeResult), results)
+    settled = [(record.payee, record.currency, line.kind, line.amount)
+               for record in result.payees
+               for line in [s for s in record.settlement if s.kind != "adjustment"]
+               + [s for s in record.settlement if s.kind == "adjustment"]]
+    settlement = pd.DataFrame(settled, columns=["payee_id", "currency", "kind", "amount"])
+    lines = pd.concat([line_frame, settlement.assign(earned_to_date=0, text="")],
+                      ignore_index=True) if len(settlement) else line_frame
+    if len(lines):
+        insert_columns(connection, ResultLine.__tablename__,
+                       {"run_id": np.full(len(lines), run_id, dtype=np.int64),
+                        **{name: lines[name] for name in _RESULT_LINE_COLUMNS}})
+    if result.payees:
+        records = result.payees
+        insert_columns(connection, PayeeResult.__tablename__, {
+            "run_id": np.full(len(records), run_id, dtype=np.int64),
+            "payee_id": [r.payee for r in records],
+            "fiscal_year": np.array([r.fiscal_year or 0 for r in records], dtype=np.int64),
+            "currency": [r.currency for r in records],
+            **{name: np.array([getattr(r, name) for r in records], dtype=np.int64)
+               for name in ("earned_to_date", "earned", "adjustments", "draw", "payout",
+                            "carried_balance")},
+            "statement": pa.nulls(len(records), pa.string()),
+            **{name: pd.array([more[name] for more in extra],
+                              dtype=object if name == "name" else "Int64")
+               for name in ("paid_to_date", "name", "target_incentive",
+                            "period_target_incentive")}})
+
+
+_RESULT_LINE_COLUMNS = ["payee_id", "plan_id", "component", "deal_id", "credit_seq", "kind",
+                        "earned_to_date", "amount", "currency", "text", "fiscal_year",
+                        "deal_date"]
 
 
 def reopen_period(ledger_db: LedgerDb, period: str, reason: str, actor: str | None = None

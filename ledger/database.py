@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
+from ledger.bulk import after_transaction
 from ledger.errors import LedgerRefused
 
 from rules_dsl.icm_error import IcmError
@@ -163,9 +164,13 @@ def writing(ledger_db: LedgerDb, on_clash: str | None = None):
     first (an IntegrityError, on a write or at commit) is ``LedgerRefused(on_clash)``, so no
     caller outside the ledger needs the driver's exception types."""
     try:
-        with ledger_db.begin() as connection:
-            lock(connection)
-            yield connection
+        with ledger_db.connect() as connection:
+            try:
+                with connection.begin():
+                    lock(connection)
+                    yield connection
+            finally:
+                after_transaction(connection)  # a bulk write's scratch file goes
     except IntegrityError:
         if on_clash is None:
             raise

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from ledger.bulk import insert_rows
+from ledger.bulk import insert_columns, insert_rows
 from ledger.database import LedgerDb, reading
 from ledger.errors import LedgerRefused
 from ledger.records import (CLOSED, INT, LINES, OBJECT, ComponentTotal, MeasureFigures, PayeeRecord,
@@ -118,47 +118,39 @@ def _refuse(payee: str, plan: str | None, what: str) -> None:
 
 
 def _write_lines(connection: Connection, run_id: int, lines: pd.DataFrame) -> None:
+    """The statement lines and their used tier slices, as columns in bulk."""
     count = len(lines)
     if not count:
         return
-    payee = lines["payee"].to_numpy(dtype=object)
+    payee = lines["payee"]
     position = lines.groupby("payee", sort=False).cumcount().to_numpy(dtype=np.int64)
-    columns = [np.full(count, run_id, dtype=np.int64).tolist()]
-    for name, source in _LINE_COLUMNS.items():
-        if source is None:
-            columns.append(position.tolist())
-        else:
-            columns.append(_values(lines, source, payee))
-    insert_rows(connection, StatementLine.__tablename__, ["run_id", *_LINE_COLUMNS],
-                zip(*columns))
-    slices = []
+    insert_columns(connection, StatementLine.__tablename__, {
+        "run_id": np.full(count, run_id, dtype=np.int64),
+        **{name: position if source is None else _column(lines, source)
+           for name, source in _LINE_COLUMNS.items()}})
     for k in range(slice_count(lines)):
         used = np.flatnonzero(lines[f"slice_base_{k}"].to_numpy(dtype=np.int64) != 0)
         if not len(used):
             continue
         part = lines.take(used)
-        values = [_values(part, _SLICE_OF[c].format(k=k), payee[used]) for c in _SLICE_OF]
-        slices.append(zip(np.full(len(used), run_id).tolist(), payee[used].tolist(),
-                          position[used].tolist(), [k] * len(used), *values))
-    insert_rows(connection, StatementSlice.__tablename__, ["run_id", *_SLICE_COLUMNS],
-                (row for part in slices for row in part))
+        insert_columns(connection, StatementSlice.__tablename__, {
+            "run_id": np.full(len(used), run_id, dtype=np.int64),
+            "payee_id": payee.take(used), "position": position[used],
+            "tier": np.full(len(used), k, dtype=np.int64),
+            **{name: _column(part, source.format(k=k)) for name, source in _SLICE_OF.items()}})
 
 
-def _values(lines: pd.DataFrame, column: str, payee: np.ndarray) -> list:
-    """A column as plain values for the driver: ints, str, None, dates as ISO text; an
-    exact-ratio column of Python ints must fit int64."""
+def _column(lines: pd.DataFrame, column: str):
+    """A column as the bulk write takes it; an exact-ratio column of Python ints (one that
+    did not fit int64 somewhere) must fit int64 here, or the close refuses."""
     values = lines[column]
-    if column == "date":
-        return values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None
-                                                                    ).tolist()
-    if isinstance(values.dtype, pd.Int64Dtype):
-        return values.astype(object).where(values.notna(), None).tolist()
-    found = values.tolist()
     if values.dtype == object and LINES.get(column) != OBJECT:
-        for i, value in enumerate(found):
+        for i, value in enumerate(values.tolist()):
             if not fits_int64(value):
-                _refuse(payee[i], lines["plan"].iloc[i], f"the {column} of a line")
-    return found
+                _refuse(lines["payee"].iloc[i], lines["plan"].iloc[i],
+                        f"the {column} of a line")
+        return values.to_numpy(dtype=np.int64)
+    return values
 
 
 # ------------------------------------------------------------------------------ reading

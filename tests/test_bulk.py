@@ -1,0 +1,64 @@
+"""Bulk writes as columns (ledger/bulk.py): every value arrives as the ORM would have stored
+it, on SQLite and PostgreSQL, and a failed transaction leaves neither rows nor scratch files."""
+import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from ledger.bulk import insert_columns
+from ledger.database import writing
+from ledger.schema import Deal
+
+
+def _deals(count: int) -> dict:
+    return {
+        "id": [f"D-{i}" for i in range(count)],
+        "version": np.ones(count, dtype=np.int64),
+        "current": np.ones(count, dtype=bool),
+        "date": np.array(["2026-01-31"] * count, dtype="datetime64[s]"),
+        "owner_id": pd.Series(["rep-1"] * count, dtype=object),
+        "amount": np.array([9_223_372_036_854_775_807] + [-150] * (count - 1), dtype=np.int64),
+        "currency": ["USD"] * count,
+        "type": [None] + ["new"] * (count - 1),
+        "product": ["", "a,\"b\"\nc"] + ["x"] * (count - 2),
+        "status": ["open"] * count,
+        "cancel_date": [datetime.date(2026, 2, 1)] + [None] * (count - 1),
+        "extra": ["{}"] * count,
+        "import_id": np.zeros(count, dtype=np.int64),
+    }
+
+
+def test_columns_arrive_as_the_orm_reads_them(ledger):
+    with writing(ledger) as connection:
+        assert insert_columns(connection, "deals", _deals(3)) == 3
+    with ledger.connect() as connection:
+        rows = connection.execute(select(Deal).order_by(Deal.id)).all()
+    first, second, third = rows
+    assert first.amount == 9_223_372_036_854_775_807 and second.amount == -150
+    assert first.current is True and first.date == datetime.date(2026, 1, 31)
+    assert first.cancel_date == datetime.date(2026, 2, 1) and second.cancel_date is None
+    assert first.type is None and second.type == "new"
+    assert first.product == "" and second.product == "a,\"b\"\nc" and third.product == "x"
+
+
+def test_a_failed_transaction_writes_nothing_and_leaves_no_scratch_file(ledger, tmp_path):
+    with pytest.raises(RuntimeError):
+        with writing(ledger) as connection:
+            insert_columns(connection, "deals", _deals(5))
+            raise RuntimeError("a later step fails")
+    with ledger.connect() as connection:
+        assert connection.execute(select(Deal)).all() == []
+    assert not list(tmp_path.glob(".icm-stage-*"))
+
+
+def test_a_clash_inside_the_copy_refuses_the_whole_write(ledger, tmp_path):
+    with writing(ledger) as connection:
+        insert_columns(connection, "deals", _deals(2))
+    with pytest.raises(Exception):
+        with writing(ledger) as connection:
+            insert_columns(connection, "deals", _deals(4))  # D-0 and D-1 exist at version 1
+    with ledger.connect() as connection:
+        assert len(connection.execute(select(Deal)).all()) == 2
+    assert not list(tmp_path.glob(".icm-stage-*"))
