@@ -14,7 +14,9 @@ the database as Arrow columns:
 Measured on 1M deal rows (13 columns) into the deals table with its indexes, CPU seconds:
 ``sqlite3`` executemany of tuples 5.8-8.3 s and 0.9 GB; ADBC scratch + ``INSERT ... SELECT``
 2.7 s and 0.28 GB. ADBC cannot write the ledger itself: SQLite allows one writer, and the
-transaction that holds the ledger's lock is SQLAlchemy's.
+transaction that holds the ledger's lock is SQLAlchemy's. A transaction attaches at most
+``MOST_STAGED`` scratch files (SQLite's limit is 10 and they detach only when it ends); small
+writes, and any beyond that, use the driver's executemany.
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ import pyarrow.csv as arrow_csv
 from sqlalchemy import Connection
 
 BATCH_ROWS = 200_000
+STAGE_ROWS = 20_000  # from here a scratch file beats executemany
+MOST_STAGED = 8  # scratch files one transaction attaches (SQLite attaches at most 10)
 AFTER_TRANSACTION = "icm_after_transaction"  # connection.info key: callbacks run at its end
 
 
@@ -45,7 +49,12 @@ def insert_columns(connection: Connection, table: str, columns: Mapping[str, obj
         return 0
     if connection.dialect.name == "postgresql":
         return _copy_postgresql(connection, table, arrow, on_batch)
-    return _stage_sqlite(connection, table, arrow, on_batch)
+    arrow = pa.table({name: _sqlite_type(column) for name, column in
+                      zip(arrow.column_names, arrow.columns)})
+    staged = connection.info.setdefault(AFTER_TRANSACTION, [])
+    if arrow.num_rows >= STAGE_ROWS and len(staged) < MOST_STAGED:
+        return _stage_sqlite(connection, table, arrow, on_batch)
+    return _execute_sqlite(connection, table, arrow, on_batch)
 
 
 def _arrow(values) -> pa.Array | pa.ChunkedArray:
@@ -76,8 +85,6 @@ def _stage_sqlite(connection: Connection, table: str, arrow: pa.Table,
                   on_batch: Callable[[int], None] | None) -> int:
     import adbc_driver_sqlite.dbapi as adbc_sqlite
 
-    arrow = pa.table({name: _sqlite_type(column) for name, column in
-                      zip(arrow.column_names, arrow.columns)})
     scratch = _scratch_path(connection)
     alias = f"stage_{uuid.uuid4().hex[:12]}"
     _after_transaction(connection, lambda dbapi: _drop_scratch(dbapi, alias, scratch))
@@ -92,6 +99,22 @@ def _stage_sqlite(connection: Connection, table: str, arrow: pa.Table,
     dbapi.execute(f"ATTACH DATABASE ? AS {alias}", (str(scratch),))
     names = ", ".join(f'"{name}"' for name in arrow.column_names)
     dbapi.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {alias}.rows')
+    return arrow.num_rows
+
+
+def _execute_sqlite(connection: Connection, table: str, arrow: pa.Table,
+                    on_batch: Callable[[int], None] | None) -> int:
+    """Fewer rows than pay for a scratch file (or the transaction has attached as many as
+    SQLite allows): the driver's executemany, a batch of tuples at a time."""
+    names = ", ".join(f'"{name}"' for name in arrow.column_names)
+    marks = ", ".join("?" for _ in arrow.column_names)
+    cursor = connection.connection.driver_connection.cursor()
+    for batch in arrow.to_batches(BATCH_ROWS):
+        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})',
+                           zip(*(column.to_pylist() for column in batch.columns)))
+        if on_batch:
+            on_batch(batch.num_rows)
+    cursor.close()
     return arrow.num_rows
 
 

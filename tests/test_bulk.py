@@ -62,3 +62,14 @@ def test_a_clash_inside_the_copy_refuses_the_whole_write(ledger, tmp_path):
     with ledger.connect() as connection:
         assert len(connection.execute(select(Deal)).all()) == 2
     assert not list(tmp_path.glob(".icm-stage-*"))
+
+
+def test_more_bulk_writes_than_sqlite_can_attach_in_one_transaction(ledger, monkeypatch):
+    monkeypatch.setattr("ledger.bulk.STAGE_ROWS", 1)
+    with writing(ledger) as connection:
+        for version in range(1, 13):
+            columns = _deals(3)
+            columns["version"] = np.full(3, version, dtype=np.int64)
+            insert_columns(connection, "deals", columns)
+    with ledger.connect() as connection:
+        assert len(connection.execute(select(Deal)).all()) == 36
