@@ -532,9 +532,10 @@ def _missing_quotas(year: PlanYear, spans, quotas: dict) -> list[tuple[str, str,
     assignment covers and no quota row does (PLAN_LANGUAGE.md section 3). ``spans`` holds
     the payees the windows evaluate: a hire later in the year needs no quota yet."""
     periods = _quota_periods(year)
+    measures = sorted(quota_measures(year.plan))
     missing = []
     for payee, payee_spans in sorted(spans.items()):
-        for measure in sorted(quota_measures(year.plan)):
+        for measure in measures:
             have = quotas.get((payee, measure), {})
             missing += [(year.plan.id, payee, measure, period.name) for period in periods
                         if period.name not in have and _overlaps(payee_spans, period)]
