@@ -40,13 +40,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import pipeline_data  # noqa: E402
 import pipeline_ledgers  # noqa: E402
 import pipeline_report as report  # noqa: E402
 from pipeline_runner import Measured, run  # noqa: E402
 
 PLAN = HERE.parent / "plans" / "enterprise-ae.yaml"
 BOUNDS = HERE / "pipeline_bounds.py"
+GENERATOR = HERE / "pipeline_data.py"
 GRID = ((1_000_000, 10_000), (3_000_000, 10_000), (10_000_000, 10_000),
         (1_000_000, 100_000))
 STAGES = ("import", "calc", "close", "statements")
@@ -60,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     backends = ("sqlite", "postgresql") if options.backend == "both" else (options.backend,)
     runs = []
     for deals, payees in sizes:
-        _say(f"data: {report.size_label(deals, payees)} (seed {options.seed}) in {options.data}")
-        files = pipeline_data.dataset(options.data, deals, payees, options.seed)
+        files = _dataset(options, deals, payees)
+        if files is None:
+            return 1
         for backend in backends:
             runs.append(Pipeline(options, deals, payees, backend, files).run())
             _write_results(options, runs)
@@ -108,6 +109,21 @@ def _options(argv):
     return parser.parse_args(argv)
 
 
+def _dataset(options, deals: int, payees: int) -> dict[str, Path] | None:
+    """The CSV files, generated (or found) by a child process."""
+    _say(f"data: {report.size_label(deals, payees)} (seed {options.seed}) in {options.data}")
+    options.work.mkdir(parents=True, exist_ok=True)
+    measured = run([sys.executable, str(GENERATOR), "--data", str(options.data), "--deals",
+                    str(deals), "--payees", str(payees), "--seed", str(options.seed)],
+                   dict(os.environ), options.work, f"data-d{deals}-p{payees}")
+    if not measured.ok:
+        _say(f"generating the data failed:\n{measured.error_tail()}")
+        return None
+    _say(f"data: ready in {measured.wall_s:.1f} s, peak {measured.peak_kb / 1024:,.0f} MB")
+    paths = json.loads(Path(measured.stdout).read_text())
+    return {kind: Path(path) for kind, path in paths.items()}
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -117,8 +133,17 @@ def _write_results(options, runs: list[dict]) -> None:
     if options.out:
         document = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "platform": platform.platform()},
-                    "command": sys.argv, "base_mb": options.base_mb, "runs": runs}
+                    "command": sys.argv, "base_mb": options.base_mb,
+                    "parent_peak_kb": _own_peak_kb(),
+                    "runs": runs}
         options.out.write_text(json.dumps(document, indent=1) + "\n")
+
+
+def _own_peak_kb() -> int:
+    """This process's peak RSS since it started (VmHWM; ru_maxrss would include the peak of
+    whatever process forked it, such as pytest)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
 class Pipeline:

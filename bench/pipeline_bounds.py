@@ -199,11 +199,11 @@ def read_window(connection, ledger: str, via: str, first: datetime.date,
 
 
 def deals_of(window: pa.Table, payee_ids: pa.Array) -> tuple[rules.Deals, pa.Array]:
-    """Dense codes for the window's deals (and their ids, for the lines); deals of an owner
-    not on the plan are left out, as icm leaves them out."""
+    """Dense codes for the window's deals (and their ids, for the lines). A deal of an owner
+    not on the plan counts for nothing, as in icm; it is masked rather than filtered out
+    (filtering the string columns cost 1.5 s of 3 at 2.5M deals)."""
     payee = pc.index_in(window["owner_id"], value_set=payee_ids)
-    window = window.filter(pc.is_valid(payee))
-    payee = pc.drop_null(payee)
+    known = pc.is_valid(payee)
     dates = window["date"]
     if not pa.types.is_date32(dates.type):
         dates = pc.cast(dates, pa.date32())
@@ -212,12 +212,12 @@ def deals_of(window: pa.Table, payee_ids: pa.Array) -> tuple[rules.Deals, pa.Arr
                        pc.invert(pc.fill_null(pc.equal(window["product"], "services"), False)))
     ids = window["id"].combine_chunks() if window.num_rows else pa.array([], pa.string())
     deals = rules.Deals(
-        payee=_numpy(payee, np.int32),
+        payee=_numpy(pc.fill_null(payee, -1), np.int32),
         day=_numpy(pc.cast(dates, pa.int32()), np.int32),
         rank=_numpy(pc.rank(ids, sort_keys="ascending", tiebreaker="first"), np.int64),
         amount=_numpy(window["amount"], np.int64),
-        is_bookings=_numpy(pc.fill_null(bookings, False), bool),
-        is_new=_numpy(pc.fill_null(pc.equal(types, "new"), False), bool))
+        is_bookings=_numpy(pc.fill_null(pc.and_(bookings, known), False), bool),
+        is_new=_numpy(pc.fill_null(pc.and_(pc.equal(types, "new"), known), False), bool))
     return deals, ids
 
 

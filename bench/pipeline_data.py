@@ -8,10 +8,14 @@ MB. The values are not bench_ledger's (another random generator); their distribu
 
 Each block of deals has its own random stream (seed, block number), so a file never depends
 on how it was written, and a folder is reused only when its manifest (written last) names the
-same deals, payees and seed.
+same deals, payees and seed. bench_pipeline runs it as a child process (the bench's own
+process stays small):
+
+    python bench/pipeline_data.py --data DIR --deals 1000000 --payees 10000 --seed 20261123
 """
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 from pathlib import Path
@@ -118,3 +122,18 @@ def _text_of(lines: pa.Array) -> memoryview:
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32,
                             count=len(lines) + 1, offset=0)
     return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--deals", type=int, required=True)
+    parser.add_argument("--payees", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    options = parser.parse_args(argv)
+    files = dataset(options.data, options.deals, options.payees, options.seed)
+    print(json.dumps({kind: str(path) for kind, path in files.items()}))
+
+
+if __name__ == "__main__":
+    main()

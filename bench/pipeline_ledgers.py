@@ -1,11 +1,26 @@
 """A fresh, empty ledger for each run of the pipeline: a new SQLite file, or a PostgreSQL
-database of the bench's own (dropped and created again; nobody else's is touched)."""
+database of the bench's own (dropped and created again; nobody else's is touched).
+
+Light on purpose (no numpy, no Arrow): bench_pipeline imports it, and the bench's own
+process must stay small, see pipeline_runner."""
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-import pipeline_sql as sql
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:")
+
+
+def sqlite_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
+def libpq_url(url: str) -> str:
+    """postgresql+psycopg://... as libpq (psycopg, ADBC) takes it."""
+    _, rest = url.split("://", 1)
+    return "postgresql://" + rest
 
 
 def server_of(url: str) -> tuple[str, str]:
@@ -41,5 +56,5 @@ def drop(backend: str, url: str, folder: Path) -> None:
 def _admin(server: str, statement: str) -> None:
     """A statement outside a transaction, on the server's ``postgres`` database."""
     import psycopg
-    with psycopg.connect(sql.libpq_url(server + "postgres"), autocommit=True) as connection:
+    with psycopg.connect(libpq_url(server + "postgres"), autocommit=True) as connection:
         connection.execute(statement)

@@ -42,12 +42,12 @@ KINDS = ("deal", "deal", "cap", "cap", "component")
 @dataclass(frozen=True)
 class Deals:
     """The window's deals, one entry per deal, as dense codes and int64 cents."""
-    payee: np.ndarray  # int32: index into the payees' arrays
+    payee: np.ndarray  # int32: index into the payees' arrays (-1: not on the plan)
     day: np.ndarray  # int32: days since 1970-01-01
     rank: np.ndarray  # int64: the deal id's place in code point order
     amount: np.ndarray  # int64 cents
-    is_bookings: np.ndarray  # bool: new or expansion, not services
-    is_new: np.ndarray  # bool
+    is_bookings: np.ndarray  # bool: new or expansion, not services, payee on the plan
+    is_new: np.ndarray  # bool: new, payee on the plan
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,12 @@ it waited for), so a sampler also sums the RSS of the child's whole process tree
 both are the client's; the server's work is in its own processes and is not counted.
 CPU time (user + sys) is reported beside wall time because the machine is shared: a busy
 neighbour stretches wall time, not CPU time.
+
+The parent must stay small: a child is forked (vfork) from it, and Linux keeps the peak of
+the address space the child started in as the child's ``ru_maxrss`` floor. A bench that
+had grown to 283 MB (it generated the data itself) reported 283 MB for every bound;
+so nothing heavy runs in bench_pipeline's own process, and it reports its own peak
+(``parent_peak_kb``, VmHWM) for anyone to check.
 """
 from __future__ import annotations
 

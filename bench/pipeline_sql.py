@@ -19,21 +19,10 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from pipeline_ledgers import is_sqlite, libpq_url, sqlite_path
+
 READ_BATCH = 100_000  # rows per sqlite3 fetchmany / per executemany call
-
-
-def is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite:")
-
-
-def sqlite_path(url: str) -> str:
-    return url.removeprefix("sqlite:///")
-
-
-def libpq_url(url: str) -> str:
-    """postgresql+psycopg://... as libpq (psycopg, ADBC) takes it."""
-    scheme, rest = url.split("://", 1)
-    return "postgresql://" + rest
+ADBC_BATCH = "65536"  # rows per Arrow batch the ADBC SQLite driver returns
 
 
 @contextlib.contextmanager
@@ -80,6 +69,9 @@ def read_table(connection, url: str, via: str, sql: str, schema: pa.Schema) -> p
     query), by the chosen path."""
     if via == "adbc":
         cursor = connection.cursor()
+        if is_sqlite(url):  # the driver's default, 1,024 rows a batch, makes every later
+            # Arrow call walk thousands of chunks: 3.6 s instead of 1.1 s for 2.5M rows
+            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": ADBC_BATCH})
         try:
             cursor.execute(sql)
             table = cursor.fetch_arrow_table()
