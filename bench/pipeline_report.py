@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+RATIO_TARGETS = {"import": 2.0, "close": 2.0}  # icm within 2x of its bound (issue 13)
+BYTES_PER_DEAL = 300  # a close's peak: 300 bytes a deal above the fixed base
+
 COLUMNS = ("size", "backend", "stage", "icm s", "icm cpu", "bound s", "bound cpu", "bound",
            "ratio", "icm MB", "bound MB", "icm B/deal", "load")
 RIGHT = {"icm s", "icm cpu", "bound s", "bound cpu", "ratio", "icm MB", "bound MB",
@@ -125,4 +128,33 @@ def failures_text(runs: list[dict]) -> str:
             found.append(f"{size_label(run['deals'], run['payees'])} {run['backend']} "
                          f"{failure['what']} exited {failure['returncode']}:\n"
                          + "\n".join("    " + line for line in failure["tail"].splitlines()))
+    return "\n".join(found)
+
+
+def targets_text(runs: list[dict], base_mb: int) -> str:
+    """Issue 13's targets, each met or not: import and close within 2x of their bound (wall
+    time; CPU time beside it), the close's peak within 300 bytes a deal above the base, the
+    totals equal."""
+    found = []
+    for run in runs:
+        label = f"{size_label(run['deals'], run['payees'])} {run['backend']}"
+        stages = {stage["stage"]: stage for stage in run["stages"]}
+        for name, target in RATIO_TARGETS.items():
+            stage = stages.get(name, {})
+            icm, bound = stage.get("icm"), stage.get("bounds", {}).get(stage.get("bound"))
+            if not icm or not bound or icm["returncode"]:
+                found.append(f"{label} {name}: no figure")
+                continue
+            ratio, cpu = icm["wall_s"] / bound["wall_s"], icm["cpu_s"] / bound["cpu_s"]
+            found.append(f"{label} {name}: {ratio:.1f}x the bound ({cpu:.1f}x in CPU time), "
+                         f"target {target:g}x: {'met' if ratio <= target else 'NOT met'}")
+        close = stages.get("close", {}).get("icm")
+        if close and not close["returncode"]:
+            limit_kb = (BYTES_PER_DEAL * run["deals"] + base_mb * 2 ** 20) / 1024
+            found.append(f"{label} close peak: {close['peak_kb'] / 1024:,.0f} MB, target "
+                         f"{limit_kb / 1024:,.0f} MB ({BYTES_PER_DEAL} B/deal + {base_mb} MB): "
+                         f"{'met' if close['peak_kb'] <= limit_kb else 'NOT met'}")
+        verdict = run.get("check", {}).get("verdict", "no figure")
+        found.append(f"{label} commission total equal to the bound's: "
+                     f"{'met' if verdict == 'OK' else verdict}")
     return "\n".join(found)
