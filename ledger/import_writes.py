@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, cast, delete, insert, select, tuple_, update
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection, String, bindparam, cast, delete, insert, select, tuple_, \
+    update
 
 from rules_dsl.deal_fields import STORED
 from rules_dsl.types import Type
 from ledger.audit import write_audit
-from ledger.bulk import insert_rows
+from ledger.bulk import insert_columns, insert_rows
 from ledger.progress import NoProgress, Progress
 from ledger.schema import Base, Credit, Deal, Import
 
@@ -116,41 +122,122 @@ _VERSIONED = [field.column for field in STORED if field.column != "id"] + ["extr
 _DATES = {field.column for field in STORED if field.type == Type.DATE}
 
 
-def write_deals(run: ImportRun, spec: KindSpec, records: pd.DataFrame) -> ImportSummary:
-    # Dates come back as text on both backends, so old and new compare as strings.
-    current = pd.read_sql(select(Deal.id, Deal.version, *[
-        cast(Deal.__table__.c[f], String).label(f) if f in _DATES
-        else Deal.__table__.c[f] for f in _VERSIONED]).where(Deal.current), run.connection)
-    merged = records.merge(current, on="id", how="left", suffixes=("", "_old"),
-                           indicator=True)
-    # The left merge leaves the old columns float where a deal is new; back to exact ints.
-    merged["amount_old"] = merged["amount_old"].astype("Int64")
-    known = merged["_merge"] == "both"
+def write_deals(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSummary:
+    """Diff the file's deals (Arrow columns, ``kinds.prepare_deals``) with the current ones
+    on their ids, in Arrow: a new id gets version 1, a changed deal its next version (the old
+    one no longer current, with a `replace` audit entry), an unchanged one nothing."""
+    current = _current_deals(run.connection)
+    at = pc.index_in(records["id"], value_set=current["id"])  # null: a new deal
+    known = _numpy(at.is_valid())
+    old = current.take(pc.fill_null(at, 0)) if current.num_rows else None
     same = known.copy()
     for field in _VERSIONED if known.any() else ():
-        same &= _canonical(merged[field]) == _canonical(merged[f"{field}_old"])
-    changed = merged[known & ~same]
-    new = merged[~known]
-    writing = pd.concat([new.assign(version=1), changed.assign(
-        version=changed["version"].astype("int64") + 1)])
-    if len(writing):
+        new_value, old_value = _comparable(records[field]), _comparable(old[field])
+        same &= _numpy(pc.fill_null(pc.equal(new_value, old_value), False)) | (
+            _numpy(new_value.is_null()) & _numpy(old_value.is_null()))
+    changed = np.flatnonzero(known & ~same)
+    new = np.flatnonzero(~known)
+    if len(new) or len(changed):
         import_id = run.import_row()
         if len(changed):
-            run.connection.execute(update(Deal).where(
-                Deal.current, Deal.id.in_(changed["id"].tolist())).values(current=False))
+            changed_ids = records["id"].take(changed).to_pylist()
+            # by primary key: a filter on `current` would walk the (current, date) index
+            run.connection.execute(
+                update(Deal).where(Deal.id == bindparam("deal_id"),
+                                   Deal.version == bindparam("old_version"))
+                .values(current=False),
+                [{"deal_id": deal_id, "old_version": version} for deal_id, version in
+                 zip(changed_ids, old["version"].take(changed).to_pylist())])
             run.audit("deals", [
-                (deal["id"], "replace", _plain({f: deal[f"{f}_old"] for f in _VERSIONED}),
-                 _plain({f: deal[f] for f in _VERSIONED}))
-                for deal in changed.to_dict("records")])
-        meter = run.meter("writing", len(writing))
-        rows = zip(writing["id"], writing["version"].astype("int64").tolist(),
-                   *[_nullable(writing[f]) for f in _VERSIONED])
-        insert_rows(run.connection, "deals",
-                    ["id", "version", "current", "import_id", *_VERSIONED],
-                    ((deal_id, version, True, import_id, *rest)
-                     for deal_id, version, *rest in rows), meter.advance)
-    return ImportSummary("deals", str(run.path), len(records), len(new), len(changed),
+                (deal_id, "replace", dict(zip(_VERSIONED, before)), dict(zip(_VERSIONED, after)))
+                for deal_id, before, after in zip(
+                    changed_ids, _tuples(old.take(changed), _VERSIONED),
+                    _tuples(records.take(changed), _VERSIONED))])
+        if len(changed):
+            positions = pa.array(np.concatenate([new, changed]))
+            writing = records.take(positions)
+            versions = np.concatenate([np.ones(len(new), dtype=np.int64), _numpy(
+                old["version"].take(pa.array(changed))).astype(np.int64) + 1])
+        else:  # only new deals: the file's rows as they are
+            writing = records if len(new) == records.num_rows else records.take(pa.array(new))
+            versions = np.ones(len(new), dtype=np.int64)
+        meter = run.meter("writing", writing.num_rows)
+        rows = writing.num_rows
+        insert_columns(run.connection, "deals", {
+            "id": writing["id"], "version": versions,
+            "current": pa.repeat(pa.scalar(True), rows),
+            "import_id": pa.repeat(pa.scalar(import_id, pa.int64()), rows),
+            **{field: writing[field] for field in _VERSIONED}}, meter.advance)
+    return ImportSummary("deals", str(run.path), records.num_rows, len(new), len(changed),
                          int(same.sum()))
+
+
+def _current_deals(connection: Connection) -> pa.Table:
+    """The id, version and versioned columns of every current deal as Arrow columns (dates
+    as ISO text). Read in bulk, not as rows: PostgreSQL by ``COPY ... TO STDOUT`` on the
+    transaction's connection, SQLite through an ADBC connection of its own. That one sees
+    what the transaction sees: the transaction holds the ledger's write lock
+    (``BEGIN IMMEDIATE``), so no one else writes, and the import has written nothing yet.
+    Measured at 1M deals: ADBC 1.0 s; sqlite3 fetchall and building the columns 4.6 s."""
+    names = ["id", "version", *_VERSIONED]
+    types = {"id": pa.string(), "version": pa.int64(), "amount": pa.int64()}
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in names])
+    if connection.dialect.name == "postgresql":
+        return _copy_out(connection, names, schema)
+    database = connection.engine.url.database
+    text = [f'"{name}"' if name in types else f'coalesce("{name}", char(0))' for name in names]
+    query = f"SELECT {', '.join(text)} FROM deals WHERE current"
+    if database and database != ":memory:" and not database.startswith("file:"):
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+        with adbc_sqlite.connect(database) as reader, reader.cursor() as cursor:
+            cursor.execute(query)
+            table = cursor.fetch_arrow_table()
+    else:  # a ledger in memory: no one else can see it, and it is small
+        rows = connection.connection.driver_connection.execute(query).fetchall()
+        table = pa.table([pa.array(list(values), schema.field(name).type) for name, values in
+                          zip(names, zip(*rows) if rows else [[]] * len(names))], names=names)
+    if not table.num_rows:
+        return schema.empty_table()
+    # NULL went out as NUL (no value holds one: the reader refuses it) so that every column
+    # has one type for the driver, whatever its first rows hold; it comes back as null here
+    return pa.table([
+        column.cast(schema.field(name).type) if name in types else
+        pc.if_else(pc.equal(column, "\0"), pa.scalar(None, pa.string()), column)
+        for name, column in zip(names, table.columns)], names=names)
+
+
+def _copy_out(connection: Connection, names: list[str], schema: pa.Schema) -> pa.Table:
+    columns = ", ".join(f'"{name}"' for name in names)
+    buffer = io.BytesIO()
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
+            f'COPY (SELECT {columns} FROM deals WHERE current) TO STDOUT (FORMAT csv)') as copy:
+        for data in copy:
+            buffer.write(data)
+    if not buffer.tell():
+        return schema.empty_table()
+    buffer.seek(0)
+    return pacsv.read_csv(buffer, read_options=pacsv.ReadOptions(column_names=names),
+                          convert_options=pacsv.ConvertOptions(
+                              column_types=schema, strings_can_be_null=True,
+                              quoted_strings_can_be_null=False))
+
+
+def _comparable(column) -> pa.Array:
+    """A column as text or int64, so that the file's and the ledger's compare."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_date(column.type):
+        return column.cast(pa.string())
+    return column
+
+
+def _tuples(table: pa.Table, names: list[str]) -> list[tuple]:
+    return list(zip(*(table[name].to_pylist() for name in names)))
+
+
+def _numpy(values) -> np.ndarray:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.to_numpy(zero_copy_only=False)
 
 
 # -- credits: a deal's rows are replaced together ----------------------------------------

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rules_dsl.calendar import PeriodError, period_span
 from rules_dsl.deal_fields import STORED
@@ -26,8 +28,9 @@ Problem = tuple[int, str, str]  # row, column, message
 BEGINNING = "1900-01-01"  # a payee row without effective_from holds from the beginning
 
 
-Prepare = Callable[[pd.DataFrame, KnownRows], tuple[pd.DataFrame, list[Problem]]]
-Write = Callable[[ImportRun, "KindSpec", pd.DataFrame], ImportSummary]
+Records = pd.DataFrame | pa.Table  # a table for a columnar kind
+Prepare = Callable[[Records, KnownRows], tuple[Records, list[Problem]]]
+Write = Callable[[ImportRun, "KindSpec", Records], ImportSummary]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class KindSpec:
     prepare: Prepare  # the file's text columns as typed records, and every problem
     write: Write  # how its checked records are written (ledger.import_writes)
     free_text: tuple[str, ...] = ()  # known columns whose values may span lines
+    columnar: bool = False  # prepare takes and gives Arrow tables, not pandas frames
 
     @property
     def one_line(self) -> tuple[str, ...]:
@@ -280,35 +284,67 @@ def _overlaps(out: pd.DataFrame, existing: pd.DataFrame) -> list[tuple[int, str]
 # -- deals, credits, fx ------------------------------------------------------------------
 
 
-def prepare_deals(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
+def prepare_deals(table: pa.Table, ref: KnownRows) -> tuple[pa.Table, list[Problem]]:
+    """The deals file's Arrow columns as typed Arrow columns (``ledger.columns``' Arrow
+    parsers: the same checks and messages as the pandas ones, without a Python object per
+    row)."""
     check = Checked()
-    check.add("id", col.required(frame["id"]))
-    out = pd.DataFrame({"id": frame["id"].str.strip()})
-    out["date"] = check.take("date", col.dates(frame["date"]))
-    check.add("owner_id", col.required(frame["owner_id"]))
-    check.add("owner_id", _unknown(frame["owner_id"], ref.payee_ids, "payee"))
-    out["owner_id"] = frame["owner_id"].str.strip()
-    out["currency"] = check.take("currency", col.currencies(frame["currency"]))
-    out["amount"] = check.take("amount", col.money(frame["amount"], out["currency"]))
-    out["type"] = text_or_none(optional_column(frame, "type"))
-    out["product"] = text_or_none(optional_column(frame, "product"))
-    out["status"] = check.take("status", col.choices(optional_column(frame, "status"),
-                                                     ("booked", "cancelled"), "booked"))
-    out["cancel_date"] = check.take("cancel_date", col.dates(
-        optional_column(frame, "cancel_date"), optional=True))
-    cancelled = out["status"] == "cancelled"
-    missing = col.blank(optional_column(frame, "cancel_date"))  # not an unreadable one
+    ids = col.strip(table["id"])
+    check.add("id", col.arrow_required(ids))
+    date = check.take("date", col.arrow_dates(table["date"]))
+    owners = col.strip(table["owner_id"])
+    check.add("owner_id", col.arrow_required(owners))
+    check.add("owner_id", col.arrow_unknown(owners, pa.array(sorted(ref.payee_ids),
+                                                             pa.string()), "payee"))
+    currency = check.take("currency", col.arrow_currencies(table["currency"]))
+    amount = check.take("amount", col.arrow_money(table["amount"], currency))
+    status = check.take("status", col.arrow_choices(arrow_optional(table, "status"),
+                                                    ("booked", "cancelled"), "booked"))
+    cancel_text = arrow_optional(table, "cancel_date")
+    cancel_date = check.take("cancel_date", col.arrow_dates(cancel_text, optional=True))
+    cancelled = col.to_numpy(pc.equal(status, "cancelled"))
+    has_cancel = col.to_numpy(cancel_date.is_valid())
+    missing = col.is_blank(col.strip(cancel_text))  # not an unreadable one
     check.add("cancel_date", [(row, "a cancelled deal needs its cancel_date")
-                              for row in out.index[cancelled & missing]])
+                              for row in _rows(cancelled & missing)])
     check.add("cancel_date", [(row, "a booked deal has no cancel_date: set status to "
                                     "cancelled, or clear the date")
-                              for row in out.index[~cancelled & out["cancel_date"].notna()]])
-    early = out["cancel_date"].notna() & out["date"].notna() & (out["cancel_date"] < out["date"])
+                              for row in _rows(~cancelled & has_cancel)])
+    early = col.to_numpy(pc.fill_null(pc.less(cancel_date, date), False))
     check.add("cancel_date", [(row, "the deal is cancelled before its date")
-                              for row in out.index[early]])
-    out["extra"] = extras_json(frame, SPECS["deals"])
-    check.add("id", col.duplicates(out, ["id"]))
+                              for row in _rows(early)])
+    check.add("id", col.arrow_duplicates({"id": ids}))
+    out = pa.table({"id": ids, "date": date, "owner_id": owners, "currency": currency,
+                    "amount": amount,
+                    "type": arrow_text_or_none(arrow_optional(table, "type")),
+                    "product": arrow_text_or_none(arrow_optional(table, "product")),
+                    "status": status, "cancel_date": cancel_date,
+                    "extra": arrow_extras_json(table, SPECS["deals"])})
     return out, check.problems
+
+
+def arrow_optional(table: pa.Table, name: str) -> pa.ChunkedArray:
+    if name in table.column_names:
+        return table[name]
+    return pa.chunked_array([pa.repeat(pa.scalar("", pa.string()), table.num_rows)])
+
+
+def arrow_text_or_none(column: pa.ChunkedArray) -> pa.Array:
+    stripped = col.strip(column)
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+
+
+def arrow_extras_json(table: pa.Table, spec: KindSpec) -> pa.Array:
+    """``extras_json`` of an Arrow table: "{}" on every row when the file has no unknown
+    column, else the same JSON text, row by row."""
+    extra = [c for c in table.column_names if c not in spec.required + spec.optional]
+    if not extra:
+        return pa.repeat(pa.scalar("{}", pa.string()), table.num_rows)
+    return pa.array(extras_json(table.select(extra).to_pandas(), spec).tolist(), pa.string())
+
+
+def _rows(bad: np.ndarray) -> list[int]:
+    return col.rows_of(np.flatnonzero(bad)).tolist()
 
 
 def prepare_credits(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
@@ -370,7 +406,7 @@ SPECS = {
     "deals": KindSpec("deals", "deals", ("id",),
                       tuple(field.column for field in STORED if field.required),
                       tuple(field.column for field in STORED if not field.required), "extra",
-                      prepare_deals, write_deals),
+                      prepare_deals, write_deals, columnar=True),
     "credits": KindSpec("credits", "credits", ("deal_id", "seq"),
                         ("deal_id", "payee_id", "share"), ("role",), "extra", prepare_credits,
                         write_credits),
