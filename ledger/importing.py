@@ -30,6 +30,7 @@ def import_csv(ledger_db: LedgerDb, kind: str, path: str | Path, actor: str | No
         run = ImportRun(connection, kind, path, actor, progress)
         run.rows = len(frame)
         prepared, problems = spec.prepare(frame, KnownRows(connection))
+        del frame  # the file's text: only the prepared columns are written
         if problems:
             raise ImportRefused([RowError(str(path), row, column, message)
                                  for row, column, message in problems])

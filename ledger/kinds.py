@@ -347,26 +347,39 @@ def _rows(bad: np.ndarray) -> list[int]:
     return col.rows_of(np.flatnonzero(bad)).tolist()
 
 
-def prepare_credits(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
+def prepare_credits(table: pa.Table, ref: KnownRows) -> tuple[pa.Table, list[Problem]]:
+    """The credits file's Arrow columns as typed Arrow columns; a deal's rows are grouped on
+    dense integer codes of its id (numpy), not in a Python dict."""
     check = Checked()
-    out = pd.DataFrame({"deal_id": frame["deal_id"].str.strip(),
-                        "payee_id": frame["payee_id"].str.strip()})
-    check.add("deal_id", col.required(frame["deal_id"]))
-    check.add("deal_id", [(row, f"{message}: import the deal first")
-                          for row, message in _unknown(frame["deal_id"], ref.deal_ids, "deal")])
-    check.add("payee_id", col.required(frame["payee_id"]))
-    check.add("payee_id", _unknown(frame["payee_id"], ref.payee_ids, "payee"))
-    out["share_e9"] = check.take("share", col.shares(frame["share"]))
-    out["role"] = text_or_none(optional_column(frame, "role"))
-    out["extra"] = extras_json(frame, SPECS["credits"])
-    out["seq"] = out.groupby("deal_id").cumcount() + 1
-    totals = out.groupby("deal_id", sort=False)["share_e9"].sum()
-    first_row = out.reset_index().groupby("deal_id", sort=False)["index"].first()
-    unreadable = set(out.loc[out["share_e9"] <= 0, "deal_id"])  # said already, row by row
-    off = totals[(totals != col.SHARE_SCALE) & ~totals.index.isin(unreadable)]
-    check.add("share", [(int(first_row[deal]), f"the shares of deal {deal} add up to "
-                                               f"{_percent(total)}; they must add up to 100%")
-                        for deal, total in off.items()])
+    deals = col.strip(table["deal_id"])
+    payees = col.strip(table["payee_id"])
+    check.add("deal_id", col.arrow_required(deals))
+    check.add("deal_id", [(row, f"{message}: import the deal first") for row, message in
+                          col.arrow_unknown(deals, ref.deal_id_array, "deal")])
+    check.add("payee_id", col.arrow_required(payees))
+    check.add("payee_id", col.arrow_unknown(payees, pa.array(sorted(ref.payee_ids),
+                                                             pa.string()), "payee"))
+    share = check.take("share", col.arrow_shares(table["share"]))
+    # codes in order of first appearance: a deal's first row is where its code first shows
+    encoded = pc.dictionary_encode(deals)
+    codes = col.to_numpy(encoded.indices).astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.diff(codes[order], prepend=-1))
+    seq = np.empty(len(codes), dtype=np.int64)
+    seq[order] = np.arange(len(codes)) - np.repeat(starts, np.diff(np.append(starts,
+                                                                             len(codes)))) + 1
+    shares = col.to_numpy(share)
+    totals = np.add.reduceat(shares[order], starts) if len(codes) else shares
+    unreadable = np.bincount(codes, weights=shares <= 0, minlength=len(starts)) > 0
+    off = np.flatnonzero((totals != col.SHARE_SCALE) & ~unreadable)  # unreadable: said already
+    first_rows = col.rows_of(order[starts])
+    names = encoded.dictionary.to_pylist() if len(off) else []
+    check.add("share", [(int(first_rows[k]), f"the shares of deal {names[k]} add up to "
+                                             f"{_percent(totals[k])}; they must add up to 100%")
+                        for k in off])
+    out = pa.table({"deal_id": deals, "payee_id": payees, "share_e9": share,
+                    "role": arrow_text_or_none(arrow_optional(table, "role")),
+                    "extra": arrow_extras_json(table, SPECS["credits"]), "seq": seq})
     return out, check.problems
 
 
@@ -409,7 +422,7 @@ SPECS = {
                       prepare_deals, write_deals, columnar=True),
     "credits": KindSpec("credits", "credits", ("deal_id", "seq"),
                         ("deal_id", "payee_id", "share"), ("role",), "extra", prepare_credits,
-                        write_credits),
+                        write_credits, columnar=True),
     "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
                    ("date", "from", "to", "rate"), (), None, prepare_fx, write_keyed),
 }
