@@ -60,20 +60,27 @@ def read_csv(path: Path, required: tuple[str, ...], one_line: tuple[str, ...]) -
     """The file's rows as strings, indexed by row number; raises ImportRefused with every
     problem of the file's shape. ``one_line`` names the columns whose values may not span
     lines."""
+    table = read_table(path, required, one_line)
+    frame = table.to_pandas()
+    frame.index = pd.RangeIndex(2, 2 + len(frame))  # no row was left out: none had a problem
+    return frame
+
+
+def read_table(path: Path, required: tuple[str, ...], one_line: tuple[str, ...]) -> pa.Table:
+    """``read_csv`` as an Arrow table of strings, named by the header: its row i is the
+    file's row i + 2 (a file with a problem is refused whole, so no row is left out). The
+    kinds of many rows (deals, credits) check it column by column without pandas."""
     file = str(path)
     header, has_rows = _read_header(path, file)
     names = [name.strip() for name in header]
     _check_header(file, header, names, required, has_rows)
     if not has_rows:
-        return pd.DataFrame({name: pd.Series([], dtype=str) for name in names},
-                            index=pd.RangeIndex(2, 2))
+        return pa.table({name: pa.array([], pa.string()) for name in names})
     table, rows, problems = _read_rows(path, file, names)
     problems += _value_problems(file, table, names, rows, one_line)
     if problems:
         raise ImportRefused(problems)
-    frame = table.rename_columns(names).to_pandas()
-    frame.index = pd.RangeIndex(2, 2 + len(frame))  # no row was left out: none had a problem
-    return frame
+    return table.rename_columns(names)
 
 
 # -- the header, read as the first record ---------------------------------------------------

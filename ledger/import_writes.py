@@ -5,6 +5,7 @@ writer in ``ledger.kinds.SPECS``.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -12,13 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, cast, delete, insert, select, tuple_, update
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, String, bindparam, cast, delete, insert, select, tuple_, \
+    update
 
 from rules_dsl.deal_fields import STORED
 from rules_dsl.types import Type
 from ledger.audit import write_audit
-from ledger.bulk import insert_rows
+from ledger.bulk import insert_columns, insert_rows
+from ledger.known_rows import current_credits, current_deals
 from ledger.progress import NoProgress, Progress
 from ledger.schema import Base, Credit, Deal, Import
 
@@ -56,7 +62,8 @@ class ImportRun:
     def import_row(self) -> int:
         """The id of this import's row in `imports`, written on the first change."""
         if self.import_id is None:
-            digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+            with open(self.path, "rb") as file:  # a piece at a time, whatever the size
+                digest = hashlib.file_digest(file, "sha256").hexdigest()
             self.import_id = self.connection.execute(insert(Import).values(
                 kind=self.kind, file=str(self.path), sha256=digest, rows=self.rows,
                 at=self.now, actor=self.actor).returning(Import.id)).scalar_one()
@@ -116,41 +123,93 @@ _VERSIONED = [field.column for field in STORED if field.column != "id"] + ["extr
 _DATES = {field.column for field in STORED if field.type == Type.DATE}
 
 
-def write_deals(run: ImportRun, spec: KindSpec, records: pd.DataFrame) -> ImportSummary:
-    # Dates come back as text on both backends, so old and new compare as strings.
-    current = pd.read_sql(select(Deal.id, Deal.version, *[
-        cast(Deal.__table__.c[f], String).label(f) if f in _DATES
-        else Deal.__table__.c[f] for f in _VERSIONED]).where(Deal.current), run.connection)
-    merged = records.merge(current, on="id", how="left", suffixes=("", "_old"),
-                           indicator=True)
-    # The left merge leaves the old columns float where a deal is new; back to exact ints.
-    merged["amount_old"] = merged["amount_old"].astype("Int64")
-    known = merged["_merge"] == "both"
+def write_deals(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSummary:
+    """Diff the file's deals (Arrow columns, ``kinds.prepare_deals``) with the current ones
+    on their ids, in Arrow: a new id gets version 1, a changed deal its next version (the old
+    one no longer current, with a `replace` audit entry), an unchanged one nothing."""
+    current = current_deals(run.connection, ["id", "version", *_VERSIONED])
+    at = pc.index_in(records["id"], value_set=current["id"])  # null: a new deal
+    known = _numpy(at.is_valid())
+    at = pc.fill_null(at, 0)
     same = known.copy()
-    for field in _VERSIONED if known.any() else ():
-        same &= _canonical(merged[field]) == _canonical(merged[f"{field}_old"])
-    changed = merged[known & ~same]
-    new = merged[~known]
-    writing = pd.concat([new.assign(version=1), changed.assign(
-        version=changed["version"].astype("int64") + 1)])
-    if len(writing):
+    for field in _VERSIONED if known.any() else ():  # a column at a time: memory stays flat
+        new_value, old_value = _comparable(records[field]), current[field].take(at)
+        same &= _numpy(pc.fill_null(pc.equal(new_value, old_value), False)) | (
+            _numpy(new_value.is_null()) & _numpy(old_value.is_null()))
+    changed = np.flatnonzero(known & ~same)
+    new = np.flatnonzero(~known)
+    old = current.take(at.take(pa.array(changed, pa.int64())))  # the changed deals' rows
+    del current, at
+    if len(new) or len(changed):
         import_id = run.import_row()
         if len(changed):
-            run.connection.execute(update(Deal).where(
-                Deal.current, Deal.id.in_(changed["id"].tolist())).values(current=False))
+            changed_ids = records["id"].take(changed).to_pylist()
+            # by primary key: a filter on `current` would walk the (current, date) index
+            run.connection.execute(
+                update(Deal).where(Deal.id == bindparam("deal_id"),
+                                   Deal.version == bindparam("old_version"))
+                .values(current=False),
+                [{"deal_id": deal_id, "old_version": version} for deal_id, version in
+                 zip(changed_ids, old["version"].to_pylist())])
             run.audit("deals", [
-                (deal["id"], "replace", _plain({f: deal[f"{f}_old"] for f in _VERSIONED}),
-                 _plain({f: deal[f] for f in _VERSIONED}))
-                for deal in changed.to_dict("records")])
-        meter = run.meter("writing", len(writing))
-        rows = zip(writing["id"], writing["version"].astype("int64").tolist(),
-                   *[_nullable(writing[f]) for f in _VERSIONED])
-        insert_rows(run.connection, "deals",
-                    ["id", "version", "current", "import_id", *_VERSIONED],
-                    ((deal_id, version, True, import_id, *rest)
-                     for deal_id, version, *rest in rows), meter.advance)
-    return ImportSummary("deals", str(run.path), len(records), len(new), len(changed),
+                (deal_id, "replace", dict(zip(_VERSIONED, before)), dict(zip(_VERSIONED, after)))
+                for deal_id, before, after in zip(
+                    changed_ids, _tuples(old, _VERSIONED),
+                    _tuples(records.take(changed), _VERSIONED))])
+        if len(changed):
+            positions = pa.array(np.concatenate([new, changed]))
+            writing = records.take(positions)
+            versions = np.concatenate([np.ones(len(new), dtype=np.int64),
+                                       _numpy(old["version"]).astype(np.int64) + 1])
+        else:  # only new deals: the file's rows as they are
+            writing = records if len(new) == records.num_rows else records.take(pa.array(new))
+            versions = np.ones(len(new), dtype=np.int64)
+        meter = run.meter("writing", writing.num_rows)
+        rows = writing.num_rows
+        with _index_cache(run.connection):
+            insert_columns(run.connection, "deals", {
+                "id": writing["id"], "version": versions,
+                "current": pa.repeat(pa.scalar(True), rows),
+                "import_id": pa.repeat(pa.scalar(import_id, pa.int64()), rows),
+                **{field: writing[field] for field in _VERSIONED}}, meter.advance)
+    return ImportSummary("deals", str(run.path), records.num_rows, len(new), len(changed),
                          int(same.sum()))
+
+
+@contextlib.contextmanager
+def _index_cache(connection: Connection):
+    """On SQLite, a page cache of up to 64 MiB while many deals go in: the (current, date)
+    index takes them in date order, all over the file, and SQLite's default 2 MiB cache
+    spills its pages again and again. Measured at 1M deals: the INSERT ... SELECT's system
+    time 0.66 s -> 0.16 s, peak +70 MB."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    dbapi = connection.connection.driver_connection
+    (before,) = dbapi.execute("PRAGMA cache_size").fetchone()
+    dbapi.execute("PRAGMA cache_size = -65536")
+    try:
+        yield
+    finally:
+        dbapi.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _comparable(column) -> pa.Array:
+    """A column as text or int64, so that the file's and the ledger's compare."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_date(column.type):
+        return column.cast(pa.string())
+    return column
+
+
+def _tuples(table: pa.Table, names: list[str]) -> list[tuple]:
+    return list(zip(*(table[name].to_pylist() for name in names)))
+
+
+def _numpy(values) -> np.ndarray:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.to_numpy(zero_copy_only=False)
 
 
 # -- credits: a deal's rows are replaced together ----------------------------------------
@@ -158,32 +217,65 @@ def write_deals(run: ImportRun, spec: KindSpec, records: pd.DataFrame) -> Import
 _CREDIT_FIELDS = ["seq", "payee_id", "share_e9", "role", "extra"]
 
 
-def write_credits(run: ImportRun, spec: KindSpec, records: pd.DataFrame) -> ImportSummary:
-    deal_ids = records["deal_id"].unique().tolist()
-    old = pd.read_sql(select(Credit.deal_id, *[Credit.__table__.c[f] for f in _CREDIT_FIELDS]),
-                      run.connection)
-    old = old[old["deal_id"].isin(deal_ids)]
-    old_by_deal = {deal: _rows(group) for deal, group in old.groupby("deal_id")}
-    new_by_deal = {deal: _rows(group) for deal, group in records.groupby("deal_id", sort=False)}
-    changed = [deal for deal, rows in new_by_deal.items() if old_by_deal.get(deal) != rows]
-    replaced = [deal for deal in changed if deal in old_by_deal]
-    if changed:
+def write_credits(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSummary:
+    """A deal's credit rows are replaced together when any of them differs (or their count):
+    the file's rows are matched to the ledger's on (deal code, seq) int64 keys, and a deal's
+    rows counted with bincount, in numpy."""
+    encoded = pc.dictionary_encode(records["deal_id"]).combine_chunks()
+    deals = encoded.dictionary
+    codes = _numpy(encoded.indices).astype(np.int64)
+    old = current_credits(run.connection, ["deal_id", *_CREDIT_FIELDS])
+    old_codes = pc.index_in(old["deal_id"], value_set=deals)
+    old = old.filter(old_codes.is_valid())  # the rows of the file's deals only
+    old_codes = _numpy(old_codes.drop_null()).astype(np.int64)
+    seq = _numpy(records["seq"]).astype(np.int64)
+    at = pc.index_in(pa.array((codes << 32) | seq),
+                     value_set=pa.array((old_codes << 32) | _numpy(old["seq"]).astype(np.int64)))
+    equal = _numpy(at.is_valid())
+    at = pc.fill_null(at, 0)
+    for field in _CREDIT_FIELDS[1:] if len(old) else ():
+        new_value, old_value = _comparable(records[field]), old[field].take(at)
+        equal &= _numpy(pc.fill_null(pc.equal(new_value, old_value), False)) | (
+            _numpy(new_value.is_null()) & _numpy(old_value.is_null()))
+    count = len(deals)
+    new_rows, old_rows = np.bincount(codes, minlength=count), \
+        np.bincount(old_codes, minlength=count)
+    same = (np.bincount(codes, weights=equal, minlength=count) == new_rows) & \
+        (old_rows == new_rows)
+    replaced = np.flatnonzero(~same & (old_rows > 0))
+    if not same.all():
         import_id = run.import_row()
-        for start in range(0, len(replaced), 500):
+        replaced_ids = deals.take(pa.array(replaced, pa.int64())).to_pylist()
+        for start in range(0, len(replaced_ids), 500):
             run.connection.execute(delete(Credit).where(Credit.deal_id.in_(
-                replaced[start:start + 500])))
-        run.audit("credits", [(deal, "replace", {"rows": old_by_deal[deal]},
-                               {"rows": new_by_deal[deal]}) for deal in replaced])
-        writing = records[records["deal_id"].isin(set(changed))]
-        meter = run.meter("writing", len(writing))
-        insert_rows(run.connection, "credits", ["deal_id", *_CREDIT_FIELDS, "import_id"],
-                    ((*row, import_id) for row in zip(
-                        writing["deal_id"], *[_nullable(writing[f]) for f in _CREDIT_FIELDS])),
-                    meter.advance)
-    unchanged = sum(len(rows) for deal, rows in new_by_deal.items() if deal not in changed)
-    return ImportSummary("credits", str(run.path), len(records),
-                         len(records) - unchanged - sum(len(new_by_deal[d]) for d in replaced),
-                         sum(len(new_by_deal[d]) for d in replaced), unchanged)
+                replaced_ids[start:start + 500])))
+        if len(replaced):
+            before = _credit_rows(old, old_codes, replaced)
+            after = _credit_rows(records, codes, replaced)
+            run.audit("credits", [(deal, "replace", {"rows": before[code]},
+                                   {"rows": after[code]})
+                                  for deal, code in zip(replaced_ids, replaced.tolist())])
+        writing = records.filter(pa.array(~same[codes]))
+        meter = run.meter("writing", writing.num_rows)
+        insert_columns(run.connection, "credits", {
+            "deal_id": writing["deal_id"], **{f: writing[f] for f in _CREDIT_FIELDS},
+            "import_id": pa.repeat(pa.scalar(import_id, pa.int64()), writing.num_rows)},
+            meter.advance)
+    unchanged = int(new_rows[same].sum())
+    replaced_rows = int(new_rows[replaced].sum())
+    return ImportSummary("credits", str(run.path), records.num_rows,
+                         records.num_rows - unchanged - replaced_rows, replaced_rows, unchanged)
+
+
+def _credit_rows(table: pa.Table, codes: np.ndarray, wanted: np.ndarray) -> dict[int, list]:
+    """The credit rows of the deals coded ``wanted``, as the audit writes them, in the
+    table's order."""
+    mask = np.isin(codes, wanted)
+    rows: dict[int, list] = {}
+    for code, *values in zip(codes[mask].tolist(), *(
+            table[f].filter(pa.array(mask)).to_pylist() for f in _CREDIT_FIELDS)):
+        rows.setdefault(code, []).append(dict(zip(_CREDIT_FIELDS, values)))
+    return rows
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledger import kinds
-from ledger.csvfile import read_csv
+from ledger.csvfile import read_csv, read_table
 from ledger.database import LedgerDb, writing
 from ledger.errors import ImportRefused, RowError
 from ledger.import_writes import ImportRun, ImportSummary
@@ -24,11 +24,13 @@ def import_csv(ledger_db: LedgerDb, kind: str, path: str | Path, actor: str | No
     if kind not in kinds.SPECS:
         raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(kinds.SPECS)}")
     spec, path = kinds.SPECS[kind], Path(path)
-    frame = read_csv(path, spec.required, spec.one_line)
+    read = read_table if spec.columnar else read_csv
+    frame = read(path, spec.required, spec.one_line)
     with writing(ledger_db) as connection:
         run = ImportRun(connection, kind, path, actor, progress)
         run.rows = len(frame)
         prepared, problems = spec.prepare(frame, KnownRows(connection))
+        del frame  # the file's text: only the prepared columns are written
         if problems:
             raise ImportRefused([RowError(str(path), row, column, message)
                                  for row, column, message in problems])

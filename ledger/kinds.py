@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from rules_dsl.calendar import PeriodError, period_span
 from rules_dsl.deal_fields import STORED
@@ -26,8 +28,9 @@ Problem = tuple[int, str, str]  # row, column, message
 BEGINNING = "1900-01-01"  # a payee row without effective_from holds from the beginning
 
 
-Prepare = Callable[[pd.DataFrame, KnownRows], tuple[pd.DataFrame, list[Problem]]]
-Write = Callable[[ImportRun, "KindSpec", pd.DataFrame], ImportSummary]
+Records = pd.DataFrame | pa.Table  # a table for a columnar kind
+Prepare = Callable[[Records, KnownRows], tuple[Records, list[Problem]]]
+Write = Callable[[ImportRun, "KindSpec", Records], ImportSummary]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class KindSpec:
     prepare: Prepare  # the file's text columns as typed records, and every problem
     write: Write  # how its checked records are written (ledger.import_writes)
     free_text: tuple[str, ...] = ()  # known columns whose values may span lines
+    columnar: bool = False  # prepare takes and gives Arrow tables, not pandas frames
 
     @property
     def one_line(self) -> tuple[str, ...]:
@@ -280,57 +284,102 @@ def _overlaps(out: pd.DataFrame, existing: pd.DataFrame) -> list[tuple[int, str]
 # -- deals, credits, fx ------------------------------------------------------------------
 
 
-def prepare_deals(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
+def prepare_deals(table: pa.Table, ref: KnownRows) -> tuple[pa.Table, list[Problem]]:
+    """The deals file's Arrow columns as typed Arrow columns (``ledger.columns``' Arrow
+    parsers: the same checks and messages as the pandas ones, without a Python object per
+    row)."""
     check = Checked()
-    check.add("id", col.required(frame["id"]))
-    out = pd.DataFrame({"id": frame["id"].str.strip()})
-    out["date"] = check.take("date", col.dates(frame["date"]))
-    check.add("owner_id", col.required(frame["owner_id"]))
-    check.add("owner_id", _unknown(frame["owner_id"], ref.payee_ids, "payee"))
-    out["owner_id"] = frame["owner_id"].str.strip()
-    out["currency"] = check.take("currency", col.currencies(frame["currency"]))
-    out["amount"] = check.take("amount", col.money(frame["amount"], out["currency"]))
-    out["type"] = text_or_none(optional_column(frame, "type"))
-    out["product"] = text_or_none(optional_column(frame, "product"))
-    out["status"] = check.take("status", col.choices(optional_column(frame, "status"),
-                                                     ("booked", "cancelled"), "booked"))
-    out["cancel_date"] = check.take("cancel_date", col.dates(
-        optional_column(frame, "cancel_date"), optional=True))
-    cancelled = out["status"] == "cancelled"
-    missing = col.blank(optional_column(frame, "cancel_date"))  # not an unreadable one
+    ids = col.strip(table["id"])
+    check.add("id", col.arrow_required(ids))
+    date = check.take("date", col.arrow_dates(table["date"]))
+    owners = col.strip(table["owner_id"])
+    check.add("owner_id", col.arrow_required(owners))
+    check.add("owner_id", col.arrow_unknown(owners, pa.array(sorted(ref.payee_ids),
+                                                             pa.string()), "payee"))
+    currency = check.take("currency", col.arrow_currencies(table["currency"]))
+    amount = check.take("amount", col.arrow_money(table["amount"], currency))
+    status = check.take("status", col.arrow_choices(arrow_optional(table, "status"),
+                                                    ("booked", "cancelled"), "booked"))
+    cancel_text = arrow_optional(table, "cancel_date")
+    cancel_date = check.take("cancel_date", col.arrow_dates(cancel_text, optional=True))
+    cancelled = col.to_numpy(pc.equal(status, "cancelled"))
+    has_cancel = col.to_numpy(cancel_date.is_valid())
+    missing = col.is_blank(col.strip(cancel_text))  # not an unreadable one
     check.add("cancel_date", [(row, "a cancelled deal needs its cancel_date")
-                              for row in out.index[cancelled & missing]])
+                              for row in _rows(cancelled & missing)])
     check.add("cancel_date", [(row, "a booked deal has no cancel_date: set status to "
                                     "cancelled, or clear the date")
-                              for row in out.index[~cancelled & out["cancel_date"].notna()]])
-    early = out["cancel_date"].notna() & out["date"].notna() & (out["cancel_date"] < out["date"])
+                              for row in _rows(~cancelled & has_cancel)])
+    early = col.to_numpy(pc.fill_null(pc.less(cancel_date, date), False))
     check.add("cancel_date", [(row, "the deal is cancelled before its date")
-                              for row in out.index[early]])
-    out["extra"] = extras_json(frame, SPECS["deals"])
-    check.add("id", col.duplicates(out, ["id"]))
+                              for row in _rows(early)])
+    check.add("id", col.arrow_duplicates({"id": ids}))
+    out = pa.table({"id": ids, "date": date, "owner_id": owners, "currency": currency,
+                    "amount": amount,
+                    "type": arrow_text_or_none(arrow_optional(table, "type")),
+                    "product": arrow_text_or_none(arrow_optional(table, "product")),
+                    "status": status, "cancel_date": cancel_date,
+                    "extra": arrow_extras_json(table, SPECS["deals"])})
     return out, check.problems
 
 
-def prepare_credits(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
+def arrow_optional(table: pa.Table, name: str) -> pa.ChunkedArray:
+    if name in table.column_names:
+        return table[name]
+    return pa.chunked_array([pa.repeat(pa.scalar("", pa.string()), table.num_rows)])
+
+
+def arrow_text_or_none(column: pa.ChunkedArray) -> pa.Array:
+    stripped = col.strip(column)
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+
+
+def arrow_extras_json(table: pa.Table, spec: KindSpec) -> pa.Array:
+    """``extras_json`` of an Arrow table: "{}" on every row when the file has no unknown
+    column, else the same JSON text, row by row."""
+    extra = [c for c in table.column_names if c not in spec.required + spec.optional]
+    if not extra:
+        return pa.repeat(pa.scalar("{}", pa.string()), table.num_rows)
+    return pa.array(extras_json(table.select(extra).to_pandas(), spec).tolist(), pa.string())
+
+
+def _rows(bad: np.ndarray) -> list[int]:
+    return col.rows_of(np.flatnonzero(bad)).tolist()
+
+
+def prepare_credits(table: pa.Table, ref: KnownRows) -> tuple[pa.Table, list[Problem]]:
+    """The credits file's Arrow columns as typed Arrow columns; a deal's rows are grouped on
+    dense integer codes of its id (numpy), not in a Python dict."""
     check = Checked()
-    out = pd.DataFrame({"deal_id": frame["deal_id"].str.strip(),
-                        "payee_id": frame["payee_id"].str.strip()})
-    check.add("deal_id", col.required(frame["deal_id"]))
-    check.add("deal_id", [(row, f"{message}: import the deal first")
-                          for row, message in _unknown(frame["deal_id"], ref.deal_ids, "deal")])
-    check.add("payee_id", col.required(frame["payee_id"]))
-    check.add("payee_id", _unknown(frame["payee_id"], ref.payee_ids, "payee"))
-    out["share_e9"] = check.take("share", col.shares(frame["share"]))
-    out["role"] = text_or_none(optional_column(frame, "role"))
-    out["extra"] = extras_json(frame, SPECS["credits"])
-    out["seq"] = out.groupby("deal_id").cumcount() + 1
-    totals = out.groupby("deal_id", sort=False)["share_e9"].sum()
-    first_row = out.reset_index().groupby("deal_id", sort=False)["index"].first()
-    unreadable = set(out.loc[out["share_e9"] <= 0, "deal_id"])  # said already, row by row
-    off = totals[(totals != col.SHARE_SCALE) & ~totals.index.isin(unreadable)]
-    check.add("share", [(int(first_row[deal]), f"the shares of deal {deal} add up to "
-                                               f"{_percent(total)}; they must add up to 100%")
-                        for deal, total in off.items()])
+    deals = col.strip(table["deal_id"])
+    payees = col.strip(table["payee_id"])
+    check.add("deal_id", col.arrow_required(deals))
+    check.add("deal_id", [(row, f"{message}: import the deal first") for row, message in
+                          col.arrow_unknown(deals, ref.deal_id_array, "deal")])
+    check.add("payee_id", col.arrow_required(payees))
+    check.add("payee_id", col.arrow_unknown(payees, pa.array(sorted(ref.payee_ids),
+                                                             pa.string()), "payee"))
+    share = check.take("share", col.arrow_shares(table["share"]))
+    # codes in order of first appearance: a deal's first row is where its code first shows
+    encoded = pc.dictionary_encode(deals)
+    codes = col.to_numpy(encoded.indices).astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.diff(codes[order], prepend=-1))
+    seq = np.empty(len(codes), dtype=np.int64)
+    seq[order] = np.arange(len(codes)) - np.repeat(starts, np.diff(np.append(starts,
+                                                                             len(codes)))) + 1
+    shares = col.to_numpy(share)
+    totals = np.add.reduceat(shares[order], starts) if len(codes) else shares
+    unreadable = np.bincount(codes, weights=shares <= 0, minlength=len(starts)) > 0
+    off = np.flatnonzero((totals != col.SHARE_SCALE) & ~unreadable)  # unreadable: said already
+    first_rows = col.rows_of(order[starts])
+    names = encoded.dictionary.to_pylist() if len(off) else []
+    check.add("share", [(int(first_rows[k]), f"the shares of deal {names[k]} add up to "
+                                             f"{_percent(totals[k])}; they must add up to 100%")
+                        for k in off])
+    out = pa.table({"deal_id": deals, "payee_id": payees, "share_e9": share,
+                    "role": arrow_text_or_none(arrow_optional(table, "role")),
+                    "extra": arrow_extras_json(table, SPECS["credits"]), "seq": seq})
     return out, check.problems
 
 
@@ -370,10 +419,10 @@ SPECS = {
     "deals": KindSpec("deals", "deals", ("id",),
                       tuple(field.column for field in STORED if field.required),
                       tuple(field.column for field in STORED if not field.required), "extra",
-                      prepare_deals, write_deals),
+                      prepare_deals, write_deals, columnar=True),
     "credits": KindSpec("credits", "credits", ("deal_id", "seq"),
                         ("deal_id", "payee_id", "share"), ("role",), "extra", prepare_credits,
-                        write_credits),
+                        write_credits, columnar=True),
     "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
                    ("date", "from", "to", "rate"), (), None, prepare_fx, write_keyed),
 }

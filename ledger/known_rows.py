@@ -3,10 +3,14 @@ already knows."""
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from sqlalchemy import Connection, select
 
 from ledger.schema import Assignment, Deal, Payee, PayeeResult, PlanVersion, Quota
@@ -69,6 +73,11 @@ class KnownRows:
         return frozenset(self.connection.scalars(select(Deal.id).where(Deal.current)))
 
     @cached_property
+    def deal_id_array(self) -> pa.Array:
+        """``deal_ids`` as an Arrow column, read in bulk (a credits file of many rows)."""
+        return current_deals(self.connection, ["id"])["id"].combine_chunks()
+
+    @cached_property
     def quotas(self) -> pd.DataFrame:
         """Every quota row's key and span, the dates as ISO text (a file's quotas must not
         overlap them)."""
@@ -103,3 +112,70 @@ def settlement_currency(connection: Connection, payee_id: str) -> str | None:
         if found is not None:
             return found
     return None
+
+
+# -- the current deals and credits in bulk, as Arrow columns ---------------------------------
+
+_INTEGERS = {"version", "amount", "seq", "share_e9"}
+
+
+def current_deals(connection: Connection, names: list[str]) -> pa.Table:
+    """Columns of every current deal (dates as ISO text)."""
+    return _select_columns(connection, "deals", names, "current")
+
+
+def current_credits(connection: Connection, names: list[str]) -> pa.Table:
+    """Columns of every credit row."""
+    return _select_columns(connection, "credits", names, None)
+
+
+def _select_columns(connection: Connection, table: str, names: list[str],
+                    where: str | None) -> pa.Table:
+    """A table's columns as Arrow, read in bulk, not as rows: PostgreSQL by ``COPY ... TO
+    STDOUT`` on the transaction's connection, SQLite through an ADBC connection of its own.
+    That one sees what the transaction sees: the import's transaction holds the ledger's
+    write lock (``BEGIN IMMEDIATE``), so no one else writes, and it reads before it writes.
+    Measured at 1M deals: ADBC 1.0 s; sqlite3 fetchall and building the columns 4.6 s."""
+    schema = pa.schema([(name, pa.int64() if name in _INTEGERS else pa.string())
+                        for name in names])
+    condition = f" WHERE {where}" if where else ""
+    if connection.dialect.name == "postgresql":
+        columns = ", ".join(f'"{name}"' for name in names)
+        return _copy_out(connection, f'SELECT {columns} FROM "{table}"{condition}', schema)
+    # NULL goes out as NUL (no value holds one: the reader refuses it), so that each column
+    # has one type for the driver whatever its first rows hold, and comes back as null
+    text = [f'"{name}"' if name in _INTEGERS else f'coalesce("{name}", char(0))'
+            for name in names]
+    query = f'SELECT {", ".join(text)} FROM "{table}"{condition}'
+    database = connection.engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+        with adbc_sqlite.connect(database) as reader, reader.cursor() as cursor:
+            cursor.execute(query)
+            found = cursor.fetch_arrow_table()
+    else:  # a ledger in memory: no other connection sees it, and it is small
+        rows = connection.connection.driver_connection.execute(query).fetchall()
+        found = pa.table([pa.array(list(values), field.type) for field, values in
+                          zip(schema, zip(*rows) if rows else [[]] * len(names))],
+                         names=names)
+    if not found.num_rows:
+        return schema.empty_table()
+    return pa.table([
+        column.cast(field.type) if field.name in _INTEGERS else
+        pc.if_else(pc.equal(column, "\0"), pa.scalar(None, pa.string()), column)
+        for field, column in zip(schema, found.columns)], names=names)
+
+
+def _copy_out(connection: Connection, query: str, schema: pa.Schema) -> pa.Table:
+    buffer = io.BytesIO()
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
+            f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+        for data in copy:
+            buffer.write(data)
+    if not buffer.tell():
+        return schema.empty_table()
+    buffer.seek(0)
+    return pacsv.read_csv(buffer, read_options=pacsv.ReadOptions(column_names=schema.names),
+                          convert_options=pacsv.ConvertOptions(
+                              column_types=schema, strings_can_be_null=True,
+                              quoted_strings_can_be_null=False))
