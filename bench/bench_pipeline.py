@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     if failures:
         print("\nfailures:\n" + failures)
     print(f"\nicm B/deal = (icm peak RSS - {options.base_mb} MB) / deals; MB = 2**20 bytes; "
-          "* = the process tree held more than its largest process")
+          "(tree N) = what the process and its workers held at once, sampled")
     if options.markdown:
         options.markdown.write_text(report.markdown_table(table) + "\n")
     return 1 if failures or any(r.get("check", {}).get("verdict") != "OK" for r in runs) else 0

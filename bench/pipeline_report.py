@@ -47,24 +47,31 @@ def _row(run: dict, stage: dict, base_mb: int) -> dict[str, str]:
     if icm is None:
         cells["icm s"] = stage.get("skipped", "skipped")
         return cells
-    cells["icm s"] = f"{icm['wall_s']:.2f}" if icm["returncode"] == 0 else \
-        f"FAILED ({icm['returncode']})"
-    cells["icm cpu"] = f"{icm['cpu_s']:.2f}"
-    cells["icm MB"] = _mb(icm) + ("*" if _tree_heavier(icm) else "")
-    above = icm["peak_kb"] * 1024 - base_mb * 2 ** 20
-    cells["icm B/deal"] = f"{max(above, 0) / run['deals']:,.0f}"
+    failed = icm["returncode"] != 0
+    if failed:
+        cells["icm s"] = f"FAILED ({icm['returncode']})"
+    else:
+        above = icm["peak_kb"] * 1024 - base_mb * 2 ** 20
+        cells.update({"icm s": f"{icm['wall_s']:.2f}", "icm cpu": f"{icm['cpu_s']:.2f}",
+                      "icm MB": _mb(icm), "icm B/deal": f"{max(above, 0) / run['deals']:,.0f}"})
     if bound is None:
         cells["bound s"] = "FAILED"
         return cells
     chosen = stage["bounds"][bound]
     cells.update({"bound s": f"{chosen['wall_s']:.2f}", "bound cpu": f"{chosen['cpu_s']:.2f}",
-                  "bound": bound, "bound MB": _mb(chosen),
-                  "ratio": f"{icm['wall_s'] / chosen['wall_s']:.1f}x"})
+                  "bound": bound, "bound MB": _mb(chosen)})
+    if not failed:
+        cells["ratio"] = f"{icm['wall_s'] / chosen['wall_s']:.1f}x"
     return cells
 
 
 def _mb(measured: dict) -> str:
-    return f"{measured['peak_kb'] / 1024:,.0f}"
+    """The peak of the largest process, and the process tree's when it held 10 % more at
+    once (worker processes: ru_maxrss counts one process only)."""
+    text = f"{measured['peak_kb'] / 1024:,.0f}"
+    if _tree_heavier(measured):
+        text += f" (tree {measured['tree_peak_kb'] / 1024:,.0f})"
+    return text
 
 
 def _tree_heavier(measured: dict) -> bool:

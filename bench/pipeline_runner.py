@@ -2,8 +2,9 @@
 
 Peak RSS is the kernel's ``ru_maxrss`` from ``os.wait4`` (KiB on Linux), the same figure
 ``/usr/bin/time`` prints; it is the largest single process (the child or a child of its own
-it waited for), so a sampler also sums the RSS of the child's whole process tree every
-50 ms: a command that fans out to worker processes cannot hide their memory. On PostgreSQL
+it waited for), so a sampler also sums the memory of the child's whole process tree every
+50 ms (PSS, so pages a worker shares with its parent count once): a command that fans out
+to worker processes cannot hide their memory. On PostgreSQL
 both are the client's; the server's work is in its own processes and is not counted.
 CPU time (user + sys) is reported beside wall time because the machine is shared: a busy
 neighbour stretches wall time, not CPU time.
@@ -34,7 +35,7 @@ class Measured:
     wall_s: float
     cpu_s: float
     peak_kb: int  # ru_maxrss of the child
-    tree_peak_kb: int  # the most the child's process tree held at once (sampled)
+    tree_peak_kb: int  # the most the child's process tree held at once (sampled, PSS)
     stdout: str  # path of the captured stdout
     stderr: str  # path of the captured stderr
 
@@ -78,7 +79,12 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(SAMPLE_SECONDS):
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in _tree(self.pid)))
+            tree = _tree(self.pid)
+            # forked workers share pages with their parent: summing RSS would count them
+            # twice, so a tree of several processes is summed in PSS (each shared page
+            # divided among its sharers); one process alone is read the cheap way
+            held = _rss_kb(tree[0]) if len(tree) == 1 else sum(_pss_kb(pid) for pid in tree)
+            self.peak_kb = max(self.peak_kb, held)
 
     def finish(self) -> None:
         self.done.set()
@@ -98,6 +104,14 @@ def _tree(pid: int) -> list[int]:
         except OSError:  # gone meanwhile
             continue
     return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            return next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def _rss_kb(pid: int) -> int:
