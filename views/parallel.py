@@ -2,14 +2,16 @@
 per core, when there are enough items to pay for starting them.
 
 The workers are forked, so they find the items already in memory: a task is only a range of
-indexes, and nothing large is pickled either way. Where processes cannot be forked (not
-Linux or another Unix), on one core, or for a few items, the chunks run here, in order.
+indexes, and nothing large is pickled either way. Off Linux (where forking a process that
+uses system frameworks is not safe, or there is no fork), on one core, or for a few items,
+the chunks run here, in order.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import pickle
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterator
@@ -29,8 +31,7 @@ def chunks_in_workers(job: Callable[[int, int], int], count: int, untouched: str
     returns as it finishes (in any order). A worker killed half-way is a ``RenderError``
     that says ``untouched``; an error in ``job`` comes back as it was raised."""
     workers = _cores()
-    if count < WORKERS_FROM or workers < 2 or \
-            "fork" not in multiprocessing.get_all_start_methods():
+    if count < WORKERS_FROM or workers < 2 or not sys.platform.startswith("linux"):
         for start in range(count):
             yield job(start, start + 1)
         return
