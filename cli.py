@@ -13,7 +13,8 @@ import click
 
 import cli_reports
 from cli_support import DB_HELP, CommandGroup, InputError, db_option, \
-    engine_errors, in_file_order, open_ledger_db, period_option, print_plan_errors, version
+    engine_errors, in_file_order, open_ledger_db, period_option, print_plan_errors, \
+    quiet_option, version
 from ledger.kind_names import INPUT_KINDS
 from views.safe_text import json_text, terminal_safe
 
@@ -124,8 +125,9 @@ def plans_add(files: tuple[Path, ...], db_url: str | None) -> None:
 @main.command("import")
 @click.argument("kind", type=click.Choice(INPUT_KINDS))
 @click.argument("file", type=click.Path(path_type=Path))
+@quiet_option
 @db_option
-def import_(kind: str, file: Path, db_url: str | None) -> None:
+def import_(kind: str, file: Path, quiet: bool, db_url: str | None) -> None:
     """Import a CSV file of one kind; any bad row and nothing is imported.
 
     \b
@@ -135,8 +137,10 @@ def import_(kind: str, file: Path, db_url: str | None) -> None:
     """
     from ledger.errors import ImportRefused
     from ledger.importing import import_csv
+    from ledger.progress import progress_line
     try:
-        summary = import_csv(open_ledger_db(db_url, create=True), kind, file)
+        with progress_line(f"icm import {kind}", quiet) as status:
+            summary = import_csv(open_ledger_db(db_url, create=True), kind, file, progress=status)
     except ImportRefused as refusal:
         for error in refusal.errors:
             click.echo(terminal_safe(str(error)), err=True)
@@ -147,8 +151,9 @@ def import_(kind: str, file: Path, db_url: str | None) -> None:
 @main.command()
 @period_option("The payout period: 2026-03, 2026-Q1 or 2026.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@quiet_option
 @db_option
-def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
+def calc(period_name: str, as_json: bool, quiet: bool, db_url: str | None) -> None:
     """Compute a period as if it closed now; writes nothing.
 
     \b
@@ -156,10 +161,11 @@ def calc(period_name: str, as_json: bool, db_url: str | None) -> None:
       icm calc --period 2026-Q1 --json
     """
     from engine.calculate import calculate_period
-    from ledger.progress import Status
-    with engine_errors(), Status(f"icm calc {period_name}") as status:
+    from ledger.progress import progress_line
+    with engine_errors(), progress_line(f"icm calc {period_name}", quiet) as status:
         result = calculate_period(open_ledger_db(db_url), period_name, status=status).result
         status("writing the result")
+        status.clear()
         _print_calc(result, as_json)
 
 
@@ -181,8 +187,9 @@ def _print_calc(result, as_json: bool) -> None:
 @main.command()
 @period_option("The payout period to close: 2026-03, 2026-Q1 or 2026.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@quiet_option
 @db_option
-def close(period_name: str, as_json: bool, db_url: str | None) -> None:
+def close(period_name: str, as_json: bool, quiet: bool, db_url: str | None) -> None:
     """Compute a period, record its run and results, and lock it.
 
     \b
@@ -190,10 +197,11 @@ def close(period_name: str, as_json: bool, db_url: str | None) -> None:
       icm close --period 2026-Q1
     """
     from engine.closing import close_period
-    from ledger.progress import Status
-    with engine_errors(), Status(f"icm close {period_name}") as status:
+    from ledger.progress import progress_line
+    with engine_errors(), progress_line(f"icm close {period_name}", quiet) as status:
         result, run_id = close_period(open_ledger_db(db_url), period_name, status=status)
         status("writing the result")
+        status.clear()
         _print_calc(result, as_json)
     click.echo(f"{period_name} closed as run {run_id}", err=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli_support import InputError, db_option, engine_errors, open_ledger_db, \
-    period_option, print_plan_errors
+    period_option, print_plan_errors, quiet_option
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -28,8 +28,9 @@ def _formats(text: str) -> tuple[str, ...]:
 @click.option("--format", "formats", default="html,json", show_default=True,
               help="Comma-separated: html, pdf, json, md.")
 @click.option("--payee", default=None, help="One payee only.")
+@quiet_option
 @db_option
-def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
+def statements(period_name: str, out_dir: Path, formats: str, payee: str | None, quiet: bool,
                db_url: str | None) -> None:
     """Write one statement per payee: a closed period as its close recorded it, an open one
     as a draft computed now.
@@ -40,12 +41,11 @@ def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
     """
     from views.render import write_statements
     from views.source import period_statements
-    from ledger.progress import Progress
+    from ledger.progress import progress_line
     chosen = _formats(formats)
-    with engine_errors():
-        found = period_statements(open_ledger_db(db_url), period_name, payee)
-        progress = Progress("statements", len(found))
-        written = write_statements(found, out_dir, chosen, progress.advance)
+    with engine_errors(), progress_line(f"icm statements {period_name}", quiet) as status:
+        found = period_statements(open_ledger_db(db_url), period_name, payee, status)
+        written = write_statements(found, out_dir, chosen, status)
     kind = "closed" if found and found[0].status == "closed" else "draft"
     click.echo(f"{len(found)} {kind} statement{'s' * (len(found) != 1)} of {period_name}, "
                f"{len(written)} file{'s' * (len(written) != 1)} in {out_dir}")

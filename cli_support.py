@@ -51,6 +51,11 @@ db_option = click.option("--db", "db_url", metavar="URL", callback=_db_or_the_gr
                          help=DB_HELP)
 
 
+quiet_option = click.option("--quiet", "-q", "quiet", is_flag=True,
+                            help="Show no progress line (it goes to stderr, and only when "
+                            "stderr is a terminal).")
+
+
 def _a_period(_ctx, _param, value: str) -> str:
     """A period name, checked before anything opens the ledger."""
     from rules_dsl.calendar import PeriodError, parse_period

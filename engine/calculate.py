@@ -37,7 +37,7 @@ from ledger.database import LedgerDb
 from ledger.history import read_prior
 from ledger.plans import registered_plans
 from ledger.records import DRAFT, PeriodResult
-from ledger.progress import quiet
+from ledger.progress import counted, quiet
 from ledger.window import read_window, require_rates
 from rules_dsl.components.rated import RatedComponent
 from rules_dsl.plan import Plan
@@ -161,9 +161,8 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
-    status(f"settling {len(listed):,} payees")
     records = tuple(settle_payee(payee, payees.get(payee, []), prior, fiscal_year)
-                    for payee in listed)
+                    for payee in counted(listed, status, "settling", len(listed), "payees"))
     currency = {record.payee: record.currency for record in records}
     statement_lines = ordered_lines(changed, [year for year, _ in compared], records)
     return Calculation(PeriodResult(period_name, DRAFT, None, records, statement_lines),
@@ -532,9 +531,10 @@ def _missing_quotas(year: PlanYear, spans, quotas: dict) -> list[tuple[str, str,
     assignment covers and no quota row does (PLAN_LANGUAGE.md section 3). ``spans`` holds
     the payees the windows evaluate: a hire later in the year needs no quota yet."""
     periods = _quota_periods(year)
+    measures = sorted(quota_measures(year.plan))
     missing = []
     for payee, payee_spans in sorted(spans.items()):
-        for measure in sorted(quota_measures(year.plan)):
+        for measure in measures:
             have = quotas.get((payee, measure), {})
             missing += [(year.plan.id, payee, measure, period.name) for period in periods
                         if period.name not in have and _overlaps(payee_spans, period)]

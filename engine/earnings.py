@@ -139,7 +139,7 @@ def _scalar(plan: Plan, expression: Expression, names: dict, payee: str, window:
 def _columns(plan, expression, rows, payees, fields) -> dict[str, vector.Col]:
     wanted = used_names(expression.node)
     columns = deal_columns(rows, wanted, fields, plan.currency)
-    payee_ids = rows["payee_id"].to_numpy(dtype=object)
+    payee_ids = rows["payee_id"]
     for name in wanted - set(columns):
         sample = next((v.names[name] for v in payees.values() if v.names.get(name)
                        is not None), None)
@@ -332,7 +332,7 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.
     # rows in (payee, deal date, deal id by code point, credit row) order, sorted on integer
     # codes of the ids (a sorted factorisation keeps their order)
     payee_codes, payee_ids = pd.factorize(counted["payee_id"], sort=True)
-    deal_codes, _ = pd.factorize(counted["deal_id"], sort=True)
+    deal_codes = lines.sorted_codes(counted["deal_id"])
     order = np.lexsort((counted["seq"].to_numpy(), deal_codes, counted["date"].to_numpy(),
                         payee_codes))
     counted = counted.take(order).reset_index(drop=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ledger.line_key import NO_DEAL, NO_SEQ  # a line key without a deal
 from rules_dsl.components.rated import RatedComponent
@@ -102,3 +104,19 @@ def tier_starts(plan) -> dict[str, tuple]:
     """Each tiered component's tier starts: Fractions of quota, or minor units of money."""
     return {c.id: tuple(tier.start for tier in c.tiers.table)
             for c in plan.components if isinstance(c, RatedComponent) and c.tiers is not None}
+
+
+def sorted_codes(values) -> np.ndarray:
+    """int64 codes of text values in code point order, equal values sharing one: what
+    ``pd.factorize(values, sort=True)[0]`` gives for values without a missing one, by one
+    Arrow rank instead of sorting Python strings (UTF-8 byte order is code point order)."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    arrow = pa.array(values, from_pandas=True)
+    if arrow.null_count or not (pa.types.is_string(arrow.type)
+                                or pa.types.is_large_string(arrow.type)):
+        return pd.factorize(values, sort=True)[0].astype(np.int64)
+    return pc.rank(arrow, sort_keys="ascending", tiebreaker="dense"
+                   ).to_numpy().astype(np.int64) - 1

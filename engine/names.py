@@ -117,8 +117,7 @@ def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
         field_type = builtin.type if builtin else None
         if field_type == Type.STRING or name == "credit.role":
             column = builtin.window if builtin else "role"
-            values = rows[column].astype(object).where(rows[column].notna(), None)
-            columns[name] = Col("string", values.to_numpy(dtype=object))
+            columns[name] = Col("string", text_objects(rows[column]))
         elif field_type == Type.DATE:
             columns[name] = Col("date", rows[builtin.window].to_numpy().astype("datetime64[D]"))
         elif field_type == Type.MONEY:  # deal.amount, in the plan currency
@@ -156,9 +155,23 @@ def _column(values: list, kind: str) -> Col:
 
 def per_row(payee_values: dict[str, dict[str, Any]], payee_ids: np.ndarray, name: str,
             kind: str) -> Col:
-    """A payee-level value spread over the credit rows of each payee."""
-    values = [payee_values[payee].get(name) for payee in payee_ids]
-    return _column(values, kind)
+    """A payee-level value spread over the credit rows of each payee: made once per payee,
+    then taken for every row."""
+    codes, uniques = pd.factorize(payee_ids)
+    col = _column([payee_values[payee].get(name) for payee in uniques], kind)
+    if kind == "number":
+        return Col("number", tuple(part[codes] for part in col.data))
+    return Col(col.kind, col.data[codes])
+
+
+def text_objects(column: pd.Series) -> np.ndarray:
+    """A text column as an object array of Python strings, None where missing: each distinct
+    text made once and shared by its rows (an Arrow column of a million deal types holds a
+    handful of distinct ones)."""
+    codes, uniques = pd.factorize(column)
+    values = np.empty(len(uniques) + 1, dtype=object)  # code -1 (missing) takes the last
+    values[:len(uniques)] = np.asarray(uniques, dtype=object)
+    return values[codes]
 
 
 def params_of(assignment_params: str, fields: dict[str, Type], currency: str,

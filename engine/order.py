@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.lines import sorted_codes
 from ledger.records import conform, empty_lines, lines_frame, slice_count, with_slices
 
 _NO_DATE = np.iinfo(np.int64).max
@@ -46,8 +47,8 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
     slices = max(slice_count(frame) for frame in frames)
     lines = pd.concat([with_slices(frame, slices) for frame in frames], ignore_index=True)
     key = np.concatenate(keys)
-    deal = pd.factorize(lines["deal"].fillna("").to_numpy(dtype=object), sort=True)[0]
-    payee = pd.factorize(lines["payee"].to_numpy(dtype=object), sort=True)[0]
+    deal = sorted_codes(lines["deal"].fillna(""))
+    payee = sorted_codes(lines["payee"])
     # np.lexsort is stable and sorts by its last key first
     order = np.lexsort((lines["seq"].to_numpy(np.int64), deal, key[:, 4], key[:, 3],
                         key[:, 2], key[:, 1], key[:, 0], payee))

@@ -23,13 +23,11 @@ from rules_dsl.deal_fields import STORED
 from ledger.audit import write_audit
 from ledger.bulk import insert_columns
 from ledger.known_rows import current_credits, current_deals
-from ledger.progress import NoProgress, Progress
+from ledger.progress import Meter
 from ledger.schema import Base, Credit, Deal, Import
 
 if TYPE_CHECKING:
     from ledger.kinds import KindSpec
-
-LARGE = 100_000  # rows from which writing shows progress
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class ImportRun:
     """One import in progress: its connection, file, clock and (lazily) its import row."""
 
     def __init__(self, connection: Connection, kind: str, path: Path, actor: str | None,
-                 progress: bool):
+                 progress):
         self.connection, self.kind, self.path, self.actor = connection, kind, path, actor
         self.progress = progress
         self.now = datetime.datetime.now(datetime.timezone.utc)
@@ -74,10 +72,9 @@ class ImportRun:
                     [(key, action, _json(old), _json(new)) for key, action, old, new in entries],
                     import_id=self.import_row())
 
-    def meter(self, label: str, total: int):
-        if self.progress and total >= LARGE:
-            return Progress(f"{label} {self.path.name}", total)
-        return NoProgress()
+    def meter(self, label: str, total: int) -> Meter:
+        """How many of ``total`` rows are written, told to the import's progress."""
+        return Meter(self.progress, label, total, "rows")
 
 
 # -- keyed tables: a known key replaces the row, and the old row goes to the audit log ----

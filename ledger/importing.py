@@ -16,19 +16,24 @@ from ledger.database import LedgerDb, writing
 from ledger.errors import ImportRefused, RowError
 from ledger.import_writes import ImportRun, ImportSummary
 from ledger.known_rows import KnownRows
+from ledger.progress import quiet
 
 
 def import_csv(ledger_db: LedgerDb, kind: str, path: str | Path, actor: str | None = None,
-               progress: bool = True) -> ImportSummary:
-    """Import one file of KIND; raises ImportRefused (nothing written) on any bad row."""
+               progress=quiet) -> ImportSummary:
+    """Import one file of KIND; raises ImportRefused (nothing written) on any bad row.
+    ``progress`` hears each stage, and the rows written (``ledger.progress``)."""
     if kind not in kinds.SPECS:
         raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(kinds.SPECS)}")
     spec, path = kinds.SPECS[kind], Path(path)
+    progress = progress if callable(progress) else quiet  # False: none
+    progress("reading")
     read = read_table if spec.columnar else read_csv
     frame = read(path, spec.required, spec.one_line)
     with writing(ledger_db) as connection:
         run = ImportRun(connection, kind, path, actor, progress)
         run.rows = len(frame)
+        progress(f"checking {len(frame):,} rows")
         prepared, problems = spec.prepare(frame, KnownRows(connection))
         del frame  # the file's text: only the prepared columns are written
         if problems:

@@ -90,7 +90,8 @@ _CHILDREN = {
 def _pair(value) -> tuple[int | None, int | None]:
     if value is None:
         return None, None
-    value = Fraction(value)
+    if isinstance(value, int):  # Money and plain ints: no Fraction to build
+        return int(value), 1
     return value.numerator, value.denominator
 
 

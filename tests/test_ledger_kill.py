@@ -1,16 +1,21 @@
 """A large `icm import deals` killed with SIGKILL half-way leaves the ledger as it was.
 
-The import writes in one transaction; the kill lands while it is writing (after the first
-``writing deals.csv: N% (...)`` progress line on stderr, which the importer prints for files
-of 100,000 rows or more), so nothing may be committed: no deal and no `imports` row. Runs on
-SQLite, and on PostgreSQL when ``ICM_TEST_POSTGRES_URL`` is set.
+The import writes in one transaction; the kill lands while it is writing (once the progress
+line, drawn on a terminal's stderr, counts some of the rows written but not all), so nothing
+may be committed: no deal and no `imports` row. Runs on SQLite, and on PostgreSQL when
+``ICM_TEST_POSTGRES_URL`` is set.
 """
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
 import re
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 
 from sqlalchemy import func, select
@@ -23,7 +28,7 @@ from rules_dsl import load_plan
 from tests.paths import PLANS, ROOT
 
 ROWS = 300_000
-PROGRESS = re.compile(r"writing deals\.csv: (\d+)% \(([\d,]+) of 300,000\)")
+PROGRESS = re.compile(r"writing  \[[#.]+\]  ([\d,]+) of 300,000 rows")
 
 
 def counts(engine):
@@ -50,31 +55,33 @@ def test_sigkill_while_writing_deals_leaves_the_ledger_as_it_was(ledger_url, tmp
         out.writelines(f"D-{n},2026-{n % 12 + 1:02d}-{n % 28 + 1:02d},rep-{n % 3 + 1},"
                        f"{n % 90_000 + 10}.{n % 100:02d},USD,new\n" for n in range(ROWS))
 
+    terminal, its_end = pty.openpty()  # progress is drawn only on a terminal
+    fcntl.ioctl(its_end, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "cli.py"), "import", "deals", str(deals),
          "--db", ledger_url],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True)
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=its_end)
+    os.close(its_end)
     watchdog = threading.Timer(120, process.kill)  # never hang the suite
     watchdog.start()
-    seen, progress = [], None
+    seen, written = "", 0
     try:
-        for line in process.stderr:
-            seen.append(line)
-            progress = PROGRESS.fullmatch(line.rstrip("\n"))
-            if progress:
-                process.send_signal(signal.SIGKILL)
+        while not 0 < written < ROWS:
+            try:
+                seen += os.read(terminal, 4096).decode()
+            except OSError:  # the command ended and closed the terminal
                 break
+            written = max([int(n.replace(",", "")) for n in PROGRESS.findall(seen)] or [0])
+        process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     finally:
         watchdog.cancel()
         if process.poll() is None:
             process.kill()
             process.wait()
-        process.stderr.close()
+        os.close(terminal)
 
-    assert progress, f"no writing progress line before the import ended: {seen}"
-    assert int(progress.group(1)) < 100, "the kill came too late to be half-way"
+    assert 0 < written < ROWS, f"the kill came too late to be half-way: {seen!r}"
     assert process.returncode == -signal.SIGKILL
 
     engine = open_ledger(ledger_url)

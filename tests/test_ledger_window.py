@@ -129,3 +129,60 @@ def test_window_frames_hold_the_period_context(company):
     assert window.quotas[["payee_id", "amount", "start"]].values.tolist() == [
         ["rep-1", 80_000_000, D(2026, 1, 1)]]
     assert set(window.payees["id"]) == {"mgr", "rep-1", "rep-2"}
+
+
+def _ordered_company(ledger, tmp_path, credits: bool):
+    """Deals imported out of order (ids not in date order, a non-ASCII id, a cancellation,
+    type left empty on every early deal), with or without credit rows."""
+    plan, errors = load_plan(PLANS / "enterprise-ae.yaml")
+    assert errors == []
+    register_plans(ledger, [plan])
+    deals = ["id,date,owner_id,amount,currency,type,status,cancel_date"]
+    deals += [f"D-{n:04d},2026-0{1 + n % 3}-{1 + n % 5:02d},rep-{n % 2 + 1},{n}.00,USD,,booked,"
+              for n in range(1500, 0, -1)]  # more than one ADBC batch of empty type/dates
+    deals += ["Z-é,2026-01-01,rep-1,5.00,USD,new,cancelled,2026-02-01",
+              "Z-e,2026-01-01,rep-2,7.00,USD,renewal,booked,",
+              "A-1,2026-01-01,rep-1,9.00,USD,new,booked,"]
+    files = {
+        "payees": "id,name,manager_id\nmgr,Maria,\nrep-1,Ravi,mgr\nrep-2,Rosa,mgr\n",
+        "deals": "\n".join(deals) + "\n",
+    }
+    if credits:
+        files["credits"] = ("deal_id,payee_id,share,role\nZ-e,rep-2,0.5,lead\nZ-e,rep-1,0.5,\n"
+                            "D-0003,rep-1,1,\n")
+    for kind, text in files.items():
+        import_csv(ledger, kind, write(tmp_path, f"{kind}.csv", text), progress=False)
+    return ledger
+
+
+@pytest.mark.parametrize("credits", [False, True])
+def test_window_rows_in_date_deal_seq_order_whichever_driver_reads(ledger, tmp_path,
+                                                                   monkeypatch, credits):
+    """The window is read without ORDER BY (and without the credits join when there is no
+    credit row) and put in order in numpy: the same frame through ADBC as through the
+    connection's own driver, in (date, deal id by code point, credit seq) order."""
+    import ledger.window as window_module
+    company = _ordered_company(ledger, tmp_path, credits)
+    start, end = D(2026, 1, 1), D(2026, 3, 31)
+    fast = read_window(company, start, end, "USD").credits
+    monkeypatch.setattr(window_module, "_adbc_read", lambda *args: None)
+    slow = read_window(company, start, end, "USD").credits
+    import pandas as pd
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert len(fast) == 1503 + (1 if credits else 0)
+    keys = list(zip(fast["date"].tolist(), fast["deal_id"].tolist(), fast["seq"].tolist()))
+    assert keys == sorted(keys)
+    first_day = fast[fast["date"] == pd.Timestamp("2026-01-01")]["deal_id"].tolist()
+    assert first_day[0] == "A-1" and first_day[1] == "D-0015"  # not in import order
+    assert first_day[-3:] == (["Z-e", "Z-e", "Z-é"] if credits else ["D-1500", "Z-e", "Z-é"])
+    assert str(fast["deal_id"].dtype) == "str" and str(fast["type"].dtype) == "str"
+    assert fast["cancel_date"].dtype == "datetime64[s]"
+    assert fast["cancel_date"].notna().sum() == 1
+    if credits:
+        z = fast[fast["deal_id"] == "Z-e"]
+        assert z[["payee_id", "seq", "share_e9", "credit_amount"]].values.tolist() == [
+            ["rep-2", 1, 500_000_000, 350], ["rep-1", 2, 500_000_000, 350]]
+        assert z["role"].tolist()[0] == "lead"
+    else:
+        assert fast["role"].tolist() == [None] * len(fast)
+        assert (fast["payee_id"] == fast["owner_id"]).all()

@@ -92,6 +92,75 @@ def staged_files(untouched: str) -> Iterator[StagedFiles]:
         files.discard()
 
 
+class StagingFolder:
+    """Files of one set, written by name into a hidden folder inside ``directory`` (by this
+    process or by workers forked from it), then moved into ``directory`` together
+    (``commit``) or removed with the folder (``discard``), so a failure anywhere, a worker
+    killed half-way included, leaves ``directory`` as it was."""
+
+    def __init__(self, directory: Path, untouched: str):
+        self.directory, self.untouched = directory, untouched
+        self.path = directory / f".icm-staging-{secrets.token_hex(4)}"
+        try:
+            self.path.mkdir()
+        except OSError as error:
+            raise FileWriteError(f"cannot write in {directory}: {_reason(error)}; "
+                                 f"{untouched}") from None
+
+    def write(self, name: str, data: str | bytes) -> None:
+        """One file of the set; no sync yet (``commit`` syncs them all at once)."""
+        try:
+            with open(self.path / name, "xb") as handle:
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        except OSError as error:
+            raise self.failure(self.directory / name, error) from None
+
+    def commit(self, names: list[str]) -> None:
+        """Move the files ``names`` (all written) into place: first on the disk, then each
+        renamed over its target, an existing target's mode kept."""
+        targets = [self.directory / name for name in names]
+        for target in targets:
+            if target.is_dir():  # found now, before any file of the set is renamed
+                raise self.failure(target, IsADirectoryError(errno.EISDIR,
+                                                              os.strerror(errno.EISDIR)))
+        _sync_files(self.path / name for name in names)
+        for renamed, (name, target) in enumerate(zip(names, targets)):
+            try:
+                if target.is_file():
+                    shutil.copymode(target, self.path / name)  # a private file stays private
+                os.replace(self.path / name, target)
+            except OSError as error:
+                raise self.failure(target, error, renamed) from None
+        _sync_folder(self.directory)
+        self.discard()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def failure(self, path: Path, error: OSError, renamed: int = 0) -> FileWriteError:
+        outcome = f"{renamed} file(s) before it were written" if renamed else self.untouched
+        return FileWriteError(f"cannot write {path}: {_reason(error)}; {outcome}")
+
+
+@contextlib.contextmanager
+def staging_folder(directory: Path, untouched: str) -> Iterator[StagingFolder]:
+    """A set of files for ``directory`` (created if missing, and removed again if it was
+    and the set failed); the block commits it, and an error discards it."""
+    created = not directory.is_dir()
+    make_folder(directory)
+    staging = StagingFolder(directory, untouched)
+    try:
+        yield staging
+    except BaseException:
+        staging.discard()
+        if created:
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only when empty: the set failed, and it was ours
+        raise
+    finally:
+        staging.discard()
+
+
 def write_file(path: Path, data: str | bytes) -> None:
     """One file, whole or not at all."""
     with staged_files("nothing was written") as files:
@@ -110,6 +179,18 @@ def _reason(error: OSError) -> str:
     reason = error.strerror or str(error)
     advice = ADVICE.get(error.errno)
     return f"{reason} ({advice})" if advice else reason
+
+
+def _sync_files(paths) -> None:
+    """Put written files on the disk before they are renamed into place: one ``sync`` of the
+    system where there is one (10,000 statements: 0.3 s, against 20 s for a ``fsync``
+    each on this machine's disk), else a ``fsync`` each."""
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for path in paths:
+        with open(path, "rb+") as handle:
+            os.fsync(handle.fileno())
 
 
 def _sync_folder(folder: Path) -> None:

@@ -16,7 +16,8 @@ from markupsafe import Markup
 
 from rules_dsl.money import format_grouped, format_minor_units
 from views.errors import RenderError
-from views.files import make_folder, staged_files
+from ledger.progress import quiet
+from views.files import StagingFolder, staging_folder
 from views.safe_text import json_text, markdown_safe, one_line
 from views.source import Statement
 from views.document import line_documents, payee_document
@@ -113,22 +114,36 @@ def payee_file_part(payee_id: str) -> str:
 
 
 def write_statements(statements: list[Statement], directory: Path, formats: tuple[str, ...],
-                     progress=None) -> list[Path]:
+                     status=quiet) -> list[Path]:
     """Every statement in every format into ``directory``, all of them or, when one cannot
-    be written, none; the paths written, in order."""
-    make_folder(directory)
+    be written, none; the paths written, in order. A large set is rendered by worker
+    processes, one per core (``views.parallel``); ``status`` hears how many are done."""
+    from views.parallel import chunks_in_workers
     period = statements[0].period if statements else ""
-    with staged_files(f"no statement of {period} was written") as files:
-        for statement in statements:
-            stem, view = file_stem(statement), statement_view(statement)
-            html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
-            for kind in formats:
-                files.write(directory / f"{stem}.{kind}", _rendered(kind, statement, view,
-                                                                    html))
-            if progress is not None:
-                progress(1)
-        written = list(files.staged)
-    return written
+    names = [f"{file_stem(statement)}.{kind}" for statement in statements for kind in formats]
+    if len(set(names)) != len(names):
+        raise AssertionError("two statements would be written to one file name")
+    untouched = f"no statement of {period} was written"
+    with staging_folder(directory, untouched) as staging:
+        job = functools.partial(_write_some, statements, formats, staging)
+        status("writing", 0, len(statements), "statements")
+        done = 0
+        for count in chunks_in_workers(job, len(statements), untouched):
+            done += count
+            status("writing", done, len(statements), "statements")
+        staging.commit(names)
+    return [directory / name for name in names]
+
+
+def _write_some(statements: list[Statement], formats: tuple[str, ...], staging: StagingFolder,
+                start: int, stop: int) -> int:
+    """Statements ``start`` to ``stop`` into the staging folder; how many."""
+    for statement in statements[start:stop]:
+        stem, view = file_stem(statement), statement_view(statement)
+        html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
+        for kind in formats:
+            staging.write(f"{stem}.{kind}", _rendered(kind, statement, view, html))
+    return stop - start
 
 
 def _rendered(kind: str, statement: Statement, view: StatementView, html: str | None

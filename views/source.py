@@ -18,6 +18,7 @@ from views.errors import NotFoundError
 from views.paying import Payment, payments
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
+from ledger.progress import quiet
 from ledger.history import active_run, recorded_statements
 from ledger.reads import payee_rows
 from ledger.results import has_result, read_result
@@ -42,16 +43,19 @@ class Statement:
         return self.record.currency
 
 
-def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None
-                      ) -> list[Statement]:
-    """Every payee's statement of ``period`` (or one payee's), sorted by payee id."""
+def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None,
+                      status=quiet) -> list[Statement]:
+    """Every payee's statement of ``period`` (or one payee's), sorted by payee id;
+    ``status`` hears the stages of reading or computing them."""
+    status("reading the statements")
     run_id = active_run(ledger_db, period)
     rows = payee_rows(ledger_db).all_as_of(period_span(period)[1])
     names = {payee_id: row.name for payee_id, row in rows.items()}
     if run_id is not None:
         found = _recorded(ledger_db, period, run_id, names, payee)
     else:
-        found = statements_of(calculate_period(ledger_db, period).result, names)
+        found = statements_of(calculate_period(ledger_db, period, status=status).result,
+                              names)
     if payee is not None:
         found = [s for s in found if s.payee == payee]
         if not found:
