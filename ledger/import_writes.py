@@ -17,13 +17,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, String, bindparam, cast, delete, insert, select, tuple_, \
-    update
+from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 
 from rules_dsl.deal_fields import STORED
-from rules_dsl.types import Type
 from ledger.audit import write_audit
-from ledger.bulk import insert_columns, insert_rows
+from ledger.bulk import insert_columns
 from ledger.known_rows import current_credits, current_deals
 from ledger.progress import Meter
 from ledger.schema import Base, Credit, Deal, Import
@@ -115,9 +113,8 @@ def write_keyed(run: ImportRun, spec: KindSpec, records: pd.DataFrame) -> Import
 
 # -- deals: append-only versions ---------------------------------------------------------
 
-# the columns of a deal version besides its key, and those of them that hold dates
+# the columns of a deal version besides its key
 _VERSIONED = [field.column for field in STORED if field.column != "id"] + ["extra"]
-_DATES = {field.column for field in STORED if field.type == Type.DATE}
 
 
 def write_deals(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSummary:
@@ -192,11 +189,8 @@ def _index_cache(connection: Connection):
 
 
 def _comparable(column) -> pa.Array:
-    """A column as text or int64, so that the file's and the ledger's compare."""
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if pa.types.is_date(column.type):
-        return column.cast(pa.string())
-    return column
+    """One array of a column (text or int64: the file's and the ledger's compare as such)."""
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def _tuples(table: pa.Table, names: list[str]) -> list[tuple]:
@@ -286,10 +280,6 @@ def _read_table(connection: Connection, name: str) -> pd.DataFrame:
     return frame
 
 
-def _rows(group: pd.DataFrame) -> list[dict]:
-    return [_plain(row) for row in group[_CREDIT_FIELDS].to_dict("records")]
-
-
 def _key(row: dict, key: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(str(_plain_value(row[name])) for name in key)
 
@@ -317,21 +307,6 @@ def _typed(table, record: dict) -> dict:
             value = datetime.date.fromisoformat(value)
         typed[name] = value
     return typed
-
-
-def _canonical(column: pd.Series) -> pd.Series:
-    """Values as comparable text: NA and None alike (pandas never finds None == None)."""
-    if column.dtype.kind in "iu" or str(column.dtype) == "Int64":
-        column = column.astype("Int64")
-    values = column.astype(object)
-    return values.where(column.notna(), "\0").astype(str)
-
-
-def _nullable(column: pd.Series) -> list:
-    """Plain Python values for the driver: ints as int, missing as None."""
-    if str(column.dtype) in ("Int64", "int64"):
-        return column.astype("Int64").astype(object).where(column.notna(), None).tolist()
-    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def _json(value: dict | None) -> str | None:

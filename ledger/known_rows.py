@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, select
 
-from ledger.schema import Assignment, Deal, Payee, PayeeResult, PlanVersion, Quota
+from ledger.schema import Assignment, Payee, PayeeResult, PlanVersion, Quota
 from rules_dsl import load_plan_text
 
 
@@ -68,13 +68,9 @@ class KnownRows:
                    Assignment.effective_to)))
 
     @cached_property
-    def deal_ids(self) -> frozenset[str]:
-        """The ids of the current deals (a credit row must name one)."""
-        return frozenset(self.connection.scalars(select(Deal.id).where(Deal.current)))
-
-    @cached_property
     def deal_id_array(self) -> pa.Array:
-        """``deal_ids`` as an Arrow column, read in bulk (a credits file of many rows)."""
+        """The ids of the current deals (a credit row must name one), read in bulk: a
+        credits file names up to every deal."""
         return current_deals(self.connection, ["id"])["id"].combine_chunks()
 
     @cached_property

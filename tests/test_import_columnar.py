@@ -16,7 +16,6 @@ import datetime
 import json
 import random
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -26,7 +25,7 @@ from ledger import columns as col
 from ledger.bulk import STAGE_ROWS
 from ledger.errors import ImportRefused
 from ledger.importing import import_csv
-from ledger.schema import AuditEntry, Credit, Deal, Import, Payee
+from ledger.schema import AuditEntry, Credit, Deal
 from tests.test_ledger_import import dump, write
 
 DEALS = 25_000
