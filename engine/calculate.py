@@ -139,6 +139,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         return _plan_results(windows, year, year.period.end)
 
     results = _every_plan(compute, years)
+    windows.read.clear()  # this year's frames: earlier years read their own windows
     status("reading earlier closes")
     start, fiscal_year = (years[0].period.start, years[0].fiscal_year) if years else \
         _fiscal_position(period_name, versions_by_plan)
@@ -147,18 +148,20 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
     compared, changed = [], []
     for result in results:
         lines_of, found = _against_last_close(result, prior)
+        result.lines = None  # compared now: the frame is the comparison's
         for payee in result.listed:
             payees[payee].append((result.year, result.of(payee, lines_of[payee])))
-        compared.append((result.year, found))
         changed.append(changed_lines(found, result.year.plan, None))
+        compared.append((result.year, found[_RECORDED_COLUMNS]))
+        del found
     if len(prior.recorded):
         status("comparing with the last close and earlier fiscal years")
     for result, changed_payees, found in _earlier_years(windows, period_name, fiscal_year,
                                                         prior, versions_by_plan):
         for payee, lines_of in changed_payees.items():
             payees[payee].append((result.year, result.of(payee, lines_of)))
-        compared.append((result.year, found))
         changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
+        compared.append((result.year, found[_RECORDED_COLUMNS]))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
     status(f"settling {len(listed):,} payees")
@@ -176,6 +179,10 @@ def _against_last_close(result: PlanResult, prior
     found = compare(result.lines, prior.recorded_for(result.year.fiscal_year,
                                                      result.year.plan.id), result.listed)
     return defaultdict(PayeeLines, payee_lines(found)), found
+
+
+# what a close records of a compared line key (``_line_records``)
+_RECORDED_COLUMNS = ["payee", "component", "deal", "seq", "kind", "current", "before", "date"]
 
 
 def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:

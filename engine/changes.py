@@ -90,13 +90,13 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     clawback (a deal's) or a true-up. ``fiscal_year`` is None for this year's lines; an
     earlier year's are all true-ups but clawbacks."""
     change = difference(compared["current"].to_numpy(), compared["before"].to_numpy())
-    frame = compared[change != 0]
+    frame = _Rows(compared, np.flatnonzero(change != 0))
     change = change[change != 0]
     rows = len(frame)
     present = frame["present"].to_numpy(dtype=bool)
     before = frame["before"].to_numpy(dtype=np.int64)
-    raw = lines.with_none(frame["kind"]).to_numpy(dtype=object)
-    deal = lines.with_none(frame["deal"]).to_numpy(dtype=object)
+    raw = lines.shared_text(frame["kind"])
+    deal = lines.shared_text(frame["deal"])
     has_deal = (deal != NO_DEAL) & frame["deal"].notna().to_numpy()
     kind = np.where(before == 0, np.where(raw == "spiff", "deal", raw), "true-up")
     kind = np.where(present, kind, np.where(has_deal, "clawback", "true-up")).astype(object)
@@ -110,29 +110,43 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     base = pd.array(frame["base"].to_numpy(dtype=np.int64), dtype="Int64")
     base[~(present & (raw == "deal"))] = pd.NA
     table = {
-        "payee": lines.with_none(frame["payee"]).to_numpy(dtype=object),
+        "payee": lines.shared_text(frame["payee"]),
         "currency": np.full(rows, plan.currency, dtype=object),
         "plan": np.full(rows, plan.id, dtype=object),
         "fiscal_year": pd.array([fiscal_year] * rows, dtype="Int64"),
         "kind": kind, "line_kind": raw,
-        "component": lines.with_none(frame["component"]).to_numpy(dtype=object),
+        "component": lines.shared_text(frame["component"]),
         "deal": np.where(has_deal, deal, None).astype(object),
         "seq": frame["seq"].to_numpy(dtype=np.int64), "date": dates,
-        "report": lines.with_none(frame["report"]).to_numpy(dtype=object), "base": base,
+        "report": lines.shared_text(frame["report"]), "base": base,
         "rate": frame["rate"].to_numpy(), "rate_per": frame["rate_per"].to_numpy(),
         "tier_basis": None, "cap": frame["cap"].to_numpy(dtype=np.int64),
         "amount": change, "before": before,
         "current": frame["current"].to_numpy(dtype=np.int64), "cause": cause,
-        "note": lines.with_none(frame["note"]).to_numpy(dtype=object), "reason": None,
+        "note": lines.shared_text(frame["note"]), "reason": None,
         "draw": np.zeros(rows, dtype=np.int64), "text": None}
     _slices(table, frame, plan)
     return lines_frame(table)
 
 
+class _Rows:
+    """Some rows of a frame, a column taken only when read: a million-line comparison is
+    not copied whole to pick its changed lines."""
+
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray):
+        self.frame, self.rows, self.columns = frame, rows, frame.columns
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self.frame[column].take(self.rows)
+
+
 def _slices(table: dict, frame: pd.DataFrame, plan) -> None:
     """Each used tier slice with where its tier starts (from the plan), and the component's
     tier basis: a start that is a Fraction is a share of quota, an int money."""
-    codes, components = pd.factorize(frame["component"].to_numpy(dtype=object))
+    codes, components = pd.factorize(table["component"])
     starts = lines.tier_starts(plan)
     froms = [starts.get(c, ()) for c in components]
     basis = np.array([None if not f else "attainment" if isinstance(f[0], Fraction)

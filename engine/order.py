@@ -45,14 +45,24 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
     if not frames:
         return conform(empty_lines())
     slices = max(slice_count(frame) for frame in frames)
-    lines = pd.concat([with_slices(frame, slices) for frame in frames], ignore_index=True)
+    frames = [with_slices(frame, slices) for frame in frames]
     key = np.concatenate(keys)
-    deal = sorted_codes(lines["deal"].fillna(""))
-    payee = sorted_codes(lines["payee"])
+    del keys
+    deal = sorted_codes(_joined(frames, "deal").fillna(""))
+    payee = sorted_codes(_joined(frames, "payee"))
     # np.lexsort is stable and sorts by its last key first
-    order = np.lexsort((lines["seq"].to_numpy(np.int64), deal, key[:, 4], key[:, 3],
-                        key[:, 2], key[:, 1], key[:, 0], payee))
-    return conform(lines.take(order).reset_index(drop=True))
+    order = np.lexsort((_joined(frames, "seq").to_numpy(np.int64), deal, key[:, 4],
+                        key[:, 3], key[:, 2], key[:, 1], key[:, 0], payee))
+    del key, deal, payee
+    # column by column: the frames, the result and one column at a time, never a whole
+    # concatenated copy besides
+    lines = pd.DataFrame({column: _joined(frames, column).take(order).reset_index(drop=True)
+                          for column in frames[0].columns}, copy=False)
+    return conform(lines)
+
+
+def _joined(frames: list[pd.DataFrame], column: str) -> pd.Series:
+    return pd.concat([frame[column] for frame in frames], ignore_index=True)
 
 
 def _dates(dates: pd.Series) -> np.ndarray:
