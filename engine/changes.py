@@ -41,10 +41,11 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
     hit = match.notna().to_numpy()
     row = match.fillna(0).to_numpy(dtype=np.int64)
     amounts = before["before"].to_numpy(dtype=np.int64)
-    dates = before["recorded_date"].to_numpy(dtype=object)
+    dates = before["recorded_date"].to_numpy(dtype="datetime64[s]")
     now = now.assign(current=now["amount"],
                      before=np.where(hit, amounts[row], 0) if len(before) else 0,
-                     recorded_date=np.where(hit, dates[row], None) if len(before) else None,
+                     recorded_date=np.where(hit, dates[row], np.datetime64("NaT", "s")) if len(before)
+                     else np.datetime64("NaT", "s"),
                      present=True)
     gone_rows = np.ones(len(before), dtype=bool)
     gone_rows[row[hit]] = False
@@ -55,7 +56,7 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
                        deal=gone["deal"].to_numpy(dtype=object),
                        seq=gone["seq"].to_numpy(dtype=np.int64)).assign(
         current=0, before=gone["before"].to_numpy(dtype=np.int64),
-        recorded_date=gone["recorded_date"].to_numpy(dtype=object), present=False)
+        recorded_date=gone["recorded_date"].to_numpy(dtype="datetime64[s]"), present=False)
     return lines.combine([now, gone])
 
 

@@ -51,7 +51,7 @@ def table(rows: int, *, payee, component, kind, amount, deal=NO_DEAL, seq=NO_SEQ
         frame[f"slice_base_{k}"] = column(bases, np.int64)
         frame[f"slice_rate_{k}"] = _exact(column(numerators))
         frame[f"slice_per_{k}"] = _exact(column(denominators))
-    return pd.DataFrame(frame)
+    return pd.DataFrame(frame, copy=False)  # each column its own block, not copied
 
 
 def _exact(values: np.ndarray) -> np.ndarray:
@@ -71,10 +71,21 @@ def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not any(len(frame) for frame in frames):
         return frames[0] if frames else empty()
     frames = [frame for frame in frames if len(frame)]
+    if len(frames) == 1:
+        return frames[0]
     columns = list(dict.fromkeys(c for frame in frames for c in frame.columns))
-    padded = [frame.assign(**{c: 0 for c in columns if c not in frame.columns})[columns]
-              for frame in frames]
-    return pd.concat(padded, ignore_index=True)
+    # column by column, each frame's column let go once joined (the frames are the
+    # caller's temporaries): a million lines are never held twice whole
+    joined = {}
+    for column in columns:
+        joined[column] = pd.concat(
+            [frame[column] if column in frame.columns
+             else pd.Series(np.zeros(len(frame), dtype=np.int64)) for frame in frames],
+            ignore_index=True)
+        for frame in frames:
+            if column in frame.columns:
+                del frame[column]
+    return pd.DataFrame(joined, copy=False)
 
 
 def earned_to_date(frame: pd.DataFrame) -> pd.DataFrame:
