@@ -34,8 +34,8 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
     line's columns, ``current`` and ``before`` (0 where missing), ``recorded_date`` and
     ``present`` (False for a recorded key that is gone). No money column passes through a
     float on the way."""
-    now = earned[earned["payee"].isin(payees)].reset_index(drop=True)
-    before = recorded[recorded["payee"].isin(payees)].reset_index(drop=True)
+    now = earned[lines.among(earned["payee"], payees)].reset_index(drop=True)
+    before = recorded[lines.among(recorded["payee"], payees)].reset_index(drop=True)
     match = now[KEY].merge(before[KEY].assign(row=np.arange(len(before))), on=KEY,
                            how="left", sort=False)["row"]
     hit = match.notna().to_numpy()
