@@ -24,7 +24,7 @@ import pandas as pd
 from rules_dsl.calendar import fiscal_year_of, parse_period, period_span
 from engine.earnings import CalculationError, MissingQuotaError, PayeeValues, Window, \
     earn
-from rules_dsl.money import allocate, difference, minor_digits
+from rules_dsl.money import difference, minor_digits
 from engine.names import params_of, typed_value, used_names
 from engine.quota import equal_parts, payout_periods, prorate, spread_row
 from rules_dsl.money import Money

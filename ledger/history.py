@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, select
 
 from ledger.database import LedgerDb, reading
 from ledger.line_key import NO_DEAL, NO_SEQ
 from ledger.window import read_arrow
-from ledger.schema import Adjustment, CalculationRun, PayeeResult, Period, ResultLine
+from ledger.schema import Adjustment, CalculationRun, PayeeResult, Period
 from rules_dsl.calendar import parse_period, period_span
 
 RECORDED = ["fiscal_year", "plan", "payee", "component", "capped", "deal", "seq", "kind",
