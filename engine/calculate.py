@@ -24,9 +24,9 @@ import pandas as pd
 from rules_dsl.calendar import fiscal_year_of, parse_period, period_span
 from engine.earnings import CalculationError, MissingQuotaError, PayeeValues, Window, \
     earn
-from rules_dsl.money import allocate, difference, minor_digits
+from rules_dsl.money import difference, minor_digits
 from engine.names import params_of, typed_value, used_names
-from engine.quota import payout_periods, prorate, spread_row
+from engine.quota import equal_parts, payout_periods, prorate, spread_row
 from rules_dsl.money import Money
 from engine import lines
 from engine.lines import NO_DEAL, NO_SEQ
@@ -139,6 +139,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         return _plan_results(windows, year, year.period.end)
 
     results = _every_plan(compute, years)
+    windows.read.clear()  # this year's frames: earlier years read their own windows
     status("reading earlier closes")
     start, fiscal_year = (years[0].period.start, years[0].fiscal_year) if years else \
         _fiscal_position(period_name, versions_by_plan)
@@ -147,18 +148,20 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
     compared, changed = [], []
     for result in results:
         lines_of, found = _against_last_close(result, prior)
+        result.lines = None  # compared now: the frame is the comparison's
         for payee in result.listed:
             payees[payee].append((result.year, result.of(payee, lines_of[payee])))
-        compared.append((result.year, found))
         changed.append(changed_lines(found, result.year.plan, None))
+        compared.append((result.year, found[_RECORDED_COLUMNS]))
+        del found
     if len(prior.recorded):
         status("comparing with the last close and earlier fiscal years")
     for result, changed_payees, found in _earlier_years(windows, period_name, fiscal_year,
                                                         prior, versions_by_plan):
         for payee, lines_of in changed_payees.items():
             payees[payee].append((result.year, result.of(payee, lines_of)))
-        compared.append((result.year, found))
         changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
+        compared.append((result.year, found[_RECORDED_COLUMNS]))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
     records = tuple(settle_payee(payee, payees.get(payee, []), prior, fiscal_year)
@@ -175,6 +178,10 @@ def _against_last_close(result: PlanResult, prior
     found = compare(result.lines, prior.recorded_for(result.year.fiscal_year,
                                                      result.year.plan.id), result.listed)
     return defaultdict(PayeeLines, payee_lines(found)), found
+
+
+# what a close records of a compared line key (``_line_records``)
+_RECORDED_COLUMNS = ["payee", "component", "deal", "seq", "kind", "current", "before", "date"]
 
 
 def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
@@ -484,13 +491,13 @@ def _loop_message(history: pd.DataFrame, payee: str, day: pd.Timestamp) -> str:
 def _quota_by_period(quotas: pd.DataFrame, year: PlanYear, spans) -> dict:
     """(payee, measure) -> {payout period name: prorated quota}."""
     result: dict[tuple, dict] = defaultdict(dict)
-    for row in quotas.itertuples():
-        if row.payee_id not in spans:
+    for payee, measure, start, end, amount in zip(*[quotas[c].tolist() for c in (
+            "payee_id", "measure", "start", "end", "amount")]):
+        if payee not in spans:
             continue
-        for name, amount in spread_row(row.start, row.end, int(row.amount),
-                                       year.periods).items():
-            result[(row.payee_id, row.measure)][name] = \
-                result[(row.payee_id, row.measure)].get(name, 0) + amount
+        for name, part in spread_row(start, end, int(amount), year.periods).items():
+            by_period = result[(payee, measure)]
+            by_period[name] = by_period.get(name, 0) + part
     prorated: dict[tuple, dict] = {}
     for (payee, measure), by_period in result.items():
         coverage_spans = [(s, e) for s, e, _ in spans[payee]]
@@ -550,7 +557,7 @@ def _spread_annual(year: PlanYear, spans, amount_of) -> dict[str, dict[str, int]
             annual = amount_of(row)
             if not annual:
                 continue
-            parts = allocate(annual, [Fraction(1)] * len(year.periods))
+            parts = equal_parts(annual, len(year.periods))
             for period, part in zip(year.periods, parts):
                 per_period[period.name] += prorate(part, period, [(start, end)],
                                                    year.plan.proration, year.plan.rounding)[0]
@@ -581,6 +588,22 @@ def _payee_history(payees: pd.DataFrame) -> dict[str, list[dict]]:
     return history
 
 
+def _params(text: str, fields: dict, plan: Plan, assignment, row) -> dict:
+    """``params_of`` an assignment's params, made once per distinct text, plan and fields
+    (a hundred thousand payees share a handful); each caller gets its own dict. An error
+    is not kept, so it names the payee whose assignment it is."""
+    key = (text, plan.id, plan.currency, tuple(fields.items()))
+    found = _PARAMS.get(key)
+    if found is None:
+        found = _PARAMS[key] = params_of(text, fields, plan.currency, assignment(row))
+        if len(_PARAMS) > 10_000:
+            _PARAMS.clear()
+    return dict(found)
+
+
+_PARAMS: dict = {}
+
+
 def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history, fields,
                   plan) -> PayeeValues:
     values = PayeeValues(payee)
@@ -603,9 +626,9 @@ def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history
 
     started = [span for span in payee_spans if span[0] <= window.end] or payee_spans
     last = max(started, key=lambda s: s[0])[2]  # in force on the window's last day
-    names.update(params_of(last.params, fields, plan.currency, assignment(last)))
+    names.update(_params(last.params, fields, plan, assignment, last))
     values.params_by_date = [(first, last_day or datetime.date.max,
-                              params_of(row.params, fields, plan.currency, assignment(row)))
+                              _params(row.params, fields, plan, assignment, row))
                              for first, last_day, row in payee_spans
                              if _overlaps([(first, last_day, row)], window)]
     rows = [row for row in history.get(payee, []) if row["effective_from"] <= window.end]

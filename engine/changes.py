@@ -34,17 +34,18 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
     line's columns, ``current`` and ``before`` (0 where missing), ``recorded_date`` and
     ``present`` (False for a recorded key that is gone). No money column passes through a
     float on the way."""
-    now = earned[earned["payee"].isin(payees)].reset_index(drop=True)
-    before = recorded[recorded["payee"].isin(payees)].reset_index(drop=True)
+    now = earned[lines.among(earned["payee"], payees)].reset_index(drop=True)
+    before = recorded[lines.among(recorded["payee"], payees)].reset_index(drop=True)
     match = now[KEY].merge(before[KEY].assign(row=np.arange(len(before))), on=KEY,
                            how="left", sort=False)["row"]
     hit = match.notna().to_numpy()
     row = match.fillna(0).to_numpy(dtype=np.int64)
     amounts = before["before"].to_numpy(dtype=np.int64)
-    dates = before["recorded_date"].to_numpy(dtype=object)
+    dates = before["recorded_date"].to_numpy(dtype="datetime64[s]")
     now = now.assign(current=now["amount"],
                      before=np.where(hit, amounts[row], 0) if len(before) else 0,
-                     recorded_date=np.where(hit, dates[row], None) if len(before) else None,
+                     recorded_date=np.where(hit, dates[row], np.datetime64("NaT", "s")) if len(before)
+                     else np.datetime64("NaT", "s"),
                      present=True)
     gone_rows = np.ones(len(before), dtype=bool)
     gone_rows[row[hit]] = False
@@ -55,7 +56,7 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
                        deal=gone["deal"].to_numpy(dtype=object),
                        seq=gone["seq"].to_numpy(dtype=np.int64)).assign(
         current=0, before=gone["before"].to_numpy(dtype=np.int64),
-        recorded_date=gone["recorded_date"].to_numpy(dtype=object), present=False)
+        recorded_date=gone["recorded_date"].to_numpy(dtype="datetime64[s]"), present=False)
     return lines.combine([now, gone])
 
 
@@ -90,13 +91,13 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     clawback (a deal's) or a true-up. ``fiscal_year`` is None for this year's lines; an
     earlier year's are all true-ups but clawbacks."""
     change = difference(compared["current"].to_numpy(), compared["before"].to_numpy())
-    frame = compared[change != 0]
+    frame = _Rows(compared, np.flatnonzero(change != 0))
     change = change[change != 0]
     rows = len(frame)
     present = frame["present"].to_numpy(dtype=bool)
     before = frame["before"].to_numpy(dtype=np.int64)
-    raw = lines.with_none(frame["kind"]).to_numpy(dtype=object)
-    deal = lines.with_none(frame["deal"]).to_numpy(dtype=object)
+    raw = lines.shared_text(frame["kind"])
+    deal = lines.shared_text(frame["deal"])
     has_deal = (deal != NO_DEAL) & frame["deal"].notna().to_numpy()
     kind = np.where(before == 0, np.where(raw == "spiff", "deal", raw), "true-up")
     kind = np.where(present, kind, np.where(has_deal, "clawback", "true-up")).astype(object)
@@ -110,29 +111,43 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     base = pd.array(frame["base"].to_numpy(dtype=np.int64), dtype="Int64")
     base[~(present & (raw == "deal"))] = pd.NA
     table = {
-        "payee": lines.with_none(frame["payee"]).to_numpy(dtype=object),
+        "payee": lines.shared_text(frame["payee"]),
         "currency": np.full(rows, plan.currency, dtype=object),
         "plan": np.full(rows, plan.id, dtype=object),
         "fiscal_year": pd.array([fiscal_year] * rows, dtype="Int64"),
         "kind": kind, "line_kind": raw,
-        "component": lines.with_none(frame["component"]).to_numpy(dtype=object),
+        "component": lines.shared_text(frame["component"]),
         "deal": np.where(has_deal, deal, None).astype(object),
         "seq": frame["seq"].to_numpy(dtype=np.int64), "date": dates,
-        "report": lines.with_none(frame["report"]).to_numpy(dtype=object), "base": base,
+        "report": lines.shared_text(frame["report"]), "base": base,
         "rate": frame["rate"].to_numpy(), "rate_per": frame["rate_per"].to_numpy(),
         "tier_basis": None, "cap": frame["cap"].to_numpy(dtype=np.int64),
         "amount": change, "before": before,
         "current": frame["current"].to_numpy(dtype=np.int64), "cause": cause,
-        "note": lines.with_none(frame["note"]).to_numpy(dtype=object), "reason": None,
+        "note": lines.shared_text(frame["note"]), "reason": None,
         "draw": np.zeros(rows, dtype=np.int64), "text": None}
     _slices(table, frame, plan)
     return lines_frame(table)
 
 
+class _Rows:
+    """Some rows of a frame, a column taken only when read: a million-line comparison is
+    not copied whole to pick its changed lines."""
+
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray):
+        self.frame, self.rows, self.columns = frame, rows, frame.columns
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self.frame[column].take(self.rows)
+
+
 def _slices(table: dict, frame: pd.DataFrame, plan) -> None:
     """Each used tier slice with where its tier starts (from the plan), and the component's
     tier basis: a start that is a Fraction is a share of quota, an int money."""
-    codes, components = pd.factorize(frame["component"].to_numpy(dtype=object))
+    codes, components = pd.factorize(table["component"])
     starts = lines.tier_starts(plan)
     froms = [starts.get(c, ()) for c in components]
     basis = np.array([None if not f else "attainment" if isinstance(f[0], Fraction)

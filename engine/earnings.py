@@ -324,20 +324,23 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.
         where = Expression(measure.expression.text, call.where, Type.BOOL,
                            measure.expression.source, measure.expression.positions)
         mask = _vector(plan, where, rows, payees, fields, window).data
-    counted = rows[mask].copy()
+    # the counted rows in (payee, deal date, deal id by code point, credit row) order,
+    # sorted on integer codes of the ids (a sorted factorisation keeps their order): one
+    # take of the window's rows, not a copy and then a sorted copy
+    picked = np.flatnonzero(mask)
+    payee_codes, payee_ids = pd.factorize(rows["payee_id"].take(picked), sort=True)
+    deal_codes = lines.sorted_codes(rows["deal_id"].take(picked))
+    order = np.lexsort((rows["seq"].to_numpy()[picked], deal_codes,
+                        rows["date"].to_numpy()[picked], payee_codes))
+    del deal_codes
+    counted = _Taken(rows, picked[order])
+    payee_codes = payee_codes[order]
+    del picked, order
     summand = Expression(measure.expression.text, call.args[0], Type.MONEY,
                          measure.expression.source, measure.expression.positions)
-    base = _vector(plan, summand, counted, payees, fields, window).data
+    base = np.asarray(_vector(plan, summand, counted, payees, fields, window).data,
+                      dtype=np.int64)
     counted["base"] = base
-    # rows in (payee, deal date, deal id by code point, credit row) order, sorted on integer
-    # codes of the ids (a sorted factorisation keeps their order)
-    payee_codes, payee_ids = pd.factorize(counted["payee_id"], sort=True)
-    deal_codes = lines.sorted_codes(counted["deal_id"])
-    order = np.lexsort((counted["seq"].to_numpy(), deal_codes, counted["date"].to_numpy(),
-                        payee_codes))
-    counted = counted.take(order).reset_index(drop=True)
-    payee_codes = payee_codes[order]
-    base = counted["base"].to_numpy(dtype=np.int64)
     def number(pick):
         """An exact rational per row, from the version in force on the row's date."""
         return _versioned(plan, component, counted, versions, lambda version, own: (
@@ -387,6 +390,28 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.
         base=base, rate=one_rate,
         slices=[(slice_bases[:, k], *rates[k]) for k in range(tier_count)],
         note=np.where(zero_quota, "zero quota: earns nothing in this window", None))
+
+
+class _Taken:
+    """Rows of a frame in a given order, each column taken the first time it is read (the
+    deal expressions and the lines read a handful of the window's columns, not all)."""
+
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray):
+        self.frame, self.rows, self.taken = frame, rows, {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __contains__(self, column: str) -> bool:
+        return column in self.taken or column in self.frame.columns
+
+    def __getitem__(self, column: str) -> pd.Series:
+        if column not in self.taken:
+            self.taken[column] = self.frame[column].take(self.rows).reset_index(drop=True)
+        return self.taken[column]
+
+    def __setitem__(self, column: str, values) -> None:
+        self.taken[column] = pd.Series(values)
 
 
 def _versioned(plan, component, rows, versions, evaluate) -> vector.Col:

@@ -51,7 +51,7 @@ def table(rows: int, *, payee, component, kind, amount, deal=NO_DEAL, seq=NO_SEQ
         frame[f"slice_base_{k}"] = column(bases, np.int64)
         frame[f"slice_rate_{k}"] = _exact(column(numerators))
         frame[f"slice_per_{k}"] = _exact(column(denominators))
-    return pd.DataFrame(frame)
+    return pd.DataFrame(frame, copy=False)  # each column its own block, not copied
 
 
 def _exact(values: np.ndarray) -> np.ndarray:
@@ -71,10 +71,21 @@ def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not any(len(frame) for frame in frames):
         return frames[0] if frames else empty()
     frames = [frame for frame in frames if len(frame)]
+    if len(frames) == 1:
+        return frames[0]
     columns = list(dict.fromkeys(c for frame in frames for c in frame.columns))
-    padded = [frame.assign(**{c: 0 for c in columns if c not in frame.columns})[columns]
-              for frame in frames]
-    return pd.concat(padded, ignore_index=True)
+    # column by column, each frame's column let go once joined (the frames are the
+    # caller's temporaries): a million lines are never held twice whole
+    joined = {}
+    for column in columns:
+        joined[column] = pd.concat(
+            [frame[column] if column in frame.columns
+             else pd.Series(np.zeros(len(frame), dtype=np.int64)) for frame in frames],
+            ignore_index=True)
+        for frame in frames:
+            if column in frame.columns:
+                del frame[column]
+    return pd.DataFrame(joined, copy=False)
 
 
 def earned_to_date(frame: pd.DataFrame) -> pd.DataFrame:
@@ -94,6 +105,28 @@ def with_none(column: pd.Series) -> pd.Series:
     """A text column as Python objects with None where a value is missing: pandas' string
     columns hold NaN there, which a dict, a database row or a test of ``is None`` misreads."""
     return column.astype(object).where(column.notna(), None)
+
+
+def among(column: pd.Series, values: list[str]) -> np.ndarray:
+    """``column.isin(values)`` by one Arrow lookup: pandas' own isin on an Arrow string
+    column makes an Arrow scalar of each value, a second for a hundred thousand payees."""
+    if not len(column) or not len(values):
+        return np.zeros(len(column), dtype=bool)
+    arrow = pa.array(column.array, from_pandas=True)
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return column.isin(values).to_numpy(dtype=bool)
+    found = pc.is_in(arrow, value_set=pa.array(values, type=arrow.type))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def shared_text(column: pd.Series) -> np.ndarray:
+    """``with_none(column)`` as an object array, one Python string per distinct value shared
+    by its rows: a string per row costs some 60 bytes each, a million-line table hundreds
+    of MB."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = np.empty(len(uniques) + 1, dtype=object)  # code -1 (missing) picks the last
+    values[:-1] = np.asarray(uniques, dtype=object)
+    return values[codes]
 
 
 def tier_count(frame: pd.DataFrame) -> int:

@@ -19,7 +19,8 @@ _NO_DATE = np.iinfo(np.int64).max
 
 def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataFrame:
     """``changed[i]`` holds the changed lines of plan year ``years[i]``; ``records`` are the
-    payees' records (``ledger.records.PayeeRecord``), whose settlement lines follow."""
+    payees' records (``ledger.records.PayeeRecord``), whose settlement lines follow.
+    ``changed`` is emptied: its frames are let go column by column as the result is built."""
     frames, keys = [], []
     for position, (frame, year) in enumerate(zip(changed, years)):
         if not len(frame):
@@ -37,6 +38,7 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
             np.full(len(frame), position, dtype=np.int64), rank,
             (frame["line_kind"] == "cap").to_numpy(dtype=np.int64),
             _dates(frame["date"])]))
+    frame = None
     settlement = _settlement_lines(records)
     if len(settlement):
         frames.append(settlement)
@@ -45,14 +47,28 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
     if not frames:
         return conform(empty_lines())
     slices = max(slice_count(frame) for frame in frames)
-    lines = pd.concat([with_slices(frame, slices) for frame in frames], ignore_index=True)
+    frames = [with_slices(frame, slices) for frame in frames]
+    changed.clear()
     key = np.concatenate(keys)
-    deal = sorted_codes(lines["deal"].fillna(""))
-    payee = sorted_codes(lines["payee"])
+    del keys
+    deal = sorted_codes(_joined(frames, "deal").fillna(""))
+    payee = sorted_codes(_joined(frames, "payee"))
     # np.lexsort is stable and sorts by its last key first
-    order = np.lexsort((lines["seq"].to_numpy(np.int64), deal, key[:, 4], key[:, 3],
-                        key[:, 2], key[:, 1], key[:, 0], payee))
-    return conform(lines.take(order).reset_index(drop=True))
+    order = np.lexsort((_joined(frames, "seq").to_numpy(np.int64), deal, key[:, 4],
+                        key[:, 3], key[:, 2], key[:, 1], key[:, 0], payee))
+    del key, deal, payee
+    # column by column: the frames, the result and one column at a time, never a whole
+    # concatenated copy besides
+    lines = {}
+    for column in list(frames[0].columns):
+        lines[column] = _joined(frames, column).take(order).reset_index(drop=True)
+        for frame in frames:
+            del frame[column]
+    return conform(pd.DataFrame(lines, copy=False))
+
+
+def _joined(frames: list[pd.DataFrame], column: str) -> pd.Series:
+    return pd.concat([frame[column] for frame in frames], ignore_index=True)
 
 
 def _dates(dates: pd.Series) -> np.ndarray:

@@ -54,9 +54,18 @@ def spread_row(start: datetime.date, end: datetime.date, amount: int,
     """A quota row's amount in each payout period it touches."""
     inside = [p for p in periods if p.start >= start and p.end <= end]
     if inside:
-        return dict(zip((p.name for p in inside), allocate(amount, [Fraction(1)] * len(inside))))
+        return dict(zip((p.name for p in inside), equal_parts(amount, len(inside))))
     containing = [p for p in periods if p.start <= start <= p.end]
     return {containing[0].name: amount} if containing else {}
+
+
+def equal_parts(total: int, count: int) -> list[int]:
+    """``allocate(total, [Fraction(1)] * count)`` without a Fraction: |total| in ``count``
+    equal whole parts, the units left over to the earlier ones, the sign restored (a
+    hundred thousand payees' quotas and target incentives are divided this way)."""
+    magnitude, sign = abs(total), (-1 if total < 0 else 1)
+    share, left = divmod(magnitude, count)
+    return [sign * (share + (i < left)) for i in range(count)]
 
 
 def coverage(period: PayoutPeriod, spans: list[tuple[datetime.date, datetime.date | None]],

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select
+import pyarrow as pa
+from sqlalchemy import Connection, select
 
 from ledger.database import LedgerDb, reading
 from ledger.line_key import NO_DEAL, NO_SEQ
-from ledger.schema import Adjustment, CalculationRun, PayeeResult, Period, ResultLine
+from ledger.window import read_arrow
+from ledger.schema import Adjustment, CalculationRun, PayeeResult, Period
 from rules_dsl.calendar import parse_period, period_span
 
 RECORDED = ["fiscal_year", "plan", "payee", "component", "capped", "deal", "seq", "kind",
@@ -106,7 +108,7 @@ def read_prior(ledger_db: LedgerDb | Connection, length: str, period: str, fisca
         if earlier:
             last_run, last_period = earlier[-1]
             run_ids = [run_id for run_id, _ in earlier]
-            recorded = _recorded_lines(connection, run_ids, fiscal_year)
+            recorded = _recorded_lines(ledger_db, run_ids, fiscal_year)
             for result in connection.execute(select(PayeeResult).where(
                     PayeeResult.run_id.in_(run_ids))
                     .order_by(PayeeResult.run_id)):
@@ -123,35 +125,64 @@ def read_prior(ledger_db: LedgerDb | Connection, length: str, period: str, fisca
     return Prior(last_run, last_period, recorded, paid, balance, dict(adjustments), currency)
 
 
-def _recorded_lines(connection: Connection, run_ids: list[int], fiscal_year: int
+def _recorded_lines(ledger_db: LedgerDb | Connection, run_ids: list[int], fiscal_year: int
                     ) -> pd.DataFrame:
     """Each payee's fiscal years up to ``fiscal_year``, plan by plan, each from the latest of
     the runs that recorded that payee on that plan in that year. A close records the whole
     year of each plan that lists the payee in its period (a payee who left a plan is not
-    listed), and of an earlier year only the payees whose year changed."""
-    latest = select(ResultLine.fiscal_year, ResultLine.plan_id, ResultLine.payee_id,
-                    func.max(ResultLine.run_id).label("run_id")).where(
-        ResultLine.run_id.in_(run_ids), ResultLine.fiscal_year.is_not(None),
-        ResultLine.fiscal_year <= fiscal_year).group_by(
-        ResultLine.fiscal_year, ResultLine.plan_id, ResultLine.payee_id).subquery()
-    rows = connection.execute(select(
-        ResultLine.fiscal_year, ResultLine.plan_id, ResultLine.payee_id, ResultLine.component,
-        ResultLine.kind, ResultLine.deal_id, ResultLine.credit_seq, ResultLine.earned_to_date,
-        ResultLine.deal_date).join(latest, and_(
-            ResultLine.run_id == latest.c.run_id,
-            ResultLine.fiscal_year == latest.c.fiscal_year,
-            ResultLine.plan_id == latest.c.plan_id,
-            ResultLine.payee_id == latest.c.payee_id))).all()
-    return _recorded_frame(rows)
+    listed), and of an earlier year only the payees whose year changed.
+
+    Read as Arrow columns (``ledger.window.read_arrow``): a close of Q4 reads a line per
+    deal of the year, and a Python row object per line cost a second and hundreds of MB."""
+    runs = ", ".join(str(int(run_id)) for run_id in run_ids)
+    sql = ("SELECT r.fiscal_year, r.plan_id, r.payee_id, r.component, r.kind, r.deal_id, "
+           "r.credit_seq, r.earned_to_date, r.deal_date FROM result_lines r JOIN ("
+           "SELECT fiscal_year, plan_id, payee_id, MAX(run_id) AS run_id FROM result_lines "
+           f"WHERE run_id IN ({runs}) AND fiscal_year IS NOT NULL "
+           f"AND fiscal_year <= {int(fiscal_year)} "
+           "GROUP BY fiscal_year, plan_id, payee_id) latest ON r.run_id = latest.run_id "
+           "AND r.fiscal_year = latest.fiscal_year AND r.plan_id = latest.plan_id "
+           "AND r.payee_id = latest.payee_id")
+    names = ["fiscal_year", "plan", "payee", "component", "kind", "deal", "seq", "before",
+             "recorded_date"]
+    table = read_arrow(ledger_db, sql, names)
+    columns = {name: table.column(name) for name in names}
+    del table
+    frame = {}
+    for name in names:
+        column = columns.pop(name)
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if name in ("fiscal_year", "seq", "before"):
+            column = column.cast(pa.int64())
+            frame[name] = column.fill_null(NO_SEQ).to_numpy() if name == "seq" else \
+                column.to_numpy(zero_copy_only=False)
+        elif name == "recorded_date":
+            if column.null_count == len(column):
+                frame[name] = np.full(len(column), np.datetime64("NaT", "s"))
+                continue
+            if not pa.types.is_date(column.type) and not pa.types.is_timestamp(column.type):
+                column = column.cast(pa.string()).cast(pa.date32())
+            frame[name] = column.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
+        elif column.null_count == len(column):
+            frame[name] = pd.Series(np.full(len(column), NO_DEAL if name == "deal" else None,
+                                            dtype=object), dtype=object)
+        else:
+            if name == "deal":
+                column = column.fill_null(NO_DEAL)
+            frame[name] = pd.array(column.cast(pa.large_string()), dtype="str")
+    return _recorded_frame(frame)
 
 
-def _recorded_frame(rows: list) -> pd.DataFrame:
-    frame = pd.DataFrame([tuple(row) for row in rows], columns=[
-        "fiscal_year", "plan", "payee", "component", "kind", "deal", "seq", "before",
-        "recorded_date"])
-    frame["capped"] = frame["kind"] == "cap"
-    frame["deal"] = frame["deal"].fillna(NO_DEAL)
-    frame["seq"] = frame["seq"].fillna(NO_SEQ).astype(np.int64)
-    frame["before"] = frame["before"].astype(np.int64)
-    frame["fiscal_year"] = frame["fiscal_year"].astype(np.int64)
+def _recorded_frame(columns: dict | list) -> pd.DataFrame:
+    """The recorded lines as RECORDED columns (``recorded_date`` datetime64[s], NaT without
+    a date), from columns by name, or from no row at all (``[]``)."""
+    if not len(columns):
+        columns = {name: np.zeros(0, dtype=np.int64) for name in ("fiscal_year", "seq",
+                                                                   "before")}
+        columns.update({name: pd.Series([], dtype="str") for name in (
+            "plan", "payee", "component", "kind", "deal")})
+        columns["recorded_date"] = np.zeros(0, dtype="datetime64[s]")
+    frame = pd.DataFrame(columns, copy=False)
+    frame["capped"] = (frame["kind"] == "cap").to_numpy(dtype=bool)
     return frame[RECORDED]

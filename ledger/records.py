@@ -187,10 +187,11 @@ def lines_frame(columns: dict) -> pd.DataFrame:
         if LINES.get(name) != OBJECT:
             return value
         if value is None or isinstance(value, str):
-            return pd.Series(np.full(rows, value, dtype=object), dtype=object)
-        return pd.Series(value, dtype=object)
+            value = np.full(rows, value, dtype=object)
+        return pd.Series(value, dtype=object, copy=False)
+    # the columns as given, not copied nor consolidated: a million lines are some 300 MB
     return pd.DataFrame({name: column(name, value) for name, value in columns.items()},
-                        index=pd.RangeIndex(rows))
+                        index=pd.RangeIndex(rows), copy=False)
 
 
 def empty_lines() -> pd.DataFrame:

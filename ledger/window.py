@@ -22,7 +22,7 @@ from rules_dsl.money import divide_rounded, fx_ratio
 from rules_dsl.types import Type
 from rules_dsl.icm_error import IcmError
 from ledger.columns import SHARE_SCALE
-from ledger.database import LedgerDb
+from ledger.database import LedgerDb, reading
 from ledger.schema import Assignment, Payee, Quota
 
 
@@ -108,6 +108,7 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, dea
     extras = None
     if table is not None:
         columns = {name: table.column(i) for i, name in enumerate(names)}
+        del table  # each Arrow column goes as soon as it is converted
     else:
         rows = _cursor_read(connection, sql, start, end)
         values = list(zip(*rows)) if rows else [()] * (len(names) + len(deal_fields))
@@ -115,20 +116,30 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, dea
         extras = pd.DataFrame.from_records(
             list(zip(*values[len(names):])) if rows else [],
             columns=[f"deal.{name}" for name in deal_fields])
-    frame = {name: _column(name, value) for name, value in columns.items()}
+    frame = {}
+    for name in list(columns):
+        frame[name] = _column(name, columns.pop(name))
     count = len(frame["deal_id"])
     if not credited:
         frame["seq"] = np.ones(count, dtype=np.int64)
         frame["payee_id"] = frame["owner_id"]
         frame["share_e9"] = np.full(count, SHARE_SCALE, dtype=np.int64)
         frame["role"] = np.full(count, None, dtype=object)
-    frame = pd.DataFrame({name: frame[name] for name in _DEAL_COLUMNS})
-    if extras is not None and len(extras.columns):
-        frame = pd.concat([frame, extras], axis=1)
+    if extras is not None:
+        frame.update({name: extras[name].array for name in extras.columns})
+        del extras
     order = _window_order(frame)
-    if order is not None:
-        frame = frame.take(order).reset_index(drop=True)
-    return frame
+    if order is not None:  # one column at a time: never two whole copies of the window
+        for name in frame:
+            frame[name] = frame[name].take(order)
+    return pd.DataFrame({name: _series(frame.pop(name)) for name in list(_DEAL_COLUMNS)
+                         + [c for c in frame if c not in _DEAL_COLUMNS]}, copy=False)
+
+
+def _series(values) -> pd.Series:
+    """A column as a Series of its own dtype: an object array stays Python objects."""
+    return pd.Series(values, dtype=values.dtype if isinstance(values, np.ndarray) else None,
+                     copy=False)
 
 
 def _column(name: str, values) -> np.ndarray | pd.api.extensions.ExtensionArray:
@@ -152,15 +163,15 @@ def _column(name: str, values) -> np.ndarray | pd.api.extensions.ExtensionArray:
     return pd.array(array.cast(pa.large_string()), dtype=_TEXT)
 
 
-def _window_order(frame: pd.DataFrame) -> np.ndarray | None:
+def _window_order(frame: dict) -> np.ndarray | None:
     """The rows' order by (date, deal id by code point, credit seq); None when they are in
     it already. Deal ids are ranked once by Arrow (UTF-8 byte order is code point order)."""
-    if not len(frame):
+    if not len(frame["deal_id"]):
         return None
-    day = frame["date"].to_numpy().astype(np.int64)
-    deal = pc.rank(pa.array(frame["deal_id"].array), sort_keys="ascending",
+    day = np.asarray(frame["date"]).astype(np.int64)
+    deal = pc.rank(pa.array(frame["deal_id"], from_pandas=True), sort_keys="ascending",
                    tiebreaker="dense").to_numpy().astype(np.int64)
-    seq = frame["seq"].to_numpy()
+    seq = np.asarray(frame["seq"])
     order = np.lexsort((seq, deal, day))
     if (order[1:] > order[:-1]).all():
         return None
@@ -179,14 +190,15 @@ def _adbc_read(ledger_db: LedgerDb, sql: str, start, end) -> pa.Table | None:
         if not url.database or url.database == ":memory:" or url.query:
             return None
         import adbc_driver_sqlite.dbapi as driver
-        uri, parameters = url.database, (start.isoformat(), end.isoformat())
+        uri = url.database
+        parameters = (start.isoformat(), end.isoformat()) if start is not None else None
         sql = sql.replace("{start}", "?").replace("{end}", "?")
         options = {"adbc.sqlite.query.batch_rows": _ADBC_SQLITE_BATCH}
         setup = ["PRAGMA busy_timeout = 30000"]
     elif url.get_backend_name() == "postgresql":
         import adbc_driver_postgresql.dbapi as driver
         uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        parameters = (start, end)
+        parameters = (start, end) if start is not None else None
         sql = sql.replace("{start}", "$1").replace("{end}", "$2")
         options, setup = {}, []
     else:
@@ -198,6 +210,24 @@ def _adbc_read(ledger_db: LedgerDb, sql: str, start, end) -> pa.Table | None:
             cursor.adbc_statement.set_options(**options)
         cursor.execute(sql, parameters)
         return cursor.fetch_arrow_table()
+
+
+def read_arrow(ledger_db: LedgerDb | Connection, sql: str, names: list[str]) -> pa.Table:
+    """The rows of a query without parameters as Arrow columns named ``names``: through
+    ADBC on a ledger it can open (see ``_adbc_read``), else through ``ledger_db``'s own
+    connection, the driver's Python values made columns at once (no SQLAlchemy row)."""
+    table = None if isinstance(ledger_db, Connection) else _adbc_read(ledger_db, sql, None,
+                                                                      None)
+    if table is not None:
+        return table.rename_columns(names)
+    with reading(ledger_db) as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+        cursor.close()
+    values = list(zip(*rows)) if rows else [()] * len(names)
+    return pa.table({name: pa.array(list(column), from_pandas=True)
+                     for name, column in zip(names, values)})
 
 
 def _cursor_read(connection: Connection, sql: str, start, end) -> list[tuple]:
