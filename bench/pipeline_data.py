@@ -1,10 +1,10 @@
-"""Deterministic company data for bench_pipeline.py, in the shape of bench_ledger.generate.
+"""Deterministic company data for bench_pipeline.py: payees, their enterprise-ae assignments,
+annual bookings quotas and a year of deals.
 
-Same four CSV files, same columns, same text (ids ``D-00000000`` and ``p00000``, ISO dates,
-amounts with two decimals, CRLF line ends as Python's csv module writes them), but drawn with
-numpy and formatted with Arrow compute, a million deals at a time: bench_ledger's
-row-by-row generator needs minutes for ten million deals, this one seconds, in a few hundred
-MB. The values are not bench_ledger's (another random generator); their distributions are.
+Four CSV files as `icm import` reads them (ids ``D-00000000`` and ``p00000``, ISO dates,
+amounts with two decimals, CRLF line ends as Python's csv module writes them), drawn with
+numpy and formatted with Arrow compute, a million deals at a time: ten million deals take
+seconds in a few hundred MB, where a row-by-row generator needs minutes.
 
 Each block of deals has its own random stream (seed, block number), so a file never depends
 on how it was written, and a folder is reused only when its manifest (written last) names the
@@ -68,8 +68,8 @@ def write_people(files: dict[str, Path], payees: int) -> None:
 
 def write_quotas(path: Path, deals: int, payees: int, seed: int) -> None:
     """One annual bookings quota per payee, drawn around a year's new and expansion
-    bookings per payee exactly as bench_ledger sets its range."""
-    per_payee = deals // payees * 2 // 3 * 100_000  # whole USD, as bench_ledger
+    bookings per payee: about two thirds of the deals are new or expansion."""
+    per_payee = deals // payees * 2 // 3 * 100_000  # whole USD
     rng = np.random.default_rng([seed, 0])
     amounts = rng.integers(per_payee // 2, per_payee * 2 + 2, size=payees)
     _write_lines(path, "payee_id,measure,period,amount",
