@@ -10,8 +10,8 @@ import pandas as pd
 
 from rules_dsl.money import Money, format_grouped, format_minor_units, group_thousands
 from views.chart import attainment_chart, percent_text
-from views.document import figure_text, line_documents, period_documents
-from views.sentences import shown_rate
+from views.document import figure_text
+from views.sentences import line_sentences, shown_rate
 from ledger.records import slice_count
 from views.source import PeriodLines, Statement
 from rules_dsl.figures import percent
@@ -117,24 +117,24 @@ def _line_rows(statement: Statement) -> tuple[list, list, list]:
 
 def period_rows(shared: PeriodLines) -> tuple[list, list, list, list]:
     """``_table_rows`` of a period's whole lines table, computed once."""
-    return shared.cached("view rows", lambda table: _table_rows(
-        table, documents=period_documents(shared)))
+    return shared.cached("view rows", _table_rows)
 
 
-def _table_rows(lines: pd.DataFrame, currency: str | None = None, documents=None
+def _table_rows(lines: pd.DataFrame, currency: str | None = None
                 ) -> tuple[list, list, list, list]:
     """Each line's currency, kind, amount and row of the view, in ``currency`` (else in
-    the line's own); ``documents`` are the lines' ``line_documents`` when known."""
+    the line's own). Of the lines' documents (``line_documents``) a row shows only the kind,
+    component, deal and sentence, so only the sentences are rendered."""
     currencies = [currency] * len(lines) if currency is not None \
         else lines["currency"].tolist()
     kinds, amounts = lines["kind"].tolist(), lines["amount"].tolist()
-    rows = [{"kind": KIND_LABELS.get(line["kind"], line["kind"]),
-             "component": line["component"] or "", "deal": line["deal"] or "",
-             "base": grouped_units(base, unit), "rate": rate,
-             "amount": format_grouped(amount, unit), "text": line["text"]}
-            for line, base, rate, amount, unit in zip(
-                line_documents(lines) if documents is None else documents,
-                lines["base"].tolist(), _rates(lines), amounts, currencies)]
+    rows = [{"kind": KIND_LABELS.get(kind, kind), "component": component or "",
+             "deal": deal or "", "base": grouped_units(base, unit), "rate": rate,
+             "amount": format_grouped(amount, unit), "text": text}
+            for kind, component, deal, text, base, rate, amount, unit in zip(
+                kinds, lines["component"].tolist(), lines["deal"].tolist(),
+                line_sentences(lines), lines["base"].tolist(), _rates(lines), amounts,
+                currencies)]
     return currencies, kinds, amounts, rows
 
 
