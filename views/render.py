@@ -151,8 +151,9 @@ def _write_some(statements: list[Statement], formats: tuple[str, ...], staging: 
                 start: int, stop: int) -> int:
     """Statements ``start`` to ``stop`` into the staging folder; how many."""
     for statement in statements[start:stop]:
-        stem, view = file_stem(statement), statement_view(statement)
-        html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
+        paged = bool({"html", "pdf"} & set(formats))  # the only renderings with charts
+        stem, view = file_stem(statement), statement_view(statement, charts=paged)
+        html = statement_html(statement, view) if paged else None
         for kind in formats:
             staging.write(f"{stem}.{kind}", _rendered(kind, statement, view, html))
     return stop - start

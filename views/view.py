@@ -52,7 +52,9 @@ def figure(value, currency: str) -> str:
     return group_thousands(figure_text(value, currency))
 
 
-def statement_view(statement: Statement) -> StatementView:
+def statement_view(statement: Statement, charts: bool = True) -> StatementView:
+    """The statement laid out for reading; without ``charts`` (a rendering that shows none,
+    such as the Markdown) each measure's chart is None."""
     record, currency = statement.record, statement.currency
     kinds, amounts, rows = _line_rows(statement)
     by_kind: dict[str, int] = {}
@@ -89,7 +91,7 @@ def statement_view(statement: Statement) -> StatementView:
             "attainment": percent_text(shown(measure.attainment)),
             "chart": attainment_chart(measure.measure, shown(measure.attainment),
                                       _as_attainment(measure.boundaries, measure.quota))
-            if measure.attainment is not None else None})
+            if charts and measure.attainment is not None else None})
     components = [(c.component, money(c.earned_to_date), money(c.payout))
                   for c in record.components]
     return StatementView(statement, to_date, summary, measures, components, rows, money(total),
