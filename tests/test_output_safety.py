@@ -424,3 +424,29 @@ def test_a_rename_that_fails_says_what_is_already_in_place(tmp_path, monkeypatch
     assert str(raised.value) == (f"cannot write {tmp_path / 'b.md'}: Invalid cross-device "
                                  "link; 1 file(s) before it were written")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.md"]
+
+
+def _one_line_by_patterns(text) -> str:
+    from views import safe_text
+    text = safe_text.CONTROL.sub(" ", safe_text.ESCAPE_SEQUENCE.sub("", str(text)))
+    return safe_text.BIDI_CONTROL.sub(lambda found: f"<U+{ord(found.group()):04X}>", text)
+
+
+def _markdown_by_patterns(text) -> str:
+    from views import safe_text
+    text = safe_text.MARKDOWN_PUNCTUATION.sub(r"\\\1", _one_line_by_patterns(text).strip())
+    return safe_text.MARKDOWN_BLOCK_MARK.sub(
+        r"\\\1", safe_text.MARKDOWN_LIST_NUMBER.sub(r"\1\\\2", text))
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "plain", "new_logo", "a*b", "[x](y)", "<b>", "a|b", "~x", "`x`", "\\", " #h",
+    "# h", "+1", "=SUM(A1)", "-5", "1.", "12) x", "12 .", "12,345.67", "1.5", "２.", "²)",
+    "٣. x", "a\tb", "a\x7fb", "a\x85b", "\x1b[31mred", "\x9b2J", "\x1b]0;t\x07x", "a\u2028b",
+    "100\u202e", "\u2066x\u2069", "é_ü", None, 5])
+def test_the_fast_paths_of_one_line_and_markdown_safe_give_what_the_patterns_give(text):
+    """Usual text skips the regular expressions; it must come out as they would make it."""
+    from views.safe_text import markdown_safe, one_line
+    assert one_line(text) == _one_line_by_patterns(text)
+    assert markdown_safe(text) == _markdown_by_patterns(text)
+    assert markdown_safe(text) == _markdown_by_patterns(text)  # again, from the cache

@@ -112,3 +112,34 @@ def test_to_json_renders_a_result_with_no_payee():
     from ledger.records import PeriodResult
     assert to_json(PeriodResult("2026-Q1", "draft", None, (), conform(empty_lines()))) == \
         {"period": "2026-Q1", "payees": []}
+
+
+def test_statements_of_interleaved_lines_each_take_their_own_span_of_one_table():
+    """``statements_of`` takes the period's lines once, in the statements' order: a payee's
+    lines scattered through the table, or none at all, still make that payee's statement,
+    and its view and JSON lines are those of its own lines alone."""
+    from views.render import statement_json
+    from views.source import statements_of
+    from views.view import statement_view
+    from ledger.records import PeriodResult
+    import dataclasses
+    one = _statement([_line("first.", "10.00"), _line("second.", "20.00")])
+    two = _statement([_line("third.", "30.00")])
+    record_two = dataclasses.replace(two.record, payee="rep-2")
+    record_three = dataclasses.replace(two.record, payee="rep-3")  # no lines
+    table = pd.concat([one.lines.iloc[[0]], two.lines.assign(payee="rep-2"),
+                       one.lines.iloc[[1]]], ignore_index=True)
+    result = PeriodResult("2027-Q1", "closed", 1, (record_two, one.record, record_three),
+                          table)
+    found = statements_of(result, {})
+    assert [s.payee for s in found] == ["rep-2", "rep-1", "rep-3"]
+    assert [s.lines["text"].tolist() for s in found] == [["third."], ["first.", "second."],
+                                                         []]
+    assert [[row["text"] for row in statement_view(s).lines] for s in found] == [
+        ["third."], ["first.", "second."], []]
+    assert [row["amount"] for row in statement_view(found[1]).lines] == ["10.00", "20.00"]
+    assert [line["text"] for line in json.loads(statement_json(found[1]))["payees"][0][
+        "lines"]] == ["first.", "second."]
+    own = Statement("2027-Q1", "closed", 1, "Rep", one.record, one.lines)
+    assert statement_view(found[1]).lines == statement_view(own).lines
+    assert statement_json(found[1]) == statement_json(own)

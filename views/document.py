@@ -89,6 +89,21 @@ def line_documents(lines: pd.DataFrame) -> list[dict]:
     return found
 
 
+def period_documents(shared) -> list[dict]:
+    """``line_documents`` of a period's whole lines table (``views.source.PeriodLines``),
+    computed once for all its statements."""
+    return shared.cached("documents", line_documents)
+
+
+def statement_documents(statement) -> list[dict]:
+    """``line_documents`` of a statement's lines: its span of the period's documents when
+    it is a span of the period's lines table."""
+    if statement.own_lines is None and statement.shared is not None:
+        start, stop = statement.span
+        return period_documents(statement.shared)[start:stop]
+    return line_documents(statement.lines)
+
+
 @functools.lru_cache(maxsize=4096)  # a plan has a handful of tier starts
 def _start(numerator: int, denominator: int, basis: str, currency: str) -> str:
     if basis == "attainment":

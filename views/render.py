@@ -20,8 +20,8 @@ from ledger.progress import quiet
 from views.files import StagingFolder, staging_folder
 from views.safe_text import json_text, markdown_safe, one_line
 from views.source import Statement
-from views.document import line_documents, payee_document
-from views.view import StatementView, statement_view
+from views.document import payee_document, period_documents, statement_documents
+from views.view import StatementView, period_rows, statement_view
 
 FORMATS = ("html", "pdf", "json", "md")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -75,7 +75,7 @@ def statement_json(statement: Statement) -> str:
     """The document of `icm calc --json` for one payee, with the run it comes from."""
     document = {"period": statement.period, "status": statement.status,
                 "run_id": statement.run_id,
-                "payees": [payee_document(statement.record, line_documents(statement.lines))]}
+                "payees": [payee_document(statement.record, statement_documents(statement))]}
     if statement.payment is not None:
         paid = statement.payment
         document["payment"] = {"currency": paid.currency,
@@ -124,6 +124,7 @@ def write_statements(statements: list[Statement], directory: Path, formats: tupl
     if len(set(names)) != len(names):
         raise AssertionError("two statements would be written to one file name")
     untouched = f"no statement of {period} was written"
+    _compute_shared(statements, formats)
     with staging_folder(directory, untouched) as staging:
         job = functools.partial(_write_some, statements, formats, staging)
         status("writing", 0, len(statements), "statements")
@@ -135,12 +136,24 @@ def write_statements(statements: list[Statement], directory: Path, formats: tupl
     return [directory / name for name in names]
 
 
+def _compute_shared(statements: list[Statement], formats: tuple[str, ...]) -> None:
+    """What all the statements take from their period's lines (``source.PeriodLines``),
+    computed here once, before any worker is forked (so each finds it made)."""
+    tables = {id(s.shared): s.shared for s in statements if s.shared is not None}
+    for shared in tables.values():
+        if "json" in formats:
+            period_documents(shared)
+        if set(formats) - {"json"}:
+            period_rows(shared)
+
+
 def _write_some(statements: list[Statement], formats: tuple[str, ...], staging: StagingFolder,
                 start: int, stop: int) -> int:
     """Statements ``start`` to ``stop`` into the staging folder; how many."""
     for statement in statements[start:stop]:
-        stem, view = file_stem(statement), statement_view(statement)
-        html = statement_html(statement, view) if {"html", "pdf"} & set(formats) else None
+        paged = bool({"html", "pdf"} & set(formats))  # the only renderings with charts
+        stem, view = file_stem(statement), statement_view(statement, charts=paged)
+        html = statement_html(statement, view) if paged else None
         for kind in formats:
             staging.write(f"{stem}.{kind}", _rendered(kind, statement, view, html))
     return stop - start

@@ -11,6 +11,7 @@ Jinja2, after the templates' finalize hook has applied ``one_line``.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -23,6 +24,7 @@ BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # marks, embeddings, over
 BIDI_CONTROL = re.compile(f"[{BIDI}]")
 JSON_UNSAFE = re.compile(f"[\x7f-\x9f\u2028\u2029{BIDI}]")  # what json.dumps leaves raw
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~])")
+MARKDOWN_MARKS = frozenset("\\`*_[]<>|~")  # what MARKDOWN_PUNCTUATION escapes
 MARKDOWN_BLOCK_MARK = re.compile(r"^([#+=-])")  # a heading, a list item, a rule (> is escaped)
 MARKDOWN_LIST_NUMBER = re.compile(r"^(\d+)([.)])")
 FORMULA_START = ("=", "+", "-", "@")
@@ -31,7 +33,10 @@ FORMULA_START = ("=", "+", "-", "@")
 def one_line(text) -> str:
     """``text`` on one line: escape sequences removed, other controls a space, bidi controls
     shown as ``<U+XXXX>``."""
-    text = CONTROL.sub(" ", ESCAPE_SEQUENCE.sub("", str(text)))
+    text = str(text)
+    if text.isascii() and text.isprintable():  # the usual text: no control, escape or bidi
+        return text
+    text = CONTROL.sub(" ", ESCAPE_SEQUENCE.sub("", text))
     return BIDI_CONTROL.sub(lambda found: f"<U+{ord(found.group()):04X}>", text)
 
 
@@ -44,7 +49,16 @@ def terminal_safe(text) -> str:
 def markdown_safe(text) -> str:
     """User text inside a Markdown table cell, heading or list item: one line, no markup,
     no HTML, no cell break, nothing that could start a block."""
-    text = MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line(text).strip())
+    text = one_line(text).strip()
+    if MARKDOWN_MARKS.isdisjoint(text) and not (text[:1] in "#+=-" or (
+            text[:1].isdigit() and MARKDOWN_LIST_NUMBER.match(text))):
+        return text  # the usual text: nothing to escape
+    return _markdown_escaped(text)
+
+
+@functools.lru_cache(maxsize=1024)  # a statement repeats its component names line after line
+def _markdown_escaped(text: str) -> str:
+    text = MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
     return MARKDOWN_BLOCK_MARK.sub(r"\\\1", MARKDOWN_LIST_NUMBER.sub(r"\1\\\2", text))
 
 

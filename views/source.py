@@ -6,7 +6,8 @@ close made before those (revision 0004), the document it printed, kept in
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,23 @@ from ledger.reads import payee_rows
 from ledger.results import has_result, read_result
 
 
+class PeriodLines:
+    """Every line of a period's statements in one table, each payee's lines together in the
+    statements' order, so what is computed a column at a time (the lines' documents and
+    sentences, their figures as a statement shows them) is computed once for all payees and
+    each statement takes its rows ``span``. Computed values are kept by name (``cached``)."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table
+        self._kept: dict = {}
+
+    def cached(self, name: str, compute):
+        """``compute(table)``, computed the first time ``name`` is asked for."""
+        if name not in self._kept:
+            self._kept[name] = compute(self.table)
+        return self._kept[name]
+
+
 @dataclass(frozen=True)
 class Statement:
     period: str
@@ -31,8 +49,19 @@ class Statement:
     run_id: int | None
     name: str
     record: PayeeRecord
-    lines: pd.DataFrame  # the payee's statement lines (ledger.records.LINES), in order
+    own_lines: pd.DataFrame | None  # the payee's statement lines (ledger.records.LINES), in
+    # order; None when they are rows ``span`` of ``shared`` (read as ``lines``)
     payment: Payment | None = None  # the pay in the payee's own currency, when it differs
+    shared: PeriodLines | None = field(default=None, repr=False, compare=False)
+    span: tuple[int, int] = (0, 0)
+
+    @functools.cached_property
+    def lines(self) -> pd.DataFrame:
+        """The payee's lines as a table of their own (made when first read)."""
+        if self.own_lines is not None:
+            return self.own_lines
+        start, stop = self.span
+        return self.shared.table.iloc[start:stop].reset_index(drop=True)
 
     @property
     def payee(self) -> str:
@@ -106,9 +135,16 @@ _NONE = np.array([], dtype=np.int64)
 
 
 def statements_of(result: PeriodResult, names: dict) -> list[Statement]:
-    """Each payee's statement of a computed result, with their own lines."""
+    """Each payee's statement of a computed result, with their own lines: one table of all
+    the lines in the statements' order (one grouping, one take), each statement a span."""
     rows = result.lines.groupby("payee", sort=False).indices
+    parts = [rows.get(record.payee, _NONE) for record in result.payees]
+    stops = np.cumsum([len(part) for part in parts], dtype=np.int64).tolist()
+    order = np.concatenate(parts) if parts else _NONE
+    in_order = np.array_equal(order, np.arange(len(result.lines)))
+    shared = PeriodLines(result.lines.reset_index(drop=True) if in_order
+                         else result.lines.take(order).reset_index(drop=True))
     return [Statement(result.period, result.status, result.run_id,
-                      record.name or names.get(record.payee, record.payee), record,
-                      result.lines.take(rows.get(record.payee, _NONE)).reset_index(drop=True))
-            for record in result.payees]
+                      record.name or names.get(record.payee, record.payee), record, None,
+                      shared=shared, span=(stop - len(part), stop))
+            for record, part, stop in zip(result.payees, parts, stops)]

@@ -10,10 +10,10 @@ import pandas as pd
 
 from rules_dsl.money import Money, format_grouped, format_minor_units, group_thousands
 from views.chart import attainment_chart, percent_text
-from views.document import figure_text, line_documents
-from views.sentences import shown_rate
+from views.document import figure_text
+from views.sentences import line_sentences, shown_rate
 from ledger.records import slice_count
-from views.source import Statement
+from views.source import PeriodLines, Statement
 from rules_dsl.figures import percent
 
 KIND_LABELS = {"deal": "Deal", "true-up": "True-up", "clawback": "Clawback", "cap": "Cap",
@@ -52,10 +52,13 @@ def figure(value, currency: str) -> str:
     return group_thousands(figure_text(value, currency))
 
 
-def statement_view(statement: Statement) -> StatementView:
-    record, currency, lines = statement.record, statement.currency, statement.lines
+def statement_view(statement: Statement, charts: bool = True) -> StatementView:
+    """The statement laid out for reading; without ``charts`` (a rendering that shows none,
+    such as the Markdown) each measure's chart is None."""
+    record, currency = statement.record, statement.currency
+    kinds, amounts, rows = _line_rows(statement)
     by_kind: dict[str, int] = {}
-    for kind, amount in zip(lines["kind"].tolist(), lines["amount"].tolist()):
+    for kind, amount in zip(kinds, amounts):
         category = "earned" if kind in EARNING_KINDS else kind
         by_kind[category] = by_kind.get(category, 0) + amount
     money = lambda amount: format_grouped(amount, currency)  # noqa: E731
@@ -74,7 +77,7 @@ def statement_view(statement: Statement) -> StatementView:
     ]
     summary = [(label, money(by_kind.get(kind, 0)), note) for label, kind, note in footing
                if kind == "earned" or by_kind.get(kind, 0)]
-    total = sum(lines["amount"].tolist())
+    total = sum(amounts)
     measures = []
     for measure in statement.record.context.measures:
         if measure.value is None and measure.quota is None:
@@ -88,22 +91,53 @@ def statement_view(statement: Statement) -> StatementView:
             "attainment": percent_text(shown(measure.attainment)),
             "chart": attainment_chart(measure.measure, shown(measure.attainment),
                                       _as_attainment(measure.boundaries, measure.quota))
-            if measure.attainment is not None else None})
+            if charts and measure.attainment is not None else None})
     components = [(c.component, money(c.earned_to_date), money(c.payout))
                   for c in record.components]
-    rows = [{"kind": KIND_LABELS.get(line["kind"], line["kind"]),
-              "component": line["component"] or "", "deal": line["deal"] or "",
-              "base": grouped_units(base, currency), "rate": rate, "amount": money(amount),
-              "text": line["text"]}
-             for line, base, rate, amount in zip(line_documents(lines),
-                                                 lines["base"].tolist(), _rates(lines),
-                                                 lines["amount"].tolist())]
     return StatementView(statement, to_date, summary, measures, components, rows, money(total),
                          total == record.payout, paid_as_text(statement),
                          money(record.payout),
                          money(record.carried_balance)
                          if format_minor_units(record.carried_balance, currency) not in ("0.00", "0")
                          else None)
+
+
+def _line_rows(statement: Statement) -> tuple[list, list, list]:
+    """The statement's lines' kinds, amounts and rows as the view shows them. A statement
+    that is a span of its period's lines (``source.PeriodLines``) takes its rows from those
+    computed once for the whole period (a column at a time: computing them per payee costs
+    more in overhead than in work), when its lines are all in the statement's currency."""
+    shared = statement.shared
+    if statement.own_lines is None and shared is not None:
+        start, stop = statement.span
+        currencies, kinds, amounts, rows = period_rows(shared)
+        if all(c == statement.currency for c in currencies[start:stop]):
+            return kinds[start:stop], amounts[start:stop], rows[start:stop]
+    _, kinds, amounts, rows = _table_rows(statement.lines, statement.currency)
+    return kinds, amounts, rows
+
+
+def period_rows(shared: PeriodLines) -> tuple[list, list, list, list]:
+    """``_table_rows`` of a period's whole lines table, computed once."""
+    return shared.cached("view rows", _table_rows)
+
+
+def _table_rows(lines: pd.DataFrame, currency: str | None = None
+                ) -> tuple[list, list, list, list]:
+    """Each line's currency, kind, amount and row of the view, in ``currency`` (else in
+    the line's own). Of the lines' documents (``line_documents``) a row shows only the kind,
+    component, deal and sentence, so only the sentences are rendered."""
+    currencies = [currency] * len(lines) if currency is not None \
+        else lines["currency"].tolist()
+    kinds, amounts = lines["kind"].tolist(), lines["amount"].tolist()
+    rows = [{"kind": KIND_LABELS.get(kind, kind), "component": component or "",
+             "deal": deal or "", "base": grouped_units(base, unit), "rate": rate,
+             "amount": format_grouped(amount, unit), "text": text}
+            for kind, component, deal, text, base, rate, amount, unit in zip(
+                kinds, lines["component"].tolist(), lines["deal"].tolist(),
+                line_sentences(lines), lines["base"].tolist(), _rates(lines), amounts,
+                currencies)]
+    return currencies, kinds, amounts, rows
 
 
 def paid_as_text(statement: Statement) -> str | None:
