@@ -73,3 +73,22 @@ def test_more_bulk_writes_than_sqlite_can_attach_in_one_transaction(ledger, monk
             insert_columns(connection, "deals", columns)
     with ledger.connect() as connection:
         assert len(connection.execute(select(Deal)).all()) == 36
+
+
+def test_a_close_refuses_an_exact_ratio_beyond_64_bits_naming_the_payee(ledger):
+    from fractions import Fraction
+
+    from ledger.errors import LedgerRefused
+    from ledger.records import PayeeRecord, PeriodResult, StatementContext, empty_lines
+    from ledger.results import write_result
+
+    def record(payee: str, attainment: Fraction) -> PayeeRecord:
+        return PayeeRecord(payee, "USD", ("test-ae@1",), "closed", 2026, 0, 0, 0, 0, 0, 0, 0,
+                           (("bookings", attainment),), (), (),
+                           StatementContext(None, None, None, ()))
+    result = PeriodResult("2026-Q1", "closed", 1, (
+        record("rep-1", Fraction(1, 2)), record("rep-2", Fraction(2 ** 70, 3))), empty_lines())
+    with pytest.raises(LedgerRefused, match="rep-2's result on plan test-ae@1: attainment of "
+                                            "bookings does not fit in 64 bits"):
+        with writing(ledger) as connection:
+            write_result(connection, 1, result)
