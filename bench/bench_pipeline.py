@@ -297,13 +297,13 @@ class Pipeline:
 
 
 def _vias(chosen: str, backend: str) -> tuple[str, ...]:
-    """The bound paths to run: without the ADBC driver (the ``bench`` extra) the dbapi path
-    alone, said once on stderr."""
+    """The bound paths to run: without the ADBC driver (icm depends on it, but the bench may
+    run beside another install) the dbapi path alone, said once on stderr."""
     if chosen == "dbapi":
         return ("dbapi",)
     driver = "adbc_driver_sqlite" if backend == "sqlite" else "adbc_driver_postgresql"
     if importlib.util.find_spec(driver) is None:
-        _say(f"{driver} is not installed (pip install -e '.[bench]'): the bound runs through "
+        _say(f"{driver} is not installed (pip install {driver.replace('_', '-')}): the bound runs through "
              "the dbapi path only")
         return ("dbapi",)
     return VIAS if chosen == "both" else (chosen,)
