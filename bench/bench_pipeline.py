@@ -303,8 +303,8 @@ def _vias(chosen: str, backend: str) -> tuple[str, ...]:
         return ("dbapi",)
     driver = "adbc_driver_sqlite" if backend == "sqlite" else "adbc_driver_postgresql"
     if importlib.util.find_spec(driver) is None:
-        _say(f"{driver} is not installed (pip install {driver.replace('_', '-')}): the bound runs through "
-             "the dbapi path only")
+        _say(f"{driver} is not installed (pip install {driver.replace('_', '-')}): the bound "
+             "runs through the dbapi path only")
         return ("dbapi",)
     return VIAS if chosen == "both" else (chosen,)
 
