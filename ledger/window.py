@@ -104,6 +104,10 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, dea
            + (" LEFT JOIN credits c ON c.deal_id = d.id" if credited else "")
            + " WHERE d.current AND d.date >= {start} AND d.date <= {end}")
     names = [column for _sql, column in read]
+    # End this connection's transaction before another connection reads: held open, its
+    # lock on credits could queue a DROP or a migration's lock between the two, and on
+    # PostgreSQL the read would then wait for ever
+    connection.rollback()
     table = None if deal_fields else _adbc_read(ledger_db, sql, start, end)
     extras = None
     if table is not None:
