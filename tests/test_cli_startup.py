@@ -26,3 +26,33 @@ def test_help_loads_no_heavy_library(args):
 
 def test_the_kinds_the_command_line_lists_are_those_the_ledger_imports():
     assert tuple(SPECS) == INPUT_KINDS
+
+
+def _parse_in_a_new_process(cache_home: Path) -> subprocess.CompletedProcess:
+    code = ("from rules_dsl.parser import parse_expression\n"
+            "print(repr(parse_expression('attainment(\"bookings\") >= 1.5 and x in (\"a\")')))\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent,
+                          env={**__import__("os").environ, "XDG_CACHE_HOME": str(cache_home)})
+
+
+def test_the_grammar_analysis_is_cached_privately_and_parses_as_a_fresh_one(tmp_path):
+    """The cached parser (a pickle) lives in the user's own folder, closed to others, and
+    parses exactly as the parser built from the grammar does."""
+    first = _parse_in_a_new_process(tmp_path)
+    cache = tmp_path / "icm" / "expression-grammar.lark-cache"
+    assert first.returncode == 0, first.stderr
+    assert cache.is_file() and (cache.parent.stat().st_mode & 0o077) == 0
+    second = _parse_in_a_new_process(tmp_path)
+    assert second.returncode == 0 and second.stdout == first.stdout
+    cache.write_bytes(b"not a cache\n")  # damaged: rebuilt, not an error
+    third = _parse_in_a_new_process(tmp_path)
+    assert third.returncode == 0 and third.stdout == first.stdout and third.stderr == ""
+
+
+def test_a_cache_folder_that_cannot_be_made_is_no_error(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    run = _parse_in_a_new_process(blocked)
+    assert run.returncode == 0 and run.stderr == "" and run.stdout.startswith("(Logical(")
+    assert not (blocked / "icm").exists()
