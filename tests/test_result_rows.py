@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from alembic import command
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from engine.closing import close_period
 from ledger.closes import add_adjustment
@@ -115,7 +115,7 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
-    assert schema_revision(ledger) == "0004"
+    assert schema_revision(ledger) == "0005"
     assert not any(has_result(ledger, run_id) for _, run_id in closes)
     assert {period: rendered(ledger, period) for period in QUARTERS} == before
     # a close made before statements were kept (0002) is refused as before
@@ -123,6 +123,27 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
         connection.execute(update(PayeeResult).values(statement=None))
     with pytest.raises(LedgerRefused, match="closed before statements were kept"):
         period_statements(ledger, "2026-Q1")
+    ledger.dispose()
+
+
+def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_url):
+    """0005 drops the run key the bulk rows declared: the rows stay and read the same."""
+    ledger, closes = close_all(tmp_path, ledger_url)
+    before = {period: rendered(ledger, period) for period in QUARTERS[:4]}
+    with ledger.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0004")
+    assert inspect(ledger).get_foreign_keys("statement_lines")
+    ledger.dispose()
+    ok("db", "upgrade", db=ledger_url)
+    ledger = open_ledger(ledger_url, upgrade=False)
+    assert schema_revision(ledger) == "0005"
+    assert not any(inspect(ledger).get_foreign_keys(table) for table in (
+        "result_lines", "payee_results", "result_plans", "result_attainment",
+        "result_components", "result_measures", "result_boundaries", "statement_lines",
+        "statement_slices"))
+    assert {period: rendered(ledger, period) for period in QUARTERS[:4]} == before
+    for _, run_id in closes:
+        assert read_result(ledger, run_id)[0]
     ledger.dispose()
 
 
