@@ -3,8 +3,9 @@ into the same records and lines table for a closed period's statements.
 
 Each payee's record is its ``payee_results`` row plus child rows in order (``position``):
 plans, attainment, component totals, measures and their tier boundaries. The statement lines
-are ``statement_lines`` (the ``LINES`` columns but ``text``: views render the sentences) with
-one ``statement_slices`` row per used tier slice (base not 0; an unused slice reads as zeros,
+are ``statement_lines`` (the ``LINES`` columns but ``text``: views render the sentences),
+each carrying its first used tier slice (base not 0; since 0006), with a ``statement_slices``
+row for each further used slice of a line across tiers (an unused slice reads as zeros,
 which is all any reader looks at). Money is int64 minor units; an exact ratio is a
 numerator/denominator pair of int64s. A value beyond 64 bits refuses the close, naming the
 payee and plan: figures are int64 already (the engine refuses them), so only an exact ratio
@@ -170,29 +171,44 @@ def _refuse(payee: str, plan: str | None, what: str) -> None:
 
 
 def _line_tables(run_id: int, lines: pd.DataFrame) -> dict[str, dict]:
-    """The statement lines and their used tier slices (every tier's in one table)."""
+    """The statement lines, each with its first used tier slice, and the further used
+    slices of a line across tiers (every tier's in one table)."""
     count = len(lines)
     if not count:
         return {}
     position = lines.groupby("payee", sort=False).cumcount().to_numpy(dtype=np.int64)
-    tables = {StatementLine.__tablename__: {
-        "run_id": np.full(count, run_id, dtype=np.int64),
-        **{name: position if source is None else _column(lines, source)
-           for name, source in _LINE_COLUMNS.items()}}}
-    payee = lines["payee"].to_numpy(dtype=object)
-    tiers = []
-    for k in range(slice_count(lines)):
-        used = np.flatnonzero(lines[f"slice_base_{k}"].to_numpy(dtype=np.int64) != 0)
-        if len(used):
-            tiers.append({"payee_id": payee[used], "position": position[used],
-                          "tier": np.full(len(used), k, dtype=np.int64),
-                          **{name: _column(lines, source.format(k=k), used)
-                             for name, source in _SLICE_OF.items()}})
-    if tiers:
+    statement = {"run_id": np.full(count, run_id, dtype=np.int64),
+                 **{name: position if source is None else _column(lines, source)
+                    for name, source in _LINE_COLUMNS.items()}}
+    tables = {StatementLine.__tablename__: statement}
+    tiers = slice_count(lines)
+    used = np.stack([lines[f"slice_base_{k}"].to_numpy(dtype=np.int64) != 0
+                     for k in range(tiers)], axis=1) if tiers else np.zeros((count, 0), bool)
+    first = used.argmax(axis=1) if tiers else np.zeros(count, dtype=np.int64)
+    inline = used.any(axis=1)
+    statement["tier"] = pa.array(first, pa.int64(), mask=~inline)
+    inline_values = {name: np.zeros(count, dtype=np.int64) for name in _SLICE_OF}
+    further = []
+    for k in range(tiers):
+        rows = np.flatnonzero(used[:, k])
+        values = {name: _column(lines, source.format(k=k), rows)
+                  for name, source in _SLICE_OF.items()}
+        here = first[rows] == k
+        for name, column in values.items():
+            inline_values[name][rows[here]] = column[here]
+        if not here.all():
+            more = rows[~here]
+            further.append({"payee_id": lines["payee"].to_numpy(dtype=object)[more],
+                            "position": position[more],
+                            "tier": np.full(len(more), k, dtype=np.int64),
+                            **{name: column[~here] for name, column in values.items()}})
+    statement.update({f"tier_{name}": pa.array(values, pa.int64(), mask=~inline)
+                      for name, values in inline_values.items()})
+    if further:
         tables[StatementSlice.__tablename__] = {
-            "run_id": np.full(sum(len(tier["tier"]) for tier in tiers), run_id,
+            "run_id": np.full(sum(len(rows["tier"]) for rows in further), run_id,
                               dtype=np.int64),
-            **{name: np.concatenate([tier[name] for tier in tiers]) for name in tiers[0]}}
+            **{name: np.concatenate([rows[name] for rows in further]) for name in further[0]}}
     return tables
 
 
@@ -320,21 +336,34 @@ def _lines(rows, slice_rows) -> pd.DataFrame:
             values = np.array(values, dtype=object)
         columns[source] = values
     columns["text"] = None
-    if slice_rows:
-        pieces = dict(zip(slice_rows[0]._fields, zip(*slice_rows)))
-        tier = np.array(pieces["tier"], dtype=np.int64)
-        index = pd.MultiIndex.from_arrays([stored["payee_id"], stored["position"]])
-        at = index.get_indexer(pd.MultiIndex.from_arrays(
-            [pieces["payee_id"], pieces["position"]]))
-        tiers = int(tier.max()) + 1
-        for name, pattern in _SLICE_OF.items():
-            values = np.array(pieces[name], dtype=np.int64)
-            for k in range(tiers):
-                column = np.zeros(count, dtype=np.int64)
-                mine = tier == k
-                column[at[mine]] = values[mine]
-                columns[pattern.format(k=k)] = column
+    columns.update(_slices(stored, slice_rows))
     frame = lines_frame(columns)
     order = np.lexsort((np.array(stored["position"], dtype=np.int64),
                         pd.factorize(np.array(stored["payee_id"], dtype=object), sort=True)[0]))
     return conform(frame.take(order).reset_index(drop=True))
+
+
+def _slices(stored: dict, slice_rows) -> dict[str, np.ndarray]:
+    """The ``slice_*_K`` columns of the lines: each line's first used slice from its own
+    row, its further ones from ``statement_slices``; an unused slice reads as zeros, and
+    tiers past the last one used are left off."""
+    count = len(stored["tier"])
+    inline = np.array([-1 if tier is None else tier for tier in stored["tier"]],
+                      dtype=np.int64)
+    pieces = dict(zip(slice_rows[0]._fields, zip(*slice_rows))) if slice_rows else {}
+    further = np.array(pieces.get("tier", ()), dtype=np.int64)
+    at = pd.MultiIndex.from_arrays([stored["payee_id"], stored["position"]]).get_indexer(
+        pd.MultiIndex.from_arrays([pieces["payee_id"], pieces["position"]])) \
+        if len(further) else further
+    tiers = int(max(inline.max(initial=-1), further.max(initial=-1))) + 1
+    columns = {}
+    for name, pattern in _SLICE_OF.items():
+        own = np.array([0 if value is None else value for value in stored[f"tier_{name}"]],
+                       dtype=np.int64)
+        more = np.array(pieces.get(name, ()), dtype=np.int64)
+        for k in range(tiers):
+            column = np.where(inline == k, own, np.zeros(count, dtype=np.int64))
+            mine = further == k
+            column[at[mine]] = more[mine]
+            columns[pattern.format(k=k)] = column
+    return columns

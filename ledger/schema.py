@@ -299,10 +299,19 @@ class StatementLine(Base):
     note: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     draw: Mapped[int]
+    # the line's first used tier slice (0006; the further ones are statement_slices): its
+    # tier, base, rate and where the tier starts; null for a line that uses no tier
+    tier: Mapped[int | None]
+    tier_base: Mapped[int | None]
+    tier_rate_num: Mapped[int | None]
+    tier_rate_den: Mapped[int | None]
+    tier_start_num: Mapped[int | None]
+    tier_start_den: Mapped[int | None]
 
 
 class StatementSlice(Base):
-    """A line's used tier slice (base not 0): the unused ones are zeros when read back."""
+    """A used tier slice (base not 0) of a line across tiers, past the line's first (which
+    is on its row): the unused ones are zeros when read back."""
     __tablename__ = "statement_slices"
     run_id: Mapped[int] = _run_key()
     payee_id: Mapped[str] = mapped_column(primary_key=True)

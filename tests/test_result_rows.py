@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from alembic import command
-from sqlalchemy import inspect, select, update
+from sqlalchemy import func, inspect, select, update
 
 from engine.closing import close_period
 from ledger.closes import add_adjustment
@@ -21,7 +21,7 @@ from ledger.records import (CLOSED, INT, LINES, ComponentTotal, PayeeRecord, Per
                             StatementContext, conform, empty_lines, lines_frame,
                             slice_count)
 from ledger.results import has_result, read_result, result_tables
-from ledger.schema import PayeeResult
+from ledger.schema import PayeeResult, StatementSlice
 from tests.test_calc import PLAN, build, import_files
 from tests.test_close import import_deals, ok
 from tests.legacy_statement import kept_statement
@@ -115,7 +115,7 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
-    assert schema_revision(ledger) == "0005"
+    assert schema_revision(ledger) == "0006"
     assert not any(has_result(ledger, run_id) for _, run_id in closes)
     assert {period: rendered(ledger, period) for period in QUARTERS} == before
     # a close made before statements were kept (0002) is refused as before
@@ -127,23 +127,36 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
 
 
 def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_url):
-    """0005 drops the run key the bulk rows declared: the rows stay and read the same."""
+    """0005 drops the run key the bulk rows declared; 0006 moves each line's first tier
+    slice onto the line. The rows read back the same."""
     ledger, closes = close_all(tmp_path, ledger_url)
-    before = {period: rendered(ledger, period) for period in QUARTERS[:4]}
+    before = {period: rendered(ledger, period) for period in QUARTERS}
+    results = [read_result(ledger, run_id) for _, run_id in closes]
     with ledger.begin() as connection:
         command.downgrade(_alembic_config(connection), "0004")
+        slices = connection.execute(select(func.count()).select_from(StatementSlice)).scalar()
     assert inspect(ledger).get_foreign_keys("statement_lines")
+    used = sum(int((lines[c] != 0).sum()) for _, lines in results
+               for c in lines.columns if c.startswith("slice_base_"))
+    assert slices == used  # 0004 kept a row per used slice
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
-    assert schema_revision(ledger) == "0005"
+    assert schema_revision(ledger) == "0006"
     assert not any(inspect(ledger).get_foreign_keys(table) for table in (
         "result_lines", "payee_results", "result_plans", "result_attainment",
         "result_components", "result_measures", "result_boundaries", "statement_lines",
         "statement_slices"))
-    assert {period: rendered(ledger, period) for period in QUARTERS[:4]} == before
-    for _, run_id in closes:
-        assert read_result(ledger, run_id)[0]
+    with ledger.connect() as connection:
+        lines_with_a_slice = sum(int(((lines[[c for c in lines.columns if c.startswith(
+            "slice_base_")]] != 0).any(axis=1)).sum()) for _, lines in results)
+        assert connection.execute(select(func.count()).select_from(StatementSlice)
+                                  ).scalar() == used - lines_with_a_slice > 0
+    assert {period: rendered(ledger, period) for period in QUARTERS} == before
+    for (_, run_id), (records, lines) in zip(closes, results):
+        again, lines_again = read_result(ledger, run_id)
+        assert again == records
+        pd.testing.assert_frame_equal(lines_again, lines)
     ledger.dispose()
 
 
