@@ -16,18 +16,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import Connection, insert, select, update
 
 from ledger.audit import audit_values, ledger_version, write_audit
-from ledger.bulk import insert_columns
+from ledger.bulk import insert_tables
 from ledger.database import LedgerDb, reading, writing
 from ledger.errors import AdjustmentError, LedgerRefused
 from ledger.history import active_run, last_closed, period_status
 from ledger.known_rows import settlement_currency
 from ledger.records import PeriodResult
-from ledger.results import write_result
-from ledger.schema import Adjustment, CalculationRun, Payee, PayeeResult, Period, ResultLine
+from ledger.results import result_tables
+from ledger.schema import Adjustment, CalculationRun, Payee, Period, ResultLine
 from rules_dsl.calendar import parse_period
 from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
 
@@ -96,10 +95,10 @@ def _record_close(connection: Connection, period: str, versions: list[str],
 
 def _record(connection: Connection, run_id: int, line_frame: pd.DataFrame,
             result: PeriodResult) -> None:
-    """Every line key's earnings to date, then each payee's settlement lines, then each
-    payee's result, as columns in bulk. A settlement line's ``text`` is empty: nothing
-    reads it (statements render from ``statement_lines``)."""
-    extra = write_result(connection, run_id, result)
+    """Every line key's earnings to date, then each payee's settlement lines, then the
+    result (``ledger.results``), as columns in one bulk write. A settlement line's ``text``
+    is empty: nothing reads it (statements render from ``statement_lines``)."""
+    tables = result_tables(run_id, result)
     settled = [(record.payee, record.currency, line.kind, line.amount)
                for record in result.payees
                for line in [s for s in record.settlement if s.kind != "adjustment"]
@@ -108,24 +107,10 @@ def _record(connection: Connection, run_id: int, line_frame: pd.DataFrame,
     lines = pd.concat([line_frame, settlement.assign(earned_to_date=0, text="")],
                       ignore_index=True) if len(settlement) else line_frame
     if len(lines):
-        insert_columns(connection, ResultLine.__tablename__,
-                       {"run_id": np.full(len(lines), run_id, dtype=np.int64),
-                        **{name: lines[name] for name in _RESULT_LINE_COLUMNS}})
-    if result.payees:
-        records = result.payees
-        insert_columns(connection, PayeeResult.__tablename__, {
-            "run_id": np.full(len(records), run_id, dtype=np.int64),
-            "payee_id": [r.payee for r in records],
-            "fiscal_year": np.array([r.fiscal_year or 0 for r in records], dtype=np.int64),
-            "currency": [r.currency for r in records],
-            **{name: np.array([getattr(r, name) for r in records], dtype=np.int64)
-               for name in ("earned_to_date", "earned", "adjustments", "draw", "payout",
-                            "carried_balance")},
-            "statement": pa.nulls(len(records), pa.string()),
-            **{name: pd.array([more[name] for more in extra],
-                              dtype=object if name == "name" else "Int64")
-               for name in ("paid_to_date", "name", "target_incentive",
-                            "period_target_incentive")}})
+        tables[ResultLine.__tablename__] = {
+            "run_id": np.full(len(lines), run_id, dtype=np.int64),
+            **{name: lines[name] for name in _RESULT_LINE_COLUMNS}}
+    insert_tables(connection, tables)
 
 
 _RESULT_LINE_COLUMNS = ["payee_id", "plan_id", "component", "deal_id", "credit_seq", "kind",

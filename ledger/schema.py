@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Index, Integer, MetaData,
                         String, Text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -155,10 +155,18 @@ class CalculationRun(Base):
     reason: Mapped[str | None]
 
 
+def _run_key() -> Mapped[int]:
+    """The run a close's row belongs to: calculation_runs.id, not declared a foreign key
+    (migration 0005). Only the run's own close writes these rows, in the transaction that
+    inserts the run, and runs are never deleted; PostgreSQL's check of a declared key, a
+    trigger per row, was 2 s of a 1M-deal close's write."""
+    return mapped_column(primary_key=True)
+
+
 class ResultLine(Base):
     __tablename__ = "result_lines"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id"))
+    run_id: Mapped[int]  # calculation_runs.id, undeclared: see _run_key
     payee_id: Mapped[str]
     plan_id: Mapped[str | None]
     component: Mapped[str | None]
@@ -179,7 +187,7 @@ class PayeeResult(Base):
     """A payee's settlement in a recorded run: what the next close settles against."""
 
     __tablename__ = "payee_results"
-    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id"), primary_key=True)
+    run_id: Mapped[int] = _run_key()
     payee_id: Mapped[str] = mapped_column(primary_key=True)
     fiscal_year: Mapped[int]
     currency: Mapped[str]
@@ -205,10 +213,6 @@ class PayeeResult(Base):
 # measures and tier boundaries in order (``position``), and the statement lines with their
 # used tier slices. Money is BigInteger minor units, an exact ratio a numerator/denominator
 # pair of BigIntegers.
-
-def _run_key() -> Mapped[int]:
-    return mapped_column(ForeignKey("calculation_runs.id"), primary_key=True)
-
 
 class ResultPlan(Base):
     __tablename__ = "result_plans"
@@ -295,10 +299,19 @@ class StatementLine(Base):
     note: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     draw: Mapped[int]
+    # the line's first used tier slice (0006; the further ones are statement_slices): its
+    # tier, base, rate and where the tier starts; null for a line that uses no tier
+    tier: Mapped[int | None]
+    tier_base: Mapped[int | None]
+    tier_rate_num: Mapped[int | None]
+    tier_rate_den: Mapped[int | None]
+    tier_start_num: Mapped[int | None]
+    tier_start_den: Mapped[int | None]
 
 
 class StatementSlice(Base):
-    """A line's used tier slice (base not 0): the unused ones are zeros when read back."""
+    """A used tier slice (base not 0) of a line across tiers, past the line's first (which
+    is on its row): the unused ones are zeros when read back."""
     __tablename__ = "statement_slices"
     run_id: Mapped[int] = _run_key()
     payee_id: Mapped[str] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ledger.bulk import insert_columns
 from ledger.database import writing
-from ledger.schema import Deal
+from ledger.schema import Credit, Deal
 
 
 def _deals(count: int) -> dict:
@@ -30,7 +30,10 @@ def _deals(count: int) -> dict:
     }
 
 
-def test_columns_arrive_as_the_orm_reads_them(ledger):
+@pytest.mark.parametrize("staged", [False, True], ids=["executemany", "scratch file"])
+def test_columns_arrive_as_the_orm_reads_them(ledger, monkeypatch, staged):
+    if staged:  # SQLite copies from a scratch file; a column of one value is not staged
+        monkeypatch.setattr("ledger.bulk.STAGE_ROWS", 1)
     with writing(ledger) as connection:
         assert insert_columns(connection, "deals", _deals(3)) == 3
     with ledger.connect() as connection:
@@ -41,6 +44,36 @@ def test_columns_arrive_as_the_orm_reads_them(ledger):
     assert first.cancel_date == datetime.date(2026, 2, 1) and second.cancel_date is None
     assert first.type is None and second.type == "new"
     assert first.product == "" and second.product == "a,\"b\"\nc" and third.product == "x"
+    assert {row.currency for row in rows} == {"USD"} and {row.import_id for row in rows} == {0}
+    assert [row.type for row in rows] == [None, "new", "new"]
+
+
+def test_tables_written_together_fail_together(ledger, tmp_path, monkeypatch):
+    """One bulk write of several tables (a close's result): the second table's clash undoes
+    the first table's rows too, and the scratch file goes."""
+    monkeypatch.setattr("ledger.bulk.STAGE_ROWS", 1)
+    from ledger.bulk import insert_tables
+    with writing(ledger) as connection:
+        insert_columns(connection, "credits", _credits(["D-0"]))
+    with pytest.raises(Exception):
+        with writing(ledger) as connection:
+            insert_tables(connection, {"deals": _deals(3), "credits": _credits(["D-1", "D-0"])})
+    with ledger.connect() as connection:
+        assert connection.execute(select(Deal)).all() == []
+        assert len(connection.execute(select(Credit)).all()) == 1
+    assert not list(tmp_path.glob(".icm-stage-*"))
+    with writing(ledger) as connection:
+        assert insert_tables(connection, {"deals": _deals(3), "credits": _credits(["D-1"])}) == 4
+    with ledger.connect() as connection:
+        assert len(connection.execute(select(Deal)).all()) == 3
+        assert len(connection.execute(select(Credit)).all()) == 2
+
+
+def _credits(deals: list[str]) -> dict:
+    return {"deal_id": deals, "seq": np.ones(len(deals), dtype=np.int64),
+            "payee_id": ["rep-1"] * len(deals), "share_e9": np.full(len(deals), 10 ** 9),
+            "role": [None] * len(deals), "extra": ["{}"] * len(deals),
+            "import_id": np.zeros(len(deals), dtype=np.int64)}
 
 
 def test_a_failed_transaction_writes_nothing_and_leaves_no_scratch_file(ledger, tmp_path):
@@ -75,12 +108,12 @@ def test_more_bulk_writes_than_sqlite_can_attach_in_one_transaction(ledger, monk
         assert len(connection.execute(select(Deal)).all()) == 36
 
 
-def test_a_close_refuses_an_exact_ratio_beyond_64_bits_naming_the_payee(ledger):
+def test_a_close_refuses_an_exact_ratio_beyond_64_bits_naming_the_payee():
     from fractions import Fraction
 
     from ledger.errors import LedgerRefused
     from ledger.records import PayeeRecord, PeriodResult, StatementContext, empty_lines
-    from ledger.results import write_result
+    from ledger.results import result_tables
 
     def record(payee: str, attainment: Fraction) -> PayeeRecord:
         return PayeeRecord(payee, "USD", ("test-ae@1",), "closed", 2026, 0, 0, 0, 0, 0, 0, 0,
@@ -90,5 +123,4 @@ def test_a_close_refuses_an_exact_ratio_beyond_64_bits_naming_the_payee(ledger):
         record("rep-1", Fraction(1, 2)), record("rep-2", Fraction(2 ** 70, 3))), empty_lines())
     with pytest.raises(LedgerRefused, match="rep-2's result on plan test-ae@1: attainment of "
                                             "bookings does not fit in 64 bits"):
-        with writing(ledger) as connection:
-            write_result(connection, 1, result)
+        result_tables(1, result)

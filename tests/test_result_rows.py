@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from alembic import command
-from sqlalchemy import select, update
+from sqlalchemy import func, inspect, select, update
 
 from engine.closing import close_period
 from ledger.closes import add_adjustment
@@ -20,8 +20,8 @@ from ledger.errors import LedgerRefused
 from ledger.records import (CLOSED, INT, LINES, ComponentTotal, PayeeRecord, PeriodResult,
                             StatementContext, conform, empty_lines, lines_frame,
                             slice_count)
-from ledger.results import has_result, read_result, write_result
-from ledger.schema import PayeeResult
+from ledger.results import has_result, read_result, result_tables
+from ledger.schema import PayeeResult, StatementSlice
 from tests.test_calc import PLAN, build, import_files
 from tests.test_close import import_deals, ok
 from tests.legacy_statement import kept_statement
@@ -115,7 +115,7 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
-    assert schema_revision(ledger) == "0004"
+    assert schema_revision(ledger) == "0006"
     assert not any(has_result(ledger, run_id) for _, run_id in closes)
     assert {period: rendered(ledger, period) for period in QUARTERS} == before
     # a close made before statements were kept (0002) is refused as before
@@ -126,6 +126,40 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
     ledger.dispose()
 
 
+def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_url):
+    """0005 drops the run key the bulk rows declared; 0006 moves each line's first tier
+    slice onto the line. The rows read back the same."""
+    ledger, closes = close_all(tmp_path, ledger_url)
+    before = {period: rendered(ledger, period) for period in QUARTERS}
+    results = [read_result(ledger, run_id) for _, run_id in closes]
+    with ledger.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0004")
+        slices = connection.execute(select(func.count()).select_from(StatementSlice)).scalar()
+    assert inspect(ledger).get_foreign_keys("statement_lines")
+    used = sum(int((lines[c] != 0).sum()) for _, lines in results
+               for c in lines.columns if c.startswith("slice_base_"))
+    assert slices == used  # 0004 kept a row per used slice
+    ledger.dispose()
+    ok("db", "upgrade", db=ledger_url)
+    ledger = open_ledger(ledger_url, upgrade=False)
+    assert schema_revision(ledger) == "0006"
+    assert not any(inspect(ledger).get_foreign_keys(table) for table in (
+        "result_lines", "payee_results", "result_plans", "result_attainment",
+        "result_components", "result_measures", "result_boundaries", "statement_lines",
+        "statement_slices"))
+    with ledger.connect() as connection:
+        lines_with_a_slice = sum(int(((lines[[c for c in lines.columns if c.startswith(
+            "slice_base_")]] != 0).any(axis=1)).sum()) for _, lines in results)
+        assert connection.execute(select(func.count()).select_from(StatementSlice)
+                                  ).scalar() == used - lines_with_a_slice > 0
+    assert {period: rendered(ledger, period) for period in QUARTERS} == before
+    for (_, run_id), (records, lines) in zip(closes, results):
+        again, lines_again = read_result(ledger, run_id)
+        assert again == records
+        pd.testing.assert_frame_equal(lines_again, lines)
+    ledger.dispose()
+
+
 def _record(**changes) -> PayeeRecord:
     record = PayeeRecord("rep-1", "USD", ("ae@1",), CLOSED, 2026, 0, 0, 0, 0, 0, 0, 0, (),
                          (ComponentTotal("commission", 0, 0),), (),
@@ -133,7 +167,7 @@ def _record(**changes) -> PayeeRecord:
     return dataclasses.replace(record, **changes)
 
 
-def test_a_ratio_beyond_64_bits_refuses_the_close_naming_payee_and_plan(ledger):
+def test_a_ratio_beyond_64_bits_refuses_the_close_naming_payee_and_plan():
     """It practically never happens: figures are int64 already (the engine refuses others),
     and a plan's rates and quotas are short decimals. Only an exact ratio of huge terms
     could, and then the close refuses rather than round it."""
@@ -148,11 +182,7 @@ def test_a_ratio_beyond_64_bits_refuses_the_close_naming_payee_and_plan(ledger):
     lines = conform(lines_frame({c: np.array([v], dtype=object) if v is None else v
                                  for c, v in line.items()}).assign(
         date=np.array(["NaT"], dtype="datetime64[s]")))
-    with ledger.connect() as connection:
-        with pytest.raises(LedgerRefused, match="rep-1's result on plan ae@1: attainment"):
-            write_result(connection, 1, PeriodResult("2026-Q1", CLOSED, 1, (huge,),
-                                                     conform(empty_lines())))
-        with pytest.raises(LedgerRefused, match="rep-1's result on plan ae: the rate"):
-            write_result(connection, 1, PeriodResult("2026-Q1", CLOSED, 1, (_record(),),
-                                                     lines))
-        connection.rollback()
+    with pytest.raises(LedgerRefused, match="rep-1's result on plan ae@1: attainment"):
+        result_tables(1, PeriodResult("2026-Q1", CLOSED, 1, (huge,), conform(empty_lines())))
+    with pytest.raises(LedgerRefused, match="rep-1's result on plan ae: the rate"):
+        result_tables(1, PeriodResult("2026-Q1", CLOSED, 1, (_record(),), lines))
