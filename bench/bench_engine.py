@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine import reference_evaluator  # noqa: E402
-from engine.earnings import PayeeValues, Window, earn  # noqa: E402
+from engine.earnings import Window, earn  # noqa: E402
+from engine.payee_table import PayeeTable  # noqa: E402
 from rules_dsl.money import round_fraction  # noqa: E402
 from rules_dsl.money import Money  # noqa: E402
 from timing import timed  # noqa: E402
@@ -74,8 +75,8 @@ def generate(deals: int, payees: int, seed: int = 20261123):
 
 
 def run_engine(plan, frame, quotas):
-    payees = {p: PayeeValues(p, {"quota.bookings": Money(q), "target_incentive": Money(0)})
-              for p, q in quotas.items()}
+    payees = PayeeTable.from_names({p: {"quota.bookings": Money(q), "target_incentive": Money(0)}
+                                    for p, q in quotas.items()})
     window = Window("2026", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31), 1)
     lines = earn(plan, window, frame, payees, {})
     return int(lines["amount"].sum()), len(lines)

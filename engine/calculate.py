@@ -13,22 +13,19 @@ import contextlib
 import datetime
 import functools
 import gc
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 from rules_dsl.calendar import fiscal_year_of, parse_period, period_span
-from engine.earnings import CalculationError, MissingQuotaError, PayeeValues, Window, \
-    earn
-from rules_dsl.money import difference, minor_digits
-from engine.names import params_of, typed_value, used_names
-from engine.quota import equal_parts, payout_periods, prorate, spread_row
-from rules_dsl.money import Money
-from engine import lines
+from engine.earnings import CalculationError, MissingQuotaError, Window, earn
+from rules_dsl.money import difference
+from engine.names import used_names
+from engine.payee_table import PayeeTable
+from engine.quota import payout_periods
+from engine import assignments, lines
 from engine.lines import NO_DEAL, NO_SEQ
 from engine.changes import PayeeLines, changed_lines, compare, payee_lines
 from engine.order import ordered_lines
@@ -39,9 +36,7 @@ from ledger.plans import registered_plans
 from ledger.records import DRAFT, PeriodResult
 from ledger.progress import counted, quiet
 from ledger.window import read_window, require_rates
-from rules_dsl.components.rated import RatedComponent
 from rules_dsl.plan import Plan
-from rules_dsl.types import Type
 
 
 @dataclass(frozen=True)
@@ -74,13 +69,14 @@ class PlanResult:
     year: PlanYear
     lines: pd.DataFrame  # earnings to date per line key (engine.lines), every payee of the plan
     listed: list[str]  # the payees settled: in force in P (every one, for an earlier year)
-    values: dict[str, PayeeValues]  # payee-level names of the last window
+    values: PayeeTable  # payee-level names of the last window
     draws: dict[str, int]
     period_target_incentive: dict[str, int]
 
     def of(self, payee: str, lines_of: PayeeLines) -> dict:
         """What settlement reads of one payee."""
-        return {"lines": lines_of, "values": self.values.get(payee),
+        return {"lines": lines_of, "values": self.values.names_of(payee)
+                if payee in self.values.position else None,
                 "draw": self.draws.get(payee, 0),
                 "period_target_incentive": self.period_target_incentive.get(payee, 0)}
 
@@ -332,8 +328,10 @@ class _Windows:
         start, end, through = year.periods[0].start, year.period.end, year.periods[-1].end
         key = (start, end, currency)
         if key not in self.read:
-            self.read[key] = read_window(self.ledger_db, start, end, currency,
-                                         self.deal_fields, through)
+            frames = self.read[key] = read_window(self.ledger_db, start, end, currency,
+                                                  self.deal_fields, through)
+            # each row's place in the read's order: (deal date, deal id, credit row)
+            frames.credits["row"] = np.arange(len(frames.credits), dtype=np.int64)
         return self.read[key]
 
 
@@ -345,41 +343,38 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     plan = year.plan
     fields = dict(plan.fields)
     frames = windows.frames(year, plan.currency)
-    assignments = frames.assignments[frames.assignments["plan_id"] == plan.id]
-    spans = defaultdict(list)
-    for row in assignments.itertuples():
-        spans[row.payee_id].append((row.effective_from, row.effective_to, row))
-    quotas = _quota_by_period(frames.quotas, year, spans)
+    spans = assignments.spans_of(frames.assignments[frames.assignments["plan_id"] == plan.id])
+    quotas = assignments.quota_table(frames.quotas, plan, year.periods, spans)
     year_windows = _windows(year)
-    missing = _missing_quotas(year, {p: s for p, s in spans.items()
-                                     if any(_overlaps(s, window) for window, _ in year_windows)},
-                              quotas)
-    if missing:
-        raise MissingQuotaError(missing)
-    ti = _target_incentive(year, spans)
-    draws = _draws(year, spans)
+    evaluated = np.zeros(len(spans.ids), dtype=bool)
+    for window, _ in year_windows:
+        evaluated |= spans.payees_in(window.start, window.end)
+    assignments.require_quotas(plan, _quota_periods(year), spans, evaluated, quotas)
+    incentive = assignments.spread_annual(plan, year.periods, spans, spans.target_incentive)
+    draws = assignments.draws(plan, year.periods, year.index, spans) \
+        if plan.draw is not None else None
     found: list[pd.DataFrame] = []
-    history = _payee_history(frames.payees)
+    positions = spans.positions_of(frames.credits["payee_id"])
     for window, quota_periods in year_windows:
-        in_window = {p: s for p, s in spans.items() if _overlaps(s, window)}
-        values = {p: _payee_values(p, s, window, quota_periods, quotas, ti, history, fields,
-                                   plan) for p, s in in_window.items()}
+        in_window = spans.payees_in(window.start, window.end)
+        values = assignments.payee_table(plan, window, year.periods, quota_periods, spans,
+                                         in_window, quotas, incentive, frames.payees, fields)
         dated = _in_window(frames.credits, window, year, plan, judged_on)
-        rows = dated[_in_assignment(dated["payee_id"], dated["date"], in_window)]
-        team = _team(dated, frames.payees, in_window) if _uses_team(plan) else None
+        rows = dated[spans.inside(positions[dated["row"].to_numpy()],
+                                  dated["date"].to_numpy(), in_window)]
+        team = _team(dated, frames.payees, spans, in_window) if _uses_team(plan) else None
         for used in [rows] + list((team or {}).values()):
             require_rates(used, plan.currency)
         versions = [(v.plan, pd.Timestamp(v.start), pd.Timestamp(v.end))
                     for v in year.versions if v.start <= window.end and v.end >= window.start]
         found.append(earn(plan, window, rows, values, fields, team, versions))
         last_values = values
-    listed = sorted(set(spans) if every_payee else {
-        p for p, s in spans.items()
-        if any(start <= year.period.end and (end is None or end >= year.period.start)
-               for start, end, _ in s)})
+    listed_mask = np.ones(len(spans.ids), dtype=bool) if every_payee else \
+        spans.payees_in(year.period.start, year.period.end)
+    listed = sorted(spans.ids[i] for i in np.flatnonzero(listed_mask))
     return PlanResult(year, lines.earned_to_date(lines.combine(found)), listed, last_values,
-                      draws, {payee: by_period.get(year.period.name, 0)
-                              for payee, by_period in ti.items()})
+                      {} if draws is None else dict(zip(spans.ids, map(int, draws))),
+                      dict(zip(spans.ids, map(int, incentive[:, year.index]))))
 
 
 def _in_window(credits: pd.DataFrame, window: Window, year: PlanYear, plan: Plan,
@@ -408,22 +403,6 @@ def _period_key(dates: pd.Series, plan: Plan, months: int) -> np.ndarray:
     return index // months
 
 
-def _in_assignment(payee_ids: pd.Series, dates: pd.Series, spans: dict) -> np.ndarray:
-    """Rows whose date falls inside one of their payee's assignments to the plan."""
-    table = pd.DataFrame([(payee, pd.Timestamp(first), pd.Timestamp(last or datetime.date.max))
-                          for payee, payee_spans in spans.items()
-                          for first, last, _ in payee_spans],
-                         columns=["payee_id", "first", "last"])
-    rows = pd.DataFrame({"payee_id": payee_ids.to_numpy(), "date": dates.to_numpy(),
-                         "row": np.arange(len(payee_ids))})
-    merged = rows.merge(table, on="payee_id")
-    hits = merged.loc[(merged["date"] >= merged["first"]) & (merged["date"] <= merged["last"]),
-                      "row"]
-    inside = np.zeros(len(payee_ids), dtype=bool)
-    inside[hits.to_numpy()] = True
-    return inside
-
-
 def _uses_team(plan: Plan) -> bool:
     """An override, or an expression reading a team measure, needs the team's rows."""
     return any(c.team_scope() is not None for c in plan.components) or any(
@@ -431,13 +410,14 @@ def _uses_team(plan: Plan) -> bool:
         for name in used_names(expression.node))
 
 
-def _team(dated: pd.DataFrame, payees: pd.DataFrame, spans: dict) -> dict:
+def _team(dated: pd.DataFrame, payees: pd.DataFrame, spans: assignments.Spans,
+          in_window: np.ndarray) -> dict:
     """The window's credit rows of every payee's reports, keyed to the managers on the plan
     (on the manager's own days), for direct reports and for every level below: one walk up
     the hierarchy, each row tagged with its level."""
     found = team_rows(dated, payees)
-    found = found[found["payee_id"].isin(list(spans))]
-    found = found[_in_assignment(found["payee_id"], found["date"], spans)]
+    found = found[spans.inside(spans.positions_of(found["payee_id"]), found["date"].to_numpy(),
+                               in_window)]
     return {"direct": found[found["level"] == 1], "all": found}
 
 
@@ -488,159 +468,7 @@ def _loop_message(history: pd.DataFrame, payee: str, day: pd.Timestamp) -> str:
             "the manager_id of these payees and import the payees file again")
 
 
-def _quota_by_period(quotas: pd.DataFrame, year: PlanYear, spans) -> dict:
-    """(payee, measure) -> {payout period name: prorated quota}."""
-    result: dict[tuple, dict] = defaultdict(dict)
-    for payee, measure, start, end, amount in zip(*[quotas[c].tolist() for c in (
-            "payee_id", "measure", "start", "end", "amount")]):
-        if payee not in spans:
-            continue
-        for name, part in spread_row(start, end, int(amount), year.periods).items():
-            by_period = result[(payee, measure)]
-            by_period[name] = by_period.get(name, 0) + part
-    prorated: dict[tuple, dict] = {}
-    for (payee, measure), by_period in result.items():
-        coverage_spans = [(s, e) for s, e, _ in spans[payee]]
-        prorated[(payee, measure)] = {
-            p.name: sum(prorate(by_period[p.name], p, coverage_spans, year.plan.proration,
-                                year.plan.rounding))
-            for p in year.periods if p.name in by_period}
-    return prorated
-
-
 def _quota_periods(year: PlanYear) -> list:
     """The payout periods whose quota the plan year's windows read."""
     return year.periods if year.plan.attainment_window == "annual" else \
         year.periods[:year.index + 1]
-
-
-def quota_measures(plan: Plan) -> set[str]:
-    """The measures whose quota the plan reads: by `quota.M` or `attainment.M`, or through
-    tiers on attainment (a commission's, or an override's over the payee's own quota)."""
-    read = {name.split(".", 1)[1] for expression in plan.expressions()
-            for name in used_names(expression.node)
-            if name.startswith(("quota.", "attainment."))}
-    read |= {component.measure for component in plan.components
-             if isinstance(component, RatedComponent) and component.tiers is not None
-             and component.tiers.basis == "attainment"}
-    return read & {measure.name for measure in plan.measures}
-
-
-def _overlaps(payee_spans: list, window) -> bool:
-    """Whether one of a payee's assignments is in force on some day of the window (or of
-    any span with a start and an end, such as a payout period)."""
-    return any(start <= window.end and (end is None or end >= window.start)
-               for start, end, _ in payee_spans)
-
-
-def _missing_quotas(year: PlanYear, spans, quotas: dict) -> list[tuple[str, str, str, str]]:
-    """(plan, payee, measure, payout period) for each payout period of the windows that an
-    assignment covers and no quota row does (PLAN_LANGUAGE.md section 3). ``spans`` holds
-    the payees the windows evaluate: a hire later in the year needs no quota yet."""
-    periods = _quota_periods(year)
-    measures = sorted(quota_measures(year.plan))
-    missing = []
-    for payee, payee_spans in sorted(spans.items()):
-        for measure in measures:
-            have = quotas.get((payee, measure), {})
-            missing += [(year.plan.id, payee, measure, period.name) for period in periods
-                        if period.name not in have and _overlaps(payee_spans, period)]
-    return missing
-
-
-def _spread_annual(year: PlanYear, spans, amount_of) -> dict[str, dict[str, int]]:
-    """An annual amount per assignment, divided over the payout periods and prorated."""
-    result: dict[str, dict[str, int]] = {}
-    for payee, payee_spans in spans.items():
-        per_period: dict[str, int] = defaultdict(int)
-        for start, end, row in payee_spans:
-            annual = amount_of(row)
-            if not annual:
-                continue
-            parts = equal_parts(annual, len(year.periods))
-            for period, part in zip(year.periods, parts):
-                per_period[period.name] += prorate(part, period, [(start, end)],
-                                                   year.plan.proration, year.plan.rounding)[0]
-        result[payee] = dict(per_period)
-    return result
-
-
-def _target_incentive(year: PlanYear, spans) -> dict[str, dict[str, int]]:
-    return _spread_annual(year, spans, lambda row: int(row.target_incentive)
-                          if pd.notna(row.target_incentive) else 0)
-
-
-def _draws(year: PlanYear, spans) -> dict[str, int]:
-    """The prorated draw of each payee in P (the draw is per payout period)."""
-    draw = year.plan.draw
-    if draw is None:
-        return {}
-    return {payee: sum(prorate(draw.amount, year.period, [(s, e)], year.plan.proration,
-                               year.plan.rounding)[0] for s, e, _ in payee_spans)
-            for payee, payee_spans in spans.items()}
-
-
-def _payee_history(payees: pd.DataFrame) -> dict[str, list[dict]]:
-    """Each payee's rows, oldest first."""
-    history = defaultdict(list)
-    for row in payees.to_dict("records"):
-        history[row["id"]].append(row)
-    return history
-
-
-def _params(text: str, fields: dict, plan: Plan, assignment, row) -> dict:
-    """``params_of`` an assignment's params, made once per distinct text, plan and fields
-    (a hundred thousand payees share a handful); each caller gets its own dict. An error
-    is not kept, so it names the payee whose assignment it is."""
-    key = (text, plan.id, plan.currency, tuple(fields.items()))
-    found = _PARAMS.get(key)
-    if found is None:
-        found = _PARAMS[key] = params_of(text, fields, plan.currency, assignment(row))
-        if len(_PARAMS) > 10_000:
-            _PARAMS.clear()
-    return dict(found)
-
-
-_PARAMS: dict = {}
-
-
-def _payee_values(payee, payee_spans, window, quota_periods, quotas, ti, history, fields,
-                  plan) -> PayeeValues:
-    values = PayeeValues(payee)
-    names = values.names
-    names["target_incentive"] = Money(sum(ti.get(payee, {}).get(p.name, 0)
-                                          for p in quota_periods))
-    for measure in plan.measures:
-        by_period = quotas.get((payee, measure.name))
-        if by_period is not None:
-            quota = sum(by_period.get(p.name, 0) for p in quota_periods)
-            # count and number quotas are stored in minor units of the plan currency
-            # (docs/decisions.md)
-            scale = 10 ** minor_digits(plan.currency)
-            names[f"quota.{measure.name}"] = (
-                Money(quota) if measure.type == Type.MONEY
-                else Fraction(quota, scale) if measure.type == Type.NUMBER
-                else quota // scale)
-    def assignment(row) -> str:
-        return f"the assignment of {payee} to {plan.id} from {row.effective_from}"
-
-    started = [span for span in payee_spans if span[0] <= window.end] or payee_spans
-    last = max(started, key=lambda s: s[0])[2]  # in force on the window's last day
-    names.update(_params(last.params, fields, plan, assignment, last))
-    values.params_by_date = [(first, last_day or datetime.date.max,
-                              _params(row.params, fields, plan, assignment, row))
-                             for first, last_day, row in payee_spans
-                             if _overlaps([(first, last_day, row)], window)]
-    rows = [row for row in history.get(payee, []) if row["effective_from"] <= window.end]
-    if rows:
-        current = rows[-1]
-        for name in ("id", "name", "role", "hire_date"):
-            names[f"payee.{name}"] = current[name]
-        extra = json.loads(current["extra"] or "{}")
-        for name, field_type in fields.items():
-            if name.startswith("payee."):
-                names[name] = typed_value(extra.get(name.split(".", 1)[1]), field_type,
-                                          plan.currency, f"payee {payee}: {name}")
-    names["period.start"], names["period.end"] = window.start, window.end
-    names["period.number"] = window.number
-    return values

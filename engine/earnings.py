@@ -1,15 +1,17 @@
 """One plan over one window: measures, attainment, and every component's lines.
 
 In: the plan, the window's credit rows (already limited to the plan's payees and days), and
-each payee's payee-level values (quota, target incentive, params, payee fields, period). Out:
-a line table (``engine.lines``), a row per line. Deal-level expressions run vectorised over
-all rows at once; payee-level ones run through the reference evaluator, once per payee.
+the payees' payee-level values (quota, target incentive, params, payee fields, period) as a
+``PayeeTable``. Out: a line table (``engine.lines``), a row per line. Deal-level expressions
+run vectorised over all rows at once; payee-level ones (caps, thresholds, bonuses) over all
+payees at once, or through the reference evaluator payee by payee where a value is missing
+or an expression fails for some payee.
 What a component earns is its type's (rules_dsl/components): each type's ``earn`` runs on
 ``_Context``, this module's implementation of the types' ``EvaluationContext``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -17,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from engine import lines, reference_evaluator, tiers, vector
-from rules_dsl.money import divide_rounded, group_sums
-from engine.names import deal_columns, per_row, used_names
+from engine.payee_table import ABSENT, PayeeTable
+from rules_dsl.money import SAFE_INT64, difference, divide_rounded, group_sums
+from engine.names import deal_columns, per_row, typed_column, used_names
 from engine.reference_evaluator import EvaluationError
 from rules_dsl.icm_error import IcmError
 from rules_dsl.money import Money
@@ -55,75 +58,164 @@ class Window:
     number: int
 
 
-@dataclass
-class PayeeValues:
-    payee: str
-    names: dict[str, Any] = field(default_factory=dict)  # payee-level names -> values
-    # (first day, last day, {param.NAME: value}) of each assignment, for the deals: a deal
-    # reads the params of the assignment in force on its date
-    params_by_date: list = field(default_factory=list)
-
-
 def _fail(plan: Plan, expression: Expression, error: EvaluationError, payee: str,
           window: Window) -> CalculationError:
     where = expression.source_at(error.span[0])
     return CalculationError(f"{where}: {error.message} (payee {payee}, period {window.name})")
 
 
-def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: dict[str, PayeeValues],
+def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
          fields: dict[str, Type], team: dict[str, pd.DataFrame] | None = None,
          versions: list | None = None) -> pd.DataFrame:
     """Every line the plan's components earn in the window, caps included, as a line table
-    (``engine.lines``). ``team`` holds the credit rows of each payee's direct reports and
-    of everyone below, keyed to the manager, when the plan has overrides or team measures.
-    ``versions`` are (plan, first day, last day) of each version in force in the window: a
-    deal's rates and SPIFFs come from the version in force on its date; everything else
-    from ``plan``."""
+    (``engine.lines``). ``payees`` holds the payee-level names of the window's payees; the
+    measures, attainment and each component's ``earned.C`` are added to it. ``team`` holds
+    the credit rows of each payee's direct reports and of everyone below, keyed to the
+    manager, when the plan has overrides or team measures. ``versions`` are (plan, first
+    day, last day) of each version in force in the window: a deal's rates and SPIFFs come
+    from the version in force on its date; everything else from ``plan``."""
     versions = versions or []
-    rows = rows.reset_index(drop=True)
+    rows = _coded(rows, payees)
     if team is not None:
-        team = {scope: frame.reset_index(drop=True) for scope, frame in team.items()}
+        team = {scope: _coded(frame, payees) for scope, frame in team.items()}
     _measure(plan, rows, payees, fields, window, team)
     context = _Context(plan, window, rows, payees, fields, team, versions)
     found: list[pd.DataFrame] = []
-    earned: dict[str, dict[str, int]] = {p: {} for p in payees}
+    earned = []
     for component in plan.components:
         component_lines = _component_lines(component, context)
-        totals = group_sums(component_lines["amount"], component_lines["payee"]).to_dict()
-        below_threshold, caps = [], []
-        for payee, values in payees.items():
-            names = values.names  # holds earned.C of the components before this one
-            total = int(totals.get(payee, 0))
-            if component.threshold is not None and not _scalar(
-                    plan, component.threshold, names, payee, window):
-                below_threshold.append(payee)
-                total = 0
-            if component.cap is not None:
-                cap = _scalar(plan, component.cap, names, payee, window)
-                if total > cap:
-                    caps.append((payee, cap - total, cap))
-                    total = cap
-            earned[payee][component.id] = total
-            names[f"earned.{component.id}"] = Money(total)
-        if below_threshold:
-            component_lines.loc[component_lines["payee"].isin(below_threshold), "amount"] = 0
-        found += [component_lines, _cap_lines(component.id, caps)]
+        codes = payees.codes_of(component_lines["payee"])
+        totals = _payee_sums(component_lines["amount"], codes, len(payees))
+        below, total, caps = _judged(plan, component, totals, payees, window)
+        if below.any():
+            amounts = component_lines["amount"].to_numpy(dtype=np.int64).copy()
+            amounts[below[codes]] = 0
+            component_lines["amount"] = amounts
+        payees.set_column(f"earned.{component.id}", vector.Col("money", total))
+        earned.append(total)
+        found += [component_lines, _cap_lines(component.id, payees, caps)]
     if plan.cap is not None:
-        caps = []
-        for payee, values in payees.items():
-            total = sum(earned[payee].values())
-            cap = _scalar(plan, plan.cap, values.names, payee, window)
-            if total > cap:
-                caps.append((payee, cap - total, cap))
-        found.append(_cap_lines("plan_cap", caps))
+        found.append(_cap_lines("plan_cap", payees, _plan_cap(plan, earned, payees, window)))
     return lines.combine(found)
 
 
-def _cap_lines(component: str, caps: list[tuple[str, int, int]]) -> pd.DataFrame:
-    """(payee, amount above the cap taken off, the cap) -> cap lines."""
-    payee, amount, cap = zip(*caps) if caps else ((), (), ())
-    return lines.table(len(caps), payee=list(payee), component=component, kind="cap",
-                       amount=list(amount), cap=list(cap))
+def _coded(rows: pd.DataFrame, payees: PayeeTable) -> pd.DataFrame:
+    """The rows with ``payee_code``, each row's payee's position in ``payees``, and ``row``,
+    its place in the window's order (deal date, deal id by code point, credit row), which
+    the window's read gives and a frame made by hand gets here."""
+    rows = rows.reset_index(drop=True)
+    rows["payee_code"] = payees.codes_of(rows["payee_id"])
+    if "row" not in rows:
+        order = np.lexsort((rows["seq"].to_numpy(), lines.sorted_codes(rows["deal_id"]),
+                            rows["date"].to_numpy()))
+        rows["row"] = np.empty(len(rows), dtype=np.int64)
+        rows.loc[order, "row"] = np.arange(len(rows))
+    return rows
+
+
+def _payee_sums(amounts: pd.Series, codes: np.ndarray, count: int) -> np.ndarray:
+    """Amounts summed per payee position, exactly: a payee without a row has 0."""
+    totals = np.zeros(count, dtype=np.int64)
+    if len(codes):
+        sums = group_sums(pd.Series(amounts.to_numpy(dtype=np.int64)), codes)
+        totals[sums.index.to_numpy()] = sums.to_numpy(dtype=np.int64)
+    return totals
+
+
+def _judged(plan: Plan, component: Component, totals: np.ndarray, payees: PayeeTable,
+            window: Window) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """The component's threshold and cap for every payee: (payees below the threshold, what
+    each keeps, the cap lines as (positions, amounts taken off, caps)). For every payee at
+    once where the expressions allow it, else payee by payee with the reference evaluator,
+    threshold then cap, so an error names the payee it always named."""
+    below = np.zeros(len(payees), dtype=bool)
+    total, cap = totals, None
+    if component.threshold is not None:
+        held = payees.evaluate(component.threshold, plan.currency, plan.rounding)
+        if held is None:
+            return _judged_by_payee(plan, component, totals, payees, window)
+        below = ~held.data.astype(bool)
+        total = np.where(below, 0, total)
+    if component.cap is not None:
+        cap = payees.evaluate(component.cap, plan.currency, plan.rounding)
+        if cap is None:
+            return _judged_by_payee(plan, component, totals, payees, window)
+        return below, *_capped(total, cap.data)
+    return below, total, _NO_CAPS
+
+
+_NO_CAPS = (np.zeros(0, dtype=np.int64),) * 3
+
+
+def _capped(total: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Totals above their cap brought down to it, and the cap lines that say so."""
+    over = np.flatnonzero(total > cap)
+    if not len(over):
+        return total, _NO_CAPS
+    caps = np.asarray(cap, dtype=np.int64)[over]
+    taken = difference(caps, total[over])
+    total = total.copy()
+    total[over] = caps
+    return total, (over, taken, caps)
+
+
+def _judged_by_payee(plan, component, totals, payees: PayeeTable, window
+                     ) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """``_judged`` by the reference evaluator, payee by payee."""
+    below = np.zeros(len(payees), dtype=bool)
+    kept, caps = [], []
+    for i, payee in enumerate(payees.ids):
+        names = payees.names_of(payee)  # holds earned.C of the components before this one
+        total = int(totals[i])
+        if component.threshold is not None and not _scalar(
+                plan, component.threshold, names, payee, window):
+            below[i] = True
+            total = 0
+        if component.cap is not None:
+            cap = _scalar(plan, component.cap, names, payee, window)
+            if total > cap:
+                caps.append((i, cap - total, cap))
+                total = cap
+        kept.append(total)
+    return below, np.array(kept, dtype=np.int64), _cap_columns(caps)
+
+
+def _cap_columns(caps: list[tuple[int, int, int]]) -> tuple:
+    position, taken, cap = zip(*caps) if caps else ((), (), ())
+    return (np.array(position, dtype=np.int64), np.array(taken, dtype=np.int64),
+            np.array(cap, dtype=np.int64))
+
+
+def _plan_cap(plan: Plan, earned: list[np.ndarray], payees: PayeeTable, window) -> tuple:
+    """The plan's cap over the sum of its components, for every payee at once where the
+    expression allows it, else payee by payee."""
+    total = _exact_sum(earned, len(payees))
+    cap = payees.evaluate(plan.cap, plan.currency, plan.rounding)
+    if cap is not None and total.dtype != object:
+        return _capped(total, cap.data)[1]
+    caps = []
+    for i, payee in enumerate(payees.ids):
+        cap = _scalar(plan, plan.cap, payees.names_of(payee), payee, window)
+        if int(total[i]) > cap:
+            caps.append((i, cap - int(total[i]), cap))
+    return _cap_columns(caps)
+
+
+def _exact_sum(columns: list[np.ndarray], count: int) -> np.ndarray:
+    """The columns added up row by row: int64, or Python integers where int64 could wrap."""
+    if not columns:
+        return np.zeros(count, dtype=np.int64)
+    largest = max(max(int(c.max()), -int(c.min())) if len(c) else 0 for c in columns)
+    if largest * len(columns) < SAFE_INT64:
+        return np.sum(columns, axis=0, dtype=np.int64)
+    return np.sum([c.astype(object) for c in columns], axis=0)
+
+
+def _cap_lines(component: str, payees: PayeeTable, caps: tuple) -> pd.DataFrame:
+    """(payee positions, amounts above the cap taken off, caps) -> cap lines."""
+    position, taken, cap = caps
+    return lines.table(len(position), payee=payees.id_array[position], component=component,
+                       kind="cap", amount=taken, cap=cap)
 
 
 def _scalar(plan: Plan, expression: Expression, names: dict, payee: str, window: Window):
@@ -136,53 +228,33 @@ def _scalar(plan: Plan, expression: Expression, names: dict, payee: str, window:
                                f"{payee} in {window.name}") from None
 
 
-def _columns(plan, expression, rows, payees, fields) -> dict[str, vector.Col]:
+def _columns(plan, expression, rows, payees: PayeeTable, fields) -> dict[str, vector.Col]:
     wanted = used_names(expression.node)
     columns = deal_columns(rows, wanted, fields, plan.currency)
-    payee_ids = rows["payee_id"]
+    codes = rows["payee_code"].to_numpy()
     for name in wanted - set(columns):
-        sample = next((v.names[name] for v in payees.values() if v.names.get(name)
-                       is not None), None)
-        columns[name] = per_row({p: v.names for p, v in payees.items()}, payee_ids, name,
-                                _kind_of_value(sample))
-        if name.startswith("param.") and any(len(v.params_by_date) > 1
-                                             for v in payees.values()):
+        columns[name] = per_row(payees.lenient(name), codes)
+        if name.startswith("param.") and payees.params_change:
             columns[name] = _params_on_deal_dates(name, rows, payees, columns[name])
     return columns
 
 
-def _params_on_deal_dates(name, rows, payees, fallback: vector.Col) -> vector.Col:
+def _params_on_deal_dates(name, rows, payees: PayeeTable, fallback: vector.Col) -> vector.Col:
     """A param per row from the payee's assignment in force on the deal's date (a raise in
     March rates March's deals), by one join of the rows with the assignments' spans."""
-    spans = pd.DataFrame([(payee, pd.Timestamp(first), pd.Timestamp(last), params.get(name))
-                          for payee, values in payees.items()
-                          for first, last, params in values.params_by_date],
-                         columns=["payee_id", "first", "last", "value"])
-    joined = pd.DataFrame({"payee_id": rows["payee_id"].to_numpy(), "date": rows["date"]
-                           .to_numpy(), "row": np.arange(len(rows))}).merge(spans,
-                                                                            on="payee_id")
+    spans = pd.DataFrame([(i, pd.Timestamp(first), pd.Timestamp(last), params.get(name))
+                          for i, first, last, params in payees.param_spans],
+                         columns=["payee_code", "first", "last", "value"])
+    joined = pd.DataFrame({"payee_code": rows["payee_code"].to_numpy(),
+                           "date": rows["date"].to_numpy(),
+                           "row": np.arange(len(rows))}).merge(spans, on="payee_code")
     hits = joined[(joined["date"] >= joined["first"]) & (joined["date"] <= joined["last"])]
     values = [None] * len(rows)
     for row, value in zip(hits["row"].tolist(), hits["value"].tolist()):
         values[row] = value
-    chosen = per_row({i: {name: v} for i, v in enumerate(values)}, np.arange(len(rows)),
-                     name, fallback.kind)
+    chosen = typed_column(values, fallback.kind)
     keep = np.array([v is not None for v in values], dtype=bool)
     return vector.choose(keep, chosen, fallback)
-
-
-def _kind_of_value(value) -> str:
-    if isinstance(value, Money):
-        return "money"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, Fraction):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "date" if value is not None else "money"
 
 
 def _vector(plan, expression, rows, payees, fields, window) -> vector.Col:
@@ -193,7 +265,7 @@ def _vector(plan, expression, rows, payees, fields, window) -> vector.Col:
         raise _fail(plan, expression, error, "(several)", window) from None
 
 
-def _measure(plan, rows, payees, fields, window, team) -> None:
+def _measure(plan, rows, payees: PayeeTable, fields, window, team) -> None:
     """Each measure's value per payee (and over the team, where the plan looks at it), then
     attainment, into the payees' names."""
     for measure in plan.measures:
@@ -201,15 +273,47 @@ def _measure(plan, rows, payees, fields, window, team) -> None:
         if team is not None and measure.aggregate in ("sum", "count"):
             sources += [("team.", team["direct"]), ("team_all.", team["all"])]
         for prefix, source in sources:
-            values = _aggregate(plan, measure, source, payees, fields, window)
-            for payee, values_of in payees.items():
-                values_of.names[prefix + measure.name] = _typed(values.get(payee),
-                                                                measure.type)
-        for payee, values_of in payees.items():
-            quota = values_of.names.get(f"quota.{measure.name}")
-            if quota:
-                values_of.names[f"attainment.{measure.name}"] = Fraction(
-                    values_of.names[measure.name]) / Fraction(quota)
+            _set_measure(payees, prefix + measure.name, measure.type,
+                         _aggregate(plan, measure, source, payees, fields, window))
+        _set_attainment(payees, measure.name)
+
+
+def _set_measure(payees: PayeeTable, name: str, measure_type: Type, values: pd.Series
+                 ) -> None:
+    """A measure per payee position into the table: a payee with no rows has 0 (or no
+    date at all)."""
+    positions = values.index.to_numpy(dtype=np.int64)
+    if measure_type in (Type.MONEY, Type.INT) and values.dtype != object:
+        data = np.zeros(len(payees), dtype=np.int64)
+        data[positions] = values.to_numpy(dtype=np.int64)
+        payees.set_column(name, vector.Col(
+            "money" if measure_type == Type.MONEY else "int", data))
+        return
+    typed = [_typed(None, measure_type)] * len(payees)
+    for position, value in zip(positions.tolist(), values.tolist()):
+        typed[position] = _typed(value, measure_type)
+    payees.set_values(name, typed)
+
+
+def _set_attainment(payees: PayeeTable, measure: str) -> None:
+    """attainment.M = M / quota.M, exact, for each payee whose quota is not 0."""
+    quota_name = f"quota.{measure}"
+    value, quota = payees.numeric(measure), payees.numeric(quota_name)
+    if value is not None and quota is not None and {value[0].kind, quota[0].kind} <= {
+            "money", "int"} and not (quota[0].data == np.iinfo(np.int64).min).any():
+        present = quota[1] & (quota[0].data != 0)
+        sign = np.where(quota[0].data < 0, -1, 1)
+        numerator = np.where(present, value[0].data * sign, 0)
+        denominator = np.where(present, quota[0].data * sign, 1)
+        payees.set_column(f"attainment.{measure}", vector.Col(
+            "number", (numerator, denominator)), present)
+        return
+    found = [ABSENT] * len(payees)
+    for i in range(len(payees)):
+        quota_value = payees.get(quota_name, i)
+        if quota_value:
+            found[i] = Fraction(payees.value(measure, i)) / Fraction(quota_value)
+    payees.set_values(f"attainment.{measure}", found)
 
 
 def _typed(value, measure_type: Type):
@@ -227,40 +331,40 @@ def _typed(value, measure_type: Type):
 
 
 def _aggregate(plan, measure, rows, payees, fields, window) -> pd.Series:
-    """sum, count, min or max of the measure over the rows, per payee."""
+    """sum, count, min or max of the measure over the rows, per payee position."""
     call = measure.expression.node
     mask = np.ones(len(rows), dtype=bool)
     if call.where is not None:
         where = Expression(measure.expression.text, call.where, Type.BOOL,
                            measure.expression.source, measure.expression.positions)
         mask = _vector(plan, where, rows, payees, fields, window).data
-    payee_ids = rows["payee_id"].reset_index(drop=True)
+    codes = rows["payee_code"].to_numpy()
     if measure.aggregate == "count":
-        return pd.Series(mask.astype(np.int64)).groupby(payee_ids).sum()
+        return pd.Series(mask.astype(np.int64)).groupby(codes).sum()
     summand = Expression(measure.expression.text, call.args[0], measure.type,
                          measure.expression.source, measure.expression.positions)
     col = _vector(plan, summand, rows, payees, fields, window)
     if col.kind == "number":
-        return _rational_aggregate(measure.aggregate, col, mask, payee_ids)
+        return _rational_aggregate(measure.aggregate, col, mask, codes)
     values = pd.Series(col.data)[mask]
     if measure.aggregate == "sum":
-        return group_sums(values, payee_ids[mask])
-    grouped = values.groupby(payee_ids[mask])
+        return group_sums(values, codes[mask])
+    grouped = values.groupby(codes[mask])
     return {"min": grouped.min, "max": grouped.max}[measure.aggregate]()
 
 
-def _rational_aggregate(aggregate: str, col, mask, payee_ids) -> pd.Series:
+def _rational_aggregate(aggregate: str, col, mask, codes) -> pd.Series:
     """sum, min or max of exact rationals per payee: whole-column integer sums when the rows
     share a denominator (shares, percents), exact Fractions otherwise."""
     numerator, denominator = col.data
     numerator, denominator = numerator[mask], denominator[mask]
-    payees = payee_ids[mask].to_numpy()
+    codes = codes[mask]
     if aggregate == "sum" and len(denominator) and (denominator == denominator[0]).all():
-        sums = pd.Series(numerator.astype(object)).groupby(payees).sum()
+        sums = pd.Series(numerator.astype(object)).groupby(codes).sum()
         return sums.map(lambda total: Fraction(int(total), int(denominator[0])))
     values = pd.Series([Fraction(int(n), int(d)) for n, d in zip(numerator, denominator)],
                        dtype=object)
-    grouped = values.groupby(payees)
+    grouped = values.groupby(codes)
     return {"sum": grouped.sum, "min": grouped.min, "max": grouped.max}[aggregate]()
 
 
@@ -274,20 +378,36 @@ class _Context:
         self.currency, self.rounding = plan.currency, plan.rounding
 
     def scalar(self, expression: Expression, payee: str):
-        return _scalar(self.plan, expression, self.payees[payee].names, payee, self.window)
+        return _scalar(self.plan, expression, self.payees.names_of(payee), payee, self.window)
 
     def value(self, name: str, payee: str):
-        return self.payees[payee].names[name]
+        return self.payees.value(name, self.payees.position[payee])
 
     def payee_lines(self, component: Component, earn) -> pd.DataFrame:
         found = []
-        for payee in self.payees:
+        for payee in self.payees.ids:
             value, note = earn(payee)
             if value:
                 found.append((payee, value, note))
         payee, amount, note = zip(*found) if found else ((), (), ())
         return lines.table(len(found), payee=list(payee), component=component.id,
                            kind="component", amount=list(amount), note=list(note))
+
+    def payee_amounts(self, component: Component, amount: Expression,
+                      when: Expression | None, note: str) -> pd.DataFrame:
+        held = None if when is None else self.payees.evaluate(when, self.currency,
+                                                              self.rounding)
+        paid = self.payees.evaluate(amount, self.currency, self.rounding)
+        if paid is None or (when is not None and held is None):
+            return self.payee_lines(component, lambda payee: (0, "") if when is not None and
+                                    not self.scalar(when, payee) else
+                                    (int(self.scalar(amount, payee)), note))
+        amounts = np.asarray(paid.data, dtype=np.int64)
+        earning = np.flatnonzero((amounts != 0) & (True if held is None else held.data))
+        return lines.table(len(earning), payee=self.payees.id_array[earning],
+                           component=component.id, kind="component",
+                           amount=amounts[earning], note=np.full(len(earning), note,
+                                                                 dtype=object))
 
     def deal_values(self, component: Component, key: str) -> np.ndarray:
         plan, rows, payees, fields, window = (self.plan, self.rows, self.payees, self.fields,
@@ -324,17 +444,15 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.
         where = Expression(measure.expression.text, call.where, Type.BOOL,
                            measure.expression.source, measure.expression.positions)
         mask = _vector(plan, where, rows, payees, fields, window).data
-    # the counted rows in (payee, deal date, deal id by code point, credit row) order,
-    # sorted on integer codes of the ids (a sorted factorisation keeps their order): one
-    # take of the window's rows, not a copy and then a sorted copy
+    # the counted rows in (payee by code point, deal date, deal id by code point, credit
+    # row) order: the window's rows stand in (date, deal, credit row) order already, so
+    # their position ("row") sorts within a payee; one take of the rows, not a sorted copy
     picked = np.flatnonzero(mask)
-    payee_codes, payee_ids = pd.factorize(rows["payee_id"].take(picked), sort=True)
-    deal_codes = lines.sorted_codes(rows["deal_id"].take(picked))
-    order = np.lexsort((rows["seq"].to_numpy()[picked], deal_codes,
-                        rows["date"].to_numpy()[picked], payee_codes))
-    del deal_codes
+    positions = rows["payee_code"].to_numpy()[picked]
+    order = np.lexsort((rows["row"].to_numpy()[picked], payees.sorted_rank[positions]))
     counted = _Taken(rows, picked[order])
-    payee_codes = payee_codes[order]
+    positions = positions[order]
+    payee_codes = payees.sorted_rank[positions]
     del picked, order
     summand = Expression(measure.expression.text, call.args[0], Type.MONEY,
                          measure.expression.source, measure.expression.positions)
@@ -363,9 +481,7 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.
         starts = boundaries(lambda froms: np.tile(np.array(froms, dtype=np.int64),
                                                   (len(counted), 1))).data
     else:
-        quotas = np.array([int(payees[p].names.get(f"quota.{measure.name}") or 0)
-                           if p in payees else 0 for p in payee_ids],
-                          dtype=np.int64)[payee_codes]
+        quotas = _whole(payees.lenient(f"quota.{measure.name}"))[positions]
         zero_quota = quotas == 0
         starts = boundaries(lambda froms: tiers.attainment_starts(froms, quotas,
                                                                   plan.rounding)).data
@@ -390,6 +506,14 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.
         base=base, rate=one_rate,
         slices=[(slice_bases[:, k], *rates[k]) for k in range(tier_count)],
         note=np.where(zero_quota, "zero quota: earns nothing in this window", None))
+
+
+def _whole(col: vector.Col) -> np.ndarray:
+    """A payee-level column as whole minor units (a quota): a Number truncated."""
+    if col.kind in ("money", "int"):
+        return np.asarray(col.data, dtype=np.int64)
+    return np.array([int(Fraction(int(n), int(d))) for n, d in zip(*col.data)],
+                    dtype=np.int64)
 
 
 class _Taken:

@@ -119,6 +119,19 @@ def among(column: pd.Series, values: list[str]) -> np.ndarray:
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
+def positions_of(values, among_ids: pa.Array) -> np.ndarray:
+    """The position of each text value in ``among_ids`` (Arrow text), -1 where it is not
+    there or missing: one Arrow hash lookup, not a Python dict lookup per row."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    arrow = pa.array(values.array if isinstance(values, pd.Series) else values,
+                     from_pandas=True)
+    if arrow.type != among_ids.type:
+        arrow = arrow.cast(among_ids.type)
+    found = pc.index_in(arrow, value_set=among_ids)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def shared_text(column: pd.Series) -> np.ndarray:
     """``with_none(column)`` as an object array, one Python string per distinct value shared
     by its rows: a string per row costs some 60 bytes each, a million-line table hundreds

@@ -135,11 +135,12 @@ def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
         elif name.startswith("deal.") and name in fields:
             values = [typed_value(v, fields[name], currency, f"deal {deal}: {name}")
                       for deal, v in zip(rows["deal_id"], rows[name])]
-            columns[name] = _column(values, kind_of(fields[name]))
+            columns[name] = typed_column(values, kind_of(fields[name]))
     return columns
 
 
-def _column(values: list, kind: str) -> Col:
+def typed_column(values: list, kind: str) -> Col:
+    """Python values as a column of ``kind``, None as zero (False, no date)."""
     if kind == "number":
         fractions = [Fraction(v or 0) for v in values]
         return Col("number", (np.array([f.numerator for f in fractions], dtype=object),
@@ -153,13 +154,30 @@ def _column(values: list, kind: str) -> Col:
     return Col("string", np.array(values, dtype=object))
 
 
-def per_row(payee_values: dict[str, dict[str, Any]], payee_ids: np.ndarray, name: str,
-            kind: str) -> Col:
-    """A payee-level value spread over the credit rows of each payee: made once per payee,
-    then taken for every row."""
-    codes, uniques = pd.factorize(payee_ids)
-    col = _column([payee_values[payee].get(name) for payee in uniques], kind)
-    if kind == "number":
+def value_column(values: list) -> Col:
+    """Payee-level Python values as a column, None as zero (False, no date): of the kind of
+    the first value that is not None, money when there is none."""
+    sample = next((value for value in values if value is not None), None)
+    return typed_column(values, kind_of_value(sample))
+
+
+def kind_of_value(value) -> str:
+    if isinstance(value, Money):
+        return "money"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, Fraction):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "date" if value is not None else "money"
+
+
+def per_row(col: Col, codes: np.ndarray) -> Col:
+    """A column over payees spread over credit rows: row i takes payee ``codes[i]``'s."""
+    if col.kind == "number":
         return Col("number", tuple(part[codes] for part in col.data))
     return Col(col.kind, col.data[codes])
 

@@ -48,7 +48,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
             etd, payout = by_component.get(component, (0, 0))
             components.append(ComponentTotal(prefix + component, etd, payout))
         earned_to_date += mine.earned_to_date
-        values = result["values"].names if result["values"] else {}
+        values = result["values"] if result["values"] is not None else {}
         measures += measure_context(plan, values, prefix)
         name = name or values.get("payee.name")
         period_target_incentive = (period_target_incentive or 0) + \

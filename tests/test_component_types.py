@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from engine.earnings import CalculationError, PayeeValues, Window, earn
+from engine.earnings import CalculationError, Window, earn
+from engine.payee_table import PayeeTable
 from rules_dsl import load_plan_text, plan_warnings
 from rules_dsl.components import registry
 from rules_dsl.components.contract import ComponentType
@@ -118,7 +119,7 @@ def test_the_engine_refuses_a_type_it_is_somehow_given_instead_of_running_anothe
                          "type": ["new"]})
     window = Window("2026-Q1", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31), 1)
     with pytest.raises(CalculationError, match="component type 'mbo' is not registered"):
-        earn(plan, window, rows, {"rep-1": PayeeValues("rep-1")}, {})
+        earn(plan, window, rows, PayeeTable.from_names({"rep-1": {}}), {})
 
 
 def test_a_name_is_registered_once_and_every_type_is_listed_under_its_own_name():

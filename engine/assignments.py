@@ -1,0 +1,431 @@
+"""A plan year's assignments as columns: who is on the plan on which days, and what each
+payee carries into a window (quota, target incentive, draw, params, payee fields).
+
+In: the window's assignment, quota and payee frames (``ledger.window``). Out: ``Spans`` (an
+assignment a row) and, per window, a ``PayeeTable`` of the payee-level names. The rules are
+``engine.quota``'s (PLAN_LANGUAGE.md section 3); here they run over every payee at once. A
+coverage share depends only on an assignment's first and last day, which a hundred thousand
+payees share a handful of, so ``engine.quota.coverage`` is asked once per distinct pair and
+the shares spread by index; rounding a prorated figure is ``divide_rounded``, the vectorised
+twin of ``round_fraction``. Text values that need parsing (params, payee fields) are parsed
+once per distinct text, and payee by payee, in order, where one fails, so an error names the
+payee it always named.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from engine.earnings import MissingQuotaError, Window
+from engine.lines import positions_of
+from engine.names import params_of, typed_value, used_names
+from engine.payee_table import ABSENT, PayeeTable
+from engine.quota import coverage
+from engine.vector import Col
+from rules_dsl.components.rated import RatedComponent
+from rules_dsl.money import OVERFLOW, SAFE_INT64, AmountTooLargeError, divide_rounded, \
+    fits_int64, minor_digits
+from rules_dsl.plan import Plan
+from rules_dsl.types import Type
+
+_OPEN = np.datetime64(datetime.date.max, "D")  # the last day of an assignment without one
+
+
+@dataclass
+class Spans:
+    """A plan's assignments in the plan year, a row each, in the ledger's order (payee,
+    then first day): each one's payee (its position in ``ids``), first and last day."""
+    ids: list[str]  # the payees, in the order of their first assignment
+    payee: np.ndarray  # int64 position in ids
+    first: np.ndarray  # datetime64[D]
+    last: np.ndarray  # datetime64[D]; _OPEN without an end
+    starts: list[datetime.date]
+    ends: list[datetime.date | None]
+    target_incentive: np.ndarray  # annual, int64 minor units; 0 without one
+    params: list[str]
+
+    def positions_of(self, payee_ids) -> np.ndarray:
+        """Each of ``payee_ids``' position in ``ids``, -1 for a payee not on the plan."""
+        return positions_of(payee_ids, pa.array(self.ids, type=pa.large_string()))
+
+    def overlapping(self, start: datetime.date, end: datetime.date) -> np.ndarray:
+        """Which assignments are in force on some day of start..end."""
+        return (self.first <= np.datetime64(end, "D")) & (self.last >= np.datetime64(start,
+                                                                                      "D"))
+
+    def payees_in(self, start: datetime.date, end: datetime.date) -> np.ndarray:
+        """Which payees have an assignment in force on some day of start..end."""
+        return _any_per_payee(self.overlapping(start, end), self.payee, len(self.ids))
+
+    def inside(self, positions: np.ndarray, dates: np.ndarray, payees: np.ndarray
+               ) -> np.ndarray:
+        """Rows whose date falls inside one of their payee's assignments; ``positions`` is
+        each row's payee in ``ids`` (-1: none), ``payees`` which payees count at all."""
+        days = dates.astype("datetime64[D]")
+        known = positions >= 0
+        known[known] = payees[positions[known]]
+        found = np.zeros(len(positions), dtype=bool)
+        order = np.argsort(self.payee, kind="stable")
+        counts = np.bincount(self.payee, minlength=len(self.ids))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        rows = np.flatnonzero(known)
+        payee = positions[rows]
+        day = days[rows]
+        for k in range(int(counts.max(initial=0))):
+            has = counts[payee] > k
+            span = order[np.minimum(starts[payee] + k, len(order) - 1)]
+            found[rows[has & (self.first[span] <= day) & (day <= self.last[span])]] = True
+        return found
+
+
+def spans_of(assignments: pd.DataFrame) -> Spans:
+    """The plan's rows of the window's assignments frame."""
+    codes, ids = pd.factorize(assignments["payee_id"].to_numpy(dtype=object))
+    starts = list(assignments["effective_from"])
+    ends = [None if pd.isna(end) else end for end in assignments["effective_to"]]
+    incentive = [int(value) if pd.notna(value) else 0
+                 for value in assignments["target_incentive"]]
+    return Spans([str(payee) for payee in ids], codes.astype(np.int64),
+                 np.array(starts, dtype="datetime64[D]"),
+                 np.array([_OPEN if end is None else np.datetime64(end, "D") for end in ends],
+                          dtype="datetime64[D]"),
+                 starts, ends, _int_column(incentive), list(assignments["params"]))
+
+
+def _int_column(values: list[int]) -> np.ndarray:
+    """int64, or Python integers where a sum of them could leave int64."""
+    if values and max(abs(v) for v in values) * len(values) >= SAFE_INT64:
+        return np.array(values, dtype=object)
+    return np.array(values, dtype=np.int64)
+
+
+def _any_per_payee(mask: np.ndarray, payee: np.ndarray, count: int) -> np.ndarray:
+    return np.bincount(payee[mask], minlength=count) > 0
+
+
+def _add_per_payee(values: np.ndarray, payee: np.ndarray, count: int) -> np.ndarray:
+    """Rows of per-period values summed per payee, exactly (Python integers past int64)."""
+    if values.dtype != object:
+        largest = int(np.abs(values).max(initial=0))
+        if largest * max(len(values), 1) >= SAFE_INT64:
+            values = values.astype(object)
+    totals = np.zeros((count,) + values.shape[1:], dtype=values.dtype)
+    np.add.at(totals, payee, values)
+    return totals
+
+
+def _shares(spans: Spans, periods: list, proration: str) -> tuple[np.ndarray, np.ndarray]:
+    """(numerators, denominators) [assignment, period] of the share of each payout period
+    each assignment covers under the plan's proration (``engine.quota.coverage``)."""
+    pairs = pd.factorize(pd.Series(list(zip(spans.starts, spans.ends)), dtype=object))
+    codes, distinct = pairs
+    shares = [[coverage(period, [pair], proration)[0] for period in periods]
+              for pair in distinct]
+    numerators = np.array([[s.numerator for s in row] for row in shares], dtype=np.int64)
+    denominators = np.array([[s.denominator for s in row] for row in shares], dtype=np.int64)
+    empty = (0, len(periods))
+    return (numerators[codes] if len(codes) else np.zeros(empty, dtype=np.int64),
+            denominators[codes] if len(codes) else np.ones(empty, dtype=np.int64))
+
+
+def _prorated(figures: np.ndarray, numerators: np.ndarray, denominators: np.ndarray,
+              mode: str) -> np.ndarray:
+    """figure x share, rounded once with the plan's mode: the figure itself where the share
+    is whole (``engine.quota.prorate``)."""
+    whole = numerators == denominators
+    if whole.all():
+        return figures
+    product = figures.astype(object) * numerators if figures.dtype == object or \
+        int(np.abs(figures).max(initial=0)) * int(numerators.max(initial=0)) >= SAFE_INT64 \
+        else figures * numerators
+    return np.where(whole, figures, divide_rounded(product, denominators, mode))
+
+
+def equal_shares(totals: np.ndarray, count: int) -> np.ndarray:
+    """Each total in ``count`` equal whole parts [row, part], the units left over to the
+    earlier parts, the sign restored (``engine.quota.equal_parts`` of every row at once)."""
+    sign = np.where(totals < 0, -1, 1)
+    magnitude = totals * sign
+    share, left = magnitude // count, magnitude % count
+    parts = share[:, None] + (np.arange(count)[None, :] < left[:, None])
+    return parts * sign[:, None]
+
+
+def spread_annual(plan: Plan, periods: list, spans: Spans, annual: np.ndarray) -> np.ndarray:
+    """An annual amount per assignment divided over the payout periods and prorated by the
+    assignment's own days, summed per payee: [payee, period] (``_spread_annual``)."""
+    numerators, denominators = _shares(spans, periods, plan.proration)
+    parts = _prorated(equal_shares(annual, len(periods)), numerators, denominators,
+                      plan.rounding)
+    return _add_per_payee(parts, spans.payee, len(spans.ids))
+
+
+def draws(plan: Plan, periods: list, index: int, spans: Spans) -> np.ndarray:
+    """The prorated draw of each payee in the payout period ``periods[index]`` (the draw is
+    per payout period), summed over the payee's assignments."""
+    numerators, denominators = _shares(spans, [periods[index]], plan.proration)
+    amounts = np.full((len(spans.payee), 1), plan.draw.amount, dtype=object)
+    parts = _prorated(amounts, numerators, denominators, plan.rounding)
+    return _add_per_payee(parts, spans.payee, len(spans.ids))[:, 0]
+
+
+@dataclass
+class Quotas:
+    """One measure's quota [payee, period], prorated, and where a quota row reaches."""
+    values: np.ndarray
+    present: np.ndarray
+
+
+def quota_table(quotas: pd.DataFrame, plan: Plan, periods: list, spans: Spans
+                ) -> dict[str, Quotas]:
+    """Each measure's quota per payee and payout period: every quota row spread over the
+    periods it spans (``engine.quota.spread_row``), summed per payee, then prorated by the
+    share of the period the payee's assignments cover together."""
+    position = {payee: i for i, payee in enumerate(spans.ids)}
+    payee = np.array([position.get(p, -1) for p in quotas["payee_id"].tolist()],
+                     dtype=np.int64)
+    mine = payee >= 0
+    found = {}
+    covered = _covered(spans, periods, plan.proration)
+    measures = quotas["measure"].to_numpy(dtype=object)
+    for measure in sorted({m.name for m in plan.measures}):
+        rows = np.flatnonzero(mine & (measures == measure))
+        if not len(rows):
+            continue
+        parts, present = _spread_rows(quotas.iloc[rows], periods)
+        values = _add_per_payee(parts, payee[rows], len(spans.ids))
+        present = _any_per_payee_2d(present, payee[rows], len(spans.ids))
+        found[measure] = Quotas(_prorated(values, *covered, plan.rounding), present)
+    return found
+
+
+def _any_per_payee_2d(present: np.ndarray, payee: np.ndarray, count: int) -> np.ndarray:
+    totals = np.zeros((count, present.shape[1]), dtype=np.int64)
+    np.add.at(totals, payee, present.astype(np.int64))
+    return totals > 0
+
+
+def _spread_rows(rows: pd.DataFrame, periods: list) -> tuple[np.ndarray, np.ndarray]:
+    """Each quota row's amount per payout period [row, period], and which periods it
+    reaches: equal parts over the periods inside its span, else all of it in the period
+    holding its first day."""
+    start = np.array(list(rows["start"]), dtype="datetime64[D]")[:, None]
+    end = np.array(list(rows["end"]), dtype="datetime64[D]")[:, None]
+    first = np.array([p.start for p in periods], dtype="datetime64[D]")[None, :]
+    last = np.array([p.end for p in periods], dtype="datetime64[D]")[None, :]
+    inside = (first >= start) & (last <= end)
+    amount = _int_column([int(a) for a in rows["amount"].tolist()])
+    count = inside.sum(axis=1)
+    parts = np.zeros(inside.shape, dtype=amount.dtype)
+    for k in range(1, len(periods) + 1):  # rows spanning k periods: k equal parts
+        spread = np.flatnonzero(count == k)
+        if len(spread):
+            shares = equal_shares(amount[spread], k)
+            parts[spread[:, None], np.argsort(~inside[spread], axis=1, kind="stable")[:, :k]
+                  ] = shares
+    holding = (first <= start) & (start <= last) & (count == 0)[:, None]
+    holder = np.argmax(holding, axis=1)
+    held = np.flatnonzero(holding.any(axis=1))
+    parts[held, holder[held]] = amount[held]
+    return parts, inside | holding
+
+
+def _covered(spans: Spans, periods: list, proration: str) -> tuple[np.ndarray, np.ndarray]:
+    """(numerators, denominators) [payee, period] of the share of each period a payee's
+    assignments cover together, at most all of it."""
+    numerators, denominators = _shares(spans, periods, proration)
+    count = np.bincount(spans.payee, minlength=len(spans.ids))
+    payee_numerators = np.zeros((len(spans.ids), len(periods)), dtype=np.int64)
+    payee_denominators = np.ones((len(spans.ids), len(periods)), dtype=np.int64)
+    single = count[spans.payee] == 1
+    payee_numerators[spans.payee[single]] = numerators[single]
+    payee_denominators[spans.payee[single]] = denominators[single]
+    for payee in np.flatnonzero(count > 1):
+        mine = np.flatnonzero(spans.payee == payee)
+        for k in range(len(periods)):
+            share = min(sum(Fraction(int(numerators[s, k]), int(denominators[s, k]))
+                            for s in mine), Fraction(1))
+            payee_numerators[payee, k] = share.numerator
+            payee_denominators[payee, k] = share.denominator
+    return payee_numerators, payee_denominators
+
+
+def quota_measures(plan: Plan) -> set[str]:
+    """The measures whose quota the plan reads: by `quota.M` or `attainment.M`, or through
+    tiers on attainment (a commission's, or an override's over the payee's own quota)."""
+    read = {name.split(".", 1)[1] for expression in plan.expressions()
+            for name in used_names(expression.node)
+            if name.startswith(("quota.", "attainment."))}
+    read |= {component.measure for component in plan.components
+             if isinstance(component, RatedComponent) and component.tiers is not None
+             and component.tiers.basis == "attainment"}
+    return read & {measure.name for measure in plan.measures}
+
+
+def require_quotas(plan: Plan, periods: list, spans: Spans, evaluated: np.ndarray,
+                   quotas: dict[str, Quotas]) -> None:
+    """Refuse payout periods of the windows that an assignment covers and no quota row
+    does (PLAN_LANGUAGE.md section 3), naming every (plan, payee, measure, period).
+    ``evaluated`` marks the payees the windows evaluate: a hire later in the year needs no
+    quota yet. ``periods`` are the payout periods whose quota the windows read."""
+    if not periods:
+        return
+    covered = np.stack([spans.payees_in(p.start, p.end) for p in periods], axis=1)
+    covered &= evaluated[:, None]
+    gaps = {}
+    for measure in sorted(quota_measures(plan)):
+        found = quotas.get(measure)
+        present = found.present[:, :len(periods)] if found is not None else False
+        gap = covered & ~present
+        if gap.any():
+            gaps[measure] = gap
+    if not gaps:
+        return
+    missing = []
+    for payee in sorted(range(len(spans.ids)), key=lambda i: spans.ids[i]):
+        for measure, gap in gaps.items():
+            missing += [(plan.id, spans.ids[payee], measure, period.name)
+                        for k, period in enumerate(periods) if gap[payee, k]]
+    raise MissingQuotaError(missing)
+
+
+def payee_table(plan: Plan, window: Window, periods: list, quota_periods: list, spans: Spans,
+                payees: np.ndarray, quotas: dict[str, Quotas], incentive: np.ndarray,
+                people: pd.DataFrame, fields: dict[str, Type]) -> PayeeTable:
+    """The payee-level names of a window for ``payees`` (a mask over ``spans.ids``): target
+    incentive and quota of the window's payout periods, params of the assignment in force
+    on its last day, payee fields as of its last day, and the period."""
+    positions = np.flatnonzero(payees)
+    table = PayeeTable([spans.ids[p] for p in positions])
+    read = [periods.index(p) for p in quota_periods]
+    table.set_column("target_incentive", Col("money", _money(
+        _row_sums(incentive[positions][:, read]))))
+    scale = 10 ** minor_digits(plan.currency)
+    for measure in plan.measures:
+        found = quotas.get(measure.name)
+        if found is None:
+            continue
+        quota = _money(_row_sums(found.values[positions][:, read]))
+        # count and number quotas are stored in minor units of the plan currency
+        # (docs/decisions.md)
+        col = Col("money", quota) if measure.type == Type.MONEY else \
+            Col("number", (quota, np.full(len(quota), scale, dtype=np.int64))) \
+            if measure.type == Type.NUMBER else Col("int", quota // scale)
+        table.set_column(f"quota.{measure.name}", col, found.present[positions].any(axis=1))
+    if any(name.startswith("param.") for name in fields):
+        _set_params(table, plan, window, spans, positions, fields)
+    _set_payee_fields(table, plan, window, people, fields)
+    count = len(positions)
+    table.set_column("period.start", Col("date", np.full(count, np.datetime64(window.start,
+                                                                               "D"))))
+    table.set_column("period.end", Col("date", np.full(count, np.datetime64(window.end, "D"))))
+    table.set_column("period.number", Col("int", np.full(count, window.number,
+                                                         dtype=np.int64)))
+    return table
+
+
+def _row_sums(values: np.ndarray) -> np.ndarray:
+    """Each row added up, exactly: Python integers where int64 could wrap."""
+    if values.dtype != object and \
+            int(np.abs(values).max(initial=0)) * values.shape[1] < SAFE_INT64:
+        return values.sum(axis=1)
+    return np.array([sum(row) for row in values.tolist()], dtype=object)
+
+
+def _money(values: np.ndarray) -> np.ndarray:
+    """Sums as int64 minor units, refusing one beyond int64 as ``Money`` does."""
+    if values.dtype == object:
+        if not all(fits_int64(v) for v in values):
+            raise AmountTooLargeError(OVERFLOW)
+        return values.astype(np.int64)
+    return values
+
+
+def _set_params(table: PayeeTable, plan: Plan, window: Window, spans: Spans,
+                positions: np.ndarray, fields: dict[str, Type]) -> None:
+    """param.NAME of the assignment in force on the window's last day (the last started),
+    and the params of each assignment in force in the window, for the deals."""
+    names = [name for name in fields if name.startswith("param.")]
+    values = {name: [] for name in names}
+    mine = {payee: [] for payee in positions.tolist()}
+    for span, payee in enumerate(spans.payee.tolist()):
+        if payee in mine:
+            mine[payee].append(span)
+    overlapping = spans.overlapping(window.start, window.end)
+    for i, payee in enumerate(positions.tolist()):
+        own = mine[payee]
+        started = [s for s in own if spans.starts[s] <= window.end] or own
+        last = max(started, key=lambda s: spans.starts[s])
+        params = _params(spans, last, plan, fields)
+        for name in names:
+            values[name].append(params.get(name))
+        dated = [(i, spans.starts[s], spans.ends[s] or datetime.date.max,
+                  _params(spans, s, plan, fields)) for s in own if overlapping[s]]
+        table.param_spans += dated
+        table.params_change |= len(dated) > 1
+    for name in names:
+        table.set_values(name, values[name])
+
+
+def _params(spans: Spans, span: int, plan: Plan, fields: dict[str, Type]) -> dict:
+    """``params_of`` an assignment's params, made once per distinct text, plan and fields
+    (a hundred thousand payees share a handful). An error is not kept, so it names the
+    payee whose assignment it is."""
+    text = spans.params[span]
+    key = (text, plan.id, plan.currency, tuple(fields.items()))
+    found = _PARAMS.get(key)
+    if found is None:
+        payee = spans.ids[spans.payee[span]]
+        found = _PARAMS[key] = params_of(
+            text, fields, plan.currency,
+            f"the assignment of {payee} to {plan.id} from {spans.starts[span]}")
+        if len(_PARAMS) > 10_000:
+            _PARAMS.clear()
+    return found
+
+
+_PARAMS: dict = {}
+
+
+_PAYEE_COLUMNS = ("id", "name", "role", "hire_date")
+
+
+def _set_payee_fields(table: PayeeTable, plan: Plan, window: Window, people: pd.DataFrame,
+                      fields: dict[str, Type]) -> None:
+    """payee.id, name, role, hire_date and the plan's payee fields, from each payee's row
+    in force on the window's last day; a payee without one has none of them."""
+    dates = np.array(list(people["effective_from"]), dtype="datetime64[D]")
+    current = people[dates <= np.datetime64(window.end, "D")].drop_duplicates("id",
+                                                                               keep="last")
+    row_of = dict(zip(current["id"].tolist(), range(len(current))))
+    rows = [row_of.get(payee, -1) for payee in table.ids]
+    for name in _PAYEE_COLUMNS:
+        column = list(current[name])
+        table.set_values(f"payee.{name}", [column[r] if r >= 0 else ABSENT for r in rows])
+    declared = [(name, field_type) for name, field_type in fields.items()
+                if name.startswith("payee.")]
+    if not declared:
+        return
+    extras = list(current["extra"])
+    parsed: dict[str, dict] = {}
+    values = {name: [] for name, _ in declared}
+    for payee, r in zip(table.ids, rows):
+        if r < 0:
+            for name, _ in declared:
+                values[name].append(ABSENT)
+            continue
+        text = extras[r] or "{}"
+        extra = parsed.get(text)
+        if extra is None:
+            extra = parsed[text] = json.loads(text)
+        for name, field_type in declared:
+            values[name].append(typed_value(extra.get(name.split(".", 1)[1]), field_type,
+                                            plan.currency, f"payee {payee}: {name}"))
+    for name, _ in declared:
+        table.set_values(name, values[name])
