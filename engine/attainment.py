@@ -54,6 +54,21 @@ def _entry(name, measure_type, value, quota, attainment, boundaries, currency
 
 
 def _boundaries(plan: Plan, measure: str, overrides: bool) -> list[TierBoundary]:
+    """The tier starts of the plan's rated components on ``measure``, made once per plan
+    (every payee of a plan shares them)."""
+    key = (id(plan), measure, overrides)
+    cached = _BOUNDARIES.get(key)
+    if cached is None or cached[0] is not plan:
+        if len(_BOUNDARIES) > 1_000:
+            _BOUNDARIES.clear()
+        cached = _BOUNDARIES[key] = (plan, tuple(_find_boundaries(plan, measure, overrides)))
+    return cached[1]
+
+
+_BOUNDARIES: dict[tuple, tuple] = {}  # (id(plan), measure, overrides) -> (plan, boundaries)
+
+
+def _find_boundaries(plan: Plan, measure: str, overrides: bool) -> list[TierBoundary]:
     found = []
     for component in plan.components:
         if not isinstance(component, RatedComponent) or component.measure != measure or \

@@ -29,7 +29,7 @@ from engine import assignments, lines
 from engine.lines import NO_DEAL, NO_SEQ
 from engine.changes import PayeeLines, changed_lines, compare, payee_lines
 from engine.order import ordered_lines
-from engine.settle import settle_payee
+from engine.settle import settle_payee, settled_names
 from ledger.database import LedgerDb
 from ledger.history import read_prior
 from ledger.plans import registered_plans
@@ -75,10 +75,18 @@ class PlanResult:
 
     def of(self, payee: str, lines_of: PayeeLines) -> dict:
         """What settlement reads of one payee."""
-        return {"lines": lines_of, "values": self.values.names_of(payee)
-                if payee in self.values.position else None,
+        position = self.values.position.get(payee)
+        return {"lines": lines_of,
+                "values": None if position is None else self._settled[position],
                 "draw": self.draws.get(payee, 0),
                 "period_target_incentive": self.period_target_incentive.get(payee, 0)}
+
+
+    @functools.cached_property
+    def _settled(self) -> list[dict]:
+        """The names settlement reads, a plain dict per payee of the last window, made a
+        column at a time."""
+        return self.values.records(settled_names(self.year.plan))
 
 
 @dataclass

@@ -127,6 +127,30 @@ class PayeeTable:
         """One payee's names, as the dict the reference evaluator and settlement read."""
         return _PayeeNames(self, self.position[payee])
 
+    def records(self, names: list[str]) -> list[dict[str, Any]]:
+        """Each payee's values of ``names`` as a plain dict (a name the payee has no value
+        of left out): what settlement reads of every payee, converted a column at a time."""
+        columns = [self._python_column(name) for name in names]
+        return [{name: value for name, value in zip(names, row) if value is not ABSENT}
+                for row in zip(*columns)] if columns else [{} for _ in self.ids]
+
+    def _python_column(self, name: str) -> list:
+        if name in self._values:
+            return self._values[name]
+        col = self._columns.get(name)
+        if col is None:
+            return [ABSENT] * len(self)
+        if col.kind == "number":
+            found = [Fraction(n, d) for n, d in zip(col.data[0].tolist(), col.data[1].tolist())]
+        elif col.kind == "money":
+            found = [Money(value) for value in col.data.tolist()]
+        else:
+            found = [_python(col, i) for i in range(len(self))]
+        present = self._present.get(name)
+        if present is not None:
+            found = [value if has else ABSENT for value, has in zip(found, present.tolist())]
+        return found
+
     def column(self, name: str) -> Col | None:
         """The name over every payee, for the vectorised evaluator; None when some payee
         has no value, or None, so that only the reference evaluator can say what happens."""

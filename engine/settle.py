@@ -18,6 +18,14 @@ from ledger.records import DRAFT, ComponentTotal, PayeeRecord, SettlementLine, \
 from rules_dsl.money import fits_int64
 
 
+def settled_names(plan) -> list[str]:
+    """The payee-level names of a plan's last window that settlement reads."""
+    return ["payee.name", "target_incentive"] + [
+        name for measure in plan.measures for name in (
+            measure.name, f"quota.{measure.name}", f"attainment.{measure.name}",
+            f"team.{measure.name}", f"team_all.{measure.name}")]
+
+
 def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> PayeeRecord:
     """The payee's record of the period. ``results`` are (plan year, result) pairs: this
     fiscal year's, then any earlier year that today's ledger changes; a result holds the

@@ -27,12 +27,8 @@ def read(body: Body, common: dict) -> Bonus:
 
 
 def earn(component: Bonus, context: EvaluationContext):
-    def amount_and_note(payee: str) -> tuple[int, str]:
-        if not context.scalar(component.when, payee):
-            return 0, ""
-        return (int(context.scalar(component.amount, payee)),
-                f"{component.when.text} holds, so {component.amount.text}")
-    return context.payee_lines(component, amount_and_note)
+    return context.payee_amounts(component, component.amount, component.when,
+                                 f"{component.when.text} holds, so {component.amount.text}")
 
 
 TYPE = ComponentType("bonus", ("when", "amount"), ("when", "amount"), read, earn,

@@ -65,6 +65,12 @@ class EvaluationContext(Protocol):
                     earn: Callable[[str], tuple[int, str]]) -> LineTable:
         """A line per payee whose ``earn(payee)`` -> (amount, note) is not zero."""
 
+    def payee_amounts(self, component: Component, amount: Expression,
+                      when: Expression | None, note: str) -> LineTable:
+        """A line per payee for which the payee-level ``when`` holds (every payee without
+        one) and ``amount`` is not zero, with ``note``: the same lines as ``payee_lines``
+        of the scalars, for every payee at once where the expressions allow it."""
+
     def deal_values(self, component: Component, key: str):
         """An expression of the component's body, as one numpy column over the window's
         credit rows, each row from the plan version in force on its date."""
