@@ -45,10 +45,15 @@ class Spans:
     payee: np.ndarray  # int64 position in ids
     first: np.ndarray  # datetime64[D]
     last: np.ndarray  # datetime64[D]; _OPEN without an end
-    starts: list[datetime.date]
-    ends: list[datetime.date | None]
     target_incentive: np.ndarray  # annual, int64 minor units; 0 without one
     params: list[str]
+
+    def start(self, span: int) -> datetime.date:
+        return self.first[span].item()
+
+    def end(self, span: int) -> datetime.date | None:
+        """The assignment's last day, None without one."""
+        return None if self.last[span] == _OPEN else self.last[span].item()
 
     def positions_of(self, payee_ids) -> np.ndarray:
         """Each of ``payee_ids``' position in ``ids``, -1 for a payee not on the plan."""
@@ -85,24 +90,21 @@ class Spans:
 
 
 def spans_of(assignments: pd.DataFrame) -> Spans:
-    """The plan's rows of the window's assignments frame."""
+    """The plan's rows of the window's assignments frame (``ledger.window``)."""
     codes, ids = pd.factorize(assignments["payee_id"].to_numpy(dtype=object))
-    starts = list(assignments["effective_from"])
-    ends = [None if pd.isna(end) else end for end in assignments["effective_to"]]
-    incentive = [int(value) if pd.notna(value) else 0
-                 for value in assignments["target_incentive"]]
+    last = assignments["effective_to"].to_numpy().astype("datetime64[D]")
+    incentive = assignments["target_incentive"].fillna(0).to_numpy(dtype=np.int64)
     return Spans([str(payee) for payee in ids], codes.astype(np.int64),
-                 np.array(starts, dtype="datetime64[D]"),
-                 np.array([_OPEN if end is None else np.datetime64(end, "D") for end in ends],
-                          dtype="datetime64[D]"),
-                 starts, ends, _int_column(incentive), list(assignments["params"]))
+                 assignments["effective_from"].to_numpy().astype("datetime64[D]"),
+                 np.where(np.isnat(last), _OPEN, last),
+                 _int_column(incentive), assignments["params"].tolist())
 
 
-def _int_column(values: list[int]) -> np.ndarray:
+def _int_column(values: np.ndarray) -> np.ndarray:
     """int64, or Python integers where a sum of them could leave int64."""
-    if values and max(abs(v) for v in values) * len(values) >= SAFE_INT64:
-        return np.array(values, dtype=object)
-    return np.array(values, dtype=np.int64)
+    if len(values) and max(int(values.max()), -int(values.min())) * len(values) >= SAFE_INT64:
+        return values.astype(object)
+    return values
 
 
 def _any_per_payee(mask: np.ndarray, payee: np.ndarray, count: int) -> np.ndarray:
@@ -123,15 +125,23 @@ def _add_per_payee(values: np.ndarray, payee: np.ndarray, count: int) -> np.ndar
 def _shares(spans: Spans, periods: list, proration: str) -> tuple[np.ndarray, np.ndarray]:
     """(numerators, denominators) [assignment, period] of the share of each payout period
     each assignment covers under the plan's proration (``engine.quota.coverage``)."""
-    pairs = pd.factorize(pd.Series(list(zip(spans.starts, spans.ends)), dtype=object))
-    codes, distinct = pairs
+    days = spans.first.astype(np.int64) * (1 << 32) + spans.last.astype(np.int64)
+    codes, distinct = pd.factorize(days)
+    pairs = [(spans.start(s), spans.end(s)) for s in _first_of_each(codes, len(distinct))]
     shares = [[coverage(period, [pair], proration)[0] for period in periods]
-              for pair in distinct]
+              for pair in pairs]
     numerators = np.array([[s.numerator for s in row] for row in shares], dtype=np.int64)
     denominators = np.array([[s.denominator for s in row] for row in shares], dtype=np.int64)
     empty = (0, len(periods))
     return (numerators[codes] if len(codes) else np.zeros(empty, dtype=np.int64),
             denominators[codes] if len(codes) else np.ones(empty, dtype=np.int64))
+
+
+def _first_of_each(codes: np.ndarray, count: int) -> np.ndarray:
+    """The first row of each code 0..count-1."""
+    first = np.full(count, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return first
 
 
 def _prorated(figures: np.ndarray, numerators: np.ndarray, denominators: np.ndarray,
@@ -215,12 +225,12 @@ def _spread_rows(rows: pd.DataFrame, periods: list) -> tuple[np.ndarray, np.ndar
     """Each quota row's amount per payout period [row, period], and which periods it
     reaches: equal parts over the periods inside its span, else all of it in the period
     holding its first day."""
-    start = np.array(list(rows["start"]), dtype="datetime64[D]")[:, None]
-    end = np.array(list(rows["end"]), dtype="datetime64[D]")[:, None]
+    start = rows["start"].to_numpy().astype("datetime64[D]")[:, None]
+    end = rows["end"].to_numpy().astype("datetime64[D]")[:, None]
     first = np.array([p.start for p in periods], dtype="datetime64[D]")[None, :]
     last = np.array([p.end for p in periods], dtype="datetime64[D]")[None, :]
     inside = (first >= start) & (last <= end)
-    amount = _int_column([int(a) for a in rows["amount"].tolist()])
+    amount = _int_column(rows["amount"].to_numpy(dtype=np.int64))
     count = inside.sum(axis=1)
     parts = np.zeros(inside.shape, dtype=amount.dtype)
     for k in range(1, len(periods) + 1):  # rows spanning k periods: k equal parts
@@ -360,12 +370,12 @@ def _set_params(table: PayeeTable, plan: Plan, window: Window, spans: Spans,
     overlapping = spans.overlapping(window.start, window.end)
     for i, payee in enumerate(positions.tolist()):
         own = mine[payee]
-        started = [s for s in own if spans.starts[s] <= window.end] or own
-        last = max(started, key=lambda s: spans.starts[s])
+        started = [s for s in own if spans.start(s) <= window.end] or own
+        last = max(started, key=spans.start)
         params = _params(spans, last, plan, fields)
         for name in names:
             values[name].append(params.get(name))
-        dated = [(i, spans.starts[s], spans.ends[s] or datetime.date.max,
+        dated = [(i, spans.start(s), spans.end(s) or datetime.date.max,
                   _params(spans, s, plan, fields)) for s in own if overlapping[s]]
         table.param_spans += dated
         table.params_change |= len(dated) > 1
@@ -384,7 +394,7 @@ def _params(spans: Spans, span: int, plan: Plan, fields: dict[str, Type]) -> dic
         payee = spans.ids[spans.payee[span]]
         found = _PARAMS[key] = params_of(
             text, fields, plan.currency,
-            f"the assignment of {payee} to {plan.id} from {spans.starts[span]}")
+            f"the assignment of {payee} to {plan.id} from {spans.start(span)}")
         if len(_PARAMS) > 10_000:
             _PARAMS.clear()
     return found
@@ -400,13 +410,17 @@ def _set_payee_fields(table: PayeeTable, plan: Plan, window: Window, people: pd.
                       fields: dict[str, Type]) -> None:
     """payee.id, name, role, hire_date and the plan's payee fields, from each payee's row
     in force on the window's last day; a payee without one has none of them."""
-    dates = np.array(list(people["effective_from"]), dtype="datetime64[D]")
+    dates = people["effective_from"].to_numpy().astype("datetime64[D]")
     current = people[dates <= np.datetime64(window.end, "D")].drop_duplicates("id",
                                                                                keep="last")
-    row_of = dict(zip(current["id"].tolist(), range(len(current))))
-    rows = [row_of.get(payee, -1) for payee in table.ids]
+    rows = table.codes_of(current["id"])  # each current row's payee in the table
+    row_of = np.full(len(table), -1, dtype=np.int64)
+    row_of[rows[rows >= 0]] = np.flatnonzero(rows >= 0)
+    rows = row_of.tolist()
     for name in _PAYEE_COLUMNS:
-        column = list(current[name])
+        column = current[name]
+        column = column.to_numpy().astype("datetime64[D]").tolist() \
+            if column.dtype.kind == "M" else column.tolist()
         table.set_values(f"payee.{name}", [column[r] if r >= 0 else ABSENT for r in rows])
     declared = [(name, field_type) for name, field_type in fields.items()
                 if name.startswith("payee.")]

@@ -433,7 +433,8 @@ def team_rows(credits: pd.DataFrame, payees: pd.DataFrame) -> pd.DataFrame:
     """Credit rows re-keyed to every manager above their payee, each as of the deal's date,
     level by level (``level`` 1 for the direct manager). ``payee_id`` becomes the manager,
     ``report_id`` keeps whose row it is."""
-    history = payees[["id", "effective_from", "manager_id"]].copy()
+    history = payees[["id", "effective_from", "manager_id"]].astype(
+        {"id": credits["payee_id"].dtype, "manager_id": credits["payee_id"].dtype})
     history["effective_from"] = pd.to_datetime(history["effective_from"]).astype(
         "datetime64[s]")
     history = history.sort_values("effective_from")

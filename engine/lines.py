@@ -124,8 +124,9 @@ def positions_of(values, among_ids: pa.Array) -> np.ndarray:
     there or missing: one Arrow hash lookup, not a Python dict lookup per row."""
     if not len(values):
         return np.zeros(0, dtype=np.int64)
-    arrow = pa.array(values.array if isinstance(values, pd.Series) else values,
-                     from_pandas=True)
+    if isinstance(values, pd.Series):
+        values = values.to_numpy() if values.dtype == object else values.array
+    arrow = pa.array(values, from_pandas=True)
     if arrow.type != among_ids.type:
         arrow = arrow.cast(among_ids.type)
     found = pc.index_in(arrow, value_set=among_ids)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from rules_dsl.deal_fields import STORED
 from rules_dsl.money import divide_rounded, fx_ratio
@@ -23,7 +23,6 @@ from rules_dsl.types import Type
 from rules_dsl.icm_error import IcmError
 from ledger.columns import SHARE_SCALE
 from ledger.database import LedgerDb, reading
-from ledger.schema import Assignment, Payee, Quota
 
 
 class MissingRateError(IcmError, LookupError):
@@ -65,28 +64,69 @@ def read_window(ledger_db: LedgerDb, start: datetime.date, end: datetime.date, c
     its payout period ends)."""
     through = through or end
     with ledger_db.connect() as connection:
-        credits = _credited_deals(ledger_db, connection, start, end, deal_fields)
+        credits, tables = _credited_deals(ledger_db, connection, start, end, through,
+                                          deal_fields)
         credits["amount"], credits["fx_missing"] = _converted(connection, credits, currency)
         credits["credit_amount"] = credit_amounts(credits["amount"].to_numpy(),
                                                   credits["share_e9"].to_numpy(),
                                                   credits["deal_id"].to_numpy())
-        return WindowFrames(
-            start, end, currency, credits,
-            payees=_frame(connection, select(Payee).order_by(Payee.id, Payee.effective_from)),
-            assignments=_frame(connection, select(Assignment).where(
-                Assignment.effective_from <= through,
-                (Assignment.effective_to.is_(None)) | (Assignment.effective_to >= start)
-            ).order_by(Assignment.payee_id, Assignment.plan_id, Assignment.effective_from)),
-            quotas=_frame(connection, select(Quota).where(
-                Quota.start <= through, Quota.end >= start
-            ).order_by(Quota.payee_id, Quota.measure, Quota.start)),
-        )
+        payees, assignments, quotas = tables
+        return WindowFrames(start, end, currency, credits, payees, assignments, quotas)
 
 
-def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, deal_fields
-                    ) -> pd.DataFrame:
+# The small tables a window reads beside its deals: SQL ({start} and {end} the window's first
+# day and ``through``) and each column's type. Dates become datetime64[s] (NaT where
+# missing), integers int64 (Int64 where one may be missing), text Python strings (None
+# where missing). Each in the order the engine takes its payees in (the ledger's own).
+_TABLES = [
+    ("SELECT id, effective_from, name, role, manager_id, hire_date, extra FROM payees "
+     "ORDER BY id, effective_from",
+     {"id": "text", "effective_from": "date", "name": "text", "role": "text",
+      "manager_id": "text", "hire_date": "date", "extra": "text"}),
+    ("SELECT payee_id, plan_id, effective_from, effective_to, target_incentive, params "
+     "FROM assignments WHERE effective_from <= {end} AND (effective_to IS NULL OR "
+     "effective_to >= {start}) ORDER BY payee_id, plan_id, effective_from",
+     {"payee_id": "text", "plan_id": "text", "effective_from": "date",
+      "effective_to": "date", "target_incentive": "nullable int", "params": "text"}),
+    ('SELECT payee_id, measure, start, "end", amount FROM quotas WHERE start <= {end} AND '
+     '"end" >= {start} ORDER BY payee_id, measure, start',
+     {"payee_id": "text", "measure": "text", "start": "date", "end": "date",
+      "amount": "int"}),
+]
+
+
+def _small_frame(table: pa.Table, types: dict[str, str]) -> pd.DataFrame:
+    """A small table's Arrow columns (or the driver's values) typed as ``_TABLES`` says."""
+    frame = {}
+    for i, (name, kind) in enumerate(types.items()):
+        array = table.column(i)
+        array = array.combine_chunks() if array.num_chunks else pa.array([], array.type)
+        if kind == "date":
+            frame[name] = _dates(array)
+        elif kind in ("int", "nullable int"):
+            array = array.cast(pa.int64())
+            frame[name] = pd.array(array, dtype="Int64") if kind == "nullable int" else \
+                array.to_numpy(zero_copy_only=False)
+        else:
+            frame[name] = pd.Series(array.cast(pa.large_string()).to_numpy(
+                zero_copy_only=False), dtype=object)
+    return pd.DataFrame(frame)
+
+
+def _dates(array: pa.Array) -> np.ndarray:
+    """datetime64[s] of dates read as dates, as ISO text (SQLite) or as nothing at all."""
+    if array.null_count == len(array):
+        return np.full(len(array), np.datetime64("NaT", "s"))
+    if not pa.types.is_date(array.type) and not pa.types.is_timestamp(array.type):
+        array = array.cast(pa.string()).cast(pa.date32())
+    return array.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
+
+
+def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, through,
+                    deal_fields) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Current deals dated in the window, one row per credit row (100% to the owner when the
-    deal has none), in (date, deal id by code point, credit seq) order.
+    deal has none), in (date, deal id by code point, credit seq) order; and the ``_TABLES``
+    of ``start..through``, through the same reads.
 
     The SQL neither sorts nor, when the ledger has no credit row, joins: the rows are put in
     order here on integer keys (a sort over the join cost SQLite 2.3 s of CPU per million
@@ -108,7 +148,16 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, dea
     # lock on credits could queue a DROP or a migration's lock between the two, and on
     # PostgreSQL the read would then wait for ever
     connection.rollback()
-    table = None if deal_fields else _adbc_read(ledger_db, sql, start, end)
+    small = [(text, start, through) if "{start}" in text else (text, None, None)
+             for text, _types in _TABLES]
+    tables = _adbc_read(ledger_db, small if deal_fields else [(sql, start, end)] + small)
+    table = tables[0] if tables is not None and not deal_fields else None
+    if tables is None:
+        tables = [_cursor_table(connection, text, first, last, len(types))
+                  for (text, first, last), (_text, types) in zip(small, _TABLES)]
+    small_frames = [_small_frame(found, types) for found, (_text, types) in zip(
+        tables[-len(_TABLES):], _TABLES)]
+    del tables
     extras = None
     if table is not None:
         columns = {name: table.column(i) for i, name in enumerate(names)}
@@ -137,7 +186,8 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, dea
         for name in frame:
             frame[name] = frame[name].take(order)
     return pd.DataFrame({name: _series(frame.pop(name)) for name in list(_DEAL_COLUMNS)
-                         + [c for c in frame if c not in _DEAL_COLUMNS]}, copy=False)
+                         + [c for c in frame if c not in _DEAL_COLUMNS]}, copy=False), \
+        small_frames
 
 
 def _series(values) -> pd.Series:
@@ -182,9 +232,11 @@ def _window_order(frame: dict) -> np.ndarray | None:
     return order
 
 
-def _adbc_read(ledger_db: LedgerDb, sql: str, start, end) -> pa.Table | None:
-    """The query's rows as an Arrow table through ADBC, on a separate connection; None for a
-    ledger it cannot open that way (an in-memory SQLite database, a URL with options).
+def _adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
+               ) -> list[pa.Table] | None:
+    """Each query's rows as an Arrow table through ADBC, on one separate connection; None
+    for a ledger it cannot open that way (an in-memory SQLite database, a URL with options).
+    A query is (SQL, start, end): ``{start}`` and ``{end}`` in the SQL are its parameters.
 
     Reading outside the caller's connection is safe for a close: it notes the ledger's state
     before it reads anything and refuses to record, under its write lock, if the ledger
@@ -195,48 +247,70 @@ def _adbc_read(ledger_db: LedgerDb, sql: str, start, end) -> pa.Table | None:
             return None
         import adbc_driver_sqlite.dbapi as driver
         uri = url.database
-        parameters = (start.isoformat(), end.isoformat()) if start is not None else None
-        sql = sql.replace("{start}", "?").replace("{end}", "?")
+        marks = ("?1", "?2")  # numbered: {end} may come first
         options = {"adbc.sqlite.query.batch_rows": _ADBC_SQLITE_BATCH}
         setup = ["PRAGMA busy_timeout = 30000"]
     elif url.get_backend_name() == "postgresql":
         import adbc_driver_postgresql.dbapi as driver
         uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        parameters = (start, end) if start is not None else None
-        sql = sql.replace("{start}", "$1").replace("{end}", "$2")
+        marks = ("$1", "$2")
         options, setup = {}, []
     else:
         return None
-    with driver.connect(uri) as adbc, adbc.cursor() as cursor:
-        for statement in setup:
-            cursor.execute(statement)
-        if options:
-            cursor.adbc_statement.set_options(**options)
-        cursor.execute(sql, parameters)
-        return cursor.fetch_arrow_table()
+    found = []
+    with driver.connect(uri) as adbc:
+        for sql, start, end in queries:
+            with adbc.cursor() as cursor:
+                for statement in setup:
+                    cursor.execute(statement)
+                if options:
+                    cursor.adbc_statement.set_options(**options)
+                cursor.execute(sql.replace("{start}", marks[0]).replace("{end}", marks[1]),
+                               _parameters(url.get_backend_name(), sql, start, end))
+                found.append(cursor.fetch_arrow_table())
+    return found
+
+
+def _parameters(backend: str, sql: str, start, end) -> tuple | None:
+    """The query's parameters: ISO text for SQLite, dates for PostgreSQL."""
+    if "{start}" not in sql:
+        return None
+    return (start.isoformat(), end.isoformat()) if backend == "sqlite" else (start, end)
 
 
 def read_arrow(ledger_db: LedgerDb | Connection, sql: str, names: list[str]) -> pa.Table:
     """The rows of a query without parameters as Arrow columns named ``names``: through
     ADBC on a ledger it can open (see ``_adbc_read``), else through ``ledger_db``'s own
     connection, the driver's Python values made columns at once (no SQLAlchemy row)."""
-    table = None if isinstance(ledger_db, Connection) else _adbc_read(ledger_db, sql, None,
-                                                                      None)
-    if table is not None:
-        return table.rename_columns(names)
+    tables = None if isinstance(ledger_db, Connection) else _adbc_read(ledger_db,
+                                                                       [(sql, None, None)])
+    if tables is not None:
+        return tables[0].rename_columns(names)
     with reading(ledger_db) as connection:
         cursor = connection.connection.driver_connection.cursor()
         cursor.execute(sql)
         rows = cursor.fetchall()
         cursor.close()
+    return _rows_table(rows, names)
+
+
+def _rows_table(rows: list[tuple], names: list[str]) -> pa.Table:
     values = list(zip(*rows)) if rows else [()] * len(names)
     return pa.table({name: pa.array(list(column), from_pandas=True)
                      for name, column in zip(names, values)})
 
 
+def _cursor_table(connection: Connection, sql: str, start, end, width: int) -> pa.Table:
+    """A query with ``{start}`` and ``{end}`` through the connection's own driver."""
+    return _rows_table(_cursor_read(connection, sql, start, end),
+                       [f"c{i}" for i in range(width)])
+
+
 def _cursor_read(connection: Connection, sql: str, start, end) -> list[tuple]:
-    if connection.dialect.name == "sqlite":
-        sql = sql.replace("{start}", "?").replace("{end}", "?")
+    if start is None:
+        parameters = ()
+    elif connection.dialect.name == "sqlite":
+        sql = sql.replace("{start}", "?1").replace("{end}", "?2")
         parameters = (start.isoformat(), end.isoformat())
     else:
         sql = sql.replace("{start}", "%(start)s").replace("{end}", "%(end)s")
@@ -330,9 +404,3 @@ def credit_amounts(amounts: np.ndarray, shares_e9: np.ndarray, deal_ids: np.ndar
     rank = ranked.groupby("deal", sort=False).cumcount().reindex(frame.index)
     floor[rows] += rank.to_numpy() < leftover.to_numpy()
     return (floor * sign).astype("int64")
-
-
-def _frame(connection: Connection, statement) -> pd.DataFrame:
-    result = connection.execute(statement)
-    # plain tuples: pandas probes each SQLAlchemy Row for attributes, four times slower
-    return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))

@@ -2,6 +2,7 @@
 import datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rules_dsl.calendar import period_span
@@ -127,7 +128,7 @@ def test_window_frames_hold_the_period_context(company):
     assert window.assignments[["payee_id", "target_incentive"]].values.tolist() == [
         ["rep-1", 6_000_000]]  # rep-2 starts in April
     assert window.quotas[["payee_id", "amount", "start"]].values.tolist() == [
-        ["rep-1", 80_000_000, D(2026, 1, 1)]]
+        ["rep-1", 80_000_000, pd.Timestamp("2026-01-01")]]  # dates as datetime64[s]
     assert set(window.payees["id"]) == {"mgr", "rep-1", "rep-2"}
 
 
