@@ -7,6 +7,7 @@ draws the chart the close saw.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 from rules_dsl.components.rated import RatedComponent
@@ -26,46 +27,62 @@ def measure_context(plan: Plan, names: dict, prefix: str) -> list[MeasureFigures
     payee's quota.M, which is what the override's tiers read), carrying the override's tier
     starts: a manager's own bookings over the team's quota says nothing."""
     team_entries, own_entries = [], []
-    for measure in plan.measures:
-        quota = names.get(f"quota.{measure.name}")
-        for component in plan.components:
-            if _on_team(component) and component.measure == measure.name:
-                scope = "team." if component.team_scope() == "direct" else "team_all."
-                value = names.get(scope + measure.name)
-                if value is not None and not any(e.measure == prefix + scope + measure.name
-                                                 for e in team_entries):
-                    team_entries.append(_entry(
-                        prefix + scope + measure.name, measure.type, value, quota,
-                        Fraction(value) / Fraction(quota) if quota else None,
-                        _boundaries(plan, measure.name, overrides=True), plan.currency))
-        own_entries.append(_entry(prefix + measure.name, measure.type, names.get(measure.name),
-                                  quota, names.get(f"attainment.{measure.name}"),
-                                  _boundaries(plan, measure.name, overrides=False),
-                                  plan.currency))
+    for shape in _shapes(plan):
+        quota = names.get(shape.quota)
+        for scoped, boundaries in shape.team:
+            value = names.get(scoped)
+            if value is not None and not any(e.measure == prefix + scoped
+                                             for e in team_entries):
+                team_entries.append(_entry(
+                    prefix + scoped, shape.type, value, quota,
+                    Fraction(value) / Fraction(quota) if quota else None, boundaries))
+        own_entries.append(_entry(prefix + shape.name, shape.type, names.get(shape.name),
+                                  quota, names.get(shape.attainment), shape.boundaries))
     return team_entries + own_entries
 
 
-def _entry(name, measure_type, value, quota, attainment, boundaries, currency
-           ) -> MeasureFigures:
-    return MeasureFigures(name, measure_type.name.lower(), _number(value, measure_type),
-                          _number(quota, measure_type),
-                          Fraction(attainment) if attainment is not None else None,
-                          tuple(boundaries))
+@dataclass(frozen=True)
+class _Shape:
+    """What every payee's entry of one measure shares: its names and tier boundaries."""
+    name: str
+    type: Type
+    quota: str  # quota.M
+    attainment: str  # attainment.M
+    team: tuple  # (team.M or team_all.M, the overrides' boundaries) per override on M
+    boundaries: tuple  # the commissions' boundaries on M
 
 
-def _boundaries(plan: Plan, measure: str, overrides: bool) -> list[TierBoundary]:
-    """The tier starts of the plan's rated components on ``measure``, made once per plan
-    (every payee of a plan shares them)."""
-    key = (id(plan), measure, overrides)
-    cached = _BOUNDARIES.get(key)
+def _shapes(plan: Plan) -> tuple[_Shape, ...]:
+    """The plan's measure shapes, made once per plan (``measure_context`` runs per payee)."""
+    cached = _SHAPES.get(id(plan))
     if cached is None or cached[0] is not plan:
-        if len(_BOUNDARIES) > 1_000:
-            _BOUNDARIES.clear()
-        cached = _BOUNDARIES[key] = (plan, tuple(_find_boundaries(plan, measure, overrides)))
+        if len(_SHAPES) > 1_000:
+            _SHAPES.clear()
+        shapes = tuple(_Shape(
+            measure.name, measure.type, f"quota.{measure.name}", f"attainment.{measure.name}",
+            tuple(("team." if component.team_scope() == "direct" else "team_all.")
+                  + measure.name for component in plan.components
+                  if _on_team(component) and component.measure == measure.name),
+            tuple(_find_boundaries(plan, measure.name, overrides=False)))
+            for measure in plan.measures)
+        team = {measure.name: tuple(_find_boundaries(plan, measure.name, overrides=True))
+                for measure in plan.measures}
+        shapes = tuple(_Shape(s.name, s.type, s.quota, s.attainment,
+                              tuple((scoped, team[s.name]) for scoped in s.team), s.boundaries)
+                       for s in shapes)
+        cached = _SHAPES[id(plan)] = (plan, shapes)
     return cached[1]
 
 
-_BOUNDARIES: dict[tuple, tuple] = {}  # (id(plan), measure, overrides) -> (plan, boundaries)
+_SHAPES: dict[int, tuple] = {}  # id(plan) -> (plan, its measure shapes)
+
+
+def _entry(name, measure_type, value, quota, attainment, boundaries) -> MeasureFigures:
+    return MeasureFigures(name, measure_type.name.lower(), _number(value, measure_type),
+                          _number(quota, measure_type),
+                          None if attainment is None else attainment
+                          if type(attainment) is Fraction else Fraction(attainment),
+                          boundaries)
 
 
 def _find_boundaries(plan: Plan, measure: str, overrides: bool) -> list[TierBoundary]:
@@ -94,6 +111,8 @@ def _number(value, measure_type: Type):
     """Money as ``Money`` (minor units), anything else as an exact Fraction."""
     if value is None:
         return None
+    if type(value) is Money or (type(value) is Fraction and measure_type != Type.MONEY):
+        return value  # already what the conversion below would make, and immutable
     if measure_type == Type.MONEY or isinstance(value, Money):
         return Money(int(value))
     return Fraction(value)

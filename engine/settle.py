@@ -7,6 +7,7 @@ against the balance B carried from the last close, and the draw D.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 from engine.attainment import measure_context
@@ -39,20 +40,21 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
     earned = earned_to_date = draw = 0
     negative_payout = "carry_forward"
     recoverable = None
-    for year, result in sorted(results, key=lambda pair: -pair[0].fiscal_year):
+    for year, result in sorted(results, key=_newest_first) if len(results) > 1 else results:
         plan = year.plan
         prefix = f"{plan.id}/" if several else ""
         mine: PayeeLines = result["lines"]
         earned += mine.earned
         if year.fiscal_year != fiscal_year:
             continue
+        shape = _shape(plan)
         negative_payout = plan.negative_payout
         if plan.draw is not None:
             recoverable = plan.draw.recoverable
         draw += result["draw"]
         by_component = mine.components
-        for component in [c.id for c in plan.components] + (
-                ["plan_cap"] if "plan_cap" in by_component else []):
+        for component in shape.components + (("plan_cap",) if "plan_cap" in by_component
+                                             else ()):
             etd, payout = by_component.get(component, (0, 0))
             components.append(ComponentTotal(prefix + component, etd, payout))
         earned_to_date += mine.earned_to_date
@@ -63,18 +65,21 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
             result.get("period_target_incentive", 0)
         if values.get("target_incentive") is not None:
             target_incentive = (target_incentive or 0) + int(values["target_incentive"])
-        for measure in plan.measures:
-            value = values.get(f"attainment.{measure.name}")
+        for measure, key in shape.attainment:
+            value = values.get(key)
             if value is not None:
-                attainment.append((prefix + measure.name, Fraction(value)))
-    adjustments = prior.adjustments.get(payee, [])
+                attainment.append((prefix + measure,
+                                   value if type(value) is Fraction else Fraction(value)))
+    adjustments = prior.adjustments.get(payee, ())
     adjusted = sum(amount for amount, _ in adjustments)
     settlement = [SettlementLine("adjustment", amount, reason) for amount, reason in adjustments]
     balance = prior.balance.get(payee, 0)
-    _require_fit(payee, current_year, draw=draw, adjusted=adjusted, earned=earned + adjusted,
-                 earned_to_date=earned_to_date)
+    if not _fit(draw, adjusted, earned + adjusted, earned_to_date):
+        _require_fit(payee, current_year, draw=draw, adjusted=adjusted,
+                     earned=earned + adjusted, earned_to_date=earned_to_date)
     pay, carried = settle(earned + adjusted, balance, draw, recoverable, negative_payout)
-    _require_fit(payee, current_year, pay=pay, carried=carried)
+    if not _fit(pay, carried):
+        _require_fit(payee, current_year, pay=pay, carried=carried)
     if balance > 0:
         settlement.append(SettlementLine("balance", -balance))
     has_draw = recoverable is not None and draw > 0
@@ -85,7 +90,8 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
         settlement.append(SettlementLine("carried-forward", balance - earned - adjusted))
     return PayeeRecord(
         payee=payee, currency=currency,
-        plans=tuple(f"{y.plan.id}@{y.plan.version}" for y, _ in results), status=DRAFT,
+        plans=_shape(results[0][0].plan).plans if len(results) == 1 else
+        tuple(_shape(y.plan).key for y, _ in results), status=DRAFT,
         fiscal_year=results[0][0].fiscal_year if results else None,
         earned_to_date=earned_to_date, paid_to_date=prior.paid.get(payee, 0), earned=earned,
         adjustments=adjusted, draw=max(top_up, 0), payout=pay, carried_balance=carried,
@@ -93,6 +99,39 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
         settlement=tuple(settlement),
         context=StatementContext(name, target_incentive, period_target_incentive,
                                  tuple(measures)))
+
+
+def _newest_first(pair) -> int:
+    return -pair[0].fiscal_year
+
+
+def _fit(*figures: int) -> bool:
+    """Whether every figure fits 64-bit minor units (the common case, checked at once)."""
+    return -(2 ** 63) <= min(figures) and max(figures) < 2 ** 63
+
+
+@dataclass(frozen=True)
+class _PlanShape:
+    """What settlement reads of a plan for every payee on it, made once per plan."""
+    key: str  # id@version
+    plans: tuple[str]  # (key,): the record's plans when the payee has this plan alone
+    components: tuple[str, ...]  # component ids in plan order
+    attainment: tuple[tuple[str, str], ...]  # (measure, attainment.measure)
+
+
+def _shape(plan) -> _PlanShape:
+    cached = _SHAPES.get(id(plan))
+    if cached is None or cached[0] is not plan:
+        if len(_SHAPES) > 1_000:
+            _SHAPES.clear()
+        key = f"{plan.id}@{plan.version}"
+        cached = _SHAPES[id(plan)] = (plan, _PlanShape(
+            key, (key,), tuple(c.id for c in plan.components),
+            tuple((m.name, f"attainment.{m.name}") for m in plan.measures)))
+    return cached[1]
+
+
+_SHAPES: dict[int, tuple] = {}  # id(plan) -> (plan, its shape)
 
 
 _WHAT = {"draw": "the draw of the period", "adjusted": "the period's adjustments",
