@@ -25,17 +25,19 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
     for position, (frame, year) in enumerate(zip(changed, years)):
         if not len(frame):
             continue
-        component = frame["component"].fillna("").to_numpy(dtype=object)
+        codes, components = pd.factorize(frame["component"].to_numpy(dtype=object))
         if frame["fiscal_year"].isna().all():  # this year: components in plan order
             order = {c.id: i for i, c in enumerate(year.plan.components)}
             order["plan_cap"] = len(order)
-            rank = pd.Series(component).map(order).fillna(len(order)).to_numpy(np.int64)
-        else:
-            rank = pd.factorize(component, sort=True)[0].astype(np.int64)
+            ranks = [order.get(c, len(order)) for c in components] + [len(order)]
+        else:  # an earlier year: components by name, a line without one first
+            named = sorted(components)
+            ranks = [named.index(c) + 1 for c in components] + [0]
         frames.append(frame)
         keys.append(np.column_stack([
             np.full(len(frame), -year.fiscal_year, dtype=np.int64),
-            np.full(len(frame), position, dtype=np.int64), rank,
+            np.full(len(frame), position, dtype=np.int64),
+            np.array(ranks, dtype=np.int64)[codes],  # code -1 (no component) takes the last
             (frame["line_kind"] == "cap").to_numpy(dtype=np.int64),
             _dates(frame["date"])]))
     frame = None
@@ -51,24 +53,43 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
     changed.clear()
     key = np.concatenate(keys)
     del keys
-    deal = sorted_codes(_joined(frames, "deal").fillna(""))
-    payee = sorted_codes(_joined(frames, "payee"))
+    deal = _joined(frames, "deal")
+    deal[_missing(deal)] = ""
+    deal = sorted_codes(deal)
+    payee = _text_ranks(_joined(frames, "payee"))
     # np.lexsort is stable and sorts by its last key first
-    order = np.lexsort((_joined(frames, "seq").to_numpy(np.int64), deal, key[:, 4],
+    order = np.lexsort((_joined(frames, "seq").astype(np.int64), deal, key[:, 4],
                         key[:, 3], key[:, 2], key[:, 1], key[:, 0], payee))
     del key, deal, payee
     # column by column: the frames, the result and one column at a time, never a whole
     # concatenated copy besides
     lines = {}
     for column in list(frames[0].columns):
-        lines[column] = _joined(frames, column).take(order).reset_index(drop=True)
+        joined = _joined(frames, column)
+        lines[column] = pd.Series(joined[order], dtype=joined.dtype, copy=False) \
+            if isinstance(joined, np.ndarray) else pd.Series(joined.take(order), copy=False)
         for frame in frames:
             del frame[column]
     return conform(pd.DataFrame(lines, copy=False))
 
 
-def _joined(frames: list[pd.DataFrame], column: str) -> pd.Series:
-    return pd.concat([frame[column] for frame in frames], ignore_index=True)
+def _joined(frames: list[pd.DataFrame], column: str):
+    """One column of every frame, end to end: an array (numpy, or pandas' nullable)."""
+    parts = [frame[column].array for frame in frames]
+    if all(isinstance(part, pd.arrays.NumpyExtensionArray) for part in parts):
+        return np.concatenate([part.to_numpy() for part in parts])
+    return pd.concat([frame[column] for frame in frames], ignore_index=True).array
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    return pd.isna(values) if values.dtype == object else np.zeros(len(values), dtype=bool)
+
+
+def _text_ranks(values: np.ndarray) -> np.ndarray:
+    """Code point ranks of text values with few distinct ones (payee ids): the distinct
+    values ranked, then spread."""
+    codes, distinct = pd.factorize(values)
+    return sorted_codes(np.asarray(distinct, dtype=object))[codes]
 
 
 def _dates(dates: pd.Series) -> np.ndarray:
