@@ -108,13 +108,14 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     dates = frame["date"].to_numpy(dtype="datetime64[s]").copy()
     recorded = pd.to_datetime(frame["recorded_date"][~present]).to_numpy(dtype="datetime64[s]")
     dates[~present] = recorded
-    base = pd.array(frame["base"].to_numpy(dtype=np.int64), dtype="Int64")
-    base[~(present & (raw == "deal"))] = pd.NA
+    base = pd.arrays.IntegerArray(frame["base"].to_numpy(dtype=np.int64),
+                                  ~(present & (raw == "deal")))
     table = {
         "payee": lines.shared_text(frame["payee"]),
-        "currency": np.full(rows, plan.currency, dtype=object),
-        "plan": np.full(rows, plan.id, dtype=object),
-        "fiscal_year": pd.array([fiscal_year] * rows, dtype="Int64"),
+        "currency": lines.repeated(plan.currency, rows),
+        "plan": lines.repeated(plan.id, rows),
+        "fiscal_year": pd.arrays.IntegerArray(np.full(rows, fiscal_year or 0, dtype=np.int64),
+                                              np.full(rows, fiscal_year is None)),
         "kind": kind, "line_kind": raw,
         "component": lines.shared_text(frame["component"]),
         "deal": np.where(has_deal, deal, None).astype(object),

@@ -406,8 +406,7 @@ class _Context:
         earning = np.flatnonzero((amounts != 0) & (True if held is None else held.data))
         return lines.table(len(earning), payee=self.payees.id_array[earning],
                            component=component.id, kind="component",
-                           amount=amounts[earning], note=np.full(len(earning), note,
-                                                                 dtype=object))
+                           amount=amounts[earning], note=lines.repeated(note, len(earning)))
 
     def deal_values(self, component: Component, key: str) -> np.ndarray:
         plan, rows, payees, fields, window = (self.plan, self.rows, self.payees, self.fields,

@@ -34,7 +34,9 @@ def table(rows: int, *, payee, component, kind, amount, deal=NO_DEAL, seq=NO_SEQ
             return value.array
         if isinstance(value, (np.ndarray, pd.Series, list)):
             return np.asarray(value, dtype=dtype)
-        return np.full(rows, value, dtype=dtype if dtype is not None else object)
+        if dtype is None or dtype is object:
+            return repeated(value, rows)
+        return np.full(rows, value, dtype=dtype)
 
     numerators, denominators = rate if rate is not None else (0, 0)
     frame = {
@@ -52,6 +54,14 @@ def table(rows: int, *, payee, component, kind, amount, deal=NO_DEAL, seq=NO_SEQ
         frame[f"slice_rate_{k}"] = _exact(column(numerators))
         frame[f"slice_per_{k}"] = _exact(column(denominators))
     return pd.DataFrame(frame, copy=False)  # each column its own block, not copied
+
+
+def repeated(value, rows: int) -> np.ndarray:
+    """An object column of one value, shared by every row: ``np.full`` makes a new Python
+    string per row (20 ms for 250,000 rows)."""
+    column = np.empty(rows, dtype=object)
+    column[:] = value
+    return column
 
 
 def _exact(values: np.ndarray) -> np.ndarray:

@@ -60,7 +60,9 @@ def broadcast(value: Any, kind: str, rows: int) -> Col:
         return Col("bool", np.full(rows, bool(value)))
     if kind == "date":
         return Col("date", np.full(rows, np.datetime64(value, "D")))
-    return Col("string", np.full(rows, value, dtype=object))
+    column = np.empty(rows, dtype=object)  # one shared string, not one made per row
+    column[:] = value
+    return Col("string", column)
 
 
 def evaluate(node: nodes.Node, names: Mapping[str, Col], rows: int, currency: str,

@@ -187,7 +187,8 @@ def lines_frame(columns: dict) -> pd.DataFrame:
         if LINES.get(name) != OBJECT:
             return value
         if value is None or isinstance(value, str):
-            value = np.full(rows, value, dtype=object)
+            value, filled = np.empty(rows, dtype=object), value
+            value[:] = filled  # one shared string, not one made per row
         return pd.Series(value, dtype=object, copy=False)
     # the columns as given, not copied nor consolidated: a million lines are some 300 MB
     return pd.DataFrame({name: column(name, value) for name, value in columns.items()},
