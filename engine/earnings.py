@@ -78,8 +78,9 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
     rows = _coded(rows, payees)
     if team is not None:
         team = {scope: _coded(frame, payees) for scope, frame in team.items()}
-    _measure(plan, rows, payees, fields, window, team)
-    context = _Context(plan, window, rows, payees, fields, team, versions)
+    memo = _Memo()
+    _measure(plan, rows, payees, fields, window, team, memo)
+    context = _Context(plan, window, rows, payees, fields, team, versions, memo)
     found: list[pd.DataFrame] = []
     earned = []
     for component in plan.components:
@@ -228,9 +229,15 @@ def _scalar(plan: Plan, expression: Expression, names: dict, payee: str, window:
                                f"{payee} in {window.name}") from None
 
 
-def _columns(plan, expression, rows, payees: PayeeTable, fields) -> dict[str, vector.Col]:
+def _columns(plan, expression, rows, payees: PayeeTable, fields, memo: _Memo | None = None
+             ) -> dict[str, vector.Col]:
     wanted = used_names(expression.node)
-    columns = deal_columns(rows, wanted, fields, plan.currency)
+    if memo is None:
+        columns = deal_columns(rows, wanted, fields, plan.currency)
+    else:  # a deal column read by several expressions (a text one costs) is made once
+        columns = {name: col for name in wanted for col in [memo.get(
+            ("column", name, plan.currency), rows, lambda name=name: deal_columns(
+                rows, {name}, fields, plan.currency).get(name))] if col is not None}
     codes = rows["payee_code"].to_numpy()
     for name in wanted - set(columns):
         columns[name] = per_row(payees.lenient(name), codes)
@@ -257,15 +264,42 @@ def _params_on_deal_dates(name, rows, payees: PayeeTable, fallback: vector.Col) 
     return vector.choose(keep, chosen, fallback)
 
 
-def _vector(plan, expression, rows, payees, fields, window) -> vector.Col:
+def _vector(plan, expression, rows, payees, fields, window, memo: _Memo | None = None
+            ) -> vector.Col:
+    """The expression over the rows. With ``memo`` (the rows live through the earn call), a
+    value that reads only the rows (no payee-level name, which a later step may add to) is
+    computed once: a measure's `where` is read again by its commission."""
+    if memo is not None and all(name.startswith(("deal.", "credit."))
+                                for name in used_names(expression.node)):
+        return memo.get(("value", id(expression.node)), rows, lambda: _evaluated(
+            plan, expression, rows, payees, fields, window, memo))
+    return _evaluated(plan, expression, rows, payees, fields, window, memo)
+
+
+def _evaluated(plan, expression, rows, payees, fields, window, memo) -> vector.Col:
     try:
-        return vector.evaluate(expression.node, _columns(plan, expression, rows, payees, fields),
+        return vector.evaluate(expression.node, _columns(plan, expression, rows, payees, fields,
+                                                         memo),
                                len(rows), plan.currency, plan.rounding)
     except EvaluationError as error:
         raise _fail(plan, expression, error, "(several)", window) from None
 
 
-def _measure(plan, rows, payees: PayeeTable, fields, window, team) -> None:
+class _Memo:
+    """What one earn call computes once per frame that lives through it (the window's rows,
+    the team's): a frame is held beside its values, so its id cannot be reused meanwhile."""
+
+    def __init__(self):
+        self.found: dict[tuple, tuple] = {}
+
+    def get(self, key: tuple, frame, make):
+        hit = self.found.get((key, id(frame)))
+        if hit is None or hit[0] is not frame:
+            hit = self.found[(key, id(frame))] = (frame, make())
+        return hit[1]
+
+
+def _measure(plan, rows, payees: PayeeTable, fields, window, team, memo) -> None:
     """Each measure's value per payee (and over the team, where the plan looks at it), then
     attainment, into the payees' names."""
     for measure in plan.measures:
@@ -274,7 +308,7 @@ def _measure(plan, rows, payees: PayeeTable, fields, window, team) -> None:
             sources += [("team.", team["direct"]), ("team_all.", team["all"])]
         for prefix, source in sources:
             _set_measure(payees, prefix + measure.name, measure.type,
-                         _aggregate(plan, measure, source, payees, fields, window))
+                         _aggregate(plan, measure, source, payees, fields, window, memo))
         _set_attainment(payees, measure.name)
 
 
@@ -330,20 +364,20 @@ def _typed(value, measure_type: Type):
     return int(value)
 
 
-def _aggregate(plan, measure, rows, payees, fields, window) -> pd.Series:
+def _aggregate(plan, measure, rows, payees, fields, window, memo) -> pd.Series:
     """sum, count, min or max of the measure over the rows, per payee position."""
     call = measure.expression.node
     mask = np.ones(len(rows), dtype=bool)
     if call.where is not None:
         where = Expression(measure.expression.text, call.where, Type.BOOL,
                            measure.expression.source, measure.expression.positions)
-        mask = _vector(plan, where, rows, payees, fields, window).data
+        mask = _vector(plan, where, rows, payees, fields, window, memo).data
     codes = rows["payee_code"].to_numpy()
     if measure.aggregate == "count":
         return pd.Series(mask.astype(np.int64)).groupby(codes).sum()
     summand = Expression(measure.expression.text, call.args[0], measure.type,
                          measure.expression.source, measure.expression.positions)
-    col = _vector(plan, summand, rows, payees, fields, window)
+    col = _vector(plan, summand, rows, payees, fields, window, memo)
     if col.kind == "number":
         return _rational_aggregate(measure.aggregate, col, mask, codes)
     values = pd.Series(col.data)[mask]
@@ -372,9 +406,9 @@ class _Context:
     """The ``EvaluationContext`` (rules_dsl.components.contract) a component type earns
     through: this plan, window, credit rows and payees, over the vectorised primitives."""
 
-    def __init__(self, plan, window, rows, payees, fields, team, versions):
+    def __init__(self, plan, window, rows, payees, fields, team, versions, memo):
         self.plan, self.window, self.rows, self.payees = plan, window, rows, payees
-        self.fields, self.team, self.versions = fields, team, versions
+        self.fields, self.team, self.versions, self.memo = fields, team, versions, memo
         self.currency, self.rounding = plan.currency, plan.rounding
 
     def scalar(self, expression: Expression, payee: str):
@@ -412,7 +446,7 @@ class _Context:
         plan, rows, payees, fields, window = (self.plan, self.rows, self.payees, self.fields,
                                               self.window)
         return _versioned(plan, component, rows, self.versions, lambda version, own: _vector(
-            version, getattr(own, key), rows, payees, fields, window)).data
+            version, getattr(own, key), rows, payees, fields, window, self.memo)).data
 
     def deal_lines(self, component: Component, paid, kind: str, amount) -> pd.DataFrame:
         return _deal_lines(self.rows[paid], component.id, kind, amount=amount[paid])
@@ -420,7 +454,7 @@ class _Context:
     def rated_lines(self, component: Component, team: str | None) -> pd.DataFrame:
         rows = self.rows if team is None else self.team[team]
         return _rated_lines(self.plan, component, rows, self.payees, self.fields, self.window,
-                           self.versions)
+                           self.versions, self.memo)
 
 
 def _component_lines(component: Component, context: _Context) -> pd.DataFrame:
@@ -433,7 +467,8 @@ def _component_lines(component: Component, context: _Context) -> pd.DataFrame:
     return component_type.earn(component, context)
 
 
-def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.DataFrame:
+def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
+                 ) -> pd.DataFrame:
     """A commission's or an override's lines: each counted row's base at the rate, or
     through the tiers, of the version in force on its date."""
     measure = plan.measure(component.measure)
@@ -442,7 +477,7 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions) -> pd.
     if call.where is not None:
         where = Expression(measure.expression.text, call.where, Type.BOOL,
                            measure.expression.source, measure.expression.positions)
-        mask = _vector(plan, where, rows, payees, fields, window).data
+        mask = _vector(plan, where, rows, payees, fields, window, memo).data
     # the counted rows in (payee by code point, deal date, deal id by code point, credit
     # row) order: the window's rows stand in (date, deal, credit row) order already, so
     # their position ("row") sorts within a payee; one take of the rows, not a sorted copy

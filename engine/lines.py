@@ -34,6 +34,12 @@ def table(rows: int, *, payee, component, kind, amount, deal=NO_DEAL, seq=NO_SEQ
             return value.array
         if isinstance(value, (np.ndarray, pd.Series, list)):
             return np.asarray(value, dtype=dtype)
+        if dtype is object and isinstance(value, str) and rows:
+            # one text on every row as pandas' string column, made by Arrow at once: an
+            # object column of it would be converted string by string when framed
+            return pd.array(pa.repeat(pa.scalar(value, pa.large_string()), rows), dtype="str")
+        if dtype is None and isinstance(value, int) and -2 ** 63 <= value < 2 ** 63:
+            return np.full(rows, value, dtype=np.int64)
         if dtype is None or dtype is object:
             return repeated(value, rows)
         return np.full(rows, value, dtype=dtype)
