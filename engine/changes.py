@@ -61,27 +61,31 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
 
 
 def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
-    """Per payee: sums per component, and of the changed keys."""
+    """Per payee: sums per component, and of the changed keys, grouped on integer codes of
+    the payee and component."""
     found: dict[str, PayeeLines] = defaultdict(PayeeLines)
-    change = pd.Series(difference(compared["current"].to_numpy(),
-                                  compared["before"].to_numpy()), index=compared.index)
-    shown = compared[compared["present"] | (change != 0)]
-    groups = [shown["payee"], shown["component"]]
-    current_sums = group_sums(shown["current"], groups)
-    change_sums = group_sums(change[shown.index], groups)
-    for (payee, component), current, changed in zip(current_sums.index,
-                                                    current_sums.tolist(),
-                                                    change_sums.tolist()):
-        found[payee].components[component] = (current, changed)
-        found[payee].earned_to_date += current
-    changed = (change != 0).to_numpy()
+    change = difference(compared["current"].to_numpy(), compared["before"].to_numpy())
+    shown = np.flatnonzero(compared["present"].to_numpy(dtype=bool) | (change != 0))
+    if not len(shown):
+        return found
+    payee_codes, payees = pd.factorize(compared["payee"].take(shown))
+    component_codes, components = pd.factorize(compared["component"].take(shown))
+    groups = payee_codes.astype(np.int64) * len(components) + component_codes
+    current_sums = group_sums(pd.Series(compared["current"].to_numpy()[shown]), groups)
+    change_sums = group_sums(pd.Series(change[shown]), groups)
+    payees, components = list(payees), list(components)
+    for group, current, changed in zip(current_sums.index.tolist(), current_sums.tolist(),
+                                       change_sums.tolist()):
+        mine = found[payees[group // len(components)]]
+        mine.components[components[group % len(components)]] = (current, changed)
+        mine.earned_to_date += current
+    changed = change[shown] != 0
     if changed.any():
-        payees = compared["payee"][changed]
-        counts = payees.value_counts(sort=False)
-        sums = group_sums(change[changed], [payees])
-        for payee, total in zip(sums.index.tolist(), sums.tolist()):
-            found[payee].earned += total
-            found[payee].changed += int(counts[payee])
+        earned = group_sums(pd.Series(change[shown][changed]), payee_codes[changed])
+        counts = np.bincount(payee_codes[changed], minlength=len(payees))
+        for code, total in zip(earned.index.tolist(), earned.tolist()):
+            found[payees[code]].earned += total
+            found[payees[code]].changed += int(counts[code])
     return found
 
 

@@ -106,8 +106,14 @@ def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def earned_to_date(frame: pd.DataFrame) -> pd.DataFrame:
     """One line per key, amounts summed: a bonus or cap line earned in several windows.
-    Every other column comes from the key's first line."""
-    repeated = frame.duplicated(KEY, keep=False).to_numpy()
+    Every other column comes from the key's first line. Only a line without a deal can
+    repeat: a credit row is in one window (by its deal's date) and in one line of each
+    component there, so the keys of deals' lines are looked at no further."""
+    candidates = np.flatnonzero((frame["deal"] == NO_DEAL).to_numpy(dtype=bool))
+    repeated = np.zeros(len(frame), dtype=bool)
+    if len(candidates) > 1:
+        repeated[candidates] = frame[KEY].take(candidates).duplicated(
+            keep=False).to_numpy()
     if not repeated.any():
         return frame
     several = frame[repeated]
