@@ -14,6 +14,7 @@ payee it always named.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from dataclasses import dataclass
 from fractions import Fraction
@@ -46,7 +47,12 @@ class Spans:
     first: np.ndarray  # datetime64[D]
     last: np.ndarray  # datetime64[D]; _OPEN without an end
     target_incentive: np.ndarray  # annual, int64 minor units; 0 without one
-    params: list[str]
+    params: pd.Series  # text
+
+    @functools.cached_property
+    def texts(self) -> list[str]:
+        """The params as Python strings, made when a plan reads a param."""
+        return self.params.tolist()
 
     def start(self, span: int) -> datetime.date:
         return self.first[span].item()
@@ -91,13 +97,13 @@ class Spans:
 
 def spans_of(assignments: pd.DataFrame) -> Spans:
     """The plan's rows of the window's assignments frame (``ledger.window``)."""
-    codes, ids = pd.factorize(assignments["payee_id"].to_numpy(dtype=object))
+    codes, ids = pd.factorize(assignments["payee_id"])
     last = assignments["effective_to"].to_numpy().astype("datetime64[D]")
     incentive = assignments["target_incentive"].fillna(0).to_numpy(dtype=np.int64)
     return Spans([str(payee) for payee in ids], codes.astype(np.int64),
                  assignments["effective_from"].to_numpy().astype("datetime64[D]"),
                  np.where(np.isnat(last), _OPEN, last),
-                 _int_column(incentive), assignments["params"].tolist())
+                 _int_column(incentive), assignments["params"])
 
 
 def _int_column(values: np.ndarray) -> np.ndarray:
@@ -197,15 +203,12 @@ def quota_table(quotas: pd.DataFrame, plan: Plan, periods: list, spans: Spans
     """Each measure's quota per payee and payout period: every quota row spread over the
     periods it spans (``engine.quota.spread_row``), summed per payee, then prorated by the
     share of the period the payee's assignments cover together."""
-    position = {payee: i for i, payee in enumerate(spans.ids)}
-    payee = np.array([position.get(p, -1) for p in quotas["payee_id"].tolist()],
-                     dtype=np.int64)
+    payee = spans.positions_of(quotas["payee_id"])
     mine = payee >= 0
     found = {}
     covered = _covered(spans, periods, plan.proration)
-    measures = quotas["measure"].to_numpy(dtype=object)
     for measure in sorted({m.name for m in plan.measures}):
-        rows = np.flatnonzero(mine & (measures == measure))
+        rows = np.flatnonzero(mine & (quotas["measure"] == measure).to_numpy(dtype=bool))
         if not len(rows):
             continue
         parts, present = _spread_rows(quotas.iloc[rows], periods)
@@ -387,7 +390,7 @@ def _params(spans: Spans, span: int, plan: Plan, fields: dict[str, Type]) -> dic
     """``params_of`` an assignment's params, made once per distinct text, plan and fields
     (a hundred thousand payees share a handful). An error is not kept, so it names the
     payee whose assignment it is."""
-    text = spans.params[span]
+    text = spans.texts[span]
     key = (text, plan.id, plan.currency, tuple(fields.items()))
     found = _PARAMS.get(key)
     if found is None:
@@ -408,8 +411,11 @@ _PAYEE_COLUMNS = ("id", "name", "role", "hire_date")
 
 def _set_payee_fields(table: PayeeTable, plan: Plan, window: Window, people: pd.DataFrame,
                       fields: dict[str, Type]) -> None:
-    """payee.id, name, role, hire_date and the plan's payee fields, from each payee's row
-    in force on the window's last day; a payee without one has none of them."""
+    """payee.name (settlement reads it), any other of payee.id, role and hire_date the
+    plan reads, and the plan's payee fields, from each payee's row in force on the window's
+    last day; a payee without one has none of them."""
+    read = {name for expression in plan.expressions() for name in used_names(expression.node)
+            if name.startswith("payee.")} | {"payee.name"}
     dates = people["effective_from"].to_numpy().astype("datetime64[D]")
     current = people[dates <= np.datetime64(window.end, "D")].drop_duplicates("id",
                                                                                keep="last")
@@ -418,15 +424,16 @@ def _set_payee_fields(table: PayeeTable, plan: Plan, window: Window, people: pd.
     row_of[rows[rows >= 0]] = np.flatnonzero(rows >= 0)
     rows = row_of.tolist()
     for name in _PAYEE_COLUMNS:
-        column = current[name]
-        column = column.to_numpy().astype("datetime64[D]").tolist() \
-            if column.dtype.kind == "M" else column.tolist()
-        table.set_values(f"payee.{name}", [column[r] if r >= 0 else ABSENT for r in rows])
+        if f"payee.{name}" not in read:
+            continue
+        column = table.ids if name == "id" else _python(current[name])
+        table.set_values(f"payee.{name}", [column[i if name == "id" else r] if r >= 0
+                                           else ABSENT for i, r in enumerate(rows)])
     declared = [(name, field_type) for name, field_type in fields.items()
                 if name.startswith("payee.")]
     if not declared:
         return
-    extras = list(current["extra"])
+    extras = _python(current["extra"])
     parsed: dict[str, dict] = {}
     values = {name: [] for name, _ in declared}
     for payee, r in zip(table.ids, rows):
@@ -443,3 +450,10 @@ def _set_payee_fields(table: PayeeTable, plan: Plan, window: Window, people: pd.
                                             plan.currency, f"payee {payee}: {name}"))
     for name, _ in declared:
         table.set_values(name, values[name])
+
+
+def _python(column: pd.Series) -> list:
+    """A column as Python values, None where missing: dates as datetime.date."""
+    if column.dtype.kind == "M":
+        return column.to_numpy().astype("datetime64[D]").tolist()
+    return pa.array(column.array).to_pylist()

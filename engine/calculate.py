@@ -29,7 +29,7 @@ from engine import assignments, lines
 from engine.lines import NO_DEAL, NO_SEQ
 from engine.changes import PayeeLines, changed_lines, compare, payee_lines
 from engine.order import ordered_lines
-from engine.settle import settle_payee, settled_names
+from engine.settle import PlanSettlement, settle_payee, settled_names
 from ledger.database import LedgerDb
 from ledger.history import read_prior
 from ledger.plans import registered_plans
@@ -87,6 +87,12 @@ class PlanResult:
         """The names settlement reads, a plain dict per payee of the last window, made a
         column at a time."""
         return self.values.records(settled_names(self.year.plan))
+
+    @functools.cached_property
+    def settlement(self) -> PlanSettlement:
+        """Settlement of the payees whose one result this is."""
+        return PlanSettlement(self.year, self._settled, self.values.position, self.draws,
+                              self.period_target_incentive)
 
 
 @dataclass
@@ -148,13 +154,13 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
     start, fiscal_year = (years[0].period.start, years[0].fiscal_year) if years else \
         _fiscal_position(period_name, versions_by_plan)
     prior = read_prior(ledger_db, length, period_name, fiscal_year, start)
-    payees: dict[str, list] = defaultdict(list)
+    payees: dict[str, list] = defaultdict(list)  # payee -> [(plan result, its lines)]
     compared, changed = [], []
     for result in results:
         lines_of, found = _against_last_close(result, prior)
         result.lines = None  # compared now: the frame is the comparison's
         for payee in result.listed:
-            payees[payee].append((result.year, result.of(payee, lines_of[payee])))
+            payees[payee].append((result, lines_of[payee]))
         changed.append(changed_lines(found, result.year.plan, None))
         compared.append((result.year, found[_RECORDED_COLUMNS]))
         del found
@@ -163,17 +169,27 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
     for result, changed_payees, found in _earlier_years(windows, period_name, fiscal_year,
                                                         prior, versions_by_plan):
         for payee, lines_of in changed_payees.items():
-            payees[payee].append((result.year, result.of(payee, lines_of)))
+            payees[payee].append((result, lines_of))
         changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
         compared.append((result.year, found[_RECORDED_COLUMNS]))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
-    records = tuple(settle_payee(payee, payees.get(payee, []), prior, fiscal_year)
+    records = tuple(_settled(payee, payees.get(payee, ()), prior, fiscal_year)
                     for payee in counted(listed, status, "settling", len(listed), "payees"))
     currency = {record.payee: record.currency for record in records}
     statement_lines = ordered_lines(changed, [year for year, _ in compared], records)
     return Calculation(PeriodResult(period_name, DRAFT, None, records, statement_lines),
                        compared, currency)
+
+
+def _settled(payee: str, results: list, prior, fiscal_year: int):
+    """The payee's record: by its plan's settlement when it has this year's one plan and
+    nothing else, else by settle_payee over every plan year it has."""
+    if len(results) == 1 and results[0][0].year.fiscal_year == fiscal_year:
+        result, lines_of = results[0]
+        return result.settlement.record(payee, lines_of, prior)
+    return settle_payee(payee, [(result.year, result.of(payee, lines_of))
+                                for result, lines_of in results], prior, fiscal_year)
 
 
 def _against_last_close(result: PlanResult, prior

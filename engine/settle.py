@@ -70,6 +70,61 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
             if value is not None:
                 attainment.append((prefix + measure,
                                    value if type(value) is Fraction else Fraction(value)))
+    return _record(payee, prior, current_year, currency,
+                   _shape(results[0][0].plan).plans if len(results) == 1 else
+                   tuple(_shape(y.plan).key for y, _ in results),
+                   results[0][0].fiscal_year if results else None, earned, earned_to_date,
+                   draw, recoverable, negative_payout, attainment, components,
+                   StatementContext(name, target_incentive, period_target_incentive,
+                                    tuple(measures)))
+
+
+class PlanSettlement:
+    """``settle_payee`` for the payees whose one result is this fiscal year's plan (all
+    but a few: a manager on two plans, a payee whose earlier year changed), with what they
+    share made once: the same record, figure for figure.
+
+    ``values`` are the names settlement reads of each payee of the last window, by its
+    position in ``position``; ``draws`` and ``period_target_incentive`` by payee."""
+
+    def __init__(self, year, values: list[dict], position: dict[str, int],
+                 draws: dict[str, int], period_target_incentive: dict[str, int]):
+        plan = year.plan
+        self.year, self.plan, self.shape = year, plan, _shape(plan)
+        self.values, self.position = values, position
+        self.draws, self.period_target_incentive = draws, period_target_incentive
+        self.recoverable = plan.draw.recoverable if plan.draw is not None else None
+        self.results = [(year, None)]  # what an error names
+
+    def record(self, payee: str, mine: PayeeLines, prior: Prior) -> PayeeRecord:
+        plan, shape = self.plan, self.shape
+        by_component = mine.components
+        components = [ComponentTotal(component, *by_component.get(component, (0, 0)))
+                      for component in shape.components]
+        if "plan_cap" in by_component:
+            components.append(ComponentTotal("plan_cap", *by_component["plan_cap"]))
+        position = self.position.get(payee)
+        values = self.values[position] if position is not None else {}
+        target_incentive = values.get("target_incentive")
+        attainment = [(measure, value if type(value) is Fraction else Fraction(value))
+                      for measure, key in shape.attainment
+                      for value in [values.get(key)] if value is not None]
+        return _record(payee, prior, self.results, plan.currency, shape.plans,
+                       self.year.fiscal_year, mine.earned, mine.earned_to_date,
+                       self.draws.get(payee, 0), self.recoverable, plan.negative_payout,
+                       attainment, components, StatementContext(
+                           values.get("payee.name"),
+                           None if target_incentive is None else int(target_incentive),
+                           self.period_target_incentive.get(payee, 0),
+                           tuple(measure_context(plan, values, ""))))
+
+
+def _record(payee: str, prior: Prior, current_year: list, currency: str, plans: tuple,
+            fiscal_year: int | None, earned: int, earned_to_date: int, draw: int,
+            recoverable: bool | None, negative_payout: str, attainment: list,
+            components: list, context: StatementContext) -> PayeeRecord:
+    """The record from what the payee's plans earned: adjustments, the balance carried in,
+    the draw and the pay (PLAN_LANGUAGE.md section 5)."""
     adjustments = prior.adjustments.get(payee, ())
     adjusted = sum(amount for amount, _ in adjustments)
     settlement = [SettlementLine("adjustment", amount, reason) for amount, reason in adjustments]
@@ -89,16 +144,11 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
     elif pay == 0 and earned + adjusted < balance:
         settlement.append(SettlementLine("carried-forward", balance - earned - adjusted))
     return PayeeRecord(
-        payee=payee, currency=currency,
-        plans=_shape(results[0][0].plan).plans if len(results) == 1 else
-        tuple(_shape(y.plan).key for y, _ in results), status=DRAFT,
-        fiscal_year=results[0][0].fiscal_year if results else None,
+        payee=payee, currency=currency, plans=plans, status=DRAFT, fiscal_year=fiscal_year,
         earned_to_date=earned_to_date, paid_to_date=prior.paid.get(payee, 0), earned=earned,
         adjustments=adjusted, draw=max(top_up, 0), payout=pay, carried_balance=carried,
         attainment=tuple(attainment), components=tuple(components),
-        settlement=tuple(settlement),
-        context=StatementContext(name, target_incentive, period_target_incentive,
-                                 tuple(measures)))
+        settlement=tuple(settlement), context=context)
 
 
 def _newest_first(pair) -> int:

@@ -76,8 +76,10 @@ def read_window(ledger_db: LedgerDb, start: datetime.date, end: datetime.date, c
 
 # The small tables a window reads beside its deals: SQL ({start} and {end} the window's first
 # day and ``through``) and each column's type. Dates become datetime64[s] (NaT where
-# missing), integers int64 (Int64 where one may be missing), text Python strings (None
-# where missing). Each in the order the engine takes its payees in (the ledger's own).
+# missing), integers int64 (Int64 where one may be missing), text pandas' Arrow-backed
+# strings (a hundred thousand payees are half a million Python strings otherwise). Payees
+# and assignments in the order the engine takes its payees in (the ledger's own); quota
+# rows in none (they are summed).
 _TABLES = [
     ("SELECT id, effective_from, name, role, manager_id, hire_date, extra FROM payees "
      "ORDER BY id, effective_from",
@@ -89,7 +91,7 @@ _TABLES = [
      {"payee_id": "text", "plan_id": "text", "effective_from": "date",
       "effective_to": "date", "target_incentive": "nullable int", "params": "text"}),
     ('SELECT payee_id, measure, start, "end", amount FROM quotas WHERE start <= {end} AND '
-     '"end" >= {start} ORDER BY payee_id, measure, start',
+     '"end" >= {start}',
      {"payee_id": "text", "measure": "text", "start": "date", "end": "date",
       "amount": "int"}),
 ]
@@ -108,8 +110,7 @@ def _small_frame(table: pa.Table, types: dict[str, str]) -> pd.DataFrame:
             frame[name] = pd.array(array, dtype="Int64") if kind == "nullable int" else \
                 array.to_numpy(zero_copy_only=False)
         else:
-            frame[name] = pd.Series(array.cast(pa.large_string()).to_numpy(
-                zero_copy_only=False), dtype=object)
+            frame[name] = pd.array(array.cast(pa.large_string()), dtype=_TEXT)
     return pd.DataFrame(frame)
 
 
