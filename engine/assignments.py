@@ -100,7 +100,7 @@ def spans_of(assignments: pd.DataFrame) -> Spans:
     codes, ids = pd.factorize(assignments["payee_id"])
     last = assignments["effective_to"].to_numpy().astype("datetime64[D]")
     incentive = assignments["target_incentive"].fillna(0).to_numpy(dtype=np.int64)
-    return Spans([str(payee) for payee in ids], codes.astype(np.int64),
+    return Spans(ids.tolist(), codes.astype(np.int64),
                  assignments["effective_from"].to_numpy().astype("datetime64[D]"),
                  np.where(np.isnat(last), _OPEN, last),
                  _int_column(incentive), assignments["params"])

@@ -73,7 +73,7 @@ def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
     groups = payee_codes.astype(np.int64) * len(components) + component_codes
     current_sums = group_sums(pd.Series(compared["current"].to_numpy()[shown]), groups)
     change_sums = group_sums(pd.Series(change[shown]), groups)
-    payees, components = list(payees), list(components)
+    payees, components = payees.tolist(), components.tolist()
     for group, current, changed in zip(current_sums.index.tolist(), current_sums.tolist(),
                                        change_sums.tolist()):
         mine = found[payees[group // len(components)]]

@@ -174,11 +174,6 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, thr
     for name in list(columns):
         frame[name] = _column(name, columns.pop(name))
     count = len(frame["deal_id"])
-    if not credited:
-        frame["seq"] = np.ones(count, dtype=np.int64)
-        frame["payee_id"] = frame["owner_id"]
-        frame["share_e9"] = np.full(count, SHARE_SCALE, dtype=np.int64)
-        frame["role"] = np.full(count, None, dtype=object)
     if extras is not None:
         frame.update({name: extras[name].array for name in extras.columns})
         del extras
@@ -186,6 +181,11 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, thr
     if order is not None:  # one column at a time: never two whole copies of the window
         for name in frame:
             frame[name] = frame[name].take(order)
+    if not credited:  # after the order: these need no take
+        frame["seq"] = np.ones(count, dtype=np.int64)
+        frame["payee_id"] = frame["owner_id"]
+        frame["share_e9"] = np.full(count, SHARE_SCALE, dtype=np.int64)
+        frame["role"] = np.full(count, None, dtype=object)
     return pd.DataFrame({name: _series(frame.pop(name)) for name in list(_DEAL_COLUMNS)
                          + [c for c in frame if c not in _DEAL_COLUMNS]}, copy=False), \
         small_frames
@@ -226,8 +226,9 @@ def _window_order(frame: dict) -> np.ndarray | None:
     day = np.asarray(frame["date"]).astype(np.int64)
     deal = pc.rank(pa.array(frame["deal_id"], from_pandas=True), sort_keys="ascending",
                    tiebreaker="dense").to_numpy().astype(np.int64)
-    seq = np.asarray(frame["seq"])
-    order = np.lexsort((seq, deal, day))
+    # without credit rows every deal has the one row (seq 1)
+    order = np.lexsort((np.asarray(frame["seq"]), deal, day) if "seq" in frame else
+                       (deal, day))
     if (order[1:] > order[:-1]).all():
         return None
     return order
