@@ -41,6 +41,27 @@ def measure_context(plan: Plan, names: dict, prefix: str) -> list[MeasureFigures
     return team_entries + own_entries
 
 
+def measure_columns(plan: Plan, column, count: int) -> list[tuple[MeasureFigures, ...]]:
+    """``measure_context(plan, names, "")`` of ``count`` payees at once, their names read
+    as columns: ``column(name)`` lists each payee's value, None where it has none."""
+    team = [[] for _ in range(count)]
+    own = [[] for _ in range(count)]
+    for shape in _shapes(plan):
+        quotas = column(shape.quota)
+        # a scope once per measure (two overrides on it share the measure's boundaries)
+        for scoped, boundaries in dict(shape.team).items():
+            for entries, value, quota in zip(team, column(scoped), quotas):
+                if value is not None:
+                    entries.append(_entry(scoped, shape.type, value, quota,
+                                          Fraction(value) / Fraction(quota) if quota else None,
+                                          boundaries))
+        for entries, value, quota, attainment in zip(own, column(shape.name), quotas,
+                                                      column(shape.attainment)):
+            entries.append(_entry(shape.name, shape.type, value, quota, attainment,
+                                  shape.boundaries))
+    return [tuple(t + o) for t, o in zip(team, own)]
+
+
 @dataclass(frozen=True)
 class _Shape:
     """What every payee's entry of one measure shares: its names and tier boundaries."""

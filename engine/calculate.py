@@ -91,7 +91,7 @@ class PlanResult:
     @functools.cached_property
     def settlement(self) -> PlanSettlement:
         """Settlement of the payees whose one result this is."""
-        return PlanSettlement(self.year, self._settled, self.values.position, self.draws,
+        return PlanSettlement(self.year, self.values, self.draws,
                               self.period_target_incentive)
 
 
@@ -174,7 +174,11 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         compared.append((result.year, found[_RECORDED_COLUMNS]))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
-    records = tuple(_settled(payee, payees.get(payee, ()), prior, fiscal_year)
+    settled = _settled_alone(payees, results, prior, fiscal_year)
+    records = tuple(settled[payee] if payee in settled else
+                    settle_payee(payee, [(result.year, result.of(payee, lines_of))
+                                         for result, lines_of in payees.get(payee, ())],
+                                 prior, fiscal_year)
                     for payee in counted(listed, status, "settling", len(listed), "payees"))
     currency = {record.payee: record.currency for record in records}
     statement_lines = ordered_lines(changed, [year for year, _ in compared], records)
@@ -182,14 +186,17 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
                        compared, currency)
 
 
-def _settled(payee: str, results: list, prior, fiscal_year: int):
-    """The payee's record: by its plan's settlement when it has this year's one plan and
-    nothing else, else by settle_payee over every plan year it has."""
-    if len(results) == 1 and results[0][0].year.fiscal_year == fiscal_year:
-        result, lines_of = results[0]
-        return result.settlement.record(payee, lines_of, prior)
-    return settle_payee(payee, [(result.year, result.of(payee, lines_of))
-                                for result, lines_of in results], prior, fiscal_year)
+def _settled_alone(payees: dict[str, list], results: list, prior, fiscal_year: int
+                   ) -> dict:
+    """The records of the payees whose one result is one of this year's plans, a plan at a
+    time (PlanSettlement); settle_payee makes the others'."""
+    found = {}
+    for result in results:
+        alone = [payee for payee in result.listed if len(payees[payee]) == 1
+                 and result.year.fiscal_year == fiscal_year]
+        lines = [payees[payee][0][1] for payee in alone]
+        found.update(zip(alone, result.settlement.records(alone, lines, prior)))
+    return found
 
 
 def _against_last_close(result: PlanResult, prior

@@ -130,11 +130,13 @@ class PayeeTable:
     def records(self, names: list[str]) -> list[dict[str, Any]]:
         """Each payee's values of ``names`` as a plain dict (a name the payee has no value
         of left out): what settlement reads of every payee, converted a column at a time."""
-        columns = [self._python_column(name) for name in names]
+        columns = [self.python_column(name) for name in names]
         return [{name: value for name, value in zip(names, row) if value is not ABSENT}
                 for row in zip(*columns)] if columns else [{} for _ in self.ids]
 
-    def _python_column(self, name: str) -> list:
+    def python_column(self, name: str) -> list:
+        """The name's value of every payee as the reference evaluator reads it, ABSENT where
+        a payee has none: converted a column at a time."""
         if name in self._values:
             return self._values[name]
         col = self._columns.get(name)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from engine.attainment import measure_context
+from engine.attainment import measure_columns, measure_context
+from engine.payee_table import ABSENT
 from engine.changes import PayeeLines
 from engine.earnings import CalculationError
 from ledger.history import Prior
@@ -81,42 +82,60 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
 
 class PlanSettlement:
     """``settle_payee`` for the payees whose one result is this fiscal year's plan (all
-    but a few: a manager on two plans, a payee whose earlier year changed), with what they
-    share made once: the same record, figure for figure.
+    but a few: a manager on two plans, a payee whose earlier year changed), a plan's worth
+    at once: what they share made once, their values read a column at a time. The same
+    records, figure for figure (tests/test_settlement_paths.py).
 
-    ``values`` are the names settlement reads of each payee of the last window, by its
-    position in ``position``; ``draws`` and ``period_target_incentive`` by payee."""
+    ``values`` holds the payee-level names of the last window (``settled_names``);
+    ``draws`` and ``period_target_incentive`` are by payee."""
 
-    def __init__(self, year, values: list[dict], position: dict[str, int],
-                 draws: dict[str, int], period_target_incentive: dict[str, int]):
+    def __init__(self, year, values, draws: dict[str, int],
+                 period_target_incentive: dict[str, int]):
         plan = year.plan
         self.year, self.plan, self.shape = year, plan, _shape(plan)
-        self.values, self.position = values, position
-        self.draws, self.period_target_incentive = draws, period_target_incentive
+        self.values, self.draws = values, draws
+        self.period_target_incentive = period_target_incentive
         self.recoverable = plan.draw.recoverable if plan.draw is not None else None
         self.results = [(year, None)]  # what an error names
 
-    def record(self, payee: str, mine: PayeeLines, prior: Prior) -> PayeeRecord:
+    def records(self, payees: list[str], lines: list[PayeeLines], prior: Prior
+                ) -> list[PayeeRecord]:
+        """Each payee's record, its lines against the last close being ``lines``."""
         plan, shape = self.plan, self.shape
-        by_component = mine.components
-        components = [ComponentTotal(component, *by_component.get(component, (0, 0)))
-                      for component in shape.components]
-        if "plan_cap" in by_component:
-            components.append(ComponentTotal("plan_cap", *by_component["plan_cap"]))
-        position = self.position.get(payee)
-        values = self.values[position] if position is not None else {}
-        target_incentive = values.get("target_incentive")
-        attainment = [(measure, value if type(value) is Fraction else Fraction(value))
-                      for measure, key in shape.attainment
-                      for value in [values.get(key)] if value is not None]
-        return _record(payee, prior, self.results, plan.currency, shape.plans,
-                       self.year.fiscal_year, mine.earned, mine.earned_to_date,
-                       self.draws.get(payee, 0), self.recoverable, plan.negative_payout,
-                       attainment, components, StatementContext(
-                           values.get("payee.name"),
-                           None if target_incentive is None else int(target_incentive),
-                           self.period_target_incentive.get(payee, 0),
-                           tuple(measure_context(plan, values, ""))))
+        positions = [self.values.position.get(payee) for payee in payees]
+        converted: dict[str, list] = {}
+
+        def column(name: str) -> list:
+            if name not in converted:
+                found = self.values.python_column(name)
+                converted[name] = [None if i is None or found[i] is ABSENT else found[i]
+                                   for i in positions]
+            return converted[name]
+
+        measures = measure_columns(plan, column, len(payees))
+        names, incentives = column("payee.name"), column("target_incentive")
+        attainments = [(measure, column(key)) for measure, key in shape.attainment]
+        nothing = {c: ComponentTotal(c, 0, 0) for c in shape.components}  # shared: frozen
+        found = []
+        for k, (payee, mine) in enumerate(zip(payees, lines)):
+            by_component = mine.components
+            components = [nothing[component] if figures is None else
+                          ComponentTotal(component, *figures)
+                          for component in shape.components
+                          for figures in [by_component.get(component)]]
+            if "plan_cap" in by_component:
+                components.append(ComponentTotal("plan_cap", *by_component["plan_cap"]))
+            incentive = incentives[k]
+            found.append(_record(
+                payee, prior, self.results, plan.currency, shape.plans,
+                self.year.fiscal_year, mine.earned, mine.earned_to_date,
+                self.draws.get(payee, 0), self.recoverable, plan.negative_payout,
+                [(measure, value if type(value) is Fraction else Fraction(value))
+                 for measure, values in attainments for value in [values[k]]
+                 if value is not None], components,
+                StatementContext(names[k], None if incentive is None else int(incentive),
+                                 self.period_target_incentive.get(payee, 0), measures[k])))
+        return found
 
 
 def _record(payee: str, prior: Prior, current_year: list, currency: str, plans: tuple,
@@ -125,15 +144,20 @@ def _record(payee: str, prior: Prior, current_year: list, currency: str, plans: 
             components: list, context: StatementContext) -> PayeeRecord:
     """The record from what the payee's plans earned: adjustments, the balance carried in,
     the draw and the pay (PLAN_LANGUAGE.md section 5)."""
-    adjustments = prior.adjustments.get(payee, ())
-    adjusted = sum(amount for amount, _ in adjustments)
-    settlement = [SettlementLine("adjustment", amount, reason) for amount, reason in adjustments]
+    adjustments = prior.adjustments.get(payee)
+    if adjustments:
+        adjusted = sum(amount for amount, _ in adjustments)
+        settlement = [SettlementLine("adjustment", amount, reason)
+                      for amount, reason in adjustments]
+    else:
+        adjusted, settlement = 0, []
     balance = prior.balance.get(payee, 0)
-    if not _fit(draw, adjusted, earned + adjusted, earned_to_date):
+    if not (_LOW <= min(draw, adjusted, earned + adjusted, earned_to_date)
+            and max(draw, adjusted, earned + adjusted, earned_to_date) < _HIGH):
         _require_fit(payee, current_year, draw=draw, adjusted=adjusted,
                      earned=earned + adjusted, earned_to_date=earned_to_date)
     pay, carried = settle(earned + adjusted, balance, draw, recoverable, negative_payout)
-    if not _fit(pay, carried):
+    if not (_LOW <= min(pay, carried) and max(pay, carried) < _HIGH):
         _require_fit(payee, current_year, pay=pay, carried=carried)
     if balance > 0:
         settlement.append(SettlementLine("balance", -balance))
@@ -155,9 +179,7 @@ def _newest_first(pair) -> int:
     return -pair[0].fiscal_year
 
 
-def _fit(*figures: int) -> bool:
-    """Whether every figure fits 64-bit minor units (the common case, checked at once)."""
-    return -(2 ** 63) <= min(figures) and max(figures) < 2 ** 63
+_LOW, _HIGH = -(2 ** 63), 2 ** 63  # what 64-bit minor units hold: _LOW <= figure < _HIGH
 
 
 @dataclass(frozen=True)
