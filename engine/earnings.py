@@ -483,10 +483,13 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
     # their position ("row") sorts within a payee; one take of the rows, not a sorted copy
     picked = np.flatnonzero(mask)
     positions = rows["payee_code"].to_numpy()[picked]
-    order = np.lexsort((rows["row"].to_numpy()[picked], payees.sorted_rank[positions]))
+    ranks = payees.sorted_rank[positions]
+    places = rows["row"].to_numpy()[picked]  # in the window read, of which rows are some
+    # one argsort of (payee rank, place) packed into an int64: places are below 2^31
+    order = np.argsort(ranks * (int(places.max(initial=0)) + 1) + places, kind="stable")
     counted = _Taken(rows, picked[order])
     positions = positions[order]
-    payee_codes = payees.sorted_rank[positions]
+    payee_codes = ranks[order]
     del picked, order
     summand = Expression(measure.expression.text, call.args[0], Type.MONEY,
                          measure.expression.source, measure.expression.positions)

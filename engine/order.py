@@ -57,9 +57,8 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
     deal[_missing(deal)] = ""
     deal = sorted_codes(deal)
     payee = _text_ranks(_joined(frames, "payee"))
-    # np.lexsort is stable and sorts by its last key first
-    order = np.lexsort((_joined(frames, "seq").astype(np.int64), deal, key[:, 4],
-                        key[:, 3], key[:, 2], key[:, 1], key[:, 0], payee))
+    order = _stable_order([payee] + [key[:, i] for i in range(5)],
+                          [deal, _joined(frames, "seq").astype(np.int64)])
     del key, deal, payee
     # column by column: the frames, the result and one column at a time, never a whole
     # concatenated copy besides
@@ -71,6 +70,35 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
         for frame in frames:
             del frame[column]
     return conform(pd.DataFrame(lines, copy=False))
+
+
+def _stable_order(major: list[np.ndarray], minor: list[np.ndarray]) -> np.ndarray:
+    """The stable order by the keys of ``major`` then ``minor`` (most significant first):
+    ``np.lexsort`` of all of them (a pass per key), done as one stable argsort of them all
+    packed into one int64 when their ranges allow, else a lexsort of each group packed."""
+    every = _packed(major + minor)
+    if every is not None:
+        return np.argsort(every, kind="stable")
+    packed = [_packed(keys) for keys in (major, minor)]
+    if any(key is None for key in packed):
+        return np.lexsort(tuple(reversed(major + minor)))  # sorts by its last key first
+    return np.lexsort((packed[1], packed[0]))
+
+
+def _packed(keys: list[np.ndarray]) -> np.ndarray | None:
+    """The keys as one int64 that sorts as they do together, or None when they cannot fit.
+    A key's missing value (_NO_DATE, the largest) is packed as one past its largest other."""
+    packed, span = np.zeros(len(keys[0]), dtype=np.int64), 1
+    for key in keys:
+        missing = key == _NO_DATE
+        present = key[~missing]
+        low, high = (int(present.min()), int(present.max())) if len(present) else (0, 0)
+        width = high - low + 2
+        span *= width
+        if span >= 2 ** 62:
+            return None
+        packed = packed * width + np.where(missing, width - 1, key - low)
+    return packed
 
 
 def _joined(frames: list[pd.DataFrame], column: str):
@@ -93,8 +121,13 @@ def _text_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def _dates(dates: pd.Series) -> np.ndarray:
+    """A sort key of the dates, in days where every one is a whole day (a deal's always
+    is), and _NO_DATE where missing."""
     values = dates.to_numpy(dtype="datetime64[s]").astype(np.int64)
-    return np.where(dates.isna().to_numpy(), _NO_DATE, values)
+    missing = dates.isna().to_numpy()
+    if not (values[~missing] % 86_400).any():
+        values = values // 86_400
+    return np.where(missing, _NO_DATE, values)
 
 
 def _settlement_lines(records) -> pd.DataFrame:

@@ -223,12 +223,17 @@ def _window_order(frame: dict) -> np.ndarray | None:
     it already. Deal ids are ranked once by Arrow (UTF-8 byte order is code point order)."""
     if not len(frame["deal_id"]):
         return None
-    day = np.asarray(frame["date"]).astype(np.int64)
+    day = np.asarray(frame["date"]).astype("datetime64[D]").astype(np.int64)
     deal = pc.rank(pa.array(frame["deal_id"], from_pandas=True), sort_keys="ascending",
                    tiebreaker="dense").to_numpy().astype(np.int64)
     # without credit rows every deal has the one row (seq 1)
-    order = np.lexsort((np.asarray(frame["seq"]), deal, day) if "seq" in frame else
-                       (deal, day))
+    seq = np.asarray(frame["seq"]) if "seq" in frame else np.ones(len(day), dtype=np.int64)
+    days, deals, seqs = (int(k.max()) - int(k.min()) + 1 for k in (day, deal, seq))
+    if days * deals * seqs < 2 ** 62:  # one argsort of the keys packed in one int64
+        order = np.argsort(((day - day.min()) * deals + deal - deal.min()) * seqs
+                           + seq - seq.min(), kind="stable")
+    else:
+        order = np.lexsort((seq, deal, day))
     if (order[1:] > order[:-1]).all():
         return None
     return order
