@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine import lines, reference_evaluator, tiers, vector
+from engine import caps as caps_of, lines, reference_evaluator, tiers, vector
 from engine.payee_table import ABSENT, PayeeTable
-from rules_dsl.money import SAFE_INT64, difference, divide_rounded, group_sums
+from rules_dsl.money import divide_rounded, group_sums
 from engine.names import deal_columns, per_row, typed_column, used_names
 from engine.reference_evaluator import EvaluationError
 from rules_dsl.icm_error import IcmError
@@ -87,16 +87,18 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
         component_lines = _component_lines(component, context)
         codes = payees.codes_of(component_lines["payee"])
         totals = _payee_sums(component_lines["amount"], codes, len(payees))
-        below, total, caps = _judged(plan, component, totals, payees, window)
+        below, total, caps = caps_of.judged(plan, component, totals, payees,
+                                            context.scalar)
         if below.any():
             amounts = component_lines["amount"].to_numpy(dtype=np.int64).copy()
             amounts[below[codes]] = 0
             component_lines["amount"] = amounts
         payees.set_column(f"earned.{component.id}", vector.Col("money", total))
         earned.append(total)
-        found += [component_lines, _cap_lines(component.id, payees, caps)]
+        found += [component_lines, caps_of.cap_lines(component.id, payees, caps)]
     if plan.cap is not None:
-        found.append(_cap_lines("plan_cap", payees, _plan_cap(plan, earned, payees, window)))
+        found.append(caps_of.cap_lines("plan_cap", payees, caps_of.plan_cap(
+            plan, earned, payees, context.scalar)))
     return lines.combine(found)
 
 
@@ -121,102 +123,6 @@ def _payee_sums(amounts: pd.Series, codes: np.ndarray, count: int) -> np.ndarray
         sums = group_sums(pd.Series(amounts.to_numpy(dtype=np.int64)), codes)
         totals[sums.index.to_numpy()] = sums.to_numpy(dtype=np.int64)
     return totals
-
-
-def _judged(plan: Plan, component: Component, totals: np.ndarray, payees: PayeeTable,
-            window: Window) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """The component's threshold and cap for every payee: (payees below the threshold, what
-    each keeps, the cap lines as (positions, amounts taken off, caps)). For every payee at
-    once where the expressions allow it, else payee by payee with the reference evaluator,
-    threshold then cap, so an error names the payee it always named."""
-    below = np.zeros(len(payees), dtype=bool)
-    total, cap = totals, None
-    if component.threshold is not None:
-        held = payees.evaluate(component.threshold, plan.currency, plan.rounding)
-        if held is None:
-            return _judged_by_payee(plan, component, totals, payees, window)
-        below = ~held.data.astype(bool)
-        total = np.where(below, 0, total)
-    if component.cap is not None:
-        cap = payees.evaluate(component.cap, plan.currency, plan.rounding)
-        if cap is None:
-            return _judged_by_payee(plan, component, totals, payees, window)
-        return below, *_capped(total, cap.data)
-    return below, total, _NO_CAPS
-
-
-_NO_CAPS = (np.zeros(0, dtype=np.int64),) * 3
-
-
-def _capped(total: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """Totals above their cap brought down to it, and the cap lines that say so."""
-    over = np.flatnonzero(total > cap)
-    if not len(over):
-        return total, _NO_CAPS
-    caps = np.asarray(cap, dtype=np.int64)[over]
-    taken = difference(caps, total[over])
-    total = total.copy()
-    total[over] = caps
-    return total, (over, taken, caps)
-
-
-def _judged_by_payee(plan, component, totals, payees: PayeeTable, window
-                     ) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """``_judged`` by the reference evaluator, payee by payee."""
-    below = np.zeros(len(payees), dtype=bool)
-    kept, caps = [], []
-    for i, payee in enumerate(payees.ids):
-        names = payees.names_of(payee)  # holds earned.C of the components before this one
-        total = int(totals[i])
-        if component.threshold is not None and not _scalar(
-                plan, component.threshold, names, payee, window):
-            below[i] = True
-            total = 0
-        if component.cap is not None:
-            cap = _scalar(plan, component.cap, names, payee, window)
-            if total > cap:
-                caps.append((i, cap - total, cap))
-                total = cap
-        kept.append(total)
-    return below, np.array(kept, dtype=np.int64), _cap_columns(caps)
-
-
-def _cap_columns(caps: list[tuple[int, int, int]]) -> tuple:
-    position, taken, cap = zip(*caps) if caps else ((), (), ())
-    return (np.array(position, dtype=np.int64), np.array(taken, dtype=np.int64),
-            np.array(cap, dtype=np.int64))
-
-
-def _plan_cap(plan: Plan, earned: list[np.ndarray], payees: PayeeTable, window) -> tuple:
-    """The plan's cap over the sum of its components, for every payee at once where the
-    expression allows it, else payee by payee."""
-    total = _exact_sum(earned, len(payees))
-    cap = payees.evaluate(plan.cap, plan.currency, plan.rounding)
-    if cap is not None and total.dtype != object:
-        return _capped(total, cap.data)[1]
-    caps = []
-    for i, payee in enumerate(payees.ids):
-        cap = _scalar(plan, plan.cap, payees.names_of(payee), payee, window)
-        if int(total[i]) > cap:
-            caps.append((i, cap - int(total[i]), cap))
-    return _cap_columns(caps)
-
-
-def _exact_sum(columns: list[np.ndarray], count: int) -> np.ndarray:
-    """The columns added up row by row: int64, or Python integers where int64 could wrap."""
-    if not columns:
-        return np.zeros(count, dtype=np.int64)
-    largest = max(max(int(c.max()), -int(c.min())) if len(c) else 0 for c in columns)
-    if largest * len(columns) < SAFE_INT64:
-        return np.sum(columns, axis=0, dtype=np.int64)
-    return np.sum([c.astype(object) for c in columns], axis=0)
-
-
-def _cap_lines(component: str, payees: PayeeTable, caps: tuple) -> pd.DataFrame:
-    """(payee positions, amounts above the cap taken off, caps) -> cap lines."""
-    position, taken, cap = caps
-    return lines.table(len(position), payee=payees.id_array[position], component=component,
-                       kind="cap", amount=taken, cap=cap)
 
 
 def _scalar(plan: Plan, expression: Expression, names: dict, payee: str, window: Window):

@@ -277,3 +277,21 @@ def test_a_deal_in_another_currency_needs_a_rate_only_when_a_plan_uses_it(tmp_pa
     result = CliRunner().invoke(main, ["calc", "--period", "2026-Q1", "--db", ledger_url])
     assert result.exit_code == 1
     assert "no FX rate from EUR to USD on or before 2026-02-01 (deal E-1)" in result.output
+
+
+def test_a_cap_that_fails_for_one_payee_names_that_payee(tmp_path, ledger_url):
+    """Caps are judged for every payee at once; where one payee's cannot be (here a division
+    by its zero quota), every payee is judged one by one, and the error names that payee."""
+    plan = PLAN.replace("        - {from: 100%, rate: 10%}\n",
+                        "        - {from: 100%, rate: 10%}\n"
+                        "    cap: target_incentive * (bookings / quota.bookings)\n")
+    assert "cap:" in plan
+    build(tmp_path, ledger_url, plan)
+    extra = {"payees": "id,name\nrep-3,Rui\n",
+             "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
+             "quotas": "payee_id,measure,period,amount\nrep-3,bookings,2026,0\n"}
+    import_files(tmp_path, ledger_url, extra, prefix="extra-")
+    result = CliRunner().invoke(main, ["calc", "--period", "2026-Q1", "--db", ledger_url])
+    assert result.exit_code == 1
+    assert result.output.endswith("division by zero (payee rep-3, period 2026-Q1)\n"), \
+        result.output
