@@ -16,6 +16,7 @@ import pandas as pd
 
 from engine import lines
 from engine.lines import KEY, NO_DEAL
+from engine.names import text_objects
 from ledger.records import lines_frame
 from rules_dsl.money import difference, group_sums
 
@@ -100,8 +101,8 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     rows = len(frame)
     present = frame["present"].to_numpy(dtype=bool)
     before = frame["before"].to_numpy(dtype=np.int64)
-    raw = lines.shared_text(frame["kind"])
-    deal = lines.shared_text(frame["deal"])
+    raw = text_objects(frame["kind"])
+    deal = text_objects(frame["deal"])
     has_deal = (deal != NO_DEAL) & frame["deal"].notna().to_numpy()
     kind = np.where(before == 0, np.where(raw == "spiff", "deal", raw), "true-up")
     kind = np.where(present, kind, np.where(has_deal, "clawback", "true-up")).astype(object)
@@ -115,21 +116,21 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     base = pd.arrays.IntegerArray(frame["base"].to_numpy(dtype=np.int64),
                                   ~(present & (raw == "deal")))
     table = {
-        "payee": lines.shared_text(frame["payee"]),
+        "payee": text_objects(frame["payee"]),
         "currency": lines.repeated(plan.currency, rows),
         "plan": lines.repeated(plan.id, rows),
         "fiscal_year": pd.arrays.IntegerArray(np.full(rows, fiscal_year or 0, dtype=np.int64),
                                               np.full(rows, fiscal_year is None)),
         "kind": kind, "line_kind": raw,
-        "component": lines.shared_text(frame["component"]),
+        "component": text_objects(frame["component"]),
         "deal": np.where(has_deal, deal, None).astype(object),
         "seq": frame["seq"].to_numpy(dtype=np.int64), "date": dates,
-        "report": lines.shared_text(frame["report"]), "base": base,
+        "report": text_objects(frame["report"]), "base": base,
         "rate": frame["rate"].to_numpy(), "rate_per": frame["rate_per"].to_numpy(),
         "tier_basis": None, "cap": frame["cap"].to_numpy(dtype=np.int64),
         "amount": change, "before": before,
         "current": frame["current"].to_numpy(dtype=np.int64), "cause": cause,
-        "note": lines.shared_text(frame["note"]), "reason": None,
+        "note": text_objects(frame["note"]), "reason": None,
         "draw": np.zeros(rows, dtype=np.int64), "text": None}
     _slices(table, frame, plan)
     return lines_frame(table)

@@ -155,16 +155,6 @@ def positions_of(values, among_ids: pa.Array) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def shared_text(column: pd.Series) -> np.ndarray:
-    """``with_none(column)`` as an object array, one Python string per distinct value shared
-    by its rows: a string per row costs some 60 bytes each, a million-line table hundreds
-    of MB."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    values = np.empty(len(uniques) + 1, dtype=object)  # code -1 (missing) picks the last
-    values[:-1] = np.asarray(uniques, dtype=object)
-    return values[codes]
-
-
 def tier_count(frame: pd.DataFrame) -> int:
     return sum(1 for c in frame.columns if c.startswith("slice_base_"))
 

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from rules_dsl.money import SAFE_INT64, divide_rounded, minor_digits
+from engine.lines import repeated
 from engine.reference_evaluator import OVERFLOW, EvaluationError
 from rules_dsl import nodes
 
@@ -60,9 +61,7 @@ def broadcast(value: Any, kind: str, rows: int) -> Col:
         return Col("bool", np.full(rows, bool(value)))
     if kind == "date":
         return Col("date", np.full(rows, np.datetime64(value, "D")))
-    column = np.empty(rows, dtype=object)  # one shared string, not one made per row
-    column[:] = value
-    return Col("string", column)
+    return Col("string", repeated(value, rows))  # one shared string, not one made per row
 
 
 def evaluate(node: nodes.Node, names: Mapping[str, Col], rows: int, currency: str,
@@ -188,9 +187,7 @@ class _Vector:
 def _full(rows: int, value: int) -> np.ndarray:
     if -SAFE_INT64 < value < SAFE_INT64:
         return np.full(rows, value, dtype=np.int64)
-    array = np.empty(rows, dtype=object)
-    array[:] = value
-    return array
+    return repeated(value, rows)
 
 
 def choose(mask: np.ndarray, chosen: Col, other: Col) -> Col:

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from engine import lines
+from engine.names import text_objects
 from engine.quota import equal_parts
 from rules_dsl.money import allocate
 
@@ -32,7 +33,7 @@ def among(column):
 
 def test_shared_text_shares_one_string_per_value_and_keeps_none():
     column = pd.Series(["deal-1", None, "deal-1", "deal-2"], dtype="str")
-    shared = lines.shared_text(column)
+    shared = text_objects(column)
     assert shared.dtype == object and shared.tolist() == ["deal-1", None, "deal-1", "deal-2"]
     assert shared[0] is shared[2]
 
