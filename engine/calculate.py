@@ -98,14 +98,20 @@ class PlanResult:
 @dataclass
 class Calculation:
     result: PeriodResult  # every payee's record and statement lines (a draft)
-    compared: list  # (plan year, its compared line keys)
+    compared: list  # (plan year, its unchanged line keys, whether an earlier fiscal year)
     currency: dict[str, str]  # each payee's settlement currency
 
     @functools.cached_property
     def lines(self) -> pd.DataFrame:
-        """What a close records of each line key: earnings to date, change (only a close
-        asks, so a calc never builds it)."""
+        """What a close records of each unchanged line key (a changed one is recorded as
+        its statement line): only a close asks, so a calc never builds it."""
         return _line_records(self.compared, self.currency)
+
+    @property
+    def plan_years(self) -> list[tuple[str, int, bool]]:
+        """Each plan year compared: (plan id, fiscal year, whether an earlier fiscal year,
+        whose statement lines name their year)."""
+        return [(year.plan.id, year.fiscal_year, prior) for year, _, prior in self.compared]
 
 
 def calculate_period(ledger_db: LedgerDb, period_name: str,
@@ -162,7 +168,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         for payee in result.listed:
             payees[payee].append((result, lines_of[payee]))
         changed.append(changed_lines(found, result.year.plan, None))
-        compared.append((result.year, found[_RECORDED_COLUMNS]))
+        compared.append((result.year, _unchanged(found), False))
         del found
     if len(prior.recorded):
         status("comparing with the last close and earlier fiscal years")
@@ -171,7 +177,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         for payee, lines_of in changed_payees.items():
             payees[payee].append((result, lines_of))
         changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
-        compared.append((result.year, found[_RECORDED_COLUMNS]))
+        compared.append((result.year, _unchanged(found), True))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
     settled = _settled_alone(payees, results, prior, fiscal_year)
@@ -181,7 +187,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
                                  prior, fiscal_year)
                     for payee in counted(listed, status, "settling", len(listed), "payees"))
     currency = {record.payee: record.currency for record in records}
-    statement_lines = ordered_lines(changed, [year for year, _ in compared], records)
+    statement_lines = ordered_lines(changed, [year for year, _, _ in compared], records)
     return Calculation(PeriodResult(period_name, DRAFT, None, records, statement_lines),
                        compared, currency)
 
@@ -211,11 +217,20 @@ def _against_last_close(result: PlanResult, prior
 _RECORDED_COLUMNS = ["payee", "component", "deal", "seq", "kind", "current", "before", "date"]
 
 
+def _unchanged(found: pd.DataFrame) -> pd.DataFrame:
+    """The compared keys whose earnings to date did not change: the changed ones are the
+    statement lines (``changed_lines``), which the close records once, as such."""
+    same = found["current"].to_numpy() == found["before"].to_numpy()
+    return found.loc[same, _RECORDED_COLUMNS]
+
+
 def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
-    """Every compared line key as a close records it (ledger.schema.ResultLine): typed
+    """Every unchanged line key as a close records it (ledger.schema.ResultLine): typed
     columns, missing values as nulls, for the close's bulk write."""
     frames = []
-    for year, found in compared:
+    for year, found, _ in compared:
+        if not len(found):
+            continue
         deal, seq = found["deal"], found["seq"]
         frames.append(pd.DataFrame({
             "payee_id": found["payee"], "plan_id": year.plan.id,
@@ -224,7 +239,7 @@ def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
             "credit_seq": seq.astype("Int64").where(seq != NO_SEQ),
             "kind": found["kind"].fillna("deal"),
             "earned_to_date": found["current"],
-            "amount": difference(found["current"].to_numpy(), found["before"].to_numpy()),
+            "amount": 0,  # unchanged
             "currency": found["payee"].map(currency), "text": "",
             "fiscal_year": year.fiscal_year, "deal_date": found["date"]}))
     if not frames:

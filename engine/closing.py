@@ -16,7 +16,7 @@ import datetime
 from collections.abc import Callable
 
 from engine.calculate import calculate_period, plan_versions
-from ledger.closes import CloseOrder, close_order, ledger_state, record_close
+from ledger.closes import CloseOrder, RecordedKeys, close_order, ledger_state, record_close
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
 from ledger.progress import quiet
@@ -105,12 +105,13 @@ def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
     _check_paid(plans, period)
     _check_order(close_order(ledger_db, period), plans, period)
     calculation = calculate_period(ledger_db, period, versions_by_plan, status)
-    status(f"recording {len(calculation.lines):,} lines and {len(calculation.result.payees):,} "
-           "payees")
+    status(f"recording {len(calculation.result.lines):,} statement lines and "
+           f"{len(calculation.result.payees):,} payees")
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
                       if p.payout_period == length)  # every version the run may have used
     run_id = record_close(ledger_db, period, seen,
                           lambda order: _check_order(order, plans, period),  # again, locked
-                          versions, calculation.lines, calculation.result, now, actor)
+                          versions, RecordedKeys(calculation.plan_years, calculation.lines),
+                          calculation.result, now, actor)
     return calculation.result, run_id

@@ -26,9 +26,19 @@ from ledger.history import active_run, last_closed, period_status
 from ledger.known_rows import settlement_currency
 from ledger.records import PeriodResult
 from ledger.results import result_tables
-from ledger.schema import Adjustment, CalculationRun, Payee, Period, ResultLine
+from ledger.schema import Adjustment, CalculationRun, Payee, Period, ResultLine, RunPlanYear
 from rules_dsl.calendar import parse_period
 from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
+
+
+@dataclass(frozen=True)
+class RecordedKeys:
+    """What a close records of the line keys it compared, besides its statement lines
+    (which are the changed keys): each plan year compared, as (plan id, fiscal year, whether
+    an earlier year), and the unchanged keys as ``_RESULT_LINE_COLUMNS``."""
+
+    plan_years: list[tuple[str, int, bool]]
+    unchanged: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -55,14 +65,14 @@ def close_order(ledger_db: LedgerDb | Connection, period: str) -> CloseOrder:
 
 def record_close(ledger_db: LedgerDb, period: str, seen: tuple[int, int],
                  check_order: Callable[[CloseOrder], None], versions: list[str],
-                 lines: pd.DataFrame, result: PeriodResult, now: datetime.datetime,
+                 compared: RecordedKeys, result: PeriodResult, now: datetime.datetime,
                  actor: str | None) -> int:
     """Record a close of ``period`` in one write transaction, under the ledger-wide lock:
     ``check_order`` again on the order facts read now, then a refusal if the ledger is no
     longer at ``seen``; then its run (with every plan version it may have used), the period
-    flipped to closed (the lock two racing closes contend for), every line key's earnings to
-    date, each payee's settlement lines and result, the result as typed rows
-    (``ledger.results``), and the audit entry. Returns the run id."""
+    flipped to closed (the lock two racing closes contend for), the line keys it compared,
+    the result as typed rows (``ledger.results``), and the audit entry. Returns the run
+    id."""
     with writing(ledger_db, on_clash=f"another close of {period} finished first; nothing "
                  "was recorded by this one") as connection:
         check_order(close_order(connection, period))
@@ -70,11 +80,11 @@ def record_close(ledger_db: LedgerDb, period: str, seen: tuple[int, int],
             raise LedgerRefused(f"the ledger changed while {period} was being computed (an "
                                 "import, adjustment or close finished meanwhile); nothing "
                                 "was recorded: run the close again")
-        return _record_close(connection, period, versions, lines, result, now, actor)
+        return _record_close(connection, period, versions, compared, result, now, actor)
 
 
 def _record_close(connection: Connection, period: str, versions: list[str],
-                  lines: pd.DataFrame, result: PeriodResult, now: datetime.datetime,
+                  compared: RecordedKeys, result: PeriodResult, now: datetime.datetime,
                   actor: str | None) -> int:
     length, _, _ = parse_period(period)
     run_id = connection.execute(insert(CalculationRun).values(
@@ -87,25 +97,22 @@ def _record_close(connection: Connection, period: str, versions: list[str],
     if not claimed:
         connection.execute(insert(Period).values(length=length, name=period,
                                                  status="closed", run_id=run_id))
-    _record(connection, run_id, lines, result)
+    _record(connection, run_id, compared, result)
     write_audit(connection, now, actor, "periods", [
         (f"{length}|{period}", "close", None, json.dumps({"run_id": run_id}))])
     return run_id
 
 
-def _record(connection: Connection, run_id: int, line_frame: pd.DataFrame,
+def _record(connection: Connection, run_id: int, compared: RecordedKeys,
             result: PeriodResult) -> None:
-    """Every line key's earnings to date, then each payee's settlement lines, then the
-    result (``ledger.results``), as columns in one bulk write. A settlement line's ``text``
-    is empty: nothing reads it (statements render from ``statement_lines``)."""
+    """The plan years compared, the unchanged line keys, and the result (``ledger.results``:
+    its statement lines are the changed keys), as columns in one bulk write."""
+    if compared.plan_years:
+        connection.execute(insert(RunPlanYear), [
+            {"run_id": run_id, "plan_id": plan_id, "fiscal_year": fiscal_year,
+             "prior": prior} for plan_id, fiscal_year, prior in compared.plan_years])
     tables = result_tables(run_id, result)
-    settled = [(record.payee, record.currency, line.kind, line.amount)
-               for record in result.payees
-               for line in [s for s in record.settlement if s.kind != "adjustment"]
-               + [s for s in record.settlement if s.kind == "adjustment"]]
-    settlement = pd.DataFrame(settled, columns=["payee_id", "currency", "kind", "amount"])
-    lines = pd.concat([line_frame, settlement.assign(earned_to_date=0, text="")],
-                      ignore_index=True) if len(settlement) else line_frame
+    lines = compared.unchanged
     if len(lines):
         tables[ResultLine.__tablename__] = {
             "run_id": np.full(len(lines), run_id, dtype=np.int64),

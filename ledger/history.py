@@ -132,14 +132,19 @@ def _recorded_lines(ledger_db: LedgerDb | Connection, run_ids: list[int], fiscal
     year of each plan that lists the payee in its period (a payee who left a plan is not
     listed), and of an earlier year only the payees whose year changed.
 
+    A run's keys are its unchanged keys in ``result_lines`` and, for a run that names its
+    plan years in ``run_plan_years`` (from revision 0007), its changed keys as its statement
+    lines but the settlement lines (``_RECORDED_KEYS``); a run before 0007 wrote every key
+    to ``result_lines`` (and settlement lines there, with no fiscal year).
+
     Read as Arrow columns (``ledger.window.read_arrow``): a close of Q4 reads a line per
     deal of the year, and a Python row object per line cost a second and hundreds of MB."""
     runs = ", ".join(str(int(run_id)) for run_id in run_ids)
-    sql = ("SELECT r.fiscal_year, r.plan_id, r.payee_id, r.component, r.kind, r.deal_id, "
-           "r.credit_seq, r.earned_to_date, r.deal_date FROM result_lines r JOIN ("
-           "SELECT fiscal_year, plan_id, payee_id, MAX(run_id) AS run_id FROM result_lines "
-           f"WHERE run_id IN ({runs}) AND fiscal_year IS NOT NULL "
-           f"AND fiscal_year <= {int(fiscal_year)} "
+    keys = _RECORDED_KEYS.format(runs=runs, fiscal_year=int(fiscal_year))
+    sql = (f"WITH recorded AS ({keys}) "
+           "SELECT r.fiscal_year, r.plan_id, r.payee_id, r.component, r.kind, r.deal_id, "
+           "r.credit_seq, r.earned_to_date, r.deal_date FROM recorded r JOIN ("
+           "SELECT fiscal_year, plan_id, payee_id, MAX(run_id) AS run_id FROM recorded "
            "GROUP BY fiscal_year, plan_id, payee_id) latest ON r.run_id = latest.run_id "
            "AND r.fiscal_year = latest.fiscal_year AND r.plan_id = latest.plan_id "
            "AND r.payee_id = latest.payee_id")
@@ -172,6 +177,25 @@ def _recorded_lines(ledger_db: LedgerDb | Connection, run_ids: list[int], fiscal
                 column = column.fill_null(NO_DEAL)
             frame[name] = pd.array(column.cast(pa.large_string()), dtype="str")
     return _recorded_frame(frame)
+
+
+# The line keys of the runs {runs} up to {fiscal_year}: the unchanged ones, then the
+# changed ones as their statement lines (of a run from 0007: its plan years say which fiscal
+# year a line of the run's own year, fiscal_year null, belongs to). A gone key's statement
+# line shows the date last recorded; as a key it has none, as in result_lines.
+_RECORDED_KEYS = (
+    "SELECT run_id, fiscal_year, plan_id, payee_id, component, kind, deal_id, credit_seq, "
+    "earned_to_date, deal_date FROM result_lines WHERE run_id IN ({runs}) "
+    "AND fiscal_year IS NOT NULL AND fiscal_year <= {fiscal_year} "
+    "UNION ALL "
+    "SELECT s.run_id, y.fiscal_year, s.plan_id, s.payee_id, s.component, s.line_kind, "
+    "s.deal_id, s.credit_seq, s.earned_now, "
+    "CASE WHEN s.cause IN ('gone-deal', 'gone-earning') THEN NULL ELSE s.deal_date END "
+    "FROM statement_lines s JOIN run_plan_years y ON y.run_id = s.run_id "
+    "AND y.plan_id = s.plan_id AND ((s.fiscal_year IS NULL AND NOT y.prior) "
+    "OR (s.fiscal_year = y.fiscal_year AND y.prior)) "
+    "WHERE s.run_id IN ({runs}) AND s.line_kind IS NOT NULL "
+    "AND y.fiscal_year <= {fiscal_year}")
 
 
 def _recorded_frame(columns: dict | list) -> pd.DataFrame:

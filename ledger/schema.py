@@ -164,6 +164,9 @@ def _run_key() -> Mapped[int]:
 
 
 class ResultLine(Base):
+    """A line key a close compared whose earnings to date did not change (since 0007: a
+    changed key is recorded once, as its statement line; a close before 0007 wrote every
+    key here). ``ledger.history`` reads the two as one."""
     __tablename__ = "result_lines"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     run_id: Mapped[int]  # calculation_runs.id, undeclared: see _run_key
@@ -181,6 +184,16 @@ class ResultLine(Base):
     deal_date: Mapped[datetime.date | None]
 
     __table_args__ = (Index(None, "run_id", "payee_id"),)
+
+
+class RunPlanYear(Base):
+    """A plan year a run compared (since 0007). ``prior``: an earlier fiscal year, whose
+    statement lines carry it; else the period's own, whose statement lines carry none."""
+    __tablename__ = "run_plan_years"
+    run_id: Mapped[int] = _run_key()
+    plan_id: Mapped[str] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(primary_key=True)
+    prior: Mapped[bool]
 
 
 class PayeeResult(Base):

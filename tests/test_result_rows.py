@@ -34,8 +34,9 @@ DRAWN = PLAN.replace("2026-01-01 .. 2026-12-31", "2026-01-01 .. 2027-12-31") + \
 QUARTERS = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1"]
 
 
-def close_all(tmp_path, url):
-    """Every quarter's close, as computed: [(result, run id)]."""
+def close_all(tmp_path, url, before_q4=None):
+    """Every quarter's close, as computed: [(result, run id)]. ``before_q4(ledger)`` runs
+    after the close of 2026-Q3."""
     build(tmp_path, url, DRAWN)
     ledger = open_ledger(url)
     closes = [close_period(ledger, "2026-Q1")]
@@ -43,6 +44,8 @@ def close_all(tmp_path, url):
     import_deals(tmp_path, url, "D-1,2026-01-10,rep-1,120000.00,USD,new,cancelled,2026-04-20\n")
     add_adjustment(ledger, "rep-2", "2026-Q2", "-150.00 USD", "phone bill")
     for quarter in QUARTERS[1:4]:
+        if quarter == "2026-Q4" and before_q4:
+            before_q4(ledger)
         closes.append(close_period(ledger, quarter))
     # a late deal of closed fiscal 2026: a prior-year line in 2027-Q1
     import_deals(tmp_path, url, "D-9,2026-12-15,rep-2,20000.00,USD,expansion,,\n", "d9.csv")
@@ -115,7 +118,7 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
-    assert schema_revision(ledger) == "0006"
+    assert schema_revision(ledger) == "0007"
     assert not any(has_result(ledger, run_id) for _, run_id in closes)
     assert {period: rendered(ledger, period) for period in QUARTERS} == before
     # a close made before statements were kept (0002) is refused as before
@@ -142,7 +145,7 @@ def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_ur
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
-    assert schema_revision(ledger) == "0006"
+    assert schema_revision(ledger) == "0007"
     assert not any(inspect(ledger).get_foreign_keys(table) for table in (
         "result_lines", "payee_results", "result_plans", "result_attainment",
         "result_components", "result_measures", "result_boundaries", "statement_lines",
@@ -157,6 +160,73 @@ def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_ur
         again, lines_again = read_result(ledger, run_id)
         assert again == records
         pd.testing.assert_frame_equal(lines_again, lines)
+    ledger.dispose()
+
+
+_KEY = "payee_id, plan_id, component, deal_id, COALESCE(credit_seq, 0), {kind}"
+
+
+def _keys(connection, run_id: int) -> tuple[set, set]:
+    """The line keys a run recorded in result_lines, and as statement lines."""
+    unchanged = set(connection.exec_driver_sql(
+        f"SELECT {_KEY.format(kind='kind')} FROM result_lines WHERE run_id = {run_id}"))
+    changed = set(connection.exec_driver_sql(
+        f"SELECT {_KEY.format(kind='line_kind')} FROM statement_lines WHERE run_id = "
+        f"{run_id} AND line_kind IS NOT NULL"))
+    return unchanged, changed
+
+
+def test_a_close_records_each_line_key_once(tmp_path, ledger_url):
+    """A changed key is its statement line and nothing else; result_lines keeps the keys
+    that did not change (0007). A first close changes every key, so it writes none there."""
+    ledger, closes = close_all(tmp_path, ledger_url)
+    with ledger.connect() as connection:
+        keys = [_keys(connection, run_id) for _, run_id in closes]
+    # 2026-Q1: commission on D-1, D-2 and rep-1's half of D-4 (D-3 is a renewal, outside
+    # bookings), the logo SPIFF on the new D-1 and D-4, and the club bonus (rep-1 books
+    # 250,000 of a 200,000 quota); rep-2 has its half of D-4 and that SPIFF
+    # (D-4's credit rows are 1 and 2)
+    deal = [("rep-1", "commission", "D-1", 1, "deal"), ("rep-1", "commission", "D-2", 1, "deal"),
+            ("rep-1", "commission", "D-4", 1, "deal"), ("rep-1", "logo", "D-1", 1, "spiff"),
+            ("rep-1", "logo", "D-4", 1, "spiff"), ("rep-2", "commission", "D-4", 2, "deal"),
+            ("rep-2", "logo", "D-4", 2, "spiff")]
+    assert keys[0] == (set(), {(payee, "test-ae", component, deal_id, seq, kind)
+                               for payee, component, deal_id, seq, kind in deal}
+                       | {("rep-1", "test-ae", "club", None, 0, "component")})
+    assert all(unchanged and not unchanged & changed for unchanged, changed in keys[1:4])
+    assert ("rep-1", "test-ae", "commission", "D-1", 1, "deal") in keys[1][1]  # clawed back
+    ledger.dispose()
+
+
+def test_a_ledger_closed_at_0006_upgrades_and_closes_on_the_same(tmp_path, ledger_url):
+    """Going back to 0006 writes every changed key into result_lines again, as closes
+    before 0007 recorded them; upgraded again, those runs name no plan years and are read
+    from result_lines alone, beside the later closes that write each key once. The next
+    closes come out the same as on a ledger that never left 0007."""
+    (tmp_path / "kept").mkdir(), (tmp_path / "trip").mkdir()
+    kept, expected = close_all(tmp_path / "kept", ledger_url)
+    with kept.begin() as connection:  # start again
+        for table in reversed(inspect(connection).get_table_names()):
+            connection.exec_driver_sql(f'DROP TABLE "{table}"')
+    counts = {}
+
+    def round_trip(ledger):
+        with ledger.begin() as connection:
+            keys = [_keys(connection, run_id) for run_id in (1, 2, 3)]
+            command.downgrade(_alembic_config(connection), "0006")
+            counts["0006"] = [connection.exec_driver_sql(
+                f"SELECT COUNT(*) FROM result_lines WHERE run_id = {run_id} "
+                "AND fiscal_year IS NOT NULL").scalar() for run_id in (1, 2, 3)]
+            command.upgrade(_alembic_config(connection), "head")
+        counts["0007"] = [len(unchanged | changed) for unchanged, changed in keys]
+
+    ledger, closes = close_all(tmp_path / "trip", ledger_url, before_q4=round_trip)
+    assert counts["0006"] == counts["0007"]
+    for (result, _), (again, _) in zip(expected, closes, strict=True):
+        assert again.payees == result.payees
+        pd.testing.assert_frame_equal(again.lines, result.lines)
+    assert closes[-1][0].lines["fiscal_year"].notna().any()  # 2027-Q1's prior-year line
+    kept.dispose()
     ledger.dispose()
 
 
