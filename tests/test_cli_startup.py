@@ -56,3 +56,22 @@ def test_a_cache_folder_that_cannot_be_made_is_no_error(tmp_path):
     run = _parse_in_a_new_process(blocked)
     assert run.returncode == 0 and run.stderr == "" and run.stdout.startswith("(Logical(")
     assert not (blocked / "icm").exists()
+
+
+def test_the_icm_command_ends_without_collecting_what_it_leaves(monkeypatch):
+    """``icm`` runs ``cli.run``: whatever ``main`` ends with (an exit code is SystemExit),
+    the heap is frozen, so the interpreter's last collection does not walk it at exit."""
+    from importlib.metadata import entry_points
+
+    import cli
+    assert [e.value for e in entry_points(group="console_scripts") if e.name == "icm"] == \
+        ["cli:run"]
+    frozen = []
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+
+    def main():
+        raise SystemExit(3)
+    monkeypatch.setattr(cli, "main", main)
+    with pytest.raises(SystemExit) as ended:
+        cli.run()
+    assert ended.value.code == 3 and frozen == [True]
