@@ -225,7 +225,7 @@ def _unchanged(found: pd.DataFrame) -> pd.DataFrame:
 
 
 def _line_records(compared: list, currency: dict[str, str]) -> pd.DataFrame:
-    """Every unchanged line key as a close records it (ledger.schema.ResultLine): typed
+    """Every unchanged line key as a close records it (ledger.schema.result_lines): typed
     columns, missing values as nulls, for the close's bulk write."""
     frames = []
     for year, found, _ in compared:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, insert, select
 
-from ledger.schema import AuditEntry, Import
+from ledger.schema import audit_log, imports
 
 # (row key, action, old value, new value), the values as JSON text or None
 Entry = tuple[str, str, str | None, str | None]
@@ -24,20 +24,20 @@ def write_audit(connection: Connection, at: datetime.datetime, actor: str | None
              "old": old, "new": new, "import_id": import_id}
             for key, action, old, new in entries]
     if rows:
-        connection.execute(insert(AuditEntry), rows)
+        connection.execute(insert(audit_log), rows)
 
 
 def audit_values(connection: Connection, table: str, row_key: str, action: str,
                  column: str) -> list[str | None]:
     """The ``old`` or ``new`` JSON text of the entries of one row key and action, oldest
     first."""
-    kept = getattr(AuditEntry, column)
+    kept = audit_log.c[column]
     return list(connection.execute(select(kept).where(
-        AuditEntry.table_name == table, AuditEntry.row_key == row_key,
-        AuditEntry.action == action).order_by(AuditEntry.id)).scalars())
+        audit_log.c.table_name == table, audit_log.c.row_key == row_key,
+        audit_log.c.action == action).order_by(audit_log.c.id)).scalars())
 
 
 def ledger_version(connection: Connection) -> tuple[int, int]:
     """The newest audit entry and the newest import: together they name the ledger's state."""
-    return (connection.execute(select(func.max(AuditEntry.id))).scalar_one() or 0,
-            connection.execute(select(func.max(Import.id))).scalar_one() or 0)
+    return (connection.execute(select(func.max(audit_log.c.id))).scalar_one() or 0,
+            connection.execute(select(func.max(imports.c.id))).scalar_one() or 0)

@@ -26,7 +26,8 @@ from ledger.history import active_run, last_closed, period_status
 from ledger.known_rows import settlement_currency
 from ledger.records import PeriodResult
 from ledger.results import result_tables
-from ledger.schema import Adjustment, CalculationRun, Payee, Period, ResultLine, RunPlanYear
+from ledger.schema import (adjustments, calculation_runs, payees, periods, result_lines,
+                           run_plan_years)
 from rules_dsl.calendar import parse_period
 from rules_dsl.money import MoneyError, fits_int64, is_currency, parse_decimal, to_minor_units
 
@@ -87,16 +88,16 @@ def _record_close(connection: Connection, period: str, versions: list[str],
                   compared: RecordedKeys, result: PeriodResult, now: datetime.datetime,
                   actor: str | None) -> int:
     length, _, _ = parse_period(period)
-    run_id = connection.execute(insert(CalculationRun).values(
+    run_id = connection.execute(insert(calculation_runs).values(
         period=period, length=length, status="active", created_at=now,
-        plan_versions=json.dumps(versions), reason=None).returning(CalculationRun.id)
+        plan_versions=json.dumps(versions), reason=None).returning(calculation_runs.c.id)
     ).scalar_one()
-    claimed = connection.execute(update(Period).where(
-        Period.length == length, Period.name == period, Period.status == "open"
+    claimed = connection.execute(update(periods).where(
+        periods.c.length == length, periods.c.name == period, periods.c.status == "open"
     ).values(status="closed", run_id=run_id)).rowcount
     if not claimed:
-        connection.execute(insert(Period).values(length=length, name=period,
-                                                 status="closed", run_id=run_id))
+        connection.execute(insert(periods).values(length=length, name=period,
+                                                  status="closed", run_id=run_id))
     _record(connection, run_id, compared, result)
     write_audit(connection, now, actor, "periods", [
         (f"{length}|{period}", "close", None, json.dumps({"run_id": run_id}))])
@@ -108,13 +109,13 @@ def _record(connection: Connection, run_id: int, compared: RecordedKeys,
     """The plan years compared, the unchanged line keys, and the result (``ledger.results``:
     its statement lines are the changed keys), as columns in one bulk write."""
     if compared.plan_years:
-        connection.execute(insert(RunPlanYear), [
+        connection.execute(insert(run_plan_years), [
             {"run_id": run_id, "plan_id": plan_id, "fiscal_year": fiscal_year,
              "prior": prior} for plan_id, fiscal_year, prior in compared.plan_years])
     tables = result_tables(run_id, result)
     lines = compared.unchanged
     if len(lines):
-        tables[ResultLine.__tablename__] = {
+        tables[result_lines.name] = {
             "run_id": np.full(len(lines), run_id, dtype=np.int64),
             **{name: lines[name] for name in _RESULT_LINE_COLUMNS}}
     insert_tables(connection, tables)
@@ -137,14 +138,14 @@ def reopen_period(ledger_db: LedgerDb, period: str, reason: str, actor: str | No
             raise LedgerRefused(f"only the last closed period of a length can be reopened; "
                                 f"that is {last}" if last else f"{period} is not closed")
         run_id = active_run(connection, period)
-        connection.execute(update(CalculationRun).where(CalculationRun.id == run_id).values(
-            status="superseded", reason=reason))
+        connection.execute(update(calculation_runs).where(
+            calculation_runs.c.id == run_id).values(status="superseded", reason=reason))
         write_audit(connection, now, actor, "payroll_exports", [
             (str(run_id), "void", exported, json.dumps({"reason": reason}))
             for exported in audit_values(connection, "payroll_exports", str(run_id),
                                          "export", "new")])
-        connection.execute(update(Period).where(Period.length == length,
-                                                Period.name == period).values(status="open"))
+        connection.execute(update(periods).where(
+            periods.c.length == length, periods.c.name == period).values(status="open"))
         write_audit(connection, now, actor, "periods", [
             (f"{length}|{period}", "reopen", json.dumps({"run_id": run_id}),
              json.dumps({"reason": reason}))])
@@ -160,7 +161,7 @@ def add_adjustment(ledger_db: LedgerDb, payee: str, period: str, amount_text: st
     with writing(ledger_db) as connection:
         if period_status(connection, period) == "closed":
             raise LedgerRefused(f"{period} is closed: adjust the next open period instead")
-        if connection.execute(select(Payee.id).where(Payee.id == payee).limit(1)
+        if connection.execute(select(payees.c.id).where(payees.c.id == payee).limit(1)
                               ).scalar_one_or_none() is None:
             raise AdjustmentError(f"unknown payee {payee!r}")
         paid_in = settlement_currency(connection, payee)
@@ -171,9 +172,9 @@ def add_adjustment(ledger_db: LedgerDb, payee: str, period: str, amount_text: st
         if currency != paid_in:
             raise AdjustmentError(f"--amount {amount_text!r}: {payee} is paid in {paid_in}, "
                                   f"not {currency}; write the amount in {paid_in}")
-        adjustment_id = connection.execute(insert(Adjustment).values(
+        adjustment_id = connection.execute(insert(adjustments).values(
             payee_id=payee, period=period, amount=amount, currency=currency, reason=reason,
-            created_at=now, actor=actor).returning(Adjustment.id)).scalar_one()
+            created_at=now, actor=actor).returning(adjustments.c.id)).scalar_one()
         write_audit(connection, now, actor, "adjustments", [
             (str(adjustment_id), "insert", None, json.dumps({
                 "payee": payee, "period": period, "amount": amount, "currency": currency,

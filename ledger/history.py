@@ -21,7 +21,7 @@ from sqlalchemy import Connection, select
 from ledger.database import LedgerDb, reading
 from ledger.line_key import NO_DEAL, NO_SEQ
 from ledger.window import read_arrow
-from ledger.schema import Adjustment, CalculationRun, PayeeResult, Period
+from ledger.schema import adjustments, calculation_runs, payee_results, periods
 from rules_dsl.calendar import parse_period, period_span
 
 RECORDED = ["fiscal_year", "plan", "payee", "component", "capped", "deal", "seq", "kind",
@@ -33,9 +33,9 @@ def active_runs(ledger_db: LedgerDb | Connection, length: str) -> list[tuple[int
     for "the active run" of a length or of a period."""
     with reading(ledger_db) as connection:
         return [tuple(row) for row in connection.execute(
-            select(CalculationRun.id, CalculationRun.period).where(
-                CalculationRun.length == length, CalculationRun.status == "active")
-            .order_by(CalculationRun.id))]
+            select(calculation_runs.c.id, calculation_runs.c.period).where(
+                calculation_runs.c.length == length, calculation_runs.c.status == "active")
+            .order_by(calculation_runs.c.id))]
 
 
 def last_closed(ledger_db: LedgerDb | Connection, length: str) -> str | None:
@@ -54,18 +54,18 @@ def period_status(ledger_db: LedgerDb | Connection, period: str) -> str | None:
     """``closed`` or ``open`` as `periods` records it; None for a period never closed."""
     length, _, _ = parse_period(period)
     with reading(ledger_db) as connection:
-        return connection.execute(select(Period.status).where(
-            Period.length == length, Period.name == period)).scalar_one_or_none()
+        return connection.execute(select(periods.c.status).where(
+            periods.c.length == length, periods.c.name == period)).scalar_one_or_none()
 
 
 def recorded_statements(ledger_db: LedgerDb | Connection, run_id: int, payee: str | None = None
                         ) -> list[tuple[str, dict | None]]:
     """(payee, the statement the close kept: its document and context) of one run, by payee,
     or of one payee; None for a close made before statements were kept."""
-    query = select(PayeeResult.payee_id, PayeeResult.statement).where(
-        PayeeResult.run_id == run_id).order_by(PayeeResult.payee_id)
+    query = select(payee_results.c.payee_id, payee_results.c.statement).where(
+        payee_results.c.run_id == run_id).order_by(payee_results.c.payee_id)
     if payee is not None:
-        query = query.where(PayeeResult.payee_id == payee)
+        query = query.where(payee_results.c.payee_id == payee)
     with reading(ledger_db) as connection:
         rows = connection.execute(query).all()
     return [(payee_id, None if text is None else json.loads(text)) for payee_id, text in rows]
@@ -109,20 +109,20 @@ def read_prior(ledger_db: LedgerDb | Connection, length: str, period: str, fisca
             last_run, last_period = earlier[-1]
             run_ids = [run_id for run_id, _ in earlier]
             recorded = _recorded_lines(ledger_db, run_ids, fiscal_year)
-            for result in connection.execute(select(PayeeResult).where(
-                    PayeeResult.run_id.in_(run_ids))
-                    .order_by(PayeeResult.run_id)):
+            for result in connection.execute(select(payee_results).where(
+                    payee_results.c.run_id.in_(run_ids))
+                    .order_by(payee_results.c.run_id)):
                 if result.fiscal_year == fiscal_year:
                     paid[result.payee_id] = paid.get(result.payee_id, 0) + result.payout
                 if result.run_id == last_run:
                     balance[result.payee_id] = result.carried_balance
                 currency[result.payee_id] = result.currency
-        adjustments: dict[str, list] = defaultdict(list)
-        for adjustment in connection.execute(select(Adjustment).where(
-                Adjustment.period == period).order_by(Adjustment.id)):
-            adjustments[adjustment.payee_id].append((adjustment.amount, adjustment.reason))
+        adjusted: dict[str, list] = defaultdict(list)
+        for adjustment in connection.execute(select(adjustments).where(
+                adjustments.c.period == period).order_by(adjustments.c.id)):
+            adjusted[adjustment.payee_id].append((adjustment.amount, adjustment.reason))
             currency.setdefault(adjustment.payee_id, adjustment.currency)
-    return Prior(last_run, last_period, recorded, paid, balance, dict(adjustments), currency)
+    return Prior(last_run, last_period, recorded, paid, balance, dict(adjusted), currency)
 
 
 def _recorded_lines(ledger_db: LedgerDb | Connection, run_ids: list[int], fiscal_year: int

@@ -24,7 +24,7 @@ from ledger.audit import write_audit
 from ledger.bulk import insert_columns
 from ledger.known_rows import current_credits, current_deals
 from ledger.progress import Meter
-from ledger.schema import Base, Credit, Deal, Import
+from ledger.schema import credits, deals, imports, metadata
 
 if TYPE_CHECKING:
     from ledger.kinds import KindSpec
@@ -60,9 +60,9 @@ class ImportRun:
         if self.import_id is None:
             with open(self.path, "rb") as file:  # a piece at a time, whatever the size
                 digest = hashlib.file_digest(file, "sha256").hexdigest()
-            self.import_id = self.connection.execute(insert(Import).values(
+            self.import_id = self.connection.execute(insert(imports).values(
                 kind=self.kind, file=str(self.path), sha256=digest, rows=self.rows,
-                at=self.now, actor=self.actor).returning(Import.id)).scalar_one()
+                at=self.now, actor=self.actor).returning(imports.c.id)).scalar_one()
         return self.import_id
 
     def audit(self, table: str, entries: list[tuple[str, str, dict | None, dict | None]]):
@@ -81,7 +81,7 @@ class ImportRun:
 
 
 def write_keyed(run: ImportRun, spec: KindSpec, records: pd.DataFrame) -> ImportSummary:
-    table = Base.metadata.tables[spec.table]
+    table = metadata.tables[spec.table]
     columns = [c.name for c in table.columns]
     existing = {_key(row, spec.key): row for row in
                 _read_table(run.connection, spec.table).to_dict("records")}
@@ -140,8 +140,8 @@ def write_deals(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSumm
             changed_ids = records["id"].take(changed).to_pylist()
             # by primary key: a filter on `current` would walk the (current, date) index
             run.connection.execute(
-                update(Deal).where(Deal.id == bindparam("deal_id"),
-                                   Deal.version == bindparam("old_version"))
+                update(deals).where(deals.c.id == bindparam("deal_id"),
+                                    deals.c.version == bindparam("old_version"))
                 .values(current=False),
                 [{"deal_id": deal_id, "old_version": version} for deal_id, version in
                  zip(changed_ids, old["version"].to_pylist())])
@@ -238,7 +238,7 @@ def write_credits(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSu
         import_id = run.import_row()
         replaced_ids = deals.take(pa.array(replaced, pa.int64())).to_pylist()
         for start in range(0, len(replaced_ids), 500):
-            run.connection.execute(delete(Credit).where(Credit.deal_id.in_(
+            run.connection.execute(delete(credits).where(credits.c.deal_id.in_(
                 replaced_ids[start:start + 500])))
         if len(replaced):
             before = _credit_rows(old, old_codes, replaced)
@@ -273,7 +273,7 @@ def _credit_rows(table: pa.Table, codes: np.ndarray, wanted: np.ndarray) -> dict
 
 
 def _read_table(connection: Connection, name: str) -> pd.DataFrame:
-    table = Base.metadata.tables[name]
+    table = metadata.tables[name]
     rows = connection.execute(select(table)).mappings().all()
     frame = pd.DataFrame([_plain(dict(row)) for row in rows],
                          columns=[c.name for c in table.columns])

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, select
 
-from ledger.schema import Assignment, Payee, PayeeResult, PlanVersion, Quota
+from ledger.schema import assignments, payee_results, payees, plan_versions, quotas
 from rules_dsl import load_plan_text
 
 
@@ -36,20 +36,21 @@ class KnownRows:
 
     @cached_property
     def payee_ids(self) -> frozenset[str]:
-        return frozenset(self.connection.scalars(select(Payee.id).distinct()))
+        return frozenset(self.connection.scalars(select(payees.c.id).distinct()))
 
     @cached_property
     def payee_rows(self) -> list[tuple[str, datetime.date, str | None]]:
         """(id, effective_from, manager_id) of every payee row in the ledger."""
         return list(self.connection.execute(
-            select(Payee.id, Payee.effective_from, Payee.manager_id)))
+            select(payees.c.id, payees.c.effective_from, payees.c.manager_id)))
 
     @cached_property
     def plans(self) -> dict[str, PlanHeader]:
         rows = self.connection.execute(
-            select(PlanVersion.plan_id, PlanVersion.currency, PlanVersion.payout_period,
-                   PlanVersion.fiscal_year_start, PlanVersion.text)
-            .order_by(PlanVersion.plan_id, PlanVersion.version)).all()
+            select(plan_versions.c.plan_id, plan_versions.c.currency,
+                   plan_versions.c.payout_period, plan_versions.c.fiscal_year_start,
+                   plan_versions.c.text)
+            .order_by(plan_versions.c.plan_id, plan_versions.c.version)).all()
         plans: dict[str, PlanHeader] = {}
         for plan_id, currency, payout_period, fiscal_start, text in rows:
             plan, _errors = load_plan_text(text, plan_id)
@@ -64,8 +65,8 @@ class KnownRows:
     def assignments(self) -> list[tuple[str, str, datetime.date, datetime.date | None]]:
         """(payee_id, plan_id, effective_from, effective_to) of every assignment."""
         return list(self.connection.execute(
-            select(Assignment.payee_id, Assignment.plan_id, Assignment.effective_from,
-                   Assignment.effective_to)))
+            select(assignments.c.payee_id, assignments.c.plan_id,
+                   assignments.c.effective_from, assignments.c.effective_to)))
 
     @cached_property
     def deal_id_array(self) -> pa.Array:
@@ -78,7 +79,8 @@ class KnownRows:
         """Every quota row's key and span, the dates as ISO text (a file's quotas must not
         overlap them)."""
         rows = self.connection.execute(
-            select(Quota.payee_id, Quota.measure, Quota.period, Quota.start, Quota.end)).all()
+            select(quotas.c.payee_id, quotas.c.measure, quotas.c.period, quotas.c.start,
+                   quotas.c.end)).all()
         return pd.DataFrame([(payee, measure, period, start.isoformat(), end.isoformat())
                              for payee, measure, period, start, end in rows],
                             columns=["payee_id", "measure", "period", "start", "end"])
@@ -98,11 +100,12 @@ def settlement_currency(connection: Connection, payee_id: str) -> str | None:
     it), else of the payee's latest close (a leaver); None for a payee never on a plan. (The
     payee's own `currency` is the payroll file's, into which settled pay is converted.)"""
     queries = [
-        select(PlanVersion.currency).join(Assignment, Assignment.plan_id == PlanVersion.plan_id)
-        .where(Assignment.payee_id == payee_id)
-        .order_by(Assignment.effective_from.desc(), PlanVersion.version.desc()),
-        select(PayeeResult.currency).where(PayeeResult.payee_id == payee_id)
-        .order_by(PayeeResult.run_id.desc())]
+        select(plan_versions.c.currency)
+        .join(assignments, assignments.c.plan_id == plan_versions.c.plan_id)
+        .where(assignments.c.payee_id == payee_id)
+        .order_by(assignments.c.effective_from.desc(), plan_versions.c.version.desc()),
+        select(payee_results.c.currency).where(payee_results.c.payee_id == payee_id)
+        .order_by(payee_results.c.run_id.desc())]
     for query in queries:
         found = connection.execute(query.limit(1)).scalar_one_or_none()
         if found is not None:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 from ledger.audit import write_audit
 from ledger.database import LedgerDb, reading, writing
 from ledger.errors import LedgerRefused
-from ledger.schema import CalculationRun, PlanVersion
+from ledger.schema import calculation_runs, plan_versions
 from rules_dsl import Plan, load_plan_text
 
 
@@ -26,7 +26,7 @@ def register_plans(ledger_db: LedgerDb, plans: list[Plan], actor: str | None = N
     outcome = []
     with writing(ledger_db) as connection:
         used = set()
-        for (versions,) in connection.execute(select(CalculationRun.plan_versions)):
+        for (versions,) in connection.execute(select(calculation_runs.c.plan_versions)):
             used |= {entry.split(" ")[0] for entry in json.loads(versions)}
         for plan in plans:
             row = {"plan_id": plan.id, "version": plan.version, "sha256": plan.sha256,
@@ -35,8 +35,8 @@ def register_plans(ledger_db: LedgerDb, plans: list[Plan], actor: str | None = N
                    "fiscal_year_start": plan.fiscal_year_start,
                    "effective_from": plan.effective_from, "effective_to": plan.effective_to,
                    "registered_at": now}
-            old = connection.execute(select(PlanVersion.sha256).where(
-                PlanVersion.plan_id == plan.id, PlanVersion.version == plan.version)
+            old = connection.execute(select(plan_versions.c.sha256).where(
+                plan_versions.c.plan_id == plan.id, plan_versions.c.version == plan.version)
             ).scalar_one_or_none()
             if old == plan.sha256:
                 outcome.append((plan.key, "unchanged"))
@@ -45,10 +45,10 @@ def register_plans(ledger_db: LedgerDb, plans: list[Plan], actor: str | None = N
                 raise LedgerRefused(f"{plan.file}: {plan.key} was used by a closed period and "
                                     f"its text has changed: bump `version:` and add it again")
             if old is None:
-                connection.execute(insert(PlanVersion).values(**row))
+                connection.execute(insert(plan_versions).values(**row))
             else:
-                connection.execute(update(PlanVersion).where(
-                    PlanVersion.plan_id == plan.id, PlanVersion.version == plan.version
+                connection.execute(update(plan_versions).where(
+                    plan_versions.c.plan_id == plan.id, plan_versions.c.version == plan.version
                 ).values(**row))
             write_audit(connection, now, actor, "plan_versions", [(
                 plan.key, "insert" if old is None else "replace",
@@ -72,9 +72,9 @@ class RegisteredPlan:
 def registered_plans(ledger_db: LedgerDb | Connection) -> list[RegisteredPlan]:
     """Every registered plan version, checked from its text, by plan id and version."""
     with reading(ledger_db) as connection:
-        rows = connection.execute(select(PlanVersion.plan_id, PlanVersion.version,
-                                         PlanVersion.text).order_by(PlanVersion.plan_id,
-                                                                    PlanVersion.version)).all()
+        rows = connection.execute(select(
+            plan_versions.c.plan_id, plan_versions.c.version, plan_versions.c.text
+        ).order_by(plan_versions.c.plan_id, plan_versions.c.version)).all()
     found = []
     for plan_id, version, text in rows:
         plan, errors = load_plan_text(text, f"{plan_id}@{version}")
@@ -86,4 +86,5 @@ def fiscal_year_starts(ledger_db: LedgerDb | Connection) -> dict[tuple[str, int]
     """(plan id, version) -> the month its fiscal year starts."""
     with reading(ledger_db) as connection:
         return {(plan_id, version): month for plan_id, version, month in connection.execute(
-            select(PlanVersion.plan_id, PlanVersion.version, PlanVersion.fiscal_year_start))}
+            select(plan_versions.c.plan_id, plan_versions.c.version,
+                   plan_versions.c.fiscal_year_start))}

@@ -1,6 +1,6 @@
 """Small reads of the ledger's inputs that the views need beside a period's statements: the
 payee rows in force on a day, one deal with its credit rows, and the FX rate a payee's pay is
-converted at. Each returns plain frozen records, never ORM rows.
+converted at. Each returns plain frozen records, never database rows.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from ledger.database import LedgerDb, reading
-from ledger.schema import Credit, Deal, FxRate, Payee
+from ledger.schema import credits, deals, fx_rates, payees
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +52,9 @@ class PayeeRows:
 def payee_rows(ledger_db: LedgerDb | Connection) -> PayeeRows:
     with reading(ledger_db) as connection:
         rows = connection.execute(select(
-            Payee.id, Payee.effective_from, Payee.name, Payee.role, Payee.manager_id,
-            Payee.currency).order_by(Payee.id, Payee.effective_from)).all()
+            payees.c.id, payees.c.effective_from, payees.c.name, payees.c.role,
+            payees.c.manager_id, payees.c.currency
+        ).order_by(payees.c.id, payees.c.effective_from)).all()
     by_id: dict[str, list[PayeeRow]] = {}
     for row in rows:
         by_id.setdefault(row.id, []).append(PayeeRow(*row))
@@ -79,15 +80,15 @@ def current_deal(ledger_db: LedgerDb | Connection, deal_id: str) -> DealRecord |
     """The deal's current version with its credit rows in file order; None when unknown."""
     with reading(ledger_db) as connection:
         row = connection.execute(select(
-            Deal.id, Deal.date, Deal.owner_id, Deal.amount, Deal.currency, Deal.type,
-            Deal.status, Deal.cancel_date).where(Deal.id == deal_id, Deal.current)
-        ).one_or_none()
+            deals.c.id, deals.c.date, deals.c.owner_id, deals.c.amount, deals.c.currency,
+            deals.c.type, deals.c.status, deals.c.cancel_date
+        ).where(deals.c.id == deal_id, deals.c.current)).one_or_none()
         if row is None:
             return None
-        credits = connection.execute(select(Credit.payee_id, Credit.share_e9)
-                                     .where(Credit.deal_id == deal_id).order_by(Credit.seq)
-                                     ).all()
-    return DealRecord(*row, credits=tuple((payee, share) for payee, share in credits))
+        shares = connection.execute(select(credits.c.payee_id, credits.c.share_e9)
+                                    .where(credits.c.deal_id == deal_id)
+                                    .order_by(credits.c.seq)).all()
+    return DealRecord(*row, credits=tuple((payee, share) for payee, share in shares))
 
 
 def latest_rates(ledger_db: LedgerDb | Connection, pairs: Iterable[tuple[str, str]],
@@ -97,8 +98,9 @@ def latest_rates(ledger_db: LedgerDb | Connection, pairs: Iterable[tuple[str, st
     found = {}
     with reading(ledger_db) as connection:
         for from_currency, to_currency in pairs:
-            row = connection.execute(select(FxRate.rate, FxRate.date).where(
-                FxRate.from_currency == from_currency, FxRate.to_currency == to_currency,
-                FxRate.date <= day).order_by(FxRate.date.desc()).limit(1)).one_or_none()
+            row = connection.execute(select(fx_rates.c.rate, fx_rates.c.date).where(
+                fx_rates.c.from_currency == from_currency,
+                fx_rates.c.to_currency == to_currency, fx_rates.c.date <= day
+            ).order_by(fx_rates.c.date.desc()).limit(1)).one_or_none()
             found[(from_currency, to_currency)] = None if row is None else tuple(row)
     return found

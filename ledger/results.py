@@ -19,15 +19,16 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from ledger.database import LedgerDb, reading
 from ledger.errors import LedgerRefused
 from ledger.records import (CLOSED, INT, LINES, OBJECT, ComponentTotal, MeasureFigures, PayeeRecord,
                             PeriodResult, SettlementLine, StatementContext, TierBoundary,
                             conform, empty_lines, lines_frame, slice_count)
-from ledger.schema import (PayeeResult, ResultAttainment, ResultBoundary, ResultComponent,
-                           ResultMeasure, ResultPlan, StatementLine, StatementSlice)
+from ledger.schema import (payee_results, result_attainment, result_boundaries,
+                           result_components, result_measures, result_plans, statement_lines,
+                           statement_slices)
 from rules_dsl.money import Money, fits_int64
 
 # statement_lines' columns and the LINES column each holds
@@ -67,7 +68,7 @@ def _payee_tables(run_id: int, payees: tuple[PayeeRecord, ...]) -> dict[str, dic
     boundaries = _boundaries(measures)
     contexts = [record.context for record in payees]
     gathered = {
-        PayeeResult: {
+        payee_results: {
             **{name: [getattr(record, name) for record in payees] for name in (
                 "currency", "earned_to_date", "earned", "adjustments", "draw", "payout",
                 "carried_balance", "paid_to_date")},
@@ -75,27 +76,27 @@ def _payee_tables(run_id: int, payees: tuple[PayeeRecord, ...]) -> dict[str, dic
             "fiscal_year": [record.fiscal_year or 0 for record in payees],
             **{name: [getattr(context, name) for context in contexts] for name in (
                 "name", "target_incentive", "period_target_incentive")}},
-        ResultPlan: {**plans.keys, "plan": plans.items},
-        ResultAttainment: {**attainment.keys, "measure": [a[0] for a in attainment.items],
-                           **_pairs("numerator", "denominator",
-                                    [a[1] for a in attainment.items])},
-        ResultComponent: {**components.keys,
-                          **{name: [getattr(c, name) for c in components.items]
-                             for name in ("component", "earned_to_date", "payout")}},
-        ResultMeasure: {**measures.keys,
-                        **{name: [getattr(m, name) for m in measures.items]
-                           for name in ("measure", "type")},
-                        **_pairs("value_num", "value_den", [m.value for m in measures.items]),
-                        **_pairs("quota_num", "quota_den", [m.quota for m in measures.items]),
-                        **_pairs("attainment_num", "attainment_den",
-                                 [m.attainment for m in measures.items])},
-        ResultBoundary: {**boundaries.keys,
-                         **{name: [getattr(b, name) for b in boundaries.items]
-                            for name in ("component", "basis")},
-                         **_pairs("start_num", "start_den",
-                                  [b.start for b in boundaries.items])}}
+        result_plans: {**plans.keys, "plan": plans.items},
+        result_attainment: {**attainment.keys, "measure": [a[0] for a in attainment.items],
+                            **_pairs("numerator", "denominator",
+                                     [a[1] for a in attainment.items])},
+        result_components: {**components.keys,
+                            **{name: [getattr(c, name) for c in components.items]
+                               for name in ("component", "earned_to_date", "payout")}},
+        result_measures: {**measures.keys,
+                          **{name: [getattr(m, name) for m in measures.items]
+                             for name in ("measure", "type")},
+                          **_pairs("value_num", "value_den", [m.value for m in measures.items]),
+                          **_pairs("quota_num", "quota_den", [m.quota for m in measures.items]),
+                          **_pairs("attainment_num", "attainment_den",
+                                   [m.attainment for m in measures.items])},
+        result_boundaries: {**boundaries.keys,
+                            **{name: [getattr(b, name) for b in boundaries.items]
+                               for name in ("component", "basis")},
+                            **_pairs("start_num", "start_den",
+                                     [b.start for b in boundaries.items])}}
     try:
-        return {table.__tablename__: _typed(table, run_id, columns)
+        return {table.name: _typed(table, run_id, columns)
                 for table, columns in gathered.items() if columns["payee_id"]}
     except OverflowError:
         for record in payees:
@@ -137,12 +138,12 @@ def _pairs(numerator: str, denominator: str, values: list) -> dict[str, list]:
             denominator: [None if v is None else v.denominator for v in values]}
 
 
-def _typed(table, run_id: int, columns: dict[str, list]) -> dict[str, object]:
-    """A table's gathered columns as Arrow columns typed by its model, with its run id: an
-    int beyond 64 bits raises OverflowError."""
+def _typed(table: Table, run_id: int, columns: dict[str, list]) -> dict[str, object]:
+    """A table's gathered columns as Arrow columns typed by its columns' types, with its run
+    id: an int beyond 64 bits raises OverflowError."""
     typed = {"run_id": np.full(len(columns["payee_id"]), run_id, dtype=np.int64)}
     for name, values in columns.items():
-        kind = table.__table__.c[name].type.python_type
+        kind = table.c[name].type.python_type
         typed[name] = pa.array(values, pa.int64() if kind is int else pa.string())
     return typed
 
@@ -181,7 +182,7 @@ def _line_tables(run_id: int, lines: pd.DataFrame) -> dict[str, dict]:
     statement = {"run_id": np.full(count, run_id, dtype=np.int64),
                  **{name: position if source is None else _column(lines, source)
                     for name, source in _LINE_COLUMNS.items()}}
-    tables = {StatementLine.__tablename__: statement}
+    tables = {statement_lines.name: statement}
     tiers = slice_count(lines)
     used = np.stack([lines[f"slice_base_{k}"].to_numpy(dtype=np.int64) != 0
                      for k in range(tiers)], axis=1) if tiers else np.zeros((count, 0), bool)
@@ -206,7 +207,7 @@ def _line_tables(run_id: int, lines: pd.DataFrame) -> dict[str, dict]:
     statement.update({f"tier_{name}": pa.array(values, pa.int64(), mask=~inline)
                       for name, values in inline_values.items()})
     if further:
-        tables[StatementSlice.__tablename__] = {
+        tables[statement_slices.name] = {
             "run_id": np.full(sum(len(rows["tier"]) for rows in further), run_id,
                               dtype=np.int64),
             **{name: np.concatenate([rows[name] for rows in further]) for name in further[0]}}
@@ -230,15 +231,16 @@ def _column(lines: pd.DataFrame, column: str, rows: np.ndarray | None = None):
 
 # ------------------------------------------------------------------------------ reading
 
-_CHILDREN = (ResultPlan, ResultAttainment, ResultComponent, ResultMeasure, ResultBoundary)
+_CHILDREN = (result_plans, result_attainment, result_components, result_measures,
+             result_boundaries)
 
 
 def has_result(ledger_db: LedgerDb | Connection, run_id: int) -> bool:
     """Whether the run was recorded as typed rows (closes from revision 0004 on)."""
     with reading(ledger_db) as connection:
-        return connection.execute(select(PayeeResult.payee_id).where(
-            PayeeResult.run_id == run_id, PayeeResult.paid_to_date.is_not(None)).limit(1)
-        ).first() is not None
+        return connection.execute(select(payee_results.c.payee_id).where(
+            payee_results.c.run_id == run_id, payee_results.c.paid_to_date.is_not(None)
+        ).limit(1)).first() is not None
 
 
 def read_result(ledger_db: LedgerDb | Connection, run_id: int, payee: str | None = None
@@ -247,17 +249,18 @@ def read_result(ledger_db: LedgerDb | Connection, run_id: int, payee: str | None
     their statement lines in statement order, ``text`` None: the views render it."""
     with reading(ledger_db) as connection:
         def rows(table, *order):
-            query = select(table).where(table.run_id == run_id)
+            query = select(table).where(table.c.run_id == run_id)
             if payee is not None:
-                query = query.where(table.payee_id == payee)
-            return connection.execute(query.order_by(table.payee_id, *order)).all()
-        results = rows(PayeeResult)
-        children = {table: _by_payee(rows(table, *([table.measure_position]
-                                                   if table is ResultBoundary else []),
-                                          table.position))
+                query = query.where(table.c.payee_id == payee)
+            return connection.execute(query.order_by(table.c.payee_id, *order)).all()
+        results = rows(payee_results)
+        children = {table: _by_payee(rows(table, *([table.c.measure_position]
+                                                   if table is result_boundaries else []),
+                                          table.c.position))
                     for table in _CHILDREN}
-        lines = _lines(rows(StatementLine, StatementLine.position),
-                       rows(StatementSlice, StatementSlice.position, StatementSlice.tier))
+        lines = _lines(rows(statement_lines, statement_lines.c.position),
+                       rows(statement_slices, statement_slices.c.position,
+                            statement_slices.c.tier))
     settlement = _settlement(lines)
     records = [_record(result, children, settlement.get(result.payee_id, ()))
                for result in sorted(results, key=lambda r: r.payee_id)]
@@ -274,7 +277,7 @@ def _by_payee(rows) -> dict[str, list]:
 def _record(result, children: dict, settlement: tuple) -> PayeeRecord:
     payee = result.payee_id
     boundaries: dict[int, list] = {}
-    for b in children[ResultBoundary].get(payee, []):
+    for b in children[result_boundaries].get(payee, []):
         boundaries.setdefault(b.measure_position, []).append(TierBoundary(
             b.component, Money(b.start_num) if b.basis == "amount"
             else Fraction(b.start_num, b.start_den), b.basis))
@@ -282,18 +285,18 @@ def _record(result, children: dict, settlement: tuple) -> PayeeRecord:
         m.measure, m.type, _figure(m.value_num, m.value_den, m.type),
         _figure(m.quota_num, m.quota_den, m.type),
         None if m.attainment_den is None else Fraction(m.attainment_num, m.attainment_den),
-        tuple(boundaries.get(m.position, ()))) for m in children[ResultMeasure].get(payee, []))
+        tuple(boundaries.get(m.position, ()))) for m in children[result_measures].get(payee, []))
     return PayeeRecord(
         payee=payee, currency=result.currency,
-        plans=tuple(p.plan for p in children[ResultPlan].get(payee, [])), status=CLOSED,
+        plans=tuple(p.plan for p in children[result_plans].get(payee, [])), status=CLOSED,
         fiscal_year=result.fiscal_year or None, earned_to_date=result.earned_to_date,
         paid_to_date=result.paid_to_date, earned=result.earned,
         adjustments=result.adjustments, draw=result.draw, payout=result.payout,
         carried_balance=result.carried_balance,
         attainment=tuple((a.measure, Fraction(a.numerator, a.denominator))
-                         for a in children[ResultAttainment].get(payee, [])),
+                         for a in children[result_attainment].get(payee, [])),
         components=tuple(ComponentTotal(c.component, c.earned_to_date, c.payout)
-                         for c in children[ResultComponent].get(payee, [])),
+                         for c in children[result_components].get(payee, [])),
         settlement=settlement,
         context=StatementContext(result.name, result.target_incentive,
                                  result.period_target_incentive, measures))

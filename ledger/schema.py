@@ -1,18 +1,20 @@
-"""The ledger's tables: typed SQLAlchemy 2.0 models, one type policy, named constraints.
+"""The ledger's tables: SQLAlchemy Core tables on one MetaData, one type policy, named
+constraints. Core, not the ORM: nothing here maps rows to objects, and importing
+``sqlalchemy.orm`` and mapping 22 classes was about 0.13 s of every command's start (``python
+-X importtime``).
 
 Money columns are integer minor units (BigInteger), never floats; each money row names its
 currency. Shares are integers in billionths (``share_e9``: 60% is 600_000_000) and FX rates are
 their exact decimal text, so nothing here rounds. Extra CSV columns are kept as sorted JSON
 text in ``extra``. Rows are never updated in place for history's sake: deals are versioned,
 and every replacement of a keyed row is written to ``audit_log`` with its old and new values.
+
+A column is nullable (Core's default) unless it says ``nullable=False``; a key column never is.
 """
 from __future__ import annotations
 
-import datetime
-
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Index, Integer, MetaData,
-                        String, Text)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData,
+                        String, Table, Text)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -22,204 +24,193 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
-        # BIGINT everywhere, but INTEGER on SQLite so a key is the rowid and autoincrements
-        int: BigInteger().with_variant(Integer(), "sqlite"),
-        str: String(),
-        bool: Boolean(),
-        datetime.date: Date(),
-        datetime.datetime: DateTime(timezone=True),
-    }
+# BIGINT everywhere, but INTEGER on SQLite so a key is the rowid and autoincrements
+_INT = BigInteger().with_variant(Integer(), "sqlite")
+_TIMESTAMP = DateTime(timezone=True)
 
 
-class Payee(Base):
-    """A payee's attributes from ``effective_from`` on (the manager history lives here)."""
+# A payee's attributes from ``effective_from`` on (the manager history lives here).
+payees = Table(
+    "payees", metadata,
+    Column("id", String, primary_key=True),
+    Column("effective_from", Date, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("email", String),
+    Column("role", String),
+    Column("manager_id", String),
+    Column("currency", String),
+    Column("hire_date", Date),
+    Column("termination_date", Date),
+    Column("extra", Text, nullable=False, default="{}"),
+)
 
-    __tablename__ = "payees"
-    id: Mapped[str] = mapped_column(primary_key=True)
-    effective_from: Mapped[datetime.date] = mapped_column(primary_key=True)
-    name: Mapped[str]
-    email: Mapped[str | None]
-    role: Mapped[str | None]
-    manager_id: Mapped[str | None]
-    currency: Mapped[str | None]
-    hire_date: Mapped[datetime.date | None]
-    termination_date: Mapped[datetime.date | None]
-    extra: Mapped[str] = mapped_column(Text, default="{}")
+# A registered plan version, verbatim, with the header fields imports need.
+plan_versions = Table(
+    "plan_versions", metadata,
+    Column("plan_id", String, primary_key=True),
+    Column("version", _INT, primary_key=True),
+    Column("sha256", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("payout_period", String, nullable=False),
+    Column("fiscal_year_start", _INT, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date, nullable=False),
+    Column("registered_at", _TIMESTAMP, nullable=False),
+)
 
+assignments = Table(
+    "assignments", metadata,
+    Column("payee_id", String, primary_key=True),
+    Column("plan_id", String, primary_key=True),
+    Column("effective_from", Date, primary_key=True),
+    Column("effective_to", Date),
+    Column("target_incentive", _INT),  # annual, minor units of ``currency``
+    Column("currency", String, nullable=False),  # the plan's
+    Column("params", Text, nullable=False, default="{}"),
+)
 
-class PlanVersion(Base):
-    """A registered plan version, verbatim, with the header fields imports need."""
+# Quota of one payee and measure over a month, quarter, half or fiscal year.
+quotas = Table(
+    "quotas", metadata,
+    Column("payee_id", String, primary_key=True),
+    Column("measure", String, primary_key=True),
+    Column("period", String, primary_key=True),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    # minor units of ``currency`` (a count quota of 20 in USD is 2000)
+    Column("amount", _INT, nullable=False),
+    Column("currency", String, nullable=False),
+)
 
-    __tablename__ = "plan_versions"
-    plan_id: Mapped[str] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str]
-    text: Mapped[str] = mapped_column(Text)
-    currency: Mapped[str]
-    payout_period: Mapped[str]
-    fiscal_year_start: Mapped[int]
-    effective_from: Mapped[datetime.date]
-    effective_to: Mapped[datetime.date]
-    registered_at: Mapped[datetime.datetime]
+# One version of a deal. Re-importing a changed deal adds a version; ``current`` marks the
+# newest, so the old one stays for the audit and for closed periods.
+deals = Table(
+    "deals", metadata,
+    Column("id", String, primary_key=True),
+    Column("version", _INT, primary_key=True),
+    Column("current", Boolean, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("owner_id", String, nullable=False),
+    Column("amount", _INT, nullable=False),  # minor units of the deal's own currency
+    Column("currency", String, nullable=False),
+    Column("type", String),
+    Column("product", String),
+    Column("status", String, nullable=False),
+    Column("cancel_date", Date),
+    Column("extra", Text, nullable=False, default="{}"),
+    Column("import_id", _INT, nullable=False),
+    Index(None, "current", "date"),
+)
 
+# A payee's share of a deal; a deal's rows are replaced together, in file order.
+credits = Table(
+    "credits", metadata,
+    Column("deal_id", String, primary_key=True),
+    Column("seq", _INT, primary_key=True),
+    Column("payee_id", String, nullable=False),
+    Column("share_e9", _INT, nullable=False),  # billionths: 60% is 600_000_000
+    Column("role", String),
+    Column("extra", Text, nullable=False, default="{}"),
+    Column("import_id", _INT, nullable=False),
+)
 
-class Assignment(Base):
-    __tablename__ = "assignments"
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    plan_id: Mapped[str] = mapped_column(primary_key=True)
-    effective_from: Mapped[datetime.date] = mapped_column(primary_key=True)
-    effective_to: Mapped[datetime.date | None]
-    target_incentive: Mapped[int | None]  # annual, minor units of ``currency``
-    currency: Mapped[str]  # the plan's
-    params: Mapped[str] = mapped_column(Text, default="{}")
+# ``rate`` units of ``to_currency`` per unit of ``from_currency``, as exact decimal text.
+fx_rates = Table(
+    "fx_rates", metadata,
+    Column("date", Date, primary_key=True),
+    Column("from_currency", String, primary_key=True),
+    Column("to_currency", String, primary_key=True),
+    Column("rate", String, nullable=False),
+)
 
+periods = Table(
+    "periods", metadata,
+    Column("length", String, primary_key=True),  # month | quarter | year
+    Column("name", String, primary_key=True),  # 2026-03 | 2026-Q1 | 2026
+    Column("status", String, nullable=False),  # open | closed
+    Column("run_id", _INT),
+)
 
-class Quota(Base):
-    """Quota of one payee and measure over a month, quarter, half or fiscal year."""
-
-    __tablename__ = "quotas"
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    measure: Mapped[str] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(primary_key=True)
-    start: Mapped[datetime.date]
-    end: Mapped[datetime.date]
-    amount: Mapped[int]  # minor units of ``currency`` (a count quota of 20 in USD is 2000)
-    currency: Mapped[str]
-
-
-class Deal(Base):
-    """One version of a deal. Re-importing a changed deal adds a version; ``current`` marks
-    the newest, so the old one stays for the audit and for closed periods."""
-
-    __tablename__ = "deals"
-    id: Mapped[str] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(primary_key=True)
-    current: Mapped[bool]
-    date: Mapped[datetime.date]
-    owner_id: Mapped[str]
-    amount: Mapped[int]  # minor units of the deal's own currency
-    currency: Mapped[str]
-    type: Mapped[str | None]
-    product: Mapped[str | None]
-    status: Mapped[str]
-    cancel_date: Mapped[datetime.date | None]
-    extra: Mapped[str] = mapped_column(Text, default="{}")
-    import_id: Mapped[int]
-
-    __table_args__ = (Index(None, "current", "date"),)
-
-
-class Credit(Base):
-    """A payee's share of a deal; a deal's rows are replaced together, in file order."""
-
-    __tablename__ = "credits"
-    deal_id: Mapped[str] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(primary_key=True)
-    payee_id: Mapped[str]
-    share_e9: Mapped[int]  # billionths: 60% is 600_000_000
-    role: Mapped[str | None]
-    extra: Mapped[str] = mapped_column(Text, default="{}")
-    import_id: Mapped[int]
-
-
-class FxRate(Base):
-    """``rate`` units of ``to_currency`` per unit of ``from_currency``, as exact decimal text."""
-
-    __tablename__ = "fx_rates"
-    date: Mapped[datetime.date] = mapped_column(primary_key=True)
-    from_currency: Mapped[str] = mapped_column(primary_key=True)
-    to_currency: Mapped[str] = mapped_column(primary_key=True)
-    rate: Mapped[str]
-
-
-class Period(Base):
-    __tablename__ = "periods"
-    length: Mapped[str] = mapped_column(primary_key=True)  # month | quarter | year
-    name: Mapped[str] = mapped_column(primary_key=True)  # 2026-03 | 2026-Q1 | 2026
-    status: Mapped[str]  # open | closed
-    run_id: Mapped[int | None]
-
-
-class CalculationRun(Base):
-    __tablename__ = "calculation_runs"
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    period: Mapped[str]
-    length: Mapped[str]
-    status: Mapped[str]  # active | superseded
-    created_at: Mapped[datetime.datetime]
-    plan_versions: Mapped[str] = mapped_column(Text)  # JSON list of "plan@version sha256"
-    reason: Mapped[str | None]
+calculation_runs = Table(
+    "calculation_runs", metadata,
+    Column("id", _INT, primary_key=True, autoincrement=True),
+    Column("period", String, nullable=False),
+    Column("length", String, nullable=False),
+    Column("status", String, nullable=False),  # active | superseded
+    Column("created_at", _TIMESTAMP, nullable=False),
+    # JSON list of "plan@version sha256"
+    Column("plan_versions", Text, nullable=False),
+    Column("reason", String),
+)
 
 
-def _run_key() -> Mapped[int]:
+def _run_key() -> Column:
     """The run a close's row belongs to: calculation_runs.id, not declared a foreign key
     (migration 0005). Only the run's own close writes these rows, in the transaction that
     inserts the run, and runs are never deleted; PostgreSQL's check of a declared key, a
     trigger per row, was 2 s of a 1M-deal close's write."""
-    return mapped_column(primary_key=True)
+    return Column("run_id", _INT, primary_key=True)
 
 
-class ResultLine(Base):
-    """A line key a close compared whose earnings to date did not change (since 0007: a
-    changed key is recorded once, as its statement line; a close before 0007 wrote every
-    key here). ``ledger.history`` reads the two as one."""
-    __tablename__ = "result_lines"
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    run_id: Mapped[int]  # calculation_runs.id, undeclared: see _run_key
-    payee_id: Mapped[str]
-    plan_id: Mapped[str | None]
-    component: Mapped[str | None]
-    deal_id: Mapped[str | None]
-    credit_seq: Mapped[int | None]
-    kind: Mapped[str]
-    earned_to_date: Mapped[int]
-    amount: Mapped[int]
-    currency: Mapped[str]
-    text: Mapped[str] = mapped_column(Text)
-    fiscal_year: Mapped[int | None]
-    deal_date: Mapped[datetime.date | None]
+# A line key a close compared whose earnings to date did not change (since 0007: a changed
+# key is recorded once, as its statement line; a close before 0007 wrote every key here).
+# ``ledger.history`` reads the two as one.
+result_lines = Table(
+    "result_lines", metadata,
+    Column("id", _INT, primary_key=True, autoincrement=True),
+    Column("run_id", _INT, nullable=False),  # calculation_runs.id, undeclared: see _run_key
+    Column("payee_id", String, nullable=False),
+    Column("plan_id", String),
+    Column("component", String),
+    Column("deal_id", String),
+    Column("credit_seq", _INT),
+    Column("kind", String, nullable=False),
+    Column("earned_to_date", _INT, nullable=False),
+    Column("amount", _INT, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("fiscal_year", _INT),
+    Column("deal_date", Date),
+    Index(None, "run_id", "payee_id"),
+)
 
-    __table_args__ = (Index(None, "run_id", "payee_id"),)
+# A plan year a run compared (since 0007). ``prior``: an earlier fiscal year, whose statement
+# lines carry it; else the period's own, whose statement lines carry none.
+run_plan_years = Table(
+    "run_plan_years", metadata,
+    _run_key(),
+    Column("plan_id", String, primary_key=True),
+    Column("fiscal_year", _INT, primary_key=True),
+    Column("prior", Boolean, nullable=False),
+)
 
-
-class RunPlanYear(Base):
-    """A plan year a run compared (since 0007). ``prior``: an earlier fiscal year, whose
-    statement lines carry it; else the period's own, whose statement lines carry none."""
-    __tablename__ = "run_plan_years"
-    run_id: Mapped[int] = _run_key()
-    plan_id: Mapped[str] = mapped_column(primary_key=True)
-    fiscal_year: Mapped[int] = mapped_column(primary_key=True)
-    prior: Mapped[bool]
-
-
-class PayeeResult(Base):
-    """A payee's settlement in a recorded run: what the next close settles against."""
-
-    __tablename__ = "payee_results"
-    run_id: Mapped[int] = _run_key()
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    fiscal_year: Mapped[int]
-    currency: Mapped[str]
-    earned_to_date: Mapped[int]
-    earned: Mapped[int]  # earned(P): the change since the last close
-    adjustments: Mapped[int]
-    draw: Mapped[int]
-    payout: Mapped[int]
-    carried_balance: Mapped[int]  # B after this period
+# A payee's settlement in a recorded run: what the next close settles against.
+payee_results = Table(
+    "payee_results", metadata,
+    _run_key(),
+    Column("payee_id", String, primary_key=True),
+    Column("fiscal_year", _INT, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("earned_to_date", _INT, nullable=False),
+    Column("earned", _INT, nullable=False),  # earned(P): the change since the last close
+    Column("adjustments", _INT, nullable=False),
+    Column("draw", _INT, nullable=False),
+    Column("payout", _INT, nullable=False),
+    Column("carried_balance", _INT, nullable=False),  # B after this period
     # {"document": the payee's JSON as the close printed it, "context": what the statement
     # shows besides (name, measures against quota, tier boundaries)}: kept by the closes
     # from 0003 to 0004 and read back for them; null before and after
-    statement: Mapped[str | None] = mapped_column(Text)
+    Column("statement", Text),
     # the rest of the payee's record (``ledger.records.PayeeRecord``), from 0004 on (null
     # before: such a close kept ``statement`` instead)
-    paid_to_date: Mapped[int | None]
-    name: Mapped[str | None]
-    target_incentive: Mapped[int | None]
-    period_target_incentive: Mapped[int | None]
+    Column("paid_to_date", _INT),
+    Column("name", String),
+    Column("target_incentive", _INT),
+    Column("period_target_incentive", _INT),
+)
 
 
 # A close's result as typed rows (0004): each payee's plans, attainment, component totals,
@@ -227,153 +218,152 @@ class PayeeResult(Base):
 # used tier slices. Money is BigInteger minor units, an exact ratio a numerator/denominator
 # pair of BigIntegers.
 
-class ResultPlan(Base):
-    __tablename__ = "result_plans"
-    run_id: Mapped[int] = _run_key()
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(primary_key=True)
-    plan: Mapped[str]  # id@version
+result_plans = Table(
+    "result_plans", metadata,
+    _run_key(),
+    Column("payee_id", String, primary_key=True),
+    Column("position", _INT, primary_key=True),
+    Column("plan", String, nullable=False),  # id@version
+)
 
+result_attainment = Table(
+    "result_attainment", metadata,
+    _run_key(),
+    Column("payee_id", String, primary_key=True),
+    Column("position", _INT, primary_key=True),
+    Column("measure", String, nullable=False),
+    Column("numerator", _INT, nullable=False),
+    Column("denominator", _INT, nullable=False),
+)
 
-class ResultAttainment(Base):
-    __tablename__ = "result_attainment"
-    run_id: Mapped[int] = _run_key()
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(primary_key=True)
-    measure: Mapped[str]
-    numerator: Mapped[int]
-    denominator: Mapped[int]
+result_components = Table(
+    "result_components", metadata,
+    _run_key(),
+    Column("payee_id", String, primary_key=True),
+    Column("position", _INT, primary_key=True),
+    Column("component", String, nullable=False),
+    Column("earned_to_date", _INT, nullable=False),
+    Column("payout", _INT, nullable=False),
+)
 
+# A measure against its quota; a money figure has denominator 1, a missing one nulls.
+result_measures = Table(
+    "result_measures", metadata,
+    _run_key(),
+    Column("payee_id", String, primary_key=True),
+    Column("position", _INT, primary_key=True),
+    Column("measure", String, nullable=False),
+    Column("type", String, nullable=False),  # money | number | count
+    Column("value_num", _INT),
+    Column("value_den", _INT),
+    Column("quota_num", _INT),
+    Column("quota_den", _INT),
+    Column("attainment_num", _INT),
+    Column("attainment_den", _INT),
+)
 
-class ResultComponent(Base):
-    __tablename__ = "result_components"
-    run_id: Mapped[int] = _run_key()
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(primary_key=True)
-    component: Mapped[str]
-    earned_to_date: Mapped[int]
-    payout: Mapped[int]
+# A tier start of a measure: a share of quota (basis attainment) or minor units.
+result_boundaries = Table(
+    "result_boundaries", metadata,
+    _run_key(),
+    Column("payee_id", String, primary_key=True),
+    Column("measure_position", _INT, primary_key=True),
+    Column("position", _INT, primary_key=True),
+    Column("component", String, nullable=False),
+    Column("start_num", _INT, nullable=False),
+    Column("start_den", _INT, nullable=False),
+    Column("basis", String, nullable=False),
+)
 
-
-class ResultMeasure(Base):
-    """A measure against its quota; a money figure has denominator 1, a missing one nulls."""
-    __tablename__ = "result_measures"
-    run_id: Mapped[int] = _run_key()
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(primary_key=True)
-    measure: Mapped[str]
-    type: Mapped[str]  # money | number | count
-    value_num: Mapped[int | None]
-    value_den: Mapped[int | None]
-    quota_num: Mapped[int | None]
-    quota_den: Mapped[int | None]
-    attainment_num: Mapped[int | None]
-    attainment_den: Mapped[int | None]
-
-
-class ResultBoundary(Base):
-    """A tier start of a measure: a share of quota (basis attainment) or minor units."""
-    __tablename__ = "result_boundaries"
-    run_id: Mapped[int] = _run_key()
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    measure_position: Mapped[int] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(primary_key=True)
-    component: Mapped[str]
-    start_num: Mapped[int]
-    start_den: Mapped[int]
-    basis: Mapped[str]
-
-
-class StatementLine(Base):
-    """A statement line (``ledger.records.LINES`` but its text), in statement order."""
-    __tablename__ = "statement_lines"
-    run_id: Mapped[int] = _run_key()
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(primary_key=True)
-    currency: Mapped[str]
-    plan_id: Mapped[str | None]
-    fiscal_year: Mapped[int | None]
-    kind: Mapped[str]
-    line_kind: Mapped[str | None]
-    component: Mapped[str | None]
-    deal_id: Mapped[str | None]
-    credit_seq: Mapped[int]
-    deal_date: Mapped[datetime.date | None]
-    report: Mapped[str | None]
-    base: Mapped[int | None]
-    rate_num: Mapped[int]
-    rate_den: Mapped[int]  # 0: no rate
-    tier_basis: Mapped[str | None]
-    cap: Mapped[int]
-    amount: Mapped[int]
-    earned_before: Mapped[int]
-    earned_now: Mapped[int]
-    cause: Mapped[str | None]
-    note: Mapped[str | None] = mapped_column(Text)
-    reason: Mapped[str | None] = mapped_column(Text)
-    draw: Mapped[int]
+# A statement line (``ledger.records.LINES`` but its text), in statement order.
+statement_lines = Table(
+    "statement_lines", metadata,
+    _run_key(),
+    Column("payee_id", String, primary_key=True),
+    Column("position", _INT, primary_key=True),
+    Column("currency", String, nullable=False),
+    Column("plan_id", String),
+    Column("fiscal_year", _INT),
+    Column("kind", String, nullable=False),
+    Column("line_kind", String),
+    Column("component", String),
+    Column("deal_id", String),
+    Column("credit_seq", _INT, nullable=False),
+    Column("deal_date", Date),
+    Column("report", String),
+    Column("base", _INT),
+    Column("rate_num", _INT, nullable=False),
+    Column("rate_den", _INT, nullable=False),  # 0: no rate
+    Column("tier_basis", String),
+    Column("cap", _INT, nullable=False),
+    Column("amount", _INT, nullable=False),
+    Column("earned_before", _INT, nullable=False),
+    Column("earned_now", _INT, nullable=False),
+    Column("cause", String),
+    Column("note", Text),
+    Column("reason", Text),
+    Column("draw", _INT, nullable=False),
     # the line's first used tier slice (0006; the further ones are statement_slices): its
     # tier, base, rate and where the tier starts; null for a line that uses no tier
-    tier: Mapped[int | None]
-    tier_base: Mapped[int | None]
-    tier_rate_num: Mapped[int | None]
-    tier_rate_den: Mapped[int | None]
-    tier_start_num: Mapped[int | None]
-    tier_start_den: Mapped[int | None]
+    Column("tier", _INT),
+    Column("tier_base", _INT),
+    Column("tier_rate_num", _INT),
+    Column("tier_rate_den", _INT),
+    Column("tier_start_num", _INT),
+    Column("tier_start_den", _INT),
+)
 
+# A used tier slice (base not 0) of a line across tiers, past the line's first (which is on
+# its row): the unused ones are zeros when read back.
+statement_slices = Table(
+    "statement_slices", metadata,
+    _run_key(),
+    Column("payee_id", String, primary_key=True),
+    Column("position", _INT, primary_key=True),
+    Column("tier", _INT, primary_key=True),
+    Column("base", _INT, nullable=False),
+    Column("rate_num", _INT, nullable=False),
+    Column("rate_den", _INT, nullable=False),
+    Column("start_num", _INT, nullable=False),
+    Column("start_den", _INT, nullable=False),
+)
 
-class StatementSlice(Base):
-    """A used tier slice (base not 0) of a line across tiers, past the line's first (which
-    is on its row): the unused ones are zeros when read back."""
-    __tablename__ = "statement_slices"
-    run_id: Mapped[int] = _run_key()
-    payee_id: Mapped[str] = mapped_column(primary_key=True)
-    position: Mapped[int] = mapped_column(primary_key=True)
-    tier: Mapped[int] = mapped_column(primary_key=True)
-    base: Mapped[int]
-    rate_num: Mapped[int]
-    rate_den: Mapped[int]
-    start_num: Mapped[int]
-    start_den: Mapped[int]
+adjustments = Table(
+    "adjustments", metadata,
+    Column("id", _INT, primary_key=True, autoincrement=True),
+    Column("payee_id", String, nullable=False),
+    Column("period", String, nullable=False),
+    Column("amount", _INT, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", _TIMESTAMP, nullable=False),
+    Column("actor", String),
+)
 
+# One `icm import` or `icm plans add`: what came in, from where, when, by whom.
+imports = Table(
+    "imports", metadata,
+    Column("id", _INT, primary_key=True, autoincrement=True),
+    Column("kind", String, nullable=False),
+    Column("file", String, nullable=False),
+    Column("sha256", String, nullable=False),
+    Column("rows", _INT, nullable=False),
+    Column("at", _TIMESTAMP, nullable=False),
+    Column("actor", String),
+)
 
-class Adjustment(Base):
-    __tablename__ = "adjustments"
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    payee_id: Mapped[str]
-    period: Mapped[str]
-    amount: Mapped[int]
-    currency: Mapped[str]
-    reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime.datetime]
-    actor: Mapped[str | None]
-
-
-class Import(Base):
-    """One `icm import` or `icm plans add`: what came in, from where, when, by whom."""
-
-    __tablename__ = "imports"
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    kind: Mapped[str]
-    file: Mapped[str]
-    sha256: Mapped[str]
-    rows: Mapped[int]
-    at: Mapped[datetime.datetime]
-    actor: Mapped[str | None]
-
-
-class AuditEntry(Base):
-    """Append-only: every replacement and removal of a row, with old and new values, and every
-    insert of the small tables. New deal and credit rows carry their ``import_id`` instead, so
-    a million-deal import writes one ``imports`` row, not a million audit entries."""
-
-    __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    at: Mapped[datetime.datetime]
-    actor: Mapped[str | None]
-    table_name: Mapped[str]
-    row_key: Mapped[str]
-    action: Mapped[str]  # insert | replace | delete
-    old: Mapped[str | None] = mapped_column(Text)
-    new: Mapped[str | None] = mapped_column(Text)
-    import_id: Mapped[int | None]
+# Append-only: every replacement and removal of a row, with old and new values, and every
+# insert of the small tables. New deal and credit rows carry their ``import_id`` instead, so
+# a million-deal import writes one ``imports`` row, not a million audit entries.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", _INT, primary_key=True, autoincrement=True),
+    Column("at", _TIMESTAMP, nullable=False),
+    Column("actor", String),
+    Column("table_name", String, nullable=False),
+    Column("row_key", String, nullable=False),
+    Column("action", String, nullable=False),  # insert | replace | delete
+    Column("old", Text),
+    Column("new", Text),
+    Column("import_id", _INT),
+)

@@ -1,7 +1,7 @@
 """The engine's read of a window: its deals, credits, assignments, quotas and payees as frames.
 
-``read_window`` returns plain pandas frames and nothing else crosses into the engine: no ORM
-object, no float, no Decimal. Deals are converted to the plan currency once (half_up) at the
+``read_window`` returns plain pandas frames and nothing else crosses into the engine: no
+database row, no float, no Decimal. Deals are converted to the plan currency once (half_up) at the
 latest rate on or before each deal's date, never an inverted one, then divided among their
 credit rows by largest remainder on the absolute amount, sign restored, ties to the earlier
 credit row, so credit amounts always add up to the deal (PLAN_LANGUAGE.md section 2).

@@ -1,5 +1,6 @@
-"""Bulk writes as columns (ledger/bulk.py): every value arrives as the ORM would have stored
-it, on SQLite and PostgreSQL, and a failed transaction leaves neither rows nor scratch files."""
+"""Bulk writes as columns (ledger/bulk.py): every value arrives as a SQLAlchemy insert would
+have stored it, on SQLite and PostgreSQL, and a failed transaction leaves neither rows nor
+scratch files."""
 import datetime
 
 import numpy as np
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from ledger.bulk import insert_columns
 from ledger.database import writing
-from ledger.schema import Credit, Deal
+from ledger.schema import credits, deals
 
 
 def _deals(count: int) -> dict:
@@ -31,13 +32,13 @@ def _deals(count: int) -> dict:
 
 
 @pytest.mark.parametrize("staged", [False, True], ids=["executemany", "scratch file"])
-def test_columns_arrive_as_the_orm_reads_them(ledger, monkeypatch, staged):
+def test_columns_arrive_as_a_select_reads_them(ledger, monkeypatch, staged):
     if staged:  # SQLite copies from a scratch file; a column of one value is not staged
         monkeypatch.setattr("ledger.bulk.STAGE_ROWS", 1)
     with writing(ledger) as connection:
         assert insert_columns(connection, "deals", _deals(3)) == 3
     with ledger.connect() as connection:
-        rows = connection.execute(select(Deal).order_by(Deal.id)).all()
+        rows = connection.execute(select(deals).order_by(deals.c.id)).all()
     first, second, third = rows
     assert first.amount == 9_223_372_036_854_775_807 and second.amount == -150
     assert first.current is True and first.date == datetime.date(2026, 1, 31)
@@ -59,14 +60,14 @@ def test_tables_written_together_fail_together(ledger, tmp_path, monkeypatch):
         with writing(ledger) as connection:
             insert_tables(connection, {"deals": _deals(3), "credits": _credits(["D-1", "D-0"])})
     with ledger.connect() as connection:
-        assert connection.execute(select(Deal)).all() == []
-        assert len(connection.execute(select(Credit)).all()) == 1
+        assert connection.execute(select(deals)).all() == []
+        assert len(connection.execute(select(credits)).all()) == 1
     assert not list(tmp_path.glob(".icm-stage-*"))
     with writing(ledger) as connection:
         assert insert_tables(connection, {"deals": _deals(3), "credits": _credits(["D-1"])}) == 4
     with ledger.connect() as connection:
-        assert len(connection.execute(select(Deal)).all()) == 3
-        assert len(connection.execute(select(Credit)).all()) == 2
+        assert len(connection.execute(select(deals)).all()) == 3
+        assert len(connection.execute(select(credits)).all()) == 2
 
 
 def _credits(deals: list[str]) -> dict:
@@ -82,7 +83,7 @@ def test_a_failed_transaction_writes_nothing_and_leaves_no_scratch_file(ledger, 
             insert_columns(connection, "deals", _deals(5))
             raise RuntimeError("a later step fails")
     with ledger.connect() as connection:
-        assert connection.execute(select(Deal)).all() == []
+        assert connection.execute(select(deals)).all() == []
     assert not list(tmp_path.glob(".icm-stage-*"))
 
 
@@ -93,7 +94,7 @@ def test_a_clash_inside_the_copy_refuses_the_whole_write(ledger, tmp_path):
         with writing(ledger) as connection:
             insert_columns(connection, "deals", _deals(4))  # D-0 and D-1 exist at version 1
     with ledger.connect() as connection:
-        assert len(connection.execute(select(Deal)).all()) == 2
+        assert len(connection.execute(select(deals)).all()) == 2
     assert not list(tmp_path.glob(".icm-stage-*"))
 
 
@@ -105,7 +106,7 @@ def test_more_bulk_writes_than_sqlite_can_attach_in_one_transaction(ledger, monk
             columns["version"] = np.full(3, version, dtype=np.int64)
             insert_columns(connection, "deals", columns)
     with ledger.connect() as connection:
-        assert len(connection.execute(select(Deal)).all()) == 36
+        assert len(connection.execute(select(deals)).all()) == 36
 
 
 def test_a_close_refuses_an_exact_ratio_beyond_64_bits_naming_the_payee():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 import rules_dsl.errors
 from cli import main
 from ledger.database import open_ledger
-from ledger.schema import PlanVersion
+from ledger.schema import plan_versions
 
 ROOT = Path(__file__).parent.parent
 
@@ -171,7 +171,8 @@ def registered_versions(url):
     engine = open_ledger(url)
     try:
         with engine.connect() as connection:
-            return connection.execute(select(PlanVersion.plan_id, PlanVersion.version)).all()
+            return connection.execute(select(plan_versions.c.plan_id,
+                                             plan_versions.c.version)).all()
     finally:
         engine.dispose()
 

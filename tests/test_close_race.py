@@ -5,7 +5,7 @@ import sys
 from sqlalchemy import func, select
 
 from ledger.database import open_ledger
-from ledger.schema import CalculationRun, PayeeResult
+from ledger.schema import calculation_runs, payee_results
 from tests.paths import ROOT
 from tests.test_calc import build
 
@@ -21,6 +21,6 @@ def test_two_racing_closes_one_wins(tmp_path, ledger_url):
     assert "closed" in outcomes[1][1] or "finished first" in outcomes[1][1]
     engine = open_ledger(ledger_url)
     with engine.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(CalculationRun)) == 1
-        assert connection.scalar(select(func.count()).select_from(PayeeResult)) == 2
+        assert connection.scalar(select(func.count()).select_from(calculation_runs)) == 1
+        assert connection.scalar(select(func.count()).select_from(payee_results)) == 2
     engine.dispose()

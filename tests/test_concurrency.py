@@ -12,7 +12,7 @@ import time
 from sqlalchemy import create_engine, func, insert, select, text
 
 from ledger.database import open_ledger, writing
-from ledger.schema import Deal, Quota
+from ledger.schema import deals, quotas
 from tests.paths import ROOT
 from tests.test_calc import PLAN, build, import_files, payee
 from tests.test_close import close_refused_after, ok, run
@@ -60,7 +60,7 @@ def test_a_quota_import_waits_and_sees_the_rows_written_meanwhile(tmp_path, ledg
             importer = start(ledger_url, "import", "quotas", str(quarters))
             waiting(ledger_url, importer)
             # meanwhile the year's row for rep-3 lands: the quarter overlaps it
-            connection.execute(insert(Quota).values(
+            connection.execute(insert(quotas).values(
                 payee_id="rep-3", measure="bookings", period="2026",
                 start=datetime.date(2026, 1, 1), end=datetime.date(2026, 12, 31),
                 amount=20000000, currency="USD"))
@@ -68,8 +68,8 @@ def test_a_quota_import_waits_and_sees_the_rows_written_meanwhile(tmp_path, ledg
         assert code == 1, err
         assert f"{quarters}:2: period: 2026-Q1 overlaps 2026 for this payee and measure" in err
         with engine.connect() as connection:
-            assert connection.scalar(select(func.count()).select_from(Quota).where(
-                Quota.payee_id == "rep-3")) == 1
+            assert connection.scalar(select(func.count()).select_from(quotas).where(
+                quotas.c.payee_id == "rep-3")) == 1
     finally:
         engine.dispose()
 
@@ -96,13 +96,13 @@ def test_a_payee_import_waits_and_refuses_the_loop_a_write_meanwhile_makes(tmp_p
 
 def test_two_identical_imports_at_once_write_once_and_neither_fails(tmp_path, ledger_url):
     build(tmp_path, ledger_url)
-    deals = tmp_path / "many.csv"
-    deals.write_text("id,date,owner_id,amount,currency\n" + "".join(
+    many = tmp_path / "many.csv"
+    many.write_text("id,date,owner_id,amount,currency\n" + "".join(
         f"M-{i},2026-05-{1 + i % 28:02d},rep-1,{100 + i}.00,USD\n" for i in range(2000)))
     engine = open_ledger(ledger_url)
     try:
         with writing(engine):
-            importers = [start(ledger_url, "import", "deals", str(deals)) for _ in range(2)]
+            importers = [start(ledger_url, "import", "deals", str(many)) for _ in range(2)]
             waiting(ledger_url, *importers)
         outcomes = sorted(finish(importer) for importer in importers)
         assert [code for code, _, _ in outcomes] == [0, 0], outcomes
@@ -110,8 +110,8 @@ def test_two_identical_imports_at_once_write_once_and_neither_fails(tmp_path, le
         assert summaries == ["2,000 deals rows: 0 new, 0 replaced, 2,000 unchanged",
                              "2,000 deals rows: 2,000 new, 0 replaced, 0 unchanged"]
         with engine.connect() as connection:
-            assert connection.scalar(select(func.count()).select_from(Deal).where(
-                Deal.id.like("M-%"))) == 2000
+            assert connection.scalar(select(func.count()).select_from(deals).where(
+                deals.c.id.like("M-%"))) == 2000
     finally:
         engine.dispose()
 

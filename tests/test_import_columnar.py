@@ -25,7 +25,7 @@ from ledger import columns as col
 from ledger.bulk import STAGE_ROWS
 from ledger.errors import ImportRefused
 from ledger.importing import import_csv
-from ledger.schema import AuditEntry, Credit, Deal
+from ledger.schema import audit_log, credits, deals
 from tests.test_ledger_import import dump, write
 
 DEALS = 25_000
@@ -166,17 +166,18 @@ def test_many_deals_are_imported_re_imported_and_changed_exactly(reps, tmp_path)
         # USD in cents; JPY (every tenth deal) in whole yen, as written
         usd = sum(100_000 + i * 7 for i in range(DEALS) if i % 10 != 3)
         jpy = sum((100_000 + i * 7) // 100 for i in range(DEALS) if i % 10 == 3)
-        assert connection.scalar(select(func.sum(Deal.amount)).where(
-            Deal.currency == "USD")) == usd
-        assert connection.scalar(select(func.sum(Deal.amount)).where(
-            Deal.currency == "JPY")) == jpy
+        assert connection.scalar(select(func.sum(deals.c.amount)).where(
+            deals.c.currency == "USD")) == usd
+        assert connection.scalar(select(func.sum(deals.c.amount)).where(
+            deals.c.currency == "JPY")) == jpy
         assert connection.execute(select(
-            Deal.date, Deal.owner_id, Deal.type, Deal.product, Deal.status, Deal.cancel_date,
-            Deal.extra, Deal.version, Deal.current).where(Deal.id == "D-000999")).one() == (
+            deals.c.date, deals.c.owner_id, deals.c.type, deals.c.product, deals.c.status,
+            deals.c.cancel_date, deals.c.extra, deals.c.version, deals.c.current
+        ).where(deals.c.id == "D-000999")).one() == (
             datetime.date(2026, 4, 20), "rep-0", "new", None, "cancelled",
             datetime.date(2026, 12, 31), "{}", 1, True)
-        assert connection.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.table_name == "deals")) == 0  # new deals carry their import id
+        assert connection.scalar(select(func.count()).select_from(audit_log).where(
+            audit_log.c.table_name == "deals")) == 0  # new deals carry their import id
     before = dump(ledger)
     assert _summary(import_csv(ledger, "deals", path, progress=False)) == (DEALS, 0, 0, DEALS)
     assert dump(ledger) == before  # not even an imports row
@@ -186,14 +187,16 @@ def test_many_deals_are_imported_re_imported_and_changed_exactly(reps, tmp_path)
     assert _summary(import_csv(ledger, "deals", path, progress=False)) == (
         DEALS, 0, len(changed), DEALS - len(changed))
     with ledger.connect() as connection:
-        assert connection.execute(select(Deal.version, Deal.current, Deal.amount).where(
-            Deal.id == "D-000100").order_by(Deal.version)).all() == [
+        assert connection.execute(select(
+            deals.c.version, deals.c.current, deals.c.amount).where(
+            deals.c.id == "D-000100").order_by(deals.c.version)).all() == [
             (1, False, 100_700), (2, True, 100_701)]
-        assert connection.scalar(select(func.count()).select_from(Deal).where(
-            Deal.current)) == DEALS
-        entries = connection.execute(select(AuditEntry.row_key, AuditEntry.old, AuditEntry.new)
-                                     .where(AuditEntry.table_name == "deals")
-                                     .order_by(AuditEntry.id)).all()
+        assert connection.scalar(select(func.count()).select_from(deals).where(
+            deals.c.current)) == DEALS
+        entries = connection.execute(select(audit_log.c.row_key, audit_log.c.old,
+                                            audit_log.c.new)
+                                     .where(audit_log.c.table_name == "deals")
+                                     .order_by(audit_log.c.id)).all()
     assert len(entries) == len(changed)
     key, old, new = entries[1]
     assert key == "D-000100"
@@ -212,10 +215,11 @@ def test_many_credits_are_imported_re_imported_and_changed_exactly(reps, tmp_pat
     path = write(tmp_path, "credits.csv", _credits_csv())
     assert _summary(import_csv(ledger, "credits", path, progress=False)) == (rows, rows, 0, 0)
     with ledger.connect() as connection:
-        assert connection.scalar(select(func.sum(Credit.share_e9))) == DEALS * 1_000_000_000
-        assert connection.execute(select(Credit.seq, Credit.payee_id, Credit.share_e9,
-                                         Credit.role).where(Credit.deal_id == "D-000005")
-                                  .order_by(Credit.seq)).all() == [
+        assert connection.scalar(select(func.sum(credits.c.share_e9))) == \
+            DEALS * 1_000_000_000
+        assert connection.execute(select(credits.c.seq, credits.c.payee_id, credits.c.share_e9,
+                                         credits.c.role).where(credits.c.deal_id == "D-000005")
+                                  .order_by(credits.c.seq)).all() == [
             (1, "rep-2", 600_000_000, "rep"), (2, "rep-0", 400_000_000, None)]
     before = dump(ledger)
     assert _summary(import_csv(ledger, "credits", path, progress=False)) == (rows, 0, 0, rows)
@@ -226,10 +230,11 @@ def test_many_credits_are_imported_re_imported_and_changed_exactly(reps, tmp_pat
     assert _summary(import_csv(ledger, "credits", path, progress=False)) == (
         rows, 0, 2 * len(changed), rows - 2 * len(changed))
     with ledger.connect() as connection:
-        entries = connection.execute(select(AuditEntry.row_key, AuditEntry.old, AuditEntry.new)
-                                     .where(AuditEntry.table_name == "credits")
-                                     .order_by(AuditEntry.id)).all()
-        assert connection.scalar(select(func.count()).select_from(Credit)) == rows
+        entries = connection.execute(select(audit_log.c.row_key, audit_log.c.old,
+                                            audit_log.c.new)
+                                     .where(audit_log.c.table_name == "credits")
+                                     .order_by(audit_log.c.id)).all()
+        assert connection.scalar(select(func.count()).select_from(credits)) == rows
     assert len(entries) == len(changed)
     assert entries[1][0] == "D-000100"
     first = {"extra": "{}", "payee_id": "rep-1", "role": "rep", "seq": 1,

@@ -24,7 +24,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from ledger.schema import Assignment, Credit, Deal, Payee, Quota
+from ledger.schema import assignments, credits, deals, payees, quotas
 from tests.paths import ROOT
 from tests.test_calc import PLAN
 from tests.test_ledger_import import (_dispose_cli_engines, company, dump,  # noqa: F401
@@ -126,8 +126,8 @@ def test_a_name_may_span_lines_and_rows_keep_their_numbers(company, tmp_path):
     imported(url, tmp_path / "payees-2.csv", "payees",
              'id,name,manager_id,note\nrep-4,"Rita\r\nLopez",mgr,"two\nlines"\n', 1)
     with engine.connect() as connection:
-        name, extra = connection.execute(select(Payee.name, Payee.extra)
-                                         .where(Payee.id == "rep-4")).one()
+        name, extra = connection.execute(select(payees.c.name, payees.c.extra)
+                                         .where(payees.c.id == "rep-4")).one()
     assert name == "Rita\r\nLopez"
     assert json.loads(extra) == {"note": "two\nlines"}
 
@@ -173,7 +173,7 @@ def test_a_value_over_128_kib_is_refused_and_one_of_128_kib_is_stored(company, t
             [(2, "name", TOO_LONG_VALUE), (3, "name", TOO_LONG_VALUE)])
     imported(url, tmp_path / "payees-2.csv", "payees", f"id,name\nrep-4,{'x' * 131_072}\n", 1)
     with engine.connect() as connection:
-        assert connection.scalar(select(Payee.name).where(Payee.id == "rep-4")) == \
+        assert connection.scalar(select(payees.c.name).where(payees.c.id == "rep-4")) == \
             "x" * 131_072
 
 
@@ -250,7 +250,7 @@ def test_a_bom_an_empty_file_and_a_header_only_file(company, tmp_path):
     engine, url = company
     imported(url, tmp_path / "bom.csv", "payees", "\ufeffid,name\r\nrep-4,Rita\r\n", 1)
     with engine.connect() as connection:
-        assert connection.scalar(select(Payee.name).where(Payee.id == "rep-4")) == "Rita"
+        assert connection.scalar(select(payees.c.name).where(payees.c.id == "rep-4")) == "Rita"
     refused(engine, url, tmp_path / "empty.csv", "payees", "",
             [(1, "", "the file is empty: a header row is needed")])
     for name, text in (("header.csv", "id,name\n"), ("bare.csv", "id,name")):
@@ -299,9 +299,9 @@ def test_the_largest_amounts_are_stored_exactly(company, tmp_path):
              "D-22,2026-04-01,rep-1,000999999999999999.99,USD\n"
              "D-23,2026-04-01,rep-1,99999999999999999,JPY\n", 4)
     with engine.connect() as connection:
-        amounts = dict(connection.execute(select(Deal.id, Deal.amount)
-                                          .where(Deal.id.in_(["D-20", "D-21", "D-22", "D-23"]))
-                                          ).all())
+        amounts = dict(connection.execute(
+            select(deals.c.id, deals.c.amount)
+            .where(deals.c.id.in_(["D-20", "D-21", "D-22", "D-23"]))).all())
     assert amounts == {"D-20": 99_999_999_999_999_999, "D-21": -99_999_999_999_999_999,
                        "D-22": 99_999_999_999_999_999, "D-23": 99_999_999_999_999_999}
 
@@ -327,10 +327,10 @@ def test_a_clf_target_incentive_and_quota_too_large_are_refused(company, tmp_pat
     imported(url, tmp_path / "quotas-2.csv", "quotas",
              "payee_id,measure,period,amount\nrep-3,bookings,2026,9999999999999.9999\n", 1)
     with engine.connect() as connection:
-        assert connection.scalar(select(Assignment.target_incentive).where(
-            Assignment.payee_id == "rep-3")) == 99_999_999_999_999_999
-        assert connection.scalar(select(Quota.amount).where(Quota.payee_id == "rep-3")) == \
-            99_999_999_999_999_999
+        assert connection.scalar(select(assignments.c.target_incentive).where(
+            assignments.c.payee_id == "rep-3")) == 99_999_999_999_999_999
+        assert connection.scalar(select(quotas.c.amount).where(
+            quotas.c.payee_id == "rep-3")) == 99_999_999_999_999_999
 
 
 # -- ASCII digits only ---------------------------------------------------------------------
@@ -392,8 +392,9 @@ def test_shares_with_leading_zeros_are_read_as_written(company, tmp_path):
     imported(url, tmp_path / "credits.csv", "credits",
              "deal_id,payee_id,share\nD-2,rep-1,0060%\nD-2,rep-2,000.4\n", 2)
     with engine.connect() as connection:
-        shares = connection.execute(select(Credit.payee_id, Credit.share_e9)
-                                    .where(Credit.deal_id == "D-2").order_by(Credit.seq)).all()
+        shares = connection.execute(select(credits.c.payee_id, credits.c.share_e9)
+                                    .where(credits.c.deal_id == "D-2")
+                                    .order_by(credits.c.seq)).all()
     assert [tuple(row) for row in shares] == [("rep-1", 600_000_000), ("rep-2", 400_000_000)]
 
 

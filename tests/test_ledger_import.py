@@ -26,8 +26,8 @@ from ledger.database import open_ledger
 from ledger.importing import import_csv
 from ledger.kinds import SPECS
 from ledger.plans import register_plans
-from ledger.schema import (Assignment, AuditEntry, Base, Credit, Deal, FxRate, Import, Payee,
-                           PlanVersion, Quota)
+from ledger.schema import (assignments, audit_log, credits, deals, fx_rates, imports, metadata,
+                           payees, plan_versions, quotas)
 from rules_dsl import load_plan
 from tests.paths import PLANS
 
@@ -70,13 +70,13 @@ def write(tmp_path, name, text):
 
 
 def count(engine, table_name):
-    table = Base.metadata.tables[table_name]
+    table = metadata.tables[table_name]
     with engine.connect() as connection:
         return connection.scalar(select(func.count()).select_from(table))
 
 
 def counts(engine):
-    return {table.name: count(engine, table.name) for table in Base.metadata.sorted_tables}
+    return {table.name: count(engine, table.name) for table in metadata.sorted_tables}
 
 
 _AUTOINCREMENT = {"imports", "audit_log", "calculation_runs", "result_lines", "adjustments"}
@@ -88,9 +88,9 @@ def dump(engine) -> dict[str, list[dict]]:
     replaced by the ordinal of its import, so two ledgers built alike dump alike."""
     with engine.connect() as connection:
         ordinal = {import_id: n for n, import_id in enumerate(
-            connection.scalars(select(Import.id).order_by(Import.id)), 1)}
+            connection.scalars(select(imports.c.id).order_by(imports.c.id)), 1)}
         out = {}
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             auto = table.name in _AUTOINCREMENT
             columns = [c for c in table.columns
                        if c.name not in _CLOCKS and not (auto and c.name == "id")]
@@ -126,10 +126,10 @@ def reported(result, path):
 def audit(engine, table_name):
     with engine.connect() as connection:
         return [(key, action, _loads(old), _loads(new)) for key, action, old, new in
-                connection.execute(select(AuditEntry.row_key, AuditEntry.action,
-                                          AuditEntry.old, AuditEntry.new)
-                                   .where(AuditEntry.table_name == table_name)
-                                   .order_by(AuditEntry.id))]
+                connection.execute(select(audit_log.c.row_key, audit_log.c.action,
+                                          audit_log.c.old, audit_log.c.new)
+                                   .where(audit_log.c.table_name == table_name)
+                                   .order_by(audit_log.c.id))]
 
 
 def _loads(text):
@@ -418,9 +418,10 @@ def test_payees_are_stored_exactly(imported):
     engine, _, _ = imported
     with engine.connect() as connection:
         rows = connection.execute(select(
-            Payee.id, Payee.effective_from, Payee.name, Payee.email, Payee.role,
-            Payee.manager_id, Payee.currency, Payee.hire_date, Payee.termination_date,
-            Payee.extra).order_by(Payee.id, Payee.effective_from)).all()
+            payees.c.id, payees.c.effective_from, payees.c.name, payees.c.email, payees.c.role,
+            payees.c.manager_id, payees.c.currency, payees.c.hire_date,
+            payees.c.termination_date, payees.c.extra
+        ).order_by(payees.c.id, payees.c.effective_from)).all()
     assert [tuple(row[:-1]) for row in rows] == [
         # no effective_from: the row holds from the beginning (1900-01-01)
         ("mgr", D(1900, 1, 1), "Maria Lopez", "maria@example.com", "manager", None, "USD",
@@ -438,9 +439,9 @@ def test_assignments_are_stored_exactly(imported):
     engine, _, _ = imported
     with engine.connect() as connection:
         rows = connection.execute(select(
-            Assignment.payee_id, Assignment.plan_id, Assignment.effective_from,
-            Assignment.effective_to, Assignment.target_incentive, Assignment.currency,
-            Assignment.params).order_by(Assignment.payee_id)).all()
+            assignments.c.payee_id, assignments.c.plan_id, assignments.c.effective_from,
+            assignments.c.effective_to, assignments.c.target_incentive, assignments.c.currency,
+            assignments.c.params).order_by(assignments.c.payee_id)).all()
     assert [tuple(row[:-1]) for row in rows] == [
         # 30000 USD: 3,000,000 cents
         ("mgr", "sales-manager-override", D(2026, 1, 1), None, 3_000_000, "USD"),
@@ -458,8 +459,9 @@ def test_quotas_are_stored_exactly_with_fiscal_periods(imported):
     engine, _, _ = imported
     with engine.connect() as connection:
         rows = connection.execute(select(
-            Quota.payee_id, Quota.measure, Quota.period, Quota.start, Quota.end, Quota.amount,
-            Quota.currency).order_by(Quota.payee_id, Quota.start)).all()
+            quotas.c.payee_id, quotas.c.measure, quotas.c.period, quotas.c.start, quotas.c.end,
+            quotas.c.amount, quotas.c.currency
+        ).order_by(quotas.c.payee_id, quotas.c.start)).all()
     assert [tuple(row) for row in rows] == [
         # sales-manager-override: calendar fiscal year; H2 is July to December
         ("mgr", "bookings", "2026-H2", D(2026, 7, 1), D(2026, 12, 31), 150_000_000, "USD"),
@@ -478,10 +480,10 @@ def test_deals_are_stored_exactly_in_minor_units_of_their_currency(imported):
     engine, _, _ = imported
     with engine.connect() as connection:
         rows = connection.execute(select(
-            Deal.id, Deal.version, Deal.current, Deal.date, Deal.owner_id, Deal.amount,
-            Deal.currency, Deal.type, Deal.product, Deal.status, Deal.cancel_date, Deal.extra,
-            Deal.import_id).order_by(Deal.id)).all()
-        deals_import = connection.scalar(select(Import.id).where(Import.kind == "deals"))
+            deals.c.id, deals.c.version, deals.c.current, deals.c.date, deals.c.owner_id,
+            deals.c.amount, deals.c.currency, deals.c.type, deals.c.product, deals.c.status,
+            deals.c.cancel_date, deals.c.extra, deals.c.import_id).order_by(deals.c.id)).all()
+        deals_import = connection.scalar(select(imports.c.id).where(imports.c.kind == "deals"))
     assert [tuple(row[:-2]) for row in rows] == [
         ("D-1", 1, True, D(2026, 2, 3), "rep-1", 1_250_000, "USD", "new", "platform",
          "booked", None),                                  # 12500.00 USD
@@ -505,8 +507,8 @@ def test_credits_are_stored_exactly_in_billionths(imported):
     engine, _, _ = imported
     with engine.connect() as connection:
         rows = connection.execute(select(
-            Credit.deal_id, Credit.seq, Credit.payee_id, Credit.share_e9, Credit.role,
-            Credit.extra).order_by(Credit.deal_id, Credit.seq)).all()
+            credits.c.deal_id, credits.c.seq, credits.c.payee_id, credits.c.share_e9,
+            credits.c.role, credits.c.extra).order_by(credits.c.deal_id, credits.c.seq)).all()
     assert [tuple(row[:-1]) for row in rows] == [
         ("D-1", 1, "rep-1", 600_000_000, "lead"),       # 60%
         ("D-1", 2, "rep-2", 400_000_000, "overlay"),    # 0.4
@@ -523,8 +525,8 @@ def test_fx_rates_are_stored_as_exact_text(imported):
     engine, _, _ = imported
     with engine.connect() as connection:
         rows = connection.execute(select(
-            FxRate.date, FxRate.from_currency, FxRate.to_currency, FxRate.rate)
-            .order_by(FxRate.date, FxRate.from_currency)).all()
+            fx_rates.c.date, fx_rates.c.from_currency, fx_rates.c.to_currency, fx_rates.c.rate)
+            .order_by(fx_rates.c.date, fx_rates.c.from_currency)).all()
     assert [tuple(row) for row in rows] == [
         (D(2026, 1, 1), "EUR", "USD", "1.0825"),
         (D(2026, 1, 1), "JPY", "USD", "0.0067"),
@@ -536,8 +538,8 @@ def test_fx_rates_are_stored_as_exact_text(imported):
 def test_each_import_is_recorded_once_with_the_files_hash(imported):
     engine, _, paths = imported
     with engine.connect() as connection:
-        rows = connection.execute(select(Import.kind, Import.file, Import.sha256, Import.rows)
-                                  .order_by(Import.id)).all()
+        rows = connection.execute(select(imports.c.kind, imports.c.file, imports.c.sha256,
+                                         imports.c.rows).order_by(imports.c.id)).all()
     assert [tuple(row) for row in rows] == [
         (kind, str(paths[kind]), hashlib.sha256(paths[kind].read_bytes()).hexdigest(),
          GOOD_ROWS[kind]) for kind in KINDS]
@@ -579,8 +581,9 @@ def test_a_changed_deal_gets_version_2_and_one_audited_replacement(imported, tmp
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{path}: 5 deals rows: 0 new, 1 replaced, 4 unchanged\n"
     with engine.connect() as connection:
-        versions = connection.execute(select(Deal.id, Deal.version, Deal.current, Deal.amount)
-                                      .order_by(Deal.id, Deal.version)).all()
+        versions = connection.execute(select(deals.c.id, deals.c.version, deals.c.current,
+                                             deals.c.amount)
+                                      .order_by(deals.c.id, deals.c.version)).all()
     assert [tuple(row) for row in versions] == [
         ("D-1", 1, False, 1_250_000), ("D-1", 2, True, 1_300_000),
         ("D-2", 1, True, 100_050), ("D-3", 1, True, 1_500), ("D-4", 1, True, -30_050),
@@ -617,8 +620,8 @@ def test_new_deals_beside_unchanged_ones_leave_the_unchanged_ones_alone(imported
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{path}: 6 deals rows: 1 new, 0 replaced, 5 unchanged\n"
     with engine.connect() as connection:
-        versions = connection.execute(select(Deal.id, Deal.version, Deal.current)
-                                      .order_by(Deal.id, Deal.version)).all()
+        versions = connection.execute(select(deals.c.id, deals.c.version, deals.c.current)
+                                      .order_by(deals.c.id, deals.c.version)).all()
     assert [tuple(row) for row in versions] == [
         (f"D-{n}", 1, True) for n in range(1, 7)]
     assert audit(engine, "deals") == []
@@ -635,8 +638,8 @@ def test_a_changed_payee_name_replaces_the_row_and_audits_the_old_one(imported, 
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{path}: 4 payees rows: 0 new, 1 replaced, 3 unchanged\n"
     with engine.connect() as connection:
-        names = connection.execute(select(Payee.id, Payee.effective_from, Payee.name)
-                                   .order_by(Payee.id, Payee.effective_from)).all()
+        names = connection.execute(select(payees.c.id, payees.c.effective_from, payees.c.name)
+                                   .order_by(payees.c.id, payees.c.effective_from)).all()
     assert [tuple(row) for row in names] == [
         ("mgr", D(1900, 1, 1), "Maria Lopez"), ("rep-1", D(1900, 1, 1), "Ravi Kumar"),
         ("rep-2", D(2026, 2, 1), "Rosa"), ("rep-2", D(2026, 7, 1), "Rosa")]
@@ -661,9 +664,9 @@ def test_a_credits_file_replaces_the_rows_of_its_deals_only(imported, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{path}: 1 credits rows: 0 new, 1 replaced, 0 unchanged\n"
     with engine.connect() as connection:
-        rows = connection.execute(select(Credit.deal_id, Credit.seq, Credit.payee_id,
-                                         Credit.share_e9, Credit.role)
-                                  .order_by(Credit.deal_id, Credit.seq)).all()
+        rows = connection.execute(select(credits.c.deal_id, credits.c.seq, credits.c.payee_id,
+                                         credits.c.share_e9, credits.c.role)
+                                  .order_by(credits.c.deal_id, credits.c.seq)).all()
     assert [tuple(row) for row in rows] == [
         ("D-1", 1, "rep-2", 1_000_000_000, None),
         ("D-3", 1, "rep-1", 125_000_000, None), ("D-3", 2, "rep-2", 875_000_000, None),
@@ -762,9 +765,10 @@ def test_adding_the_same_plans_twice_says_unchanged(ledger, ledger_url):
     assert dump(ledger) == before
     with ledger.connect() as connection:
         stored = connection.execute(select(
-            PlanVersion.plan_id, PlanVersion.version, PlanVersion.currency,
-            PlanVersion.payout_period, PlanVersion.fiscal_year_start, PlanVersion.sha256,
-            PlanVersion.text).order_by(PlanVersion.plan_id)).all()
+            plan_versions.c.plan_id, plan_versions.c.version, plan_versions.c.currency,
+            plan_versions.c.payout_period, plan_versions.c.fiscal_year_start,
+            plan_versions.c.sha256, plan_versions.c.text
+        ).order_by(plan_versions.c.plan_id)).all()
     texts = {name.removesuffix(".yaml"): (PLANS / name).read_text(encoding="utf-8")
              for name in PLAN_FILES}
     assert [tuple(row[:5]) for row in stored] == [
@@ -794,5 +798,5 @@ def test_a_plan_with_an_error_registers_nothing(ledger, ledger_url, tmp_path):
     assert result.stdout == ""
     assert dump(ledger) == before  # not even the good plan beside it
     with ledger.connect() as connection:
-        assert list(connection.scalars(select(PlanVersion.plan_id))) == ["sdr"]
+        assert list(connection.scalars(select(plan_versions.c.plan_id))) == ["sdr"]
 

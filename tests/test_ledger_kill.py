@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from ledger.database import open_ledger
 from ledger.importing import import_csv
 from ledger.plans import register_plans
-from ledger.schema import Base, Deal
+from ledger.schema import deals, metadata
 from rules_dsl import load_plan
 from tests.paths import PLANS, ROOT
 
@@ -34,7 +34,7 @@ PROGRESS = re.compile(r"writing  \[[#.]+\]  ([\d,]+) of 300,000 rows")
 def counts(engine):
     with engine.connect() as connection:
         return {table.name: connection.scalar(select(func.count()).select_from(table))
-                for table in Base.metadata.sorted_tables}
+                for table in metadata.sorted_tables}
 
 
 def test_sigkill_while_writing_deals_leaves_the_ledger_as_it_was(ledger_url, tmp_path):
@@ -49,8 +49,8 @@ def test_sigkill_while_writing_deals_leaves_the_ledger_as_it_was(ledger_url, tmp
     assert before["deals"] == 0 and before["imports"] == 1 and before["payees"] == 3
     engine.dispose()
 
-    deals = tmp_path / "deals.csv"
-    with open(deals, "w") as out:
+    deals_csv = tmp_path / "deals.csv"
+    with open(deals_csv, "w") as out:
         out.write("id,date,owner_id,amount,currency,type\n")
         out.writelines(f"D-{n},2026-{n % 12 + 1:02d}-{n % 28 + 1:02d},rep-{n % 3 + 1},"
                        f"{n % 90_000 + 10}.{n % 100:02d},USD,new\n" for n in range(ROWS))
@@ -58,7 +58,7 @@ def test_sigkill_while_writing_deals_leaves_the_ledger_as_it_was(ledger_url, tmp
     terminal, its_end = pty.openpty()  # progress is drawn only on a terminal
     fcntl.ioctl(its_end, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "import", "deals", str(deals),
+        [sys.executable, str(ROOT / "cli.py"), "import", "deals", str(deals_csv),
          "--db", ledger_url],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=its_end)
     os.close(its_end)
@@ -96,7 +96,7 @@ def test_sigkill_while_writing_deals_leaves_the_ledger_as_it_was(ledger_url, tmp
                          "D-1,2026-01-05,rep-1,100.00,USD,new\n")
         import_csv(engine, "deals", small, progress=False)
         with engine.connect() as connection:
-            assert connection.execute(select(Deal.id, Deal.version, Deal.amount)).all() == [
-                ("D-1", 1, 10_000)]
+            assert connection.execute(select(
+                deals.c.id, deals.c.version, deals.c.amount)).all() == [("D-1", 1, 10_000)]
     finally:
         engine.dispose()

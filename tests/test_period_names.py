@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from ledger.schema import Adjustment, CalculationRun, Period
+from ledger.schema import adjustments, calculation_runs, periods
 from tests.test_calc import build
 from tests.test_close import ok, run
 
@@ -33,8 +33,8 @@ def recorded(url):
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return {table.__tablename__: connection.scalar(select(func.count()).select_from(
-                table)) for table in (CalculationRun, Period, Adjustment)}
+            return {table.name: connection.scalar(select(func.count()).select_from(
+                table)) for table in (calculation_runs, periods, adjustments)}
     finally:
         engine.dispose()
 
@@ -64,7 +64,7 @@ def test_a_refused_odd_name_leaves_the_real_period_to_close(tmp_path, ledger_url
     engine = create_engine(ledger_url)
     try:
         with engine.connect() as connection:
-            assert connection.execute(select(Period.name, Period.status)).all() == [
+            assert connection.execute(select(periods.c.name, periods.c.status)).all() == [
                 ("2026-Q1", "closed")]
     finally:
         engine.dispose()

@@ -21,7 +21,7 @@ from ledger.records import (CLOSED, INT, LINES, ComponentTotal, PayeeRecord, Per
                             StatementContext, conform, empty_lines, lines_frame,
                             slice_count)
 from ledger.results import has_result, read_result, result_tables
-from ledger.schema import PayeeResult, StatementSlice
+from ledger.schema import payee_results, statement_slices
 from tests.test_calc import PLAN, build, import_files
 from tests.test_close import import_deals, ok
 from tests.legacy_statement import kept_statement
@@ -93,7 +93,7 @@ def test_a_close_reads_back_as_the_records_and_lines_it_computed(tmp_path, ledge
             pd.testing.assert_frame_equal(
                 their_lines, as_stored(expected.reset_index(drop=True)))
     with ledger.connect() as connection:  # no JSON is kept any more
-        assert set(connection.scalars(select(PayeeResult.statement))) == {None}
+        assert set(connection.scalars(select(payee_results.c.statement))) == {None}
     ledger.dispose()
 
 
@@ -110,8 +110,8 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
             records, lines = read_result(connection, run_id)
             for record in records:
                 mine = lines[(lines["payee"] == record.payee).to_numpy()]
-                connection.execute(update(PayeeResult).where(
-                    PayeeResult.run_id == run_id, PayeeResult.payee_id == record.payee
+                connection.execute(update(payee_results).where(
+                    payee_results.c.run_id == run_id, payee_results.c.payee_id == record.payee
                 ).values(statement=kept_statement(record, line_documents(mine))))
         command.downgrade(_alembic_config(connection), "0003")
     assert schema_revision(ledger) == "0003"
@@ -123,7 +123,7 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
     assert {period: rendered(ledger, period) for period in QUARTERS} == before
     # a close made before statements were kept (0002) is refused as before
     with ledger.begin() as connection:
-        connection.execute(update(PayeeResult).values(statement=None))
+        connection.execute(update(payee_results).values(statement=None))
     with pytest.raises(LedgerRefused, match="closed before statements were kept"):
         period_statements(ledger, "2026-Q1")
     ledger.dispose()
@@ -137,7 +137,7 @@ def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_ur
     results = [read_result(ledger, run_id) for _, run_id in closes]
     with ledger.begin() as connection:
         command.downgrade(_alembic_config(connection), "0004")
-        slices = connection.execute(select(func.count()).select_from(StatementSlice)).scalar()
+        slices = connection.execute(select(func.count()).select_from(statement_slices)).scalar()
     assert inspect(ledger).get_foreign_keys("statement_lines")
     used = sum(int((lines[c] != 0).sum()) for _, lines in results
                for c in lines.columns if c.startswith("slice_base_"))
@@ -153,7 +153,7 @@ def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_ur
     with ledger.connect() as connection:
         lines_with_a_slice = sum(int(((lines[[c for c in lines.columns if c.startswith(
             "slice_base_")]] != 0).any(axis=1)).sum()) for _, lines in results)
-        assert connection.execute(select(func.count()).select_from(StatementSlice)
+        assert connection.execute(select(func.count()).select_from(statement_slices)
                                   ).scalar() == used - lines_with_a_slice > 0
     assert {period: rendered(ledger, period) for period in QUARTERS} == before
     for (_, run_id), (records, lines) in zip(closes, results):
