@@ -152,6 +152,35 @@ def test_a_component_cap_and_a_payout_curve(tmp_path, ledger_url):
     assert rep1["payout"] == "44750.00"
 
 
+@pytest.mark.parametrize("interpolate, rep1_payout, rep1_curve", [
+    ("step_after", "10000.00", "50% (the band above 100.00%) = 10,000.00 USD."),
+    ("step", "16000.00", "80% = 16,000.00 USD.")])
+def test_a_step_after_curve_pays_the_band_that_ends_at_the_attainment(
+        tmp_path, ledger_url, interpolate, rep1_payout, rep1_curve):
+    """Bands "above 100% to 125%" (PLAN_LANGUAGE 7.6): rep-1 books 250,000 of a 200,000
+    quota in Q1, exactly 125%, the top of the band above 100%; rep-2 books 30,000 of
+    100,000, exactly the first point. Weight 50% of the target incentive."""
+    plan = PLAN[:PLAN.index("  - id: club")] + textwrap.indent(textwrap.dedent(f"""\
+        - id: curve
+          type: payout_curve
+          attainment: attainment.bookings
+          curve: [[30%, 10%], [100%, 50%], [125%, 80%], [150%, 100%]]
+          weight: 50%
+          interpolate: {interpolate}
+        """), "  ")
+    build(tmp_path, ledger_url, plan)
+    document = calc("2026-Q1", ledger_url)
+    rep1, rep2 = payee(document, "rep-1"), payee(document, "rep-2")
+    # step_after: 125% is still in the band above 100%: 40,000 x 50% x 50% = 10,000.00;
+    # step: the point at 125% applies from 125% on: 40,000 x 50% x 80% = 16,000.00
+    assert rep1["components"]["curve"]["payout"] == rep1_payout
+    # at the first point both pay its value: 20,000 x 50% x 10% = 1,000.00
+    assert rep2["components"]["curve"]["payout"] == "1000.00"
+    curve_line = next(line for line in rep1["lines"] if line["component"] == "curve")
+    assert curve_line["text"] == ("curve: target incentive 40,000.00 USD x weight 50% x the "
+                                  f"curve at 125.00% attainment, {rep1_curve}")
+
+
 def test_a_capped_bonus_keeps_its_cap_line_apart_from_the_bonus(tmp_path, ledger_url):
     plan = PLAN.replace("    amount: 10% * target_incentive\n",
                         "    amount: 10% * target_incentive\n    cap: 3000 USD\n")

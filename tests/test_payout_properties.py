@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from cli import main
 from engine.tiers import marginal
+from rules_dsl.components.payout_curve import curve_value
+from rules_dsl.plan import CurvePoint
 from ledger.window import credit_amounts
 
 SCALE = 1_000_000_000
@@ -163,3 +165,28 @@ def _cents(text: str) -> int:
     whole, _, fraction = text.lstrip("-").partition(".")
     value = int(whole) * 100 + int(fraction or 0)
     return -value if text.startswith("-") else value
+
+
+@st.composite
+def curves(draw):
+    """Payout curve points: x non-decreasing (a repeat allowed), any y, and an attainment."""
+    xs = sorted(draw(st.lists(st.integers(0, 300), min_size=1, max_size=6)))
+    points = [CurvePoint(Fraction(x, 100), Fraction(draw(st.integers(0, 300)), 100), None)
+              for x in xs]
+    return points, Fraction(draw(st.integers(0, 400)), 100)
+
+
+@given(curves())
+def test_step_after_differs_from_step_only_on_a_point_and_then_keeps_the_band_below(found):
+    """``step_after`` takes the last point below the attainment, ``step`` the last at or
+    below it: they agree off the points; on a point past the first, step_after pays the
+    band that ends there; at or below the first point both pay its value."""
+    points, attainment = found
+    after = curve_value(points, attainment, "step_after")
+    assert after in {p.y for p in points}
+    if attainment <= points[0].x:
+        assert after == points[0].y
+    elif attainment in {p.x for p in points}:
+        assert after == [p.y for p in points if p.x < attainment][-1]
+    else:
+        assert after == curve_value(points, attainment, "step")

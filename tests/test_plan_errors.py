@@ -347,7 +347,7 @@ def component(body):
        attainment: attainment.bookings
        curve: [[0%, 0%], [100%, 100%]]
        interpolate: cubic
-     """, (13, 18), "`interpolate` is one of linear, step"),
+     """, (13, 18), "`interpolate` is one of linear, step, step_after"),
     ("""\
      - id: curve
        type: payout_curve

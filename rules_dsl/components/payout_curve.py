@@ -19,7 +19,7 @@ class PayoutCurve(Component):
     attainment: Expression | None = None
     curve: tuple[CurvePoint, ...] = ()
     weight: Expression | None = None
-    interpolate: str = "linear"  # linear | step
+    interpolate: str = "linear"  # linear | step | step_after
 
     def body_expressions(self) -> tuple[Expression | None, ...]:
         return (self.attainment, self.weight)
@@ -35,7 +35,7 @@ def read(body: Body, common: dict) -> PayoutCurve:
         fields["weight"] = reader.expression(keys["weight"], body.payee, (Type.NUMBER,),
                                              "the weight")
     fields["interpolate"] = reader.choice(keys.get("interpolate"), "interpolate",
-                                          ("linear", "step"), "linear")
+                                          ("linear", "step", "step_after"), "linear")
     if "curve" in keys:
         fields["curve"] = _read_curve(reader, keys["curve"])
     return PayoutCurve(**common, **fields)
@@ -75,15 +75,23 @@ def _amount_and_note(component: PayoutCurve, context: EvaluationContext,
         if component.weight is not None else Fraction(1)
     factor = curve_value(component.curve, attainment, component.interpolate)
     target = int(context.value("target_incentive", payee))
+    band = ""
+    if component.interpolate == "step_after" and attainment > component.curve[0].x:
+        band = f" (the band above {short_percent(_band_start(component.curve, attainment))})"
     note = (f"target incentive {money(target, context.currency)} x "
             f"weight {percent(weight)} x the curve at {short_percent(attainment)} attainment, "
-            f"{percent(factor)}")
+            f"{percent(factor)}{band}")
     return round_fraction(target * weight * factor, context.rounding), note
 
 
 def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
     """Flat below the first point and beyond the last; at a repeated x the later point
-    applies from that x on."""
+    applies from that x on. ``step_after``: the last point whose x is below the attainment
+    (a band "above 70% to 80%" includes 80%), the first point's value at or below it."""
+    if interpolate == "step_after":
+        if attainment <= points[0].x:
+            return points[0].y
+        return points[max(i for i, p in enumerate(points) if p.x < attainment)].y
     if attainment < points[0].x:
         return points[0].y
     last = max(i for i, p in enumerate(points) if p.x <= attainment)
@@ -93,6 +101,11 @@ def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
     if high.x == low.x:
         return high.y
     return low.y + (high.y - low.y) * (attainment - low.x) / (high.x - low.x)
+
+
+def _band_start(points, attainment: Fraction) -> Fraction:
+    """Where the ``step_after`` band holding ``attainment`` starts (above the first point)."""
+    return points[max(i for i, p in enumerate(points) if p.x < attainment)].x
 
 
 TYPE = ComponentType("payout_curve", ("attainment", "curve", "weight", "interpolate"),
