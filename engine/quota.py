@@ -43,6 +43,8 @@ def payout_periods(fiscal_year: int, start_month: int, length: str) -> list[Payo
             name = f"{start.year}-{start.month:02d}"
         elif length == "quarter":
             name = f"{fiscal_year}-Q{number}"
+        elif length == "half":
+            name = f"{fiscal_year}-H{number}"
         else:
             name = str(fiscal_year)
         periods.append(PayoutPeriod(name, start, end, number))

@@ -19,7 +19,7 @@ from rules_dsl.components import registry
 from rules_dsl.errors import PlanError, warning_at
 from rules_dsl.plan import Component, Expression, Plan
 
-PERIODS_IN_A_YEAR = {"month": 12, "quarter": 4}  # payout periods shorter than a year
+PERIODS_IN_A_YEAR = {"month": 12, "quarter": 4, "half": 2}  # payout periods shorter than a year
 WINDOW_NAMESPACES = ("attainment", "team", "team_all")  # figures that grow through the year
 PERIOD_NAMES = ("period.number", "period.start", "period.end")
 

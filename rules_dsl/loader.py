@@ -35,7 +35,7 @@ PLAN_KEYS = ("plan", "version", "title", "effective", "currency", "payout_period
              "measures", "components", "cap", "draw", "clawback", "negative_payout")
 REQUIRED_PLAN_KEYS = ("plan", "version", "effective", "currency", "payout_period", "components")
 CHOICES = {
-    "payout_period": ("month", "quarter", "year"),
+    "payout_period": ("month", "quarter", "half", "year"),
     "attainment_window": ("period", "ytd", "annual"),
     "rounding": ("half_up", "half_even"),
     "proration": ("days", "months", "none"),

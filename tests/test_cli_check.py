@@ -65,7 +65,7 @@ def test_every_file_is_checked_in_one_run(tmp_path):
     result = run("check", str(first), str(second), str(tmp_path / "missing.yaml"))
     assert result.exit_code == 1
     assert f"{first}:11:11:" in result.stderr
-    assert f"{second}:5:16: `payout_period` is one of month, quarter, year" in result.stderr
+    assert f"{second}:5:16: `payout_period` is one of month, quarter, half, year" in result.stderr
     assert f"{second}:11:11:" in result.stderr
     assert f"{tmp_path / 'missing.yaml'}:1:1: cannot read the plan" in result.stderr
     assert "4 errors in 3 files" in result.stderr

@@ -278,3 +278,24 @@ def test_a_plan_left_mid_year_is_not_paid_again_the_next_year(tmp_path, ledger_u
     # fiscal 2026 of plan-a was last recorded by Q2, of plan-b by Q4: nothing changed
     rep1 = payee(calc("2027-Q1", ledger_url), "rep-1")
     assert (rep1["payout"], rep1["lines"]) == ("0.00", [])
+
+
+def test_a_plan_paid_half_yearly_closes_its_halves(tmp_path, ledger_url):
+    """payout_period: half (PLAN_LANGUAGE 7.6): the fiscal halves 2026-H1 and 2026-H2 are its
+    payout periods; a quarter is not."""
+    build(tmp_path, ledger_url, PLAN.replace("payout_period: quarter", "payout_period: half"))
+    refused = run("close", "--period", "2026-Q1", db=ledger_url)
+    assert refused.exit_code == 3 and "close periods such as 2026-H1" in refused.output
+    first = json.loads(ok("close", "--period", "2026-H1", "--json", db=ledger_url).stdout)
+    # rep-1: 250,000 of a 200,000 quota by June: 200,000 at 5% + 50,000 at 10% = 15,000,
+    # the logo SPIFF on D-1 and half of D-4 (500 + 250) and the club bonus, 10% of 40,000
+    assert payee(first, "rep-1")["payout"] == "19750.00"
+    # rep-2: half of D-4 and D-5 (April), 40,000 at 5% = 2,000, and 250 of D-4's SPIFF
+    assert payee(first, "rep-2")["payout"] == "2250.00"
+    import_deals(tmp_path, ledger_url, "D-6,2026-08-10,rep-2,70000.00,USD,expansion,,\n")
+    second = json.loads(ok("close", "--period", "2026-H2", "--json", db=ledger_url).stdout)
+    # rep-2 reaches 110,000 of 100,000: 60,000 at 5% + 10,000 at 10% = 4,000, and now the
+    # club bonus, 10% of 20,000 = 2,000
+    assert payee(second, "rep-2")["payout"] == "6000.00"
+    assert payee(second, "rep-1")["payout"] == "0.00"
+    assert second["period"] == "2026-H2"

@@ -87,7 +87,7 @@ def test_a_plan_with_several_mistakes_reports_each_at_its_place():
         """)
     assert errors_of(text) == [
         (1, 7, "plan id 'Bad_Plan' may use only lowercase letters, digits and '-'"),
-        (5, 16, "`payout_period` is one of month, quarter, year, not 'quartr'; did you mean "
+        (5, 16, "`payout_period` is one of month, quarter, half, year, not 'quartr'; did you mean "
                 "`quarter`?"),
         (6, 1, "unknown key `treshold` in the plan"),
         (8, 16, "unknown type 'Strng': the types are Money, Number, Int, Bool, String, Date; "
@@ -118,7 +118,7 @@ def test_a_plan_with_several_mistakes_reports_each_at_its_place():
                                                      "before it starts (2026-12-31)"),
     ("effective: 2026-02-30 .. 2026-12-31", (3, 12), "'2026-02-30' is not a date"),
     ("currency: US", (4, 11), "'US' is not an ISO 4217 currency code"),
-    ("payout_period: weekly", (5, 16), "`payout_period` is one of month, quarter, year"),
+    ("payout_period: weekly", (5, 16), "`payout_period` is one of month, quarter, half, year"),
 ])
 def test_header_values(line, position, message):
     key = line.split(":")[0]

@@ -196,6 +196,14 @@ def test_a_threshold_on_annual_attainment_in_a_monthly_plan():
                         "if it stops holding", period="month", periods=12, ytd=True))]
 
 
+def test_a_bonus_on_annual_attainment_in_a_half_yearly_plan():
+    header = HEADER.replace("payout_period: quarter", "payout_period: half")
+    assert warnings_of(bonus("attainment.bookings >= 120%", header=header)) == [
+        (12, 11, judged("when", "bookings from the fiscal year's start against the full-year "
+                                "quota", BONUS_EFFECT.replace("quarter", "half"), period="half",
+                        periods=2, ytd=True))]
+
+
 def test_team_figures_are_judged_on_the_year_to_date_too():
     assert warnings_of(bonus("team_all.bookings >= quota.bookings")) == [
         (12, 11, judged("when", "the whole team's bookings from the fiscal year's start",
