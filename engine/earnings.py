@@ -430,9 +430,10 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
                                                                   plan.rounding)).data
     first = np.r_[True, payee_codes[1:] != payee_codes[:-1]] if len(counted) else \
         np.zeros(0, dtype=bool)
-    if table.method == "marginal":
+    if table.method in ("marginal", "landing"):
         before = tiers.running_totals(base, first)
-        result = tiers.marginal(base, before, starts, rates, plan.rounding)
+        rated = tiers.marginal if table.method == "marginal" else tiers.landing
+        result = rated(base, before, starts, rates, plan.rounding)
     else:
         sums = group_sums(counted["base"], payee_codes)
         totals = sums.reindex(payee_codes).to_numpy(dtype=np.int64)

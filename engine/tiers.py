@@ -3,7 +3,8 @@
 ``marginal``: with F the cumulative tier function (extended below zero at the first tier's
 rate), a row earns F(total after it) - F(total before it), so one deal can span tiers and a
 credit memo gives back at the rates it takes back. ``retroactive``: every row is paid at the
-rate of the highest tier its group's total reaches. Boundaries are money in minor units (for
+rate of the highest tier its group's total reaches. ``landing``: each row is paid whole at the
+rate of the tier its group's running total reaches with it; earlier rows keep their rate. Boundaries are money in minor units (for
 attainment tiers, ``from x quota`` already rounded), one row of boundaries per input row, so
 each payee can have its own.
 
@@ -99,7 +100,20 @@ def retroactive(amounts: np.ndarray, group_totals: np.ndarray, starts: np.ndarra
                 rates: Rates, mode: str) -> TierResult:
     """Each row at the rate of the highest tier its group's total reaches (``from`` is
     inclusive), rounded once."""
-    tier = np.maximum((group_totals[:, None] >= starts).sum(axis=1) - 1, 0)
+    return _one_tier_each(amounts, group_totals, starts, rates, mode)
+
+
+def landing(amounts: np.ndarray, before: np.ndarray, starts: np.ndarray,
+            rates: Rates, mode: str) -> TierResult:
+    """Each row whole at the rate of the tier in which the running total after it falls
+    (``from`` is inclusive; below the first tier, the first tier's rate), rounded once."""
+    return _one_tier_each(amounts, before + amounts, starts, rates, mode)
+
+
+def _one_tier_each(amounts: np.ndarray, reached: np.ndarray, starts: np.ndarray,
+                   rates: Rates, mode: str) -> TierResult:
+    """Each row whole in the tier that ``reached`` (a total per row) falls in."""
+    tier = np.maximum((reached[:, None] >= starts).sum(axis=1) - 1, 0)
     slices = np.zeros((len(amounts), len(rates)), dtype=np.int64)
     slices[np.arange(len(amounts)), tier] = amounts
     return TierResult(_weighted_sum(slices, rates, mode), slices)

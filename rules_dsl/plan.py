@@ -60,7 +60,7 @@ class Tier:
 @dataclass(frozen=True, slots=True)
 class Tiers:
     basis: str  # attainment | amount
-    method: str  # marginal | retroactive
+    method: str  # marginal | retroactive | landing
     table: tuple[Tier, ...]
 
 

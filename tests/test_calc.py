@@ -152,6 +152,47 @@ def test_a_component_cap_and_a_payout_curve(tmp_path, ledger_url):
     assert rep1["payout"] == "44750.00"
 
 
+@pytest.mark.parametrize("method, lines", [("landing", ["20.00", "100.00"]),
+                                           ("marginal", ["20.00", "70.00"]),
+                                           ("retroactive", ["50.00", "100.00"])])
+def test_landing_tiers_pay_each_row_whole_at_the_tier_it_lands_in(
+        tmp_path, ledger_url, method, lines):
+    """PLAN_LANGUAGE 7.1's example: tiers from 0 at 4% and from 1,000 at 10%; rows of 500
+    then 1,000. Landing: 500 lands at 500 (4%) = 20.00, 1,000 lands at 1,500 (10%) = 100.00.
+    Marginal splits the second row: 500 at 4% + 500 at 10% = 70.00. Retroactive pays both
+    at 10%, the tier the total of 1,500 reaches."""
+    plan = PLAN[:PLAN.index("  - id: logo")].replace(
+        "      method: marginal\n", f"      basis: amount\n      method: {method}\n").replace(
+        "{from: 0%, rate: 5%}", "{from: 0 USD, rate: 4%}").replace(
+        "{from: 100%, rate: 10%}", "{from: 1000 USD, rate: 10%}")
+    assert f"method: {method}" in plan and "1000 USD" in plan
+    build(tmp_path, ledger_url, plan)
+    import_files(tmp_path, ledger_url, {
+        "payees": "id,name\nrep-3,Rui\n",
+        "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
+        "quotas": "payee_id,measure,period,amount\nrep-3,bookings,2026,100000.00\n",
+        "deals": "id,date,owner_id,amount,currency,type\n"
+                 "D-8,2026-01-10,rep-3,500.00,USD,expansion\n"
+                 "D-9,2026-02-15,rep-3,1000.00,USD,expansion\n"}, prefix="extra-")
+    rep3 = payee(calc("2026-Q1", ledger_url), "rep-3")
+    assert [line["amount"] for line in rep3["lines"]] == lines
+
+
+def test_landing_tiers_on_attainment_name_the_tier_each_deal_landed_in(tmp_path, ledger_url):
+    build(tmp_path, ledger_url, PLAN.replace("method: marginal", "method: landing"))
+    rep1 = payee(calc("2026-Q1", ledger_url), "rep-1")
+    # rep-1's quota is 200,000: D-1 lands at 120,000 (5%) = 6,000.00; D-2 at 220,000, past
+    # 100% (10%) = 10,000.00; rep-1's half of D-4 at 250,000 (10%) = 3,000.00. 19,000.00
+    # lies between marginal (15,000.00) and retroactive (25,000.00).
+    commission = [line for line in rep1["lines"] if line["component"] == "commission"]
+    assert [(line["deal"], line["amount"]) for line in commission] == [
+        ("D-1", "6000.00"), ("D-2", "10000.00"), ("D-4", "3000.00")]
+    assert commission[1]["text"] == (
+        "Deal D-2 on 2026-02-15, base 100,000.00 USD: 100,000.00 USD at 10% (tier from 100% "
+        "of quota) = 10,000.00 USD.")
+    assert rep1["components"]["commission"]["payout"] == "19000.00"
+
+
 @pytest.mark.parametrize("interpolate, rep1_payout, rep1_curve", [
     ("step_after", "10000.00", "50% (the band above 100.00%) = 10,000.00 USD."),
     ("step", "16000.00", "80% = 16,000.00 USD.")])

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli import main
+from engine import tiers
 from engine.tiers import marginal
 from rules_dsl.components.payout_curve import curve_value
 from rules_dsl.plan import CurvePoint
@@ -190,3 +191,42 @@ def test_step_after_differs_from_step_only_on_a_point_and_then_keeps_the_band_be
         assert after == [p.y for p in points if p.x < attainment][-1]
     else:
         assert after == curve_value(points, attainment, "step")
+
+
+@st.composite
+def ascending_tiers(draw):
+    """One payee's rows (whole currency units, so every slice x whole-percent rate is exact
+    in cents) and a table of ascending rates from 0."""
+    amounts = np.array(draw(st.lists(st.integers(0, 5_000), min_size=1, max_size=12)),
+                       np.int64) * 100
+    steps = draw(st.lists(st.integers(1, 4_000), max_size=3))
+    starts = np.cumsum([0] + steps).astype(np.int64) * 100
+    rates = sorted(draw(st.lists(st.integers(0, 40), min_size=len(starts),
+                                 max_size=len(starts))))
+    return amounts, starts, [Fraction(rate, 100) for rate in rates]
+
+
+def _tiers_of(amounts, starts, rates):
+    rows = len(amounts)
+    return (np.tile(starts, (rows, 1)),
+            [(np.full(rows, r.numerator, np.int64), np.full(rows, r.denominator, np.int64))
+             for r in rates])
+
+
+@given(ascending_tiers())
+def test_landing_pays_each_row_at_its_landing_tier_and_between_marginal_and_retroactive(found):
+    """Row by row, as PLAN_LANGUAGE 7.1 words it; and under ascending rates the total lies
+    between the marginal and the retroactive pay of the same rows."""
+    amounts, starts, rates = found
+    table, rated = _tiers_of(amounts, starts, rates)
+    before = np.r_[0, np.cumsum(amounts)[:-1]]
+    landing = tiers.landing(amounts, before, table, rated, "half_up").amounts
+    total = 0
+    for amount, paid in zip(amounts.tolist(), landing.tolist()):
+        total += amount
+        rate = rates[max(k for k, start in enumerate(starts.tolist()) if total >= start)]
+        assert paid == amount * rate
+    marginal_pay = tiers.marginal(amounts, before, table, rated, "half_up").amounts.sum()
+    retroactive_pay = tiers.retroactive(amounts, np.full(len(amounts), amounts.sum()), table,
+                                        rated, "half_up").amounts.sum()
+    assert marginal_pay <= landing.sum() <= retroactive_pay

@@ -226,6 +226,13 @@ def component(body):
     ("""\
      - id: commission
        type: commission
+       measure: bookings
+       tiers: {method: landed, table: [{from: 0%, rate: 5%}]}
+     """, (12, 21), "`method` is one of marginal, retroactive, landing, not 'landed'; did you "
+                    "mean `landing`?"),
+    ("""\
+     - id: commission
+       type: commission
        measure: booking
        rate: 5%
      """, (11, 14), "there is no measure 'booking'; did you mean `bookings`?"),

@@ -70,7 +70,8 @@ def _read_tiers(body: Body, node) -> Tiers | None:
         return None
     keys = reader.mapping(node, TIERS_KEYS, "tiers", ("method", "table"))
     basis = reader.choice(keys.get("basis"), "basis", ("attainment", "amount"), "attainment")
-    method = reader.choice(keys.get("method"), "method", ("marginal", "retroactive"), None)
+    method = reader.choice(keys.get("method"), "method", ("marginal", "retroactive", "landing"),
+                           None)
     rows = keys.get("table")
     if rows is None:
         return None
