@@ -26,6 +26,7 @@ from engine.reference_evaluator import EvaluationError
 from rules_dsl.icm_error import IcmError
 from rules_dsl.money import Money
 from rules_dsl.components import registry
+from rules_dsl.figures import money
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
 
@@ -430,7 +431,18 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
                                                                   plan.rounding)).data
     first = np.r_[True, payee_codes[1:] != payee_codes[:-1]] if len(counted) else \
         np.zeros(0, dtype=bool)
-    if table.method in ("marginal", "landing"):
+    floored = None
+    if table.method == "per_deal":  # each row its own total, from zero
+        result = tiers.marginal(base, np.zeros_like(base), starts, rates, plan.rounding)
+        tiered = result.amounts
+        if table.min is not None:
+            floors = np.asarray(_versioned(plan, component, counted, versions, lambda version,
+                                           own: _vector(version, own.tiers.min, counted, payees,
+                                                        fields, window)).data, dtype=np.int64)
+            floored = (base > 0) & (result.amounts < floors)
+            result = tiers.TierResult(np.where(floored, floors, result.amounts),
+                                      result.slice_bases)
+    elif table.method in ("marginal", "landing"):
         before = tiers.running_totals(base, first)
         rated = tiers.marginal if table.method == "marginal" else tiers.landing
         result = rated(base, before, starts, rates, plan.rounding)
@@ -445,11 +457,17 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
     every = np.arange(len(counted))
     one_rate = tuple(np.where(inside_one, np.stack([rate[part] for rate in rates], axis=1)[
         every, tier_of], 0) for part in (0, 1))
+    note = np.where(zero_quota, "zero quota: earns nothing in this window", None)
+    if floored is not None and floored.any():
+        note = note.astype(object)
+        for i in np.flatnonzero(floored):
+            note[i] = (f"base {money(int(base[i]), plan.currency)} earns "
+                       f"{money(int(tiered[i]), plan.currency)} at its tiers, raised to the "
+                       f"minimum of {money(int(result.amounts[i]), plan.currency)}")
     return _deal_lines(
         counted, component.id, "deal", amount=np.where(zero_quota, 0, result.amounts),
         base=base, rate=one_rate,
-        slices=[(slice_bases[:, k], *rates[k]) for k in range(tier_count)],
-        note=np.where(zero_quota, "zero quota: earns nothing in this window", None))
+        slices=[(slice_bases[:, k], *rates[k]) for k in range(tier_count)], note=note)
 
 
 def _whole(col: vector.Col) -> np.ndarray:

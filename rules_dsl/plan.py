@@ -60,8 +60,9 @@ class Tier:
 @dataclass(frozen=True, slots=True)
 class Tiers:
     basis: str  # attainment | amount
-    method: str  # marginal | retroactive | landing
+    method: str  # marginal | retroactive | landing | per_deal
     table: tuple[Tier, ...]
+    min: Expression | None = None  # per_deal: a floor (Money, deal context) per row
 
 
 @dataclass(frozen=True, slots=True)

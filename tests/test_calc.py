@@ -178,6 +178,33 @@ def test_landing_tiers_pay_each_row_whole_at_the_tier_it_lands_in(
     assert [line["amount"] for line in rep3["lines"]] == lines
 
 
+def test_per_deal_tiers_start_each_row_from_zero_with_a_floor(tmp_path, ledger_url):
+    """PLAN_LANGUAGE 7.1's example: 1% to 300,000, 0.5% above, `min: 1000 USD`. Each row is
+    its own total: 50,000 earns 500.00, raised to the 1,000.00 floor; 400,000 earns
+    300,000 at 1% + 100,000 at 0.5% = 3,500.00 whatever came before it."""
+    plan = PLAN[:PLAN.index("  - id: logo")].replace(
+        "      method: marginal\n",
+        "      basis: amount\n      method: per_deal\n      min: 1000 USD\n").replace(
+        "{from: 0%, rate: 5%}", "{from: 0 USD, rate: 1%}").replace(
+        "{from: 100%, rate: 10%}", "{from: 300000 USD, rate: 0.5%}")
+    assert "method: per_deal" in plan and "min: 1000 USD" in plan
+    build(tmp_path, ledger_url, plan)
+    import_files(tmp_path, ledger_url, {
+        "payees": "id,name\nrep-3,Rui\n",
+        "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
+        "quotas": "payee_id,measure,period,amount\nrep-3,bookings,2026,100000.00\n",
+        "deals": "id,date,owner_id,amount,currency,type\n"
+                 "D-8,2026-01-10,rep-3,50000.00,USD,expansion\n"
+                 "D-9,2026-02-15,rep-3,400000.00,USD,expansion\n"}, prefix="extra-")
+    rep3 = payee(calc("2026-Q1", ledger_url), "rep-3")
+    assert [(line["amount"], line["text"]) for line in rep3["lines"]] == [
+        ("1000.00", "Deal D-8 on 2026-01-10: base 50,000.00 USD earns 500.00 USD at its "
+                    "tiers, raised to the minimum of 1,000.00 USD."),
+        ("3500.00", "Deal D-9 on 2026-02-15, base 400,000.00 USD: 300,000.00 USD at 1% (tier "
+                    "from 0.00 USD), 100,000.00 USD at 0.5% (tier from 300,000.00 USD) = "
+                    "3,500.00 USD.")]
+
+
 def test_landing_tiers_on_attainment_name_the_tier_each_deal_landed_in(tmp_path, ledger_url):
     build(tmp_path, ledger_url, PLAN.replace("method: marginal", "method: landing"))
     rep1 = payee(calc("2026-Q1", ledger_url), "rep-1")

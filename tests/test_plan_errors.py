@@ -228,8 +228,26 @@ def component(body):
        type: commission
        measure: bookings
        tiers: {method: landed, table: [{from: 0%, rate: 5%}]}
-     """, (12, 21), "`method` is one of marginal, retroactive, landing, not 'landed'; did you "
-                    "mean `landing`?"),
+     """, (12, 21), "`method` is one of marginal, retroactive, landing, per_deal, not 'landed'; "
+                    "did you mean `landing`?"),
+    ("""\
+     - id: commission
+       type: commission
+       measure: bookings
+       tiers: {method: per_deal, table: [{from: 0%, rate: 5%}]}
+     """, (12, 21), "per_deal tiers are on each row's own amount: add `basis: amount`"),
+    ("""\
+     - id: commission
+       type: commission
+       measure: bookings
+       tiers: {method: marginal, min: 100 USD, table: [{from: 0%, rate: 5%}]}
+     """, (12, 36), "`min:` is a floor per row of per_deal tiers, not of marginal ones"),
+    ("""\
+     - id: commission
+       type: commission
+       measure: bookings
+       tiers: {basis: amount, method: per_deal, min: 5%, table: [{from: 0 USD, rate: 5%}]}
+     """, (12, 51), "the minimum must be Money"),
     ("""\
      - id: commission
        type: commission

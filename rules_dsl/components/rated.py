@@ -20,7 +20,7 @@ from rules_dsl.plan import Component, Expression, Plan, Tier, Tiers
 from rules_dsl.types import Type
 
 KEYS = ("measure", "rate", "tiers")
-TIERS_KEYS = ("basis", "method", "table")
+TIERS_KEYS = ("basis", "method", "table", "min")
 TIER_KEYS = ("from", "rate")
 
 
@@ -32,7 +32,8 @@ class RatedComponent(Component):
 
     def body_expressions(self) -> tuple[Expression | None, ...]:
         tier_rates = tuple(tier.rate for tier in self.tiers.table) if self.tiers else ()
-        return (self.rate, *tier_rates)
+        floor = (self.tiers.min,) if self.tiers else ()
+        return (self.rate, *tier_rates, *floor)
 
 
 def read_rated(body: Body) -> dict:
@@ -70,8 +71,18 @@ def _read_tiers(body: Body, node) -> Tiers | None:
         return None
     keys = reader.mapping(node, TIERS_KEYS, "tiers", ("method", "table"))
     basis = reader.choice(keys.get("basis"), "basis", ("attainment", "amount"), "attainment")
-    method = reader.choice(keys.get("method"), "method", ("marginal", "retroactive", "landing"),
-                           None)
+    method = reader.choice(keys.get("method"), "method",
+                           ("marginal", "retroactive", "landing", "per_deal"), None)
+    if method == "per_deal" and basis == "attainment":
+        reader.error(keys["method"], "per_deal tiers are on each row's own amount: add "
+                                     "`basis: amount` and write `from` in money")
+    floor = None
+    if "min" in keys:
+        if method not in (None, "per_deal"):
+            reader.error(keys["min"], f"`min:` is a floor per row of per_deal tiers, not of "
+                                      f"{method} ones: remove it or use `method: per_deal`")
+        else:
+            floor = reader.expression(keys["min"], body.deal, (Type.MONEY,), "the minimum")
     rows = keys.get("table")
     if rows is None:
         return None
@@ -99,7 +110,7 @@ def _read_tiers(body: Body, node) -> Tiers | None:
             table.append(Tier(start, rate, reader.source(row)))
     if basis is None or method is None or len(table) != len(rows.value):
         return None
-    return Tiers(basis, method, tuple(table))
+    return Tiers(basis, method, tuple(table), floor)
 
 
 def _tier_start(reader, node, basis: str | None) -> Fraction | int | None:
