@@ -4,9 +4,9 @@
 rate), a row earns F(total after it) - F(total before it), so one deal can span tiers and a
 credit memo gives back at the rates it takes back. ``retroactive``: every row is paid at the
 rate of the highest tier its group's total reaches. ``landing``: each row is paid whole at the
-rate of the tier its group's running total reaches with it; earlier rows keep their rate. Boundaries are money in minor units (for
-attainment tiers, ``from x quota`` already rounded), one row of boundaries per input row, so
-each payee can have its own.
+rate of the tier its group's running total reaches with it; earlier rows keep their rate.
+Boundaries are money in minor units (for attainment tiers, ``from x quota`` already rounded),
+one row of boundaries per input row, so each payee can have its own.
 
 Exactness: the tier rates are put over one common denominator L, F is computed in whole
 units of 1/L of a minor unit, and each line is rounded once, at the end, with the plan's mode.

@@ -152,6 +152,25 @@ def test_a_component_cap_and_a_payout_curve(tmp_path, ledger_url):
     assert rep1["payout"] == "44750.00"
 
 
+def amount_tiers_rep3(tmp_path, ledger_url, tiers: str, first: str, second: str, amounts):
+    """The plan's commission on amount tiers (``tiers``: the keys above the table; ``first``
+    and ``second``: the two table rows), and rep-3 alone with two deals of ``amounts`` in
+    January and February: rep-3's Q1 lines."""
+    plan = PLAN[:PLAN.index("  - id: logo")].replace(
+        "      method: marginal\n", tiers).replace(
+        "{from: 0%, rate: 5%}", first).replace("{from: 100%, rate: 10%}", second)
+    assert tiers in plan and first in plan and second in plan
+    build(tmp_path, ledger_url, plan)
+    import_files(tmp_path, ledger_url, {
+        "payees": "id,name\nrep-3,Rui\n",
+        "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
+        "quotas": "payee_id,measure,period,amount\nrep-3,bookings,2026,100000.00\n",
+        "deals": "id,date,owner_id,amount,currency,type\n"
+                 f"D-8,2026-01-10,rep-3,{amounts[0]},USD,expansion\n"
+                 f"D-9,2026-02-15,rep-3,{amounts[1]},USD,expansion\n"}, prefix="extra-")
+    return payee(calc("2026-Q1", ledger_url), "rep-3")["lines"]
+
+
 @pytest.mark.parametrize("method, lines", [("landing", ["20.00", "100.00"]),
                                            ("marginal", ["20.00", "70.00"]),
                                            ("retroactive", ["50.00", "100.00"])])
@@ -161,43 +180,21 @@ def test_landing_tiers_pay_each_row_whole_at_the_tier_it_lands_in(
     then 1,000. Landing: 500 lands at 500 (4%) = 20.00, 1,000 lands at 1,500 (10%) = 100.00.
     Marginal splits the second row: 500 at 4% + 500 at 10% = 70.00. Retroactive pays both
     at 10%, the tier the total of 1,500 reaches."""
-    plan = PLAN[:PLAN.index("  - id: logo")].replace(
-        "      method: marginal\n", f"      basis: amount\n      method: {method}\n").replace(
-        "{from: 0%, rate: 5%}", "{from: 0 USD, rate: 4%}").replace(
-        "{from: 100%, rate: 10%}", "{from: 1000 USD, rate: 10%}")
-    assert f"method: {method}" in plan and "1000 USD" in plan
-    build(tmp_path, ledger_url, plan)
-    import_files(tmp_path, ledger_url, {
-        "payees": "id,name\nrep-3,Rui\n",
-        "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
-        "quotas": "payee_id,measure,period,amount\nrep-3,bookings,2026,100000.00\n",
-        "deals": "id,date,owner_id,amount,currency,type\n"
-                 "D-8,2026-01-10,rep-3,500.00,USD,expansion\n"
-                 "D-9,2026-02-15,rep-3,1000.00,USD,expansion\n"}, prefix="extra-")
-    rep3 = payee(calc("2026-Q1", ledger_url), "rep-3")
-    assert [line["amount"] for line in rep3["lines"]] == lines
+    found = amount_tiers_rep3(tmp_path, ledger_url,
+                              f"      basis: amount\n      method: {method}\n",
+                              "{from: 0 USD, rate: 4%}", "{from: 1000 USD, rate: 10%}",
+                              ("500.00", "1000.00"))
+    assert [line["amount"] for line in found] == lines
 
 
 def test_per_deal_tiers_start_each_row_from_zero_with_a_floor(tmp_path, ledger_url):
     """PLAN_LANGUAGE 7.1's example: 1% to 300,000, 0.5% above, `min: 1000 USD`. Each row is
     its own total: 50,000 earns 500.00, raised to the 1,000.00 floor; 400,000 earns
     300,000 at 1% + 100,000 at 0.5% = 3,500.00 whatever came before it."""
-    plan = PLAN[:PLAN.index("  - id: logo")].replace(
-        "      method: marginal\n",
-        "      basis: amount\n      method: per_deal\n      min: 1000 USD\n").replace(
-        "{from: 0%, rate: 5%}", "{from: 0 USD, rate: 1%}").replace(
-        "{from: 100%, rate: 10%}", "{from: 300000 USD, rate: 0.5%}")
-    assert "method: per_deal" in plan and "min: 1000 USD" in plan
-    build(tmp_path, ledger_url, plan)
-    import_files(tmp_path, ledger_url, {
-        "payees": "id,name\nrep-3,Rui\n",
-        "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
-        "quotas": "payee_id,measure,period,amount\nrep-3,bookings,2026,100000.00\n",
-        "deals": "id,date,owner_id,amount,currency,type\n"
-                 "D-8,2026-01-10,rep-3,50000.00,USD,expansion\n"
-                 "D-9,2026-02-15,rep-3,400000.00,USD,expansion\n"}, prefix="extra-")
-    rep3 = payee(calc("2026-Q1", ledger_url), "rep-3")
-    assert [(line["amount"], line["text"]) for line in rep3["lines"]] == [
+    found = amount_tiers_rep3(
+        tmp_path, ledger_url, "      basis: amount\n      method: per_deal\n      min: 1000 USD\n",
+        "{from: 0 USD, rate: 1%}", "{from: 300000 USD, rate: 0.5%}", ("50000.00", "400000.00"))
+    assert [(line["amount"], line["text"]) for line in found] == [
         ("1000.00", "Deal D-8 on 2026-01-10: base 50,000.00 USD earns 500.00 USD at its "
                     "tiers, raised to the minimum of 1,000.00 USD."),
         ("3500.00", "Deal D-9 on 2026-02-15, base 400,000.00 USD: 300,000.00 USD at 1% (tier "
