@@ -449,7 +449,14 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
     else:
         sums = group_sums(counted["base"], payee_codes)
         totals = sums.reindex(payee_codes).to_numpy(dtype=np.int64)
-        result = tiers.retroactive(base, totals, starts, rates, plan.rounding)
+        paid = base
+        if table.above is not None:  # only each row's slice above X, in row order
+            above = np.full(len(counted), table.above, dtype=np.int64) \
+                if table.basis == "amount" else \
+                tiers.attainment_starts((table.above,), quotas, plan.rounding)[:, 0]
+            before = tiers.running_totals(base, first)
+            paid = np.maximum(before + base - above, 0) - np.maximum(before - above, 0)
+        result = tiers.retroactive(paid, totals, starts, rates, plan.rounding)
     slice_bases = result.slice_bases
     # a line inside one tier also shows that tier's rate as its own
     inside_one = (slice_bases != 0).sum(axis=1) == 1

@@ -63,6 +63,7 @@ class Tiers:
     method: str  # marginal | retroactive | landing | per_deal
     table: tuple[Tier, ...]
     min: Expression | None = None  # per_deal: a floor (Money, deal context) per row
+    above: Fraction | int | None = None  # retroactive: paid only above this (as `from`)
 
 
 @dataclass(frozen=True, slots=True)

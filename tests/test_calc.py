@@ -202,6 +202,36 @@ def test_per_deal_tiers_start_each_row_from_zero_with_a_floor(tmp_path, ledger_u
                     "3,500.00 USD.")]
 
 
+@pytest.mark.parametrize("deals, lines", [
+    # one deal of 560,000: 112% reaches the 110% tier, paid on the part above 79% of
+    # 500,000 (395,000): 20% x 165,000 = 33,000.00
+    (["D-8,2026-01-10,rep-3,560000.00,USD,expansion"], [("D-8", "33000.00")]),
+    # the same total in two deals: the first (300,000) lies wholly below 395,000 and earns
+    # nothing; the second's slice above it is 165,000 at 20%
+    (["D-8,2026-01-10,rep-3,300000.00,USD,expansion",
+      "D-9,2026-02-15,rep-3,260000.00,USD,expansion"], [("D-9", "33000.00")])])
+def test_retroactive_tiers_above_pay_only_the_part_above(tmp_path, ledger_url, deals, lines):
+    """PLAN_LANGUAGE 7.1's example: quota 500,000, `above: 79%`, tiers 80%: 10% and 110%:
+    20%; 560,000 booked pays 20% x 165,000 = 33,000.00."""
+    plan = PLAN[:PLAN.index("  - id: logo")].replace(
+        "      method: marginal\n", "      method: retroactive\n      above: 79%\n").replace(
+        "        - {from: 0%, rate: 5%}\n        - {from: 100%, rate: 10%}\n",
+        "        - {from: 0%, rate: 0%}\n        - {from: 80%, rate: 10%}\n"
+        "        - {from: 110%, rate: 20%}\n")
+    assert "above: 79%" in plan and "{from: 110%, rate: 20%}" in plan
+    build(tmp_path, ledger_url, plan)
+    import_files(tmp_path, ledger_url, {
+        "payees": "id,name\nrep-3,Rui\n",
+        "assignments": "payee_id,plan,effective_from\nrep-3,test-ae,2026-01-01\n",
+        "quotas": "payee_id,measure,period,amount\nrep-3,bookings,2026,500000.00\n",
+        "deals": "id,date,owner_id,amount,currency,type\n" + "\n".join(deals) + "\n"},
+        prefix="extra-")
+    found = payee(calc("2026-Q1", ledger_url), "rep-3")["lines"]
+    assert [(line["deal"], line["amount"]) for line in found] == lines
+    assert found[-1]["text"].endswith(": 165,000.00 USD at 20% (tier from 110% of quota) = "
+                                      "33,000.00 USD.")
+
+
 def test_landing_tiers_on_attainment_name_the_tier_each_deal_landed_in(tmp_path, ledger_url):
     build(tmp_path, ledger_url, PLAN.replace("method: marginal", "method: landing"))
     rep1 = payee(calc("2026-Q1", ledger_url), "rep-1")

@@ -246,6 +246,18 @@ def component(body):
      - id: commission
        type: commission
        measure: bookings
+       tiers: {method: marginal, above: 80%, table: [{from: 0%, rate: 5%}]}
+     """, (12, 38), "`above:` is where retroactive tiers start paying, not marginal ones"),
+    ("""\
+     - id: commission
+       type: commission
+       measure: bookings
+       tiers: {method: retroactive, above: 1000 USD, table: [{from: 0%, rate: 5%}]}
+     """, (12, 41), "`above` (basis: attainment)"),
+    ("""\
+     - id: commission
+       type: commission
+       measure: bookings
        tiers: {basis: amount, method: per_deal, min: 5%, table: [{from: 0 USD, rate: 5%}]}
      """, (12, 51), "the minimum must be Money"),
     ("""\

@@ -20,7 +20,7 @@ from rules_dsl.plan import Component, Expression, Plan, Tier, Tiers
 from rules_dsl.types import Type
 
 KEYS = ("measure", "rate", "tiers")
-TIERS_KEYS = ("basis", "method", "table", "min")
+TIERS_KEYS = ("basis", "method", "table", "min", "above")
 TIER_KEYS = ("from", "rate")
 
 
@@ -83,6 +83,14 @@ def _read_tiers(body: Body, node) -> Tiers | None:
                                       f"{method} ones: remove it or use `method: per_deal`")
         else:
             floor = reader.expression(keys["min"], body.deal, (Type.MONEY,), "the minimum")
+    above = None
+    if "above" in keys:
+        if method not in (None, "retroactive"):
+            reader.error(keys["above"], f"`above:` is where retroactive tiers start paying, "
+                                        f"not {method} ones: remove it or use `method: "
+                                        "retroactive`")
+        else:
+            above = _tier_start(reader, keys["above"], basis, "`above`")
     rows = keys.get("table")
     if rows is None:
         return None
@@ -110,14 +118,15 @@ def _read_tiers(body: Body, node) -> Tiers | None:
             table.append(Tier(start, rate, reader.source(row)))
     if basis is None or method is None or len(table) != len(rows.value):
         return None
-    return Tiers(basis, method, tuple(table), floor)
+    return Tiers(basis, method, tuple(table), floor, above)
 
 
-def _tier_start(reader, node, basis: str | None) -> Fraction | int | None:
+def _tier_start(reader, node, basis: str | None, what: str = "a tier's `from`"
+                ) -> Fraction | int | None:
     if node is None or basis is None:
         return None
     expected = Type.MONEY if basis == "amount" else Type.NUMBER
-    literal = reader.literal(node, expected, "a tier's `from`" + (
+    literal = reader.literal(node, expected, what + (
         " (basis: amount)" if basis == "amount" else " (basis: attainment)"))
     if literal is None:
         return None
