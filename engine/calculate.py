@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 from rules_dsl.calendar import fiscal_year_of, parse_period, period_span
 from engine.earnings import CalculationError, MissingQuotaError, Window, earn
-from rules_dsl.money import difference
 from engine.names import used_names
 from engine.payee_table import PayeeTable
 from engine.quota import payout_periods
@@ -214,7 +213,7 @@ def _against_last_close(result: PlanResult, prior
 
 
 # what a close records of a compared line key (``_line_records``)
-_RECORDED_COLUMNS = ["payee", "component", "deal", "seq", "kind", "current", "before", "date"]
+_RECORDED_COLUMNS = ["payee", "component", "deal", "seq", "kind", "current", "date"]
 
 
 def _unchanged(found: pd.DataFrame) -> pd.DataFrame:

@@ -432,16 +432,14 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
     first = np.r_[True, payee_codes[1:] != payee_codes[:-1]] if len(counted) else \
         np.zeros(0, dtype=bool)
     floored = None
-    if table.method == "per_deal":  # each row its own total, from zero
-        result = tiers.marginal(base, np.zeros_like(base), starts, rates, plan.rounding)
+    if table.method == "per_deal":
+        result = tiers.per_deal(base, starts, rates, plan.rounding)
         tiered = result.amounts
         if table.min is not None:
             floors = np.asarray(_versioned(plan, component, counted, versions, lambda version,
                                            own: _vector(version, own.tiers.min, counted, payees,
                                                         fields, window)).data, dtype=np.int64)
-            floored = (base > 0) & (result.amounts < floors)
-            result = tiers.TierResult(np.where(floored, floors, result.amounts),
-                                      result.slice_bases)
+            result, floored = tiers.raised_to(result, base, floors)
     elif table.method in ("marginal", "landing"):
         before = tiers.running_totals(base, first)
         rated = tiers.marginal if table.method == "marginal" else tiers.landing
@@ -451,11 +449,10 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
         totals = sums.reindex(payee_codes).to_numpy(dtype=np.int64)
         paid = base
         if table.above is not None:  # only each row's slice above X, in row order
-            above = np.full(len(counted), table.above, dtype=np.int64) \
+            floor = np.full(len(counted), table.above, dtype=np.int64) \
                 if table.basis == "amount" else \
                 tiers.attainment_starts((table.above,), quotas, plan.rounding)[:, 0]
-            before = tiers.running_totals(base, first)
-            paid = np.maximum(before + base - above, 0) - np.maximum(before - above, 0)
+            paid = tiers.above(base, tiers.running_totals(base, first), floor)
         result = tiers.retroactive(paid, totals, starts, rates, plan.rounding)
     slice_bases = result.slice_bases
     # a line inside one tier also shows that tier's rate as its own

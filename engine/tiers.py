@@ -103,6 +103,25 @@ def retroactive(amounts: np.ndarray, group_totals: np.ndarray, starts: np.ndarra
     return _one_tier_each(amounts, group_totals, starts, rates, mode)
 
 
+def per_deal(amounts: np.ndarray, starts: np.ndarray, rates: Rates, mode: str
+             ) -> TierResult:
+    """Each row its own total from zero: ``marginal`` of the row alone."""
+    return marginal(amounts, np.zeros_like(amounts), starts, rates, mode)
+
+
+def raised_to(result: TierResult, amounts: np.ndarray, floors: np.ndarray
+              ) -> tuple[TierResult, np.ndarray]:
+    """Each row with a positive amount that earns less than its floor raised to it; and
+    which rows were raised."""
+    raised = (amounts > 0) & (result.amounts < floors)
+    return TierResult(np.where(raised, floors, result.amounts), result.slice_bases), raised
+
+
+def above(amounts: np.ndarray, before: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """Each row's slice of its group's running total above ``floor`` (a value per row)."""
+    return np.maximum(before + amounts - floor, 0) - np.maximum(before - floor, 0)
+
+
 def landing(amounts: np.ndarray, before: np.ndarray, starts: np.ndarray,
             rates: Rates, mode: str) -> TierResult:
     """Each row whole at the rate of the tier in which the running total after it falls

@@ -77,7 +77,8 @@ def _amount_and_note(component: PayoutCurve, context: EvaluationContext,
     target = int(context.value("target_incentive", payee))
     band = ""
     if component.interpolate == "step_after" and attainment > component.curve[0].x:
-        band = f" (the band above {short_percent(_band_start(component.curve, attainment))})"
+        start = component.curve[_last_below(component.curve, attainment)].x
+        band = f" (the band above {short_percent(start)})"
     note = (f"target incentive {money(target, context.currency)} x "
             f"weight {percent(weight)} x the curve at {short_percent(attainment)} attainment, "
             f"{percent(factor)}{band}")
@@ -91,7 +92,7 @@ def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
     if interpolate == "step_after":
         if attainment <= points[0].x:
             return points[0].y
-        return points[max(i for i, p in enumerate(points) if p.x < attainment)].y
+        return points[_last_below(points, attainment)].y
     if attainment < points[0].x:
         return points[0].y
     last = max(i for i, p in enumerate(points) if p.x <= attainment)
@@ -103,9 +104,10 @@ def curve_value(points, attainment: Fraction, interpolate: str) -> Fraction:
     return low.y + (high.y - low.y) * (attainment - low.x) / (high.x - low.x)
 
 
-def _band_start(points, attainment: Fraction) -> Fraction:
-    """Where the ``step_after`` band holding ``attainment`` starts (above the first point)."""
-    return points[max(i for i, p in enumerate(points) if p.x < attainment)].x
+def _last_below(points, attainment: Fraction) -> int:
+    """The last point whose x is below ``attainment`` (above the first point's x): where
+    its ``step_after`` band starts."""
+    return max(i for i, p in enumerate(points) if p.x < attainment)
 
 
 TYPE = ComponentType("payout_curve", ("attainment", "curve", "weight", "interpolate"),
