@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from rules_dsl.calendar import fiscal_year_of, parse_period, period_span
+from engine import earnings, window_names
 from engine.earnings import CalculationError, MissingQuotaError, Window, earn
 from engine.names import used_names
 from engine.payee_table import PayeeTable
@@ -345,13 +346,23 @@ def plan_year(versions: list[Version], period_name: str) -> PlanYear | None:
     return PlanYear(main.plan, fiscal_year, periods, position, in_year)
 
 
-def _windows(year: PlanYear) -> list[tuple[Window, list]]:
-    """(window, the payout periods whose quota it holds), in order."""
-    plan, periods, index = year.plan, year.periods, year.index
-    if plan.attainment_window == "period":
+def _windows(year: PlanYear, kind: str) -> list[tuple[Window, list]]:
+    """(window, the payout periods whose quota it holds), in order, for a kind of window."""
+    periods, index = year.periods, year.index
+    if kind == "period":
         return [(Window(p.name, p.start, p.end, p.number), [p]) for p in periods[:index + 1]]
     window = Window(year.period.name, periods[0].start, year.period.end, year.period.number)
-    return [(window, _quota_periods(year))]
+    return [(window, _quota_periods(year, kind))]
+
+
+def _window_kinds(plan: Plan) -> list[tuple[str, tuple]]:
+    """Each kind of window the plan earns over, with the components earned over it: the
+    plan's attainment_window first (its last window's figures are the payee's attainment),
+    then any a component sets for itself (PLAN_LANGUAGE.md 7.2)."""
+    kinds = dict.fromkeys([plan.attainment_window] + [plan.window_of(c)
+                                                      for c in plan.components])
+    return [(kind, tuple(c for c in plan.components if plan.window_of(c) == kind))
+            for kind in kinds]
 
 
 class _Windows:
@@ -390,30 +401,53 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     frames = windows.frames(year, plan.currency)
     spans = assignments.spans_of(frames.assignments[frames.assignments["plan_id"] == plan.id])
     quotas = assignments.quota_table(frames.quotas, plan, year.periods, spans)
-    year_windows = _windows(year)
+    kinds = _window_kinds(plan)
+    other_names = window_names.names_read(plan)
     evaluated = np.zeros(len(spans.ids), dtype=bool)
-    for window, _ in year_windows:
-        evaluated |= spans.payees_in(window.start, window.end)
-    assignments.require_quotas(plan, _quota_periods(year), spans, evaluated, quotas)
+    for kind, _ in kinds:
+        for window, _ in _windows(year, kind):
+            evaluated |= spans.payees_in(window.start, window.end)
+    assignments.require_quotas(plan, _quota_read(year, kinds, other_names), spans, evaluated,
+                               quotas)
     incentive = assignments.spread_annual(plan, year.periods, spans, spans.target_incentive)
     draws = assignments.draws(plan, year.periods, year.index, spans) \
         if plan.draw is not None else None
     found: list[pd.DataFrame] = []
     positions = spans.positions_of(frames.credits["payee_id"])
-    for window, quota_periods in year_windows:
-        in_window = spans.payees_in(window.start, window.end)
-        values = assignments.payee_table(plan, window, year.periods, quota_periods, spans,
-                                         in_window, quotas, incentive, frames.payees, fields)
+
+    def window_rows(window: Window, in_window: np.ndarray) -> tuple[pd.DataFrame, ...]:
+        """The window's credit rows, and those of them on its payees' own days."""
         dated = _in_window(frames.credits, window, year, plan, judged_on)
-        rows = dated[spans.inside(positions[dated["row"].to_numpy()],
-                                  dated["date"].to_numpy(), in_window)]
-        team = _team(dated, frames.payees, spans, in_window) if _uses_team(plan) else None
-        for used in [rows] + list((team or {}).values()):
-            require_rates(used, plan.currency)
-        versions = [(v.plan, pd.Timestamp(v.start), pd.Timestamp(v.end))
-                    for v in year.versions if v.start <= window.end and v.end >= window.start]
-        found.append(earn(plan, window, rows, values, fields, team, versions))
-        last_values = values
+        return dated, dated[spans.inside(positions[dated["row"].to_numpy()],
+                                         dated["date"].to_numpy(), in_window)]
+
+    def names_table(window: Window, quota_periods: list, in_window: np.ndarray):
+        return assignments.payee_table(plan, window, year.periods, quota_periods, spans,
+                                       in_window, quotas, incentive, frames.payees, fields)
+
+    for kind, components in kinds:
+        for window, quota_periods in _windows(year, kind):
+            in_window = spans.payees_in(window.start, window.end)
+            values = names_table(window, quota_periods, in_window)
+            for prefix, names in other_names.items():
+                first, last, its_quota = window_names.span(prefix, year.periods,
+                                                           window.number - 1)
+                other = Window(window.name, first, last, window.number)
+                figures = names_table(other, its_quota, in_window)
+                earnings.measure(plan, other, window_rows(other, in_window)[1], figures,
+                                 fields)
+                window_names.adopt(values, prefix, names, figures)
+            dated, rows = window_rows(window, in_window)
+            team = _team(dated, frames.payees, spans, in_window) if _uses_team(plan) else None
+            for used in [rows] + list((team or {}).values()):
+                require_rates(used, plan.currency)
+            versions = [(v.plan, pd.Timestamp(v.start), pd.Timestamp(v.end))
+                        for v in year.versions
+                        if v.start <= window.end and v.end >= window.start]
+            found.append(earn(plan, window, rows, values, fields, team, versions,
+                              components))
+            if kind == plan.attainment_window:
+                last_values = values
     listed_mask = np.ones(len(spans.ids), dtype=bool) if every_payee else \
         spans.payees_in(year.period.start, year.period.end)
     listed = sorted(spans.ids[i] for i in np.flatnonzero(listed_mask))
@@ -514,7 +548,13 @@ def _loop_message(history: pd.DataFrame, payee: str, day: pd.Timestamp) -> str:
             "the manager_id of these payees and import the payees file again")
 
 
-def _quota_periods(year: PlanYear) -> list:
-    """The payout periods whose quota the plan year's windows read."""
-    return year.periods if year.plan.attainment_window == "annual" else \
-        year.periods[:year.index + 1]
+def _quota_periods(year: PlanYear, kind: str) -> list:
+    """The payout periods whose quota a kind of window reads."""
+    return year.periods if kind == "annual" else year.periods[:year.index + 1]
+
+
+def _quota_read(year: PlanYear, kinds: list, other_names: dict) -> list:
+    """Every payout period whose quota the plan year reads: its windows' and those of the
+    other windows its names read (`annual.quota.M` reads the whole year's)."""
+    whole = "annual" in other_names or any(kind == "annual" for kind, _ in kinds)
+    return _quota_periods(year, "annual" if whole else "ytd")

@@ -67,15 +67,20 @@ def _fail(plan: Plan, expression: Expression, error: EvaluationError, payee: str
 
 def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
          fields: dict[str, Type], team: dict[str, pd.DataFrame] | None = None,
-         versions: list | None = None) -> pd.DataFrame:
+         versions: list | None = None, components: tuple[Component, ...] | None = None
+         ) -> pd.DataFrame:
     """Every line the plan's components earn in the window, caps included, as a line table
     (``engine.lines``). ``payees`` holds the payee-level names of the window's payees; the
     measures, attainment and each component's ``earned.C`` are added to it. ``team`` holds
     the credit rows of each payee's direct reports and of everyone below, keyed to the
     manager, when the plan has overrides or team measures. ``versions`` are (plan, first
     day, last day) of each version in force in the window: a deal's rates and SPIFFs come
-    from the version in force on its date; everything else from ``plan``."""
+    from the version in force on its date; everything else from ``plan``. ``components``
+    are those earned over this kind of window (PLAN_LANGUAGE.md 7.2): all by default; the
+    plan cap applies only when they are all of them (the loader holds that)."""
     versions = versions or []
+    every = components is None or len(components) == len(plan.components)
+    components = plan.components if components is None else components
     rows = _coded(rows, payees)
     if team is not None:
         team = {scope: _coded(frame, payees) for scope, frame in team.items()}
@@ -84,8 +89,11 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
     context = _Context(plan, window, rows, payees, fields, team, versions, memo)
     found: list[pd.DataFrame] = []
     earned = []
-    for component in plan.components:
+    for component in components:
         component_lines = _component_lines(component, context)
+        if plan.window_of(component) != plan.attainment_window:
+            component_lines = _window_noted(component_lines, plan.window_of(component),
+                                            plan.payout_period)
         codes = payees.codes_of(component_lines["payee"])
         totals = _payee_sums(component_lines["amount"], codes, len(payees))
         below, total, caps = caps_of.judged(plan, component, totals, payees,
@@ -97,10 +105,35 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
         payees.set_column(f"earned.{component.id}", vector.Col("money", total))
         earned.append(total)
         found += [component_lines, caps_of.cap_lines(component.id, payees, caps)]
-    if plan.cap is not None:
+    if plan.cap is not None and every:
         found.append(caps_of.cap_lines("plan_cap", payees, caps_of.plan_cap(
             plan, earned, payees, context.scalar)))
     return lines.combine(found)
+
+
+_WINDOW_NOTES = {"period": "judged in each {length} on its own figures and kept",
+                 "ytd": "judged on the fiscal year to date",
+                 "annual": "judged on the fiscal year to date against the whole year's quota"}
+
+
+def _window_noted(component_lines: pd.DataFrame, kind: str, length: str) -> pd.DataFrame:
+    """A payee-level line of a component over its own kind of window says which: its
+    earnings to date are not judged as the plan's other components are (7.2)."""
+    own = (component_lines["kind"] == "component").to_numpy(dtype=bool)
+    if not own.any():
+        return component_lines
+    words = _WINDOW_NOTES[kind].format(length=length)
+    notes = component_lines["note"].to_numpy(dtype=object).copy()
+    notes[own] = [f"{words}: {note}" if note else words for note in notes[own]]
+    component_lines["note"] = notes
+    return component_lines
+
+
+def measure(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
+            fields: dict[str, Type]) -> None:
+    """The plan's measures and attainment over ``rows`` into ``payees``, alone: the figures
+    of another window of the same payout period (``engine.window_names``)."""
+    _measure(plan, _coded(rows, payees), payees, fields, window, None, _Memo())
 
 
 def _coded(rows: pd.DataFrame, payees: PayeeTable) -> pd.DataFrame:

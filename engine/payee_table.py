@@ -103,6 +103,15 @@ class PayeeTable:
         self._present.pop(name, None)
         self._values[name] = values
 
+    def adopt(self, name: str, source: PayeeTable, source_name: str) -> None:
+        """``source``'s ``source_name`` as this table's ``name``; ``source`` holds the same
+        payees in the same order (another window's figures). Nothing where it has none."""
+        if source_name in source._columns:
+            self.set_column(name, source._columns[source_name],
+                            source._present.get(source_name))
+        elif source_name in source._values:
+            self.set_values(name, source._values[source_name])
+
     def value(self, name: str, i: int) -> Any:
         """The name's value for the payee at ``i`` as the reference evaluator reads it
         (``Money``, int, Fraction, bool, date, text, None); KeyError where it has none."""

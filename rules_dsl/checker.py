@@ -31,6 +31,10 @@ PAYEE_FIELDS = {"id": Type.STRING, "name": Type.STRING, "role": Type.STRING,
 PERIOD_FIELDS = {"start": Type.DATE, "end": Type.DATE, "number": Type.INT}
 DECLARABLE_NAMESPACES = ("deal", "payee", "param")
 MEASURE_NAMESPACES = ("quota", "attainment", "team", "team_all")
+# Another window of the same payout period (PLAN_LANGUAGE.md 7.2): which names each reads
+# beside a measure's own (`ytd.M`): `annual` has only quota and attainment.
+WINDOW_NAMESPACES = {"period": ("", "quota", "attainment"), "ytd": ("", "quota", "attainment"),
+                     "annual": ("quota", "attainment")}
 FUNCTIONS = ("min", "max", "clamp", "abs", "days", "sum", "count")
 _PER_DEAL = ("deal", "credit")
 
@@ -54,6 +58,8 @@ class Scope:
     earlier_components: tuple[str, ...] = ()
     later_components: tuple[str, ...] = ()  # this one and those after it, for messages
     where: str = "here"  # how messages name the place: "in a bonus", "in a measure"
+    other_windows: Mapping[str, str] = field(default_factory=dict)  # earlier components
+    # over another kind of window than this one, by id: their earned.* is not readable here
 
 
 def check(node: nodes.Node, scope: Scope) -> tuple[AnyType | None, list[ExprProblem]]:
@@ -182,6 +188,9 @@ class _Checker:
         parts = path.split(".")
         if len(parts) == 1:
             return self.resolve_bare(node, parts[0])
+        if parts[0] in WINDOW_NAMESPACES and not (
+                len(parts) == 2 and parts[1] in self.scope.fields.get(parts[0], {})):
+            return self.resolve_other_window(node, parts)
         if len(parts) > 2:
             self.fail(node, f"unknown name `{path}`: names have at most one '.'")
             return None
@@ -225,22 +234,49 @@ class _Checker:
         self.fail(node, f"unknown name `{name}`{suggest(name, candidates)}")
         return None
 
-    def resolve_measure_field(self, node, namespace: str, name: str) -> AnyType | None:
+    def resolve_measure_field(self, node, namespace: str, name: str,
+                              written: str | None = None) -> AnyType | None:
+        """`quota.M`, `attainment.M`, `team.M`, `team_all.M`, and with ``written`` the same
+        of another window (namespace "" for the measure itself)."""
+        written = written or f"{namespace}.{name}"
         if self.scope.context == MEASURE:
-            self.fail(node, f"a measure cannot use `{namespace}.{name}`")
+            self.fail(node, f"a measure cannot use `{written}`")
             return None
         info = self.scope.measures.get(name)
         if info is None:
-            self.fail(node, f"`{namespace}.{name}`: there is no measure `{name}`"
+            self.fail(node, f"`{written}`: there is no measure `{name}`"
                             f"{suggest(name, self.scope.measures)}")
             return None
         if info.type is None:
             return None
+        if namespace == "":
+            return info.type
         if info.aggregate not in ("sum", "count"):
-            self.fail(node, f"`{namespace}.{name}` needs a sum or count measure; "
+            self.fail(node, f"`{written}` needs a sum or count measure; "
                             f"`{name}` is a {info.aggregate}")
             return None
         return Type.NUMBER if namespace == "attainment" else info.type
+
+    def resolve_other_window(self, node, parts: list[str]) -> AnyType | None:
+        """`period.M`, `ytd.quota.M`, `annual.attainment.M`: a measure's figures over
+        another window of the same payout period."""
+        window, rest = parts[0], parts[1:]
+        allowed = WINDOW_NAMESPACES[window]
+        written = ".".join(parts)
+        if len(rest) == 1 and "" in allowed and rest[0] in self.scope.measures:
+            return self.resolve_measure_field(node, "", rest[0], written)
+        if len(rest) == 2 and rest[0] in allowed and rest[0]:
+            return self.resolve_measure_field(node, rest[0], rest[1], written)
+        if window == "annual" and len(rest) == 1 and rest[0] in self.scope.measures:
+            self.fail(node, f"`{written}` is not a name: a measure over the whole year is not "
+                            f"known before it ends; write `ytd.{rest[0]}` (fiscal year start "
+                            f"to the end of the period) or `annual.quota.{rest[0]}`")
+            return None
+        builtin = [f"{window}.{f}" for f in self.scope.fields.get(window, {})]
+        forms = [f"{window}.{a}.M" if a else f"{window}.M" for a in allowed]
+        self.fail(node, f"unknown name `{written}`: after `{window}.` write "
+                        f"{', '.join(f'`{f}`' for f in forms + builtin)} (M a measure)")
+        return None
 
     def resolve_earned(self, node, name: str) -> AnyType | None:
         if self.scope.context != PAYEE:
@@ -249,6 +285,12 @@ class _Checker:
             return None
         if name in self.scope.earlier_components:
             return Type.MONEY
+        if name in self.scope.other_windows:
+            self.fail(node, f"`earned.{name}` is earned over a {self.scope.other_windows[name]}"
+                            " window and this component over another; `earned.*` reads only "
+                            "earlier components over the same kind of window (set `window:` "
+                            "alike on both)")
+            return None
         if self.scope.later_components and name == self.scope.later_components[0]:
             self.fail(node, f"a component cannot use its own earnings (`earned.{name}`)")
         elif name in self.scope.later_components:

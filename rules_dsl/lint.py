@@ -44,9 +44,11 @@ def _warning(expression: Expression, node: nodes.Node, message: str) -> PlanErro
 
 def _conditions_on_the_wrong_window(plan: Plan, component: Component) -> Iterator[PlanError]:
     """A bonus's `when` or a threshold, in a plan paid monthly or quarterly on an annual
-    window, reading a figure that grows through the year, and not pinned to a period."""
+    window, reading a figure that grows through the year, and not pinned to a period. A
+    component that sets its own `window:` has said how it is judged: no warning."""
     periods = PERIODS_IN_A_YEAR.get(plan.payout_period)
-    if plan.attainment_window != "annual" or periods is None:
+    if plan.window_of(component) != "annual" or component.window is not None \
+            or periods is None:
         return
     conditions = _payee_conditions(component)
     if any(_reads(condition.node, PERIOD_NAMES) for _, condition in conditions):

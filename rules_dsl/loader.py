@@ -56,7 +56,8 @@ FISCAL_START = re.compile(r"([0-9]{2})-01")
 WHOLE_NUMBER = re.compile(r"[0-9]+")
 MAX_WITHIN_DAYS = 36_500  # 100 years: a longer clawback window is a typo, not a policy
 RESERVED_NAMES = set(FUNCTIONS) | set(MEASURE_NAMESPACES) | {
-    "target_incentive", "earned", "deal", "credit", "payee", "param", "period", "true", "false"}
+    "target_incentive", "earned", "deal", "credit", "payee", "param", "period", "true", "false",
+    "ytd", "annual", "start", "end", "number"}
 
 
 def load_plan(path: str | Path) -> tuple[Plan | None, list[PlanError]]:
@@ -103,6 +104,7 @@ class _PlanReader:
         self.lines = SourceLines(text)
         self.errors: list[PlanError] = []
         self.currency = "USD"
+        self.attainment_window = DEFAULTS["attainment_window"]
         self.fields: dict[str, dict[str, Type]] = {
             "deal": dict(DEAL_FIELD_TYPES), "credit": dict(CREDIT_FIELDS),
             "payee": dict(PAYEE_FIELDS), "param": {}, "period": dict(PERIOD_FIELDS)}
@@ -147,6 +149,7 @@ class _PlanReader:
         components = self.read_components(top.get("components"))
         component_ids = tuple(c.id for c in components)
         cap = None
+        self.require_one_window(top.get("cap"), components)
         if "cap" in top:
             cap = self.expression(top["cap"], self.payee_scope(component_ids, (), "in the plan "
                                   "cap"), (Type.MONEY,), "the plan cap")
@@ -158,6 +161,15 @@ class _PlanReader:
                     measures=measures, components=components, cap=cap, draw=draw,
                     clawback_within_days=clawback, file=self.file, text=self.text,
                     sha256=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
+
+    def require_one_window(self, cap_node, components: tuple[Component, ...]) -> None:
+        """A plan-level cap adds up what its components earn in one window, so it needs
+        every component over the same kind of window."""
+        kinds = sorted({c.window or self.attainment_window for c in components})
+        if cap_node is not None and len(kinds) > 1:
+            self.error(cap_node, "a plan-level cap adds up components over one window, but "
+                                 f"these are over {' and '.join(kinds)} windows; put a `cap:` "
+                                 "on each component instead")
 
     def read_header(self, top: dict[str, yaml.Node]) -> dict | None:
         header: dict = {}
@@ -181,6 +193,7 @@ class _PlanReader:
         for key, choices in CHOICES.items():
             header[key] = self.choice(top.get(key), key, choices, DEFAULTS.get(key))
         header["fiscal_year_start"] = self.read_fiscal_start(top.get("fiscal_year_start"))
+        self.attainment_window = header["attainment_window"] or DEFAULTS["attainment_window"]
         if any(value is None for value in header.values()):
             return None
         return header
@@ -282,9 +295,13 @@ class _PlanReader:
                              "(each starting `- id: ...`)")
             return ()
         ids = [self.peek_id(item) for item in node.value]
+        windows = [self.peek_key(item, "window") or self.attainment_window
+                   for item in node.value]
         components, seen = [], {}
         for index, item in enumerate(node.value):
-            component = self.read_component(item, tuple(ids[:index]), tuple(ids[index:]))
+            same = [i for i, w in zip(ids[:index], windows) if w == windows[index]]
+            other = {i: w for i, w in zip(ids[:index], windows) if w != windows[index] and i}
+            component = self.read_component(item, tuple(same), tuple(ids[index:]), other)
             if component is None:
                 continue
             if component.id in seen:
@@ -296,13 +313,21 @@ class _PlanReader:
         return tuple(components)
 
     def peek_id(self, item) -> str | None:
+        return self.peek_key(item, "id")
+
+    @staticmethod
+    def peek_key(item, wanted: str) -> str | None:
+        """A component's scalar key before the component is read (its id, its window)."""
         if isinstance(item, yaml.MappingNode):
             for key, value in item.value:
-                if key.value == "id" and isinstance(value, yaml.ScalarNode):
+                if key.value == wanted and isinstance(value, yaml.ScalarNode):
                     return value.value
         return None
 
-    def read_component(self, item, earlier: tuple, later: tuple) -> Component | None:
+    def read_component(self, item, earlier: tuple, later: tuple,
+                       other_windows: dict[str, str] | None = None) -> Component | None:
+        """``earlier``: the components listed before it over the same kind of window, whose
+        ``earned.*`` it may read; ``other_windows``: those over another kind, by id."""
         if not isinstance(item, yaml.MappingNode):
             self.error(item, "a component is a mapping with `id:` and `type:`")
             return None
@@ -317,7 +342,7 @@ class _PlanReader:
         if kind is None or component_id is None:
             return None
         component_type = registry.lookup(kind)
-        takes = component_type.keys + ("threshold", "cap")
+        takes = component_type.keys + ("threshold", "cap", "window")
         for key, value in keys.items():
             if key not in takes + ("id", "type"):
                 self.error(self.key_nodes[id(value)], f"`{key}` does not apply to {_a(kind)} "
@@ -328,9 +353,12 @@ class _PlanReader:
         earlier_ids = tuple(i for i in earlier if i)
         later_ids = tuple(i for i in later if i)
         where = f"in component {component_id!r}"
-        payee = self.payee_scope(earlier_ids, later_ids, where)
+        payee = self.payee_scope(earlier_ids, later_ids, where, other_windows or {})
         deal = Scope(DEAL, self.currency, self.fields, self.measures, where=where)
         common: dict = {"id": component_id, "type": kind, "source": self.source(item)}
+        if "window" in keys:
+            common["window"] = self.choice(keys["window"], "window",
+                                           CHOICES["attainment_window"], None)
         if "threshold" in keys:
             common["threshold"] = self.expression(keys["threshold"], payee, (Type.BOOL,),
                                                   "the threshold")
@@ -339,8 +367,10 @@ class _PlanReader:
         body = {key: value for key, value in keys.items() if key in component_type.keys}
         return component_type.read(Body(kind, item, body, payee, deal, self), common)
 
-    def payee_scope(self, earlier: tuple, later: tuple, where: str) -> Scope:
-        return Scope(PAYEE, self.currency, self.fields, self.measures, earlier, later, where)
+    def payee_scope(self, earlier: tuple, later: tuple, where: str,
+                    other_windows: dict[str, str] | None = None) -> Scope:
+        return Scope(PAYEE, self.currency, self.fields, self.measures, earlier, later, where,
+                     other_windows or {})
 
     # -- settlement -----------------------------------------------------------------------
 

@@ -83,6 +83,7 @@ class Component:
     source: Source
     threshold: Expression | None = None
     cap: Expression | None = None
+    window: str | None = None  # period | ytd | annual: replaces the plan's attainment_window
 
     def body_expressions(self) -> tuple[Expression | None, ...]:
         """The expressions of the type's own keys; None where a key is absent."""
@@ -132,6 +133,10 @@ class Plan:
     @property
     def key(self) -> str:
         return f"{self.id}@{self.version}"
+
+    def window_of(self, component: Component) -> str:
+        """The kind of window a component is earned over (PLAN_LANGUAGE.md 7.2)."""
+        return component.window or self.attainment_window
 
     def measure(self, name: str) -> Measure:
         return next(m for m in self.measures if m.name == name)

@@ -23,8 +23,11 @@ TYPES = ("new", "expansion", "renewal")
 
 
 def member(path):
-    head, name = path.split(".")
-    return nodes.Member(nodes.Name(head), name)
+    head, *names = path.split(".")
+    node = nodes.Name(head)
+    for name in names:
+        node = nodes.Member(node, name)
+    return node
 
 
 money_literal = st.integers(-10_000, 10_000).map(
@@ -36,9 +39,11 @@ int_literal = st.integers(0, 20).map(lambda n: nodes.Number(F(n), True))
 
 
 money_leaf = st.one_of(st.just(member("deal.amount")), st.just(member("credit.amount")),
-                       st.just(nodes.Name("target_incentive")), money_literal)
+                       st.just(nodes.Name("target_incentive")), st.just(member("ytd.b")),
+                       money_literal)
+# `ytd.attainment.b`, `ytd.b`: another window's figures (7.2) are payee names like the rest
 number_leaf = st.one_of(st.just(member("credit.share")), st.just(member("attainment.b")),
-                        rate_literal, number_literal)
+                        st.just(member("ytd.attainment.b")), rate_literal, number_literal)
 int_leaf = st.one_of(st.just(nodes.Name("logos")), int_literal)
 bool_leaf = st.builds(lambda t: nodes.Compare("==", member("deal.type"), nodes.String(t)),
                       st.sampled_from(TYPES))
@@ -109,6 +114,8 @@ def test_vector_and_reference_agree(tree, data, mode):
         "period.end": broadcast(datetime.date(2026, 12, 31), "date", n),
         "target_incentive": broadcast(6_000_000, "money", n),
         "attainment.b": broadcast(F(5, 4), "number", n),
+        "ytd.attainment.b": broadcast(F(7, 8), "number", n),
+        "ytd.b": broadcast(17_500_000, "money", n),
         "logos": broadcast(3, "int", n),
     }
     expected, failed = [], False
@@ -116,7 +123,8 @@ def test_vector_and_reference_agree(tree, data, mode):
         names = {"deal.amount": Money(amount), "credit.amount": Money(credit),
                  "credit.share": F(share, 1_000_000_000), "deal.type": deal_type,
                  "deal.date": day, "period.end": datetime.date(2026, 12, 31),
-                 "target_incentive": Money(6_000_000), "attainment.b": F(5, 4), "logos": 3}
+                 "target_incentive": Money(6_000_000), "attainment.b": F(5, 4),
+                 "ytd.attainment.b": F(7, 8), "ytd.b": Money(17_500_000), "logos": 3}
         try:
             expected.append(evaluate(tree, names, "USD", mode))
         except (EvaluationError, OverflowError):  # both must refuse, neither may wrap
