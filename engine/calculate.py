@@ -10,6 +10,7 @@ prior-year lines.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import gc
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from rules_dsl.calendar import fiscal_year_of, parse_period, period_span
-from engine import earnings, window_names
+from engine import earnings, payable, window_names
 from engine.earnings import CalculationError, MissingQuotaError, Window, earn
 from engine.names import used_names
 from engine.payee_table import PayeeTable
@@ -35,7 +36,7 @@ from ledger.history import read_prior
 from ledger.plans import registered_plans
 from ledger.records import DRAFT, PeriodResult
 from ledger.progress import counted, quiet
-from ledger.window import read_window, require_rates
+from ledger.window import read_payments, read_window, require_rates
 from rules_dsl.plan import Plan
 
 
@@ -172,8 +173,9 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         del found
     if len(prior.recorded):
         status("comparing with the last close and earlier fiscal years")
-    for result, changed_payees, found in _earlier_years(windows, period_name, fiscal_year,
-                                                        prior, versions_by_plan):
+    earlier, still_held = _earlier_years(windows, period_name, fiscal_year, prior,
+                                         versions_by_plan)
+    for result, changed_payees, found in earlier:
         for payee, lines_of in changed_payees.items():
             payees[payee].append((result, lines_of))
         changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
@@ -186,6 +188,9 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
                                          for result, lines_of in payees.get(payee, ())],
                                  prior, fiscal_year)
                     for payee in counted(listed, status, "settling", len(listed), "payees"))
+    if still_held:  # held in an earlier fiscal year that changed nothing now (7.3)
+        records = tuple(dataclasses.replace(record, held=record.held + still_held[record.payee])
+                        if still_held.get(record.payee) else record for record in records)
     currency = {record.payee: record.currency for record in records}
     statement_lines = ordered_lines(changed, [year for year, _, _ in compared], records)
     return Calculation(PeriodResult(period_name, DRAFT, None, records, statement_lines),
@@ -275,10 +280,11 @@ def _every_plan(compute, years: list) -> list:
 
 
 def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
-                   versions_by_plan: dict) -> list:
+                   versions_by_plan: dict) -> tuple[list, dict[str, int]]:
     """Earlier fiscal years that closes recorded, recomputed on today's ledger whole, so a
     change to them shows up now as prior-year lines: (result, the changed payees' lines,
-    their compared line keys). Only payees with a difference are kept."""
+    their compared line keys). Only payees with a difference are kept; what the others
+    still hold (earned, not yet payable) comes second, by payee."""
     length, _, _ = parse_period(period_name)
     found = []
     recorded_years = set(prior.recorded["fiscal_year"].tolist())
@@ -297,12 +303,16 @@ def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
         judged_on = period_span(period_name, year.plan.fiscal_year_start)[1]
         return _plan_results(windows, year, judged_on, every_payee=True)
 
+    still_held: dict[str, int] = defaultdict(int)
     for result in _every_plan(recompute, years):
         lines_of, compared = _against_last_close(result, prior)
         changed = {payee: mine for payee, mine in lines_of.items() if mine.changed}
+        for payee, mine in lines_of.items():
+            if mine.held and payee not in changed:
+                still_held[payee] += mine.held
         if changed:
             found.append((result, changed, compared[compared["payee"].isin(list(changed))]))
-    return found
+    return found, still_held
 
 
 def plan_versions(ledger_db: LedgerDb) -> dict[str, list[Version]]:
@@ -378,6 +388,13 @@ class _Windows:
                                          if name.startswith("deal.")}))
         self.read: dict[tuple, object] = {}
 
+    def payments(self, plan: Plan, judged_on: datetime.date):
+        """The payments dated up to ``judged_on``, for a plan paid on collection."""
+        if not any(c.payable is not None and c.payable.kind == "collected"
+                   for c in plan.components):
+            return None
+        return read_payments(self.ledger_db, judged_on)
+
     def frames(self, year: PlanYear, currency: str):
         """The deals of the fiscal year up to the end of P; its assignments and quota rows
         to the end of the year."""
@@ -451,7 +468,11 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     listed_mask = np.ones(len(spans.ids), dtype=bool) if every_payee else \
         spans.payees_in(year.period.start, year.period.end)
     listed = sorted(spans.ids[i] for i in np.flatnonzero(listed_mask))
-    return PlanResult(year, lines.earned_to_date(lines.combine(found)), listed, last_values,
+    earned = lines.earned_to_date(lines.combine(found))
+    if payable.uses_payable(plan):
+        earned = payable.payable_lines(plan, earned, frames.credits,
+                                       windows.payments(plan, judged_on), judged_on)
+    return PlanResult(year, earned, listed, last_values,
                       {} if draws is None else dict(zip(spans.ids, map(int, draws))),
                       dict(zip(spans.ids, map(int, incentive[:, year.index]))))
 

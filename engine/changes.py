@@ -7,6 +7,7 @@ columns of ``ledger.records.LINES`` (their sentences are the views' business).
 """
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -18,16 +19,19 @@ from engine import lines
 from engine.lines import KEY, NO_DEAL
 from engine.names import text_objects
 from ledger.records import lines_frame
+from rules_dsl.figures import money, percent
 from rules_dsl.money import difference, group_sums
 
 
 @dataclass
 class PayeeLines:
     """One payee's lines of one plan year against the last close: what settlement reads."""
-    components: dict = field(default_factory=dict)  # component -> (earned to date, change)
+    # component -> (earned to date, change, held): the change is of payable to date
+    components: dict = field(default_factory=dict)
     earned_to_date: int = 0
     earned: int = 0  # the sum of the changes
     changed: int = 0  # how many keys changed
+    held: int = 0  # earned to date and not yet payable (engine.payable)
 
 
 def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> pd.DataFrame:
@@ -72,14 +76,21 @@ def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
     payee_codes, payees = pd.factorize(compared["payee"].take(shown))
     component_codes, components = pd.factorize(compared["component"].take(shown))
     groups = payee_codes.astype(np.int64) * len(components) + component_codes
-    current_sums = group_sums(pd.Series(compared["current"].to_numpy()[shown]), groups)
+    current = compared["current"].to_numpy()[shown]
+    # a payable line's earnings to date are its ``earned`` (engine.payable), others' current
+    earned = compared["earned"].to_numpy()[shown] if "earned" in compared else current
+    current_sums = group_sums(pd.Series(earned), groups)
+    held_sums = group_sums(pd.Series(difference(earned, current)), groups) \
+        if earned is not current else None
     change_sums = group_sums(pd.Series(change[shown]), groups)
     payees, components = payees.tolist(), components.tolist()
-    for group, current, changed in zip(current_sums.index.tolist(), current_sums.tolist(),
-                                       change_sums.tolist()):
+    for k, (group, current, changed) in enumerate(zip(
+            current_sums.index.tolist(), current_sums.tolist(), change_sums.tolist())):
         mine = found[payees[group // len(components)]]
-        mine.components[components[group % len(components)]] = (current, changed)
+        held = 0 if held_sums is None else int(held_sums.iloc[k])
+        mine.components[components[group % len(components)]] = (current, changed, held)
         mine.earned_to_date += current
+        mine.held += held
     changed = change[shown] != 0
     if changed.any():
         earned = group_sums(pd.Series(change[shown][changed]), payee_codes[changed])
@@ -130,10 +141,49 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
         "tier_basis": None, "cap": frame["cap"].to_numpy(dtype=np.int64),
         "amount": change, "before": before,
         "current": frame["current"].to_numpy(dtype=np.int64), "cause": cause,
-        "note": text_objects(frame["note"]), "reason": None,
+        "note": text_objects(frame["note"]), "reason": _payable_reasons(frame, plan, present,
+                                                                         change),
         "draw": np.zeros(rows, dtype=np.int64), "text": None}
     _slices(table, frame, plan)
     return lines_frame(table)
+
+
+def _payable_reasons(frame, plan, present: np.ndarray, change: np.ndarray):
+    """What of each changed line of a component with `payable:` is earned, payable and
+    held, and until when (PLAN_LANGUAGE.md 7.3): the line's amount is the change of its
+    payable to date, so its sentence says so. None for every other line."""
+    held_ids = [c.id for c in plan.components if c.payable is not None]
+    if not held_ids or "share_per" not in frame.columns or not len(frame):
+        return None
+    kinds = {c.id: c.payable.kind for c in plan.components if c.payable is not None}
+    rows = np.flatnonzero(present & np.isin(text_objects(frame["component"]), held_ids)
+                          & (frame["share_per"].to_numpy(dtype=np.int64) > 0))
+    reasons = np.full(len(frame), None, dtype=object)
+    columns = [frame[c].to_numpy()[rows].tolist() for c in (
+        "component", "earned", "current", "before", "share", "share_per", "due_day")]
+    for row, (component, earned, current, before, share, per, due, amount) in zip(
+            rows.tolist(), zip(*columns, change[rows].tolist())):
+        reasons[row] = _payable_reason(kinds[component], plan.currency, earned, current,
+                                       before, Fraction(share, per), due, amount)
+    return reasons
+
+
+def _payable_reason(kind: str, currency: str, earned: int, payable: int, before: int,
+                    share: Fraction, due_day: int, change: int) -> str:
+    text = f"{money(earned, currency)} earned"
+    if before and change > 0:
+        text += f"; {money(change, currency)} of it released"
+    if share == 1:
+        return text + ("; all of it now payable" if before else "; all of it payable")
+    if share == 0:
+        text += "; held"
+    else:
+        text += (f"; {percent(share)} payable ({money(payable, currency)}), "
+                 f"{money(earned - payable, currency)} held")
+    if due_day:
+        return text + f" until {datetime.date(1970, 1, 1) + datetime.timedelta(days=due_day)}"
+    return text + {"collected": " until the customer pays",
+                   "on": " until its payable date is known"}.get(kind, "")
 
 
 class _Rows:

@@ -38,7 +38,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
     currency = results[0][0].plan.currency if results else prior.currency.get(payee, "USD")
     components, attainment, measures = [], [], []
     name = target_incentive = period_target_incentive = None
-    earned = earned_to_date = draw = 0
+    earned = earned_to_date = draw = held = 0
     negative_payout = "carry_forward"
     recoverable = None
     for year, result in sorted(results, key=_newest_first) if len(results) > 1 else results:
@@ -46,6 +46,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
         prefix = f"{plan.id}/" if several else ""
         mine: PayeeLines = result["lines"]
         earned += mine.earned
+        held += mine.held  # every fiscal year's (PLAN_LANGUAGE.md 7.3)
         if year.fiscal_year != fiscal_year:
             continue
         shape = _shape(plan)
@@ -56,8 +57,9 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
         by_component = mine.components
         for component in shape.components + (("plan_cap",) if "plan_cap" in by_component
                                              else ()):
-            etd, payout = by_component.get(component, (0, 0))
-            components.append(ComponentTotal(prefix + component, etd, payout))
+            etd, payout, component_held = by_component.get(component, (0, 0, 0))
+            components.append(ComponentTotal(prefix + component, etd, payout,
+                                             component_held))
         earned_to_date += mine.earned_to_date
         values = result["values"] if result["values"] is not None else {}
         measures += measure_context(plan, values, prefix)
@@ -77,7 +79,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
                    results[0][0].fiscal_year if results else None, earned, earned_to_date,
                    draw, recoverable, negative_payout, attainment, components,
                    StatementContext(name, target_incentive, period_target_incentive,
-                                    tuple(measures)))
+                                    tuple(measures)), held)
 
 
 class PlanSettlement:
@@ -134,14 +136,15 @@ class PlanSettlement:
                  for measure, values in attainments for value in [values[k]]
                  if value is not None], components,
                 StatementContext(names[k], None if incentive is None else int(incentive),
-                                 self.period_target_incentive.get(payee, 0), measures[k])))
+                                 self.period_target_incentive.get(payee, 0), measures[k]),
+                mine.held))
         return found
 
 
 def _record(payee: str, prior: Prior, current_year: list, currency: str, plans: tuple,
             fiscal_year: int | None, earned: int, earned_to_date: int, draw: int,
             recoverable: bool | None, negative_payout: str, attainment: list,
-            components: list, context: StatementContext) -> PayeeRecord:
+            components: list, context: StatementContext, held: int = 0) -> PayeeRecord:
     """The record from what the payee's plans earned: adjustments, the balance carried in,
     the draw and the pay (PLAN_LANGUAGE.md section 5)."""
     adjustments = prior.adjustments.get(payee)
@@ -172,7 +175,7 @@ def _record(payee: str, prior: Prior, current_year: list, currency: str, plans: 
         earned_to_date=earned_to_date, paid_to_date=prior.paid.get(payee, 0), earned=earned,
         adjustments=adjusted, draw=max(top_up, 0), payout=pay, carried_balance=carried,
         attainment=tuple(attainment), components=tuple(components),
-        settlement=tuple(settlement), context=context)
+        settlement=tuple(settlement), context=context, held=held)
 
 
 def _newest_first(pair) -> int:

@@ -402,6 +402,31 @@ def prepare_fx(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[
     return out, check.problems
 
 
+def prepare_payments(frame: pd.DataFrame, ref: KnownRows
+                     ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Money paid on a deal the ledger knows, in the deal's currency (the default)."""
+    check = Checked()
+    out = pd.DataFrame({"deal_id": frame["deal_id"].str.strip()})
+    check.add("deal_id", col.required(frame["deal_id"]))
+    known = ref.deal_currencies
+    deal_currency = out["deal_id"].map(known)
+    check.add("deal_id", [(row, f"unknown deal {deal!r}: import the deal first")
+                          for row, deal in out["deal_id"][deal_currency.isna()].items()
+                          if deal])
+    out["date"] = check.take("date", col.dates(frame["date"]))
+    given = check.take("currency", col.currencies(frame["currency"], optional=True)) \
+        if "currency" in frame else pd.Series(None, index=frame.index, dtype=object)
+    other = given.notna() & deal_currency.notna() & (given != deal_currency)
+    check.add("currency", [(row, f"a payment is in its deal's currency, "
+                                 f"{deal_currency[row]}: convert it, or leave currency blank")
+                           for row in out.index[other]])
+    out["currency"] = deal_currency
+    out["amount"] = check.take("amount", col.money(frame["amount"], deal_currency.fillna(
+        "USD")))
+    check.add("date", col.duplicates(out, ["deal_id", "date"]))
+    return out, check.problems
+
+
 # The kinds, in the order a ledger is filled (payees before the assignments that name them).
 SPECS = {
     "payees": KindSpec("payees", "payees", ("id", "effective_from"), ("id", "name"),
@@ -425,4 +450,7 @@ SPECS = {
                         write_credits, columnar=True),
     "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
                    ("date", "from", "to", "rate"), (), None, prepare_fx, write_keyed),
+    "payments": KindSpec("payments", "payments", ("deal_id", "date"),
+                         ("deal_id", "date", "amount"), ("currency",), None,
+                         prepare_payments, write_keyed),
 }

@@ -75,6 +75,12 @@ class KnownRows:
         return current_deals(self.connection, ["id"])["id"].combine_chunks()
 
     @cached_property
+    def deal_currencies(self) -> dict[str, str]:
+        """The currency of each current deal (a payment is in its deal's)."""
+        table = current_deals(self.connection, ["id", "currency"])
+        return dict(zip(table["id"].to_pylist(), table["currency"].to_pylist()))
+
+    @cached_property
     def quotas(self) -> pd.DataFrame:
         """Every quota row's key and span, the dates as ISO text (a file's quotas must not
         overlap them)."""

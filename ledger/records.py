@@ -51,6 +51,7 @@ class ComponentTotal:
     component: str  # with the plan prefix when a payee has several plans this year
     earned_to_date: int
     payout: int
+    held: int = 0  # earned and not yet payable (PLAN_LANGUAGE.md 7.3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ class PayeeRecord:
     components: tuple[ComponentTotal, ...]
     settlement: tuple[SettlementLine, ...]  # in statement order: adjustments first
     context: StatementContext
+    held: int = 0  # earned and not yet payable, over every fiscal year (7.3)
 
     @property
     def name(self) -> str | None:

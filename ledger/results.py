@@ -71,7 +71,7 @@ def _payee_tables(run_id: int, payees: tuple[PayeeRecord, ...]) -> dict[str, dic
         payee_results: {
             **{name: [getattr(record, name) for record in payees] for name in (
                 "currency", "earned_to_date", "earned", "adjustments", "draw", "payout",
-                "carried_balance", "paid_to_date")},
+                "carried_balance", "paid_to_date", "held")},
             "payee_id": [record.payee for record in payees],
             "fiscal_year": [record.fiscal_year or 0 for record in payees],
             **{name: [getattr(context, name) for context in contexts] for name in (
@@ -82,7 +82,8 @@ def _payee_tables(run_id: int, payees: tuple[PayeeRecord, ...]) -> dict[str, dic
                                      [a[1] for a in attainment.items])},
         result_components: {**components.keys,
                             **{name: [getattr(c, name) for c in components.items]
-                               for name in ("component", "earned_to_date", "payout")}},
+                               for name in ("component", "earned_to_date", "payout",
+                                            "held")}},
         result_measures: {**measures.keys,
                           **{name: [getattr(m, name) for m in measures.items]
                              for name in ("measure", "type")},
@@ -295,11 +296,13 @@ def _record(result, children: dict, settlement: tuple) -> PayeeRecord:
         carried_balance=result.carried_balance,
         attainment=tuple((a.measure, Fraction(a.numerator, a.denominator))
                          for a in children[result_attainment].get(payee, [])),
-        components=tuple(ComponentTotal(c.component, c.earned_to_date, c.payout)
+        components=tuple(ComponentTotal(c.component, c.earned_to_date, c.payout,
+                                        c.held or 0)
                          for c in children[result_components].get(payee, [])),
         settlement=settlement,
         context=StatementContext(result.name, result.target_incentive,
-                                 result.period_target_incentive, measures))
+                                 result.period_target_incentive, measures),
+        held=result.held or 0)
 
 
 def _figure(numerator, denominator, kind: str):

@@ -126,6 +126,15 @@ fx_rates = Table(
     Column("rate", String, nullable=False),
 )
 
+# Money a customer paid on a deal (`payable: collected`), in the deal's currency (0009).
+payments = Table(
+    "payments", metadata,
+    Column("deal_id", String, primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("amount", _INT, nullable=False),
+    Column("currency", String, nullable=False),
+)
+
 periods = Table(
     "periods", metadata,
     Column("length", String, primary_key=True),  # month | quarter | year
@@ -210,6 +219,7 @@ payee_results = Table(
     Column("name", String),
     Column("target_incentive", _INT),
     Column("period_target_incentive", _INT),
+    Column("held", _INT),  # earned and not yet payable, every year's (0009; null before)
 )
 
 
@@ -244,6 +254,7 @@ result_components = Table(
     Column("component", String, nullable=False),
     Column("earned_to_date", _INT, nullable=False),
     Column("payout", _INT, nullable=False),
+    Column("held", _INT),  # earned and not yet payable (0009; null before: none)
 )
 
 # A measure against its quota; a money figure has denominator 1, a missing one nulls.

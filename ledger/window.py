@@ -329,6 +329,16 @@ def _cursor_read(connection: Connection, sql: str, start, end) -> list[tuple]:
     return rows
 
 
+def read_payments(ledger_db: LedgerDb, through: datetime.date) -> pd.DataFrame:
+    """Every payment dated up to ``through``: (deal_id, amount in minor units, currency)."""
+    table = read_arrow(ledger_db, "SELECT deal_id, amount, currency FROM payments WHERE "
+                                  f"date <= '{through.isoformat()}'",
+                       ["deal_id", "amount", "currency"])
+    return pd.DataFrame({"deal_id": table["deal_id"].to_pylist(),
+                         "amount": table["amount"].cast(pa.int64()).to_numpy(),
+                         "currency": table["currency"].to_pylist()})
+
+
 def require_rates(credits: pd.DataFrame, currency: str) -> None:
     """Refuse rows whose deal has no rate to the plan currency, naming pair, date and deal.
 

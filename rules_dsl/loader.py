@@ -23,6 +23,7 @@ from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DECLARABLE_NAMESPACES, FUNCT
                                PERIOD_FIELDS, MeasureInfo, Scope, check_expecting, suggest)
 from rules_dsl.deal_fields import DEAL_FIELD_TYPES
 from rules_dsl.errors import PlanError
+from rules_dsl import payable
 from rules_dsl.parser import foreign_digit_message, is_foreign_digit, parse_expression
 from rules_dsl.components import registry
 from rules_dsl.components.contract import Body
@@ -342,7 +343,8 @@ class _PlanReader:
         if kind is None or component_id is None:
             return None
         component_type = registry.lookup(kind)
-        takes = component_type.keys + ("threshold", "cap", "window")
+        takes = component_type.keys + ("threshold", "cap", "window") + (
+            ("payable",) if kind in payable.TYPES else ())
         for key, value in keys.items():
             if key not in takes + ("id", "type"):
                 self.error(self.key_nodes[id(value)], f"`{key}` does not apply to {_a(kind)} "
@@ -356,6 +358,8 @@ class _PlanReader:
         payee = self.payee_scope(earlier_ids, later_ids, where, other_windows or {})
         deal = Scope(DEAL, self.currency, self.fields, self.measures, where=where)
         common: dict = {"id": component_id, "type": kind, "source": self.source(item)}
+        if "payable" in keys and kind in payable.TYPES:
+            common["payable"] = payable.read_payable(self, keys["payable"], deal)
         if "window" in keys:
             common["window"] = self.choice(keys["window"], "window",
                                            CHOICES["attainment_window"], None)

@@ -73,6 +73,24 @@ class CurvePoint:
     source: Source
 
 
+@dataclass(frozen=True, slots=True)
+class PayableStep:
+    """A share of a line that becomes payable `count` days or months after its deal."""
+    count: int
+    unit: str  # days | months
+    share: Fraction
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Payable:
+    """When a component's lines are paid (PLAN_LANGUAGE.md 7.3)."""
+    kind: str  # schedule | on | collected
+    schedule: tuple[PayableStep, ...] = ()
+    on: Expression | None = None  # a Date per deal
+    source: Source
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Component:
     """What every component has. Each type's own record (``rules_dsl.components``) adds the
@@ -84,6 +102,7 @@ class Component:
     threshold: Expression | None = None
     cap: Expression | None = None
     window: str | None = None  # period | ytd | annual: replaces the plan's attainment_window
+    payable: Payable | None = None  # commission, spiff, override: paid apart from earned
 
     def body_expressions(self) -> tuple[Expression | None, ...]:
         """The expressions of the type's own keys; None where a key is absent."""
@@ -91,8 +110,9 @@ class Component:
 
     def expressions(self):
         """Every expression of the component: its body's, then the threshold and the cap."""
-        return tuple(e for e in (*self.body_expressions(), self.threshold, self.cap)
-                     if e is not None)
+        payable_on = self.payable.on if self.payable is not None else None
+        return tuple(e for e in (*self.body_expressions(), self.threshold, self.cap,
+                                 payable_on) if e is not None)
 
     def team_scope(self) -> str | None:
         """``direct`` or ``all`` when the component is paid on the payee's team's rows."""

@@ -100,9 +100,9 @@ def test_q1_marginal_tiers_spiff_split_and_bonus(tmp_path, ledger_url):
     # logo SPIFF: D-1 500 x 100%, D-4 500 x 50%             =    750.00
     # club: attainment >= 100%, 10% of the 40,000 annual TI =  4,000.00
     assert rep1["components"] == {
-        "commission": {"earned_to_date": "15000.00", "payout": "15000.00"},
-        "logo": {"earned_to_date": "750.00", "payout": "750.00"},
-        "club": {"earned_to_date": "4000.00", "payout": "4000.00"}}
+        "commission": {"earned_to_date": "15000.00", "held": "0.00", "payout": "15000.00"},
+        "logo": {"earned_to_date": "750.00", "held": "0.00", "payout": "750.00"},
+        "club": {"earned_to_date": "4000.00", "held": "0.00", "payout": "4000.00"}}
     assert rep1["earned_to_date"] == rep1["payout"] == "19750.00"
     straddle = next(line for line in rep1["lines"] if line["deal"] == "D-2")
     assert straddle["rate"] is None
@@ -288,7 +288,7 @@ def test_a_capped_bonus_keeps_its_cap_line_apart_from_the_bonus(tmp_path, ledger
                                              ("cap", "club", "-1000.00")]
     assert rep1["lines"][-1]["text"] == (
         "Cap on club: earnings above 3,000.00 USD are not paid (-1,000.00 USD).")
-    assert rep1["components"]["club"] == {"earned_to_date": "3000.00", "payout": "3000.00"}
+    assert rep1["components"]["club"] == {"earned_to_date": "3000.00", "held": "0.00", "payout": "3000.00"}
 
 
 def test_a_payee_with_a_zero_quota_earns_no_tiered_commission(tmp_path, ledger_url):

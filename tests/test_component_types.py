@@ -84,7 +84,7 @@ def test_a_type_registered_in_one_place_loads_lints_and_earns_end_to_end(
     # components as test_calc worked them out (19,750 and 1,750)
     rep1, rep2 = payee(document, "rep-1"), payee(document, "rep-2")
     assert rep1["components"]["objectives"] == {"earned_to_date": "10000.00",
-                                                "payout": "10000.00"}
+                                                "held": "0.00", "payout": "10000.00"}
     assert (rep1["payout"], rep2["payout"]) == ("29750.00", "6750.00")
     line = next(line for line in rep1["lines"] if line["component"] == "objectives")
     assert "objectives scored 25%" in line["text"]

@@ -32,9 +32,9 @@ from rules_dsl import load_plan
 from tests.paths import PLANS
 
 D = datetime.date
-KINDS = tuple(SPECS)  # payees, assignments, quotas, deals, credits, fx
+KINDS = tuple(SPECS)  # payees, assignments, quotas, deals, credits, fx, payments
 TABLE_OF = {"payees": "payees", "assignments": "assignments", "quotas": "quotas",
-            "deals": "deals", "credits": "credits", "fx": "fx_rates"}
+            "deals": "deals", "credits": "credits", "fx": "fx_rates", "payments": "payments"}
 PLAN_FILES = ("enterprise-ae.yaml", "emea-account-executive.yaml",
               "sales-manager-override.yaml")
 
@@ -151,6 +151,7 @@ BASELINE = {
              "D-3,2026-03-01,rep-1,1500,JPY,new\n",
     "credits": "deal_id,payee_id,share\nD-1,rep-1,100%\n",
     "fx": "date,from,to,rate\n2026-01-01,EUR,USD,1.08\n",
+    "payments": "deal_id,date,amount\nD-1,2026-02-20,10000.00\n",
 }
 
 
@@ -280,6 +281,20 @@ BAD = {
          (7, "to", "a rate converts between two different currencies"),
          (8, "date", "repeats the key (2026-01-01, JPY, USD) of row 2"),
          (9, "rate", "'' is not a positive decimal rate")]),
+    "payments": (
+        "deal_id,date,amount,currency\n"
+        "D-1,2026-03-01,5000.00,\n"      # 2 good
+        "D-404,2026-03-01,10.00,\n"      # 3 unknown deal
+        "D-1,2026-13-01,10.00,\n"        # 4 month 13
+        "D-1,2026-03-05,10.001,\n"       # 5 more decimals than USD has
+        "D-2,2026-03-05,10.00,USD\n"     # 6 D-2 is in EUR
+        "D-1,2026-03-01,7.00,\n",        # 7 same (deal, date) as row 2
+        [(3, "deal_id", "unknown deal 'D-404': import the deal first"),
+         (4, "date", "'2026-13-01' is not a date: write YYYY-MM-DD"),
+         (5, "amount", "10.001 has more decimals than USD's 2"),
+         (6, "currency", "a payment is in its deal's currency, EUR: convert it, or leave "
+                         "currency blank"),
+         (7, "date", "repeats the key (D-1, 2026-03-01) of row 2")]),
 }
 
 
@@ -393,8 +408,13 @@ GOOD = {
         "2026-01-01,JPY,USD,0.0067\n"
         "2026-03-01,USD,JPY,149.50\n"
         "2026-01-01,KWD,USD,3_25.5\n"),
+    "payments": (
+        "deal_id,date,amount,currency\n"
+        "D-1,2026-02-20,4000.00,\n"
+        "D-2,2026-03-10,500.5,EUR\n"),
 }
-GOOD_ROWS = {"payees": 4, "assignments": 3, "quotas": 5, "deals": 5, "credits": 7, "fx": 4}
+GOOD_ROWS = {"payees": 4, "assignments": 3, "quotas": 5, "deals": 5, "credits": 7, "fx": 4,
+             "payments": 2}
 
 
 def import_good(url, tmp_path, kinds=KINDS):
@@ -544,7 +564,7 @@ def test_each_import_is_recorded_once_with_the_files_hash(imported):
         (kind, str(paths[kind]), hashlib.sha256(paths[kind].read_bytes()).hexdigest(),
          GOOD_ROWS[kind]) for kind in KINDS]
     # the small tables audit each insert; deals and credits carry their import id instead
-    assert [len(audit(engine, TABLE_OF[kind])) for kind in KINDS] == [4, 3, 5, 0, 0, 4]
+    assert [len(audit(engine, TABLE_OF[kind])) for kind in KINDS] == [4, 3, 5, 0, 0, 4, 2]
     assert audit(engine, "payees")[0] == ("mgr|1900-01-01", "insert", None, {
         "id": "mgr", "effective_from": "1900-01-01", "name": "Maria Lopez",
         "email": "maria@example.com", "role": "manager", "manager_id": None, "currency": "USD",
@@ -686,7 +706,7 @@ def test_a_credits_file_replaces_the_rows_of_its_deals_only(imported, tmp_path):
 
 
 def build_everything(url, tmp_path):
-    """Plans, the six good files, then a changed deal, payee and credit split, and a refused
+    """Plans, the seven good files, then a changed deal, payee and credit split, and a refused
     file: the same commands, in the same order, for any ledger URL."""
     folder = tmp_path / "files"
     folder.mkdir(exist_ok=True)
@@ -742,7 +762,7 @@ def test_the_same_files_give_the_same_ledger_on_every_backend(ledger_url, tmp_pa
                         ("credits", "D-4"), ("deals", "D-4"),
                         ("fx_rates", "2026-01-01|EUR|USD"), ("payees", "rep-1|1900-01-01"),
                         ("quotas", "rep-1|bookings|2026")]
-    assert len(ours["imports"]) == 12  # six files, six changes; the refused file left none
+    assert len(ours["imports"]) == 13  # seven files, six changes; the refused file left none
     assert ours["plan_versions"] and len(ours["plan_versions"]) == 3
 
 

@@ -2,6 +2,7 @@
 the deal, marginal payouts never fall as the amount rises, caps are never exceeded, and every
 statement and payroll row foots to the cent."""
 import csv
+import datetime
 import io
 import json
 import tempfile
@@ -15,11 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli import main
-from engine import tiers
+from engine import lines, tiers
+from engine.payable import payable_lines
 from engine.tiers import marginal
 from rules_dsl.components.payout_curve import curve_value
 from rules_dsl.plan import CurvePoint
 from ledger.window import credit_amounts
+from rules_dsl.loader import load_plan_text
 
 SCALE = 1_000_000_000
 
@@ -230,3 +233,56 @@ def test_landing_pays_each_row_at_its_landing_tier_and_between_marginal_and_retr
     retroactive_pay = tiers.retroactive(amounts, np.full(len(amounts), amounts.sum()), table,
                                         rated, "half_up").amounts.sum()
     assert marginal_pay <= landing.sum() <= retroactive_pay
+
+
+@st.composite
+def held_lines(draw):
+    """A schedule (shares in whole percents adding to 100%, `after` ascending from 0 days),
+    and lines of it: earned amounts (credit memos too) and deal dates."""
+    cuts = sorted(set(draw(st.lists(st.integers(1, 99), max_size=3))))
+    shares = [b - a for a, b in zip([0] + cuts, cuts + [100])]
+    afters = [0] + sorted(draw(st.sets(st.integers(1, 400), min_size=len(shares) - 1,
+                                      max_size=len(shares) - 1)))
+    count = draw(st.integers(1, 12))
+    earned = draw(st.lists(st.integers(-10**9, 10**12), min_size=count, max_size=count))
+    days = draw(st.lists(st.integers(0, 364), min_size=count, max_size=count))
+    judged = draw(st.integers(0, 800))
+    return list(zip(afters, shares)), earned, days, judged
+
+
+@settings(max_examples=150, deadline=None)
+@given(held_lines(), st.sampled_from(["half_up", "half_even"]))
+def test_payable_to_date_never_exceeds_earned_and_equals_it_once_all_is_due(case, mode):
+    schedule, earned, days, judged = case
+    steps = ", ".join(f"{{after: {after} days, share: {share}%}}" for after, share in schedule)
+    plan, errors = load_plan_text(textwrap.dedent(f"""\
+        plan: held
+        version: 1
+        effective: 2026-01-01 .. 2027-12-31
+        currency: USD
+        payout_period: quarter
+        rounding: {mode}
+        measures:
+          bookings: sum(credit.amount)
+        components:
+          - id: commission
+            type: commission
+            measure: bookings
+            rate: 10%
+            payable: {{schedule: [{steps}]}}
+        """), "held.yaml")
+    assert errors == []
+    first = datetime.date(2026, 1, 1)
+    dates = np.array([np.datetime64(first + datetime.timedelta(days=d), "s") for d in days])
+    frame = lines.table(len(earned), payee="rep-1", component="commission", kind="deal",
+                        amount=np.array(earned, np.int64),
+                        deal=np.array([f"D-{k}" for k in range(len(earned))], object),
+                        seq=1, date=dates)
+    judged_on = first + datetime.timedelta(days=judged)
+    payable = payable_lines(plan, frame, None, None, judged_on)["amount"].to_numpy()
+    earned = np.array(earned, np.int64)
+    assert (payable <= earned).all()
+    assert (payable[earned < 0] == earned[earned < 0]).all()  # a take-back is never held
+    assert (payable[earned >= 0] >= 0).all()
+    last_due = np.array(days) + schedule[-1][0]
+    assert (payable[last_due <= judged] == earned[last_due <= judged]).all()

@@ -15,7 +15,7 @@ from sqlalchemy import func, inspect, select, update
 
 from engine.closing import close_period
 from ledger.closes import add_adjustment
-from ledger.database import _alembic_config, open_ledger, schema_revision
+from ledger.database import _alembic_config, head_revision, open_ledger, schema_revision
 from ledger.errors import LedgerRefused
 from ledger.records import (CLOSED, INT, LINES, ComponentTotal, PayeeRecord, PeriodResult,
                             StatementContext, conform, empty_lines, lines_frame,
@@ -118,7 +118,7 @@ def test_a_ledger_closed_before_0004_upgrades_and_shows_what_it_kept(tmp_path, l
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
-    assert schema_revision(ledger) == "0007"
+    assert schema_revision(ledger) == head_revision()
     assert not any(has_result(ledger, run_id) for _, run_id in closes)
     assert {period: rendered(ledger, period) for period in QUARTERS} == before
     # a close made before statements were kept (0002) is refused as before
@@ -145,7 +145,7 @@ def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_ur
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
-    assert schema_revision(ledger) == "0007"
+    assert schema_revision(ledger) == head_revision()
     assert not any(inspect(ledger).get_foreign_keys(table) for table in (
         "result_lines", "payee_results", "result_plans", "result_attainment",
         "result_components", "result_measures", "result_boundaries", "statement_lines",

@@ -135,8 +135,8 @@ def test_payee_level_params_come_from_the_assignment_in_force_at_the_windows_end
         "deals": "id,date,owner_id,amount,currency\nD-1,2026-02-10,rep-1,10000.00,USD\n"})
     rep = payee(calc("2026-Q1", ledger_url), "rep-1")
     # 5% of 10,000.00 and the first half's 1,000.00 bonus
-    assert rep["components"] == {"commission": {"earned_to_date": "500.00", "payout": "500.00"},
-                                 "bonus": {"earned_to_date": "1000.00", "payout": "1000.00"}}
+    assert rep["components"] == {"commission": {"earned_to_date": "500.00", "held": "0.00", "payout": "500.00"},
+                                 "bonus": {"earned_to_date": "1000.00", "held": "0.00", "payout": "1000.00"}}
 
 
 MONTHLY_FEBRUARY_PLAN = textwrap.dedent("""\

@@ -46,8 +46,9 @@ def payee_document(record: PayeeRecord, lines: list[dict]) -> dict:
         "payee": record.payee, "plans": list(record.plans), "currency": record.currency,
         "attainment": {name: rounded_text(value, 4) for name, value in record.attainment},
         "components": {c.component: {"earned_to_date": money(c.earned_to_date),
-                                     "payout": money(c.payout)} for c in record.components},
-        "earned_to_date": money(record.earned_to_date),
+                                     "held": money(c.held), "payout": money(c.payout)}
+                       for c in record.components},
+        "earned_to_date": money(record.earned_to_date), "held": money(record.held),
         "paid_to_date": money(record.paid_to_date),
         "adjustments": money(record.adjustments), "draw": money(record.draw),
         "payout": money(record.payout), "carried_balance": money(record.carried_balance),
@@ -142,12 +143,14 @@ def read_kept(kept: list[tuple[dict, dict]], status: str = CLOSED
             attainment=tuple((name, Fraction(text)) for name, text in
                              document["attainment"].items()),
             components=tuple(ComponentTotal(name, units(values["earned_to_date"]),
-                                            units(values["payout"]))
+                                            units(values["payout"]),
+                                            units(values.get("held", "0")))
                              for name, values in document["components"].items()),
             settlement=tuple(SettlementLine(r["kind"], r["amount"], r["reason"], r["draw"])
                              for r in mine if r["kind"] in SETTLEMENT_KINDS),
             context=StatementContext(context.get("name"), context.get("target_incentive"),
-                                     context.get("period_target_incentive"), measures)))
+                                     context.get("period_target_incentive"), measures),
+            held=units(document.get("held", "0"))))
     return records, _table(rows)
 
 

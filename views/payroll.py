@@ -2,7 +2,8 @@
 
 Columns (DATA_AND_CLI.md): period, run_id, payee_id, payee_name, currency, gross, one column
 per plan/component of the file's plans, then plan_cap, adjustments, balance, draw,
-carried_forward. Every row's columns add up to gross, and gross is the statement's payout,
+carried_forward, and a memo column `held` (not part of gross) when some payee holds pay not
+yet payable (PLAN_LANGUAGE.md 7.3). Every row's other columns add up to gross, and gross is the statement's payout,
 converted into the payee's pay currency when it differs from the plan's. Built from the
 statements the close kept, so the file reconciles with them to the cent. Text cells (the
 header, ids, names, currency) are ``csv_text_cell``s, so none can start a spreadsheet formula
@@ -40,8 +41,10 @@ def payroll_csv(ledger_db: LedgerDb, period: str) -> str:
                      dict(zip(names, parts))))
     component_columns = list(dict.fromkeys(name for *_, parts in rows for name in parts
                                            if name not in TRAILING))  # in plan order
+    # a memo column, outside the sum, when some payee holds pay not yet payable (7.3)
+    memo = ["held"] if any(statement.record.held for statement, *_ in rows) else []
     header = ["period", "run_id", "payee_id", "payee_name", "currency", "gross",
-              *component_columns, *TRAILING]
+              *component_columns, *TRAILING, *memo]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([csv_text_cell(name) for name in header])
@@ -53,8 +56,16 @@ def payroll_csv(ledger_db: LedgerDb, period: str) -> str:
                         + [format_minor_units(parts[name], currency) if name in parts else ""
                            for name in component_columns]
                         + [format_minor_units(parts.get(name, 0), currency)
-                           for name in TRAILING])
+                           for name in TRAILING]
+                        + [format_minor_units(_held(statement), currency)
+                           for _ in memo])
     return out.getvalue()
+
+
+def _held(statement: Statement) -> int:
+    """What the payee has earned and is not yet payable, in the file's currency."""
+    paid = statement.payment
+    return convert_parts([statement.record.held], paid.ratio if paid else Fraction(1))[0]
 
 
 def split_by_column(statement: Statement) -> dict[str, int]:

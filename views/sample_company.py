@@ -10,7 +10,10 @@ integer money arithmetic, so one seed always gives byte-identical files.
 The company, FY2026 (the calendar year): a VP of sales over five first-line managers on
 `sales-manager-override`; enterprise AEs in US East, US West and EMEA on `enterprise-ae` (the
 EMEA team sells in EUR, converted to the plan's USD at the week's rate, and has EUR as its
-payroll currency); a commercial team on `target-incentive-curve`; SDRs on `sdr`, whose accepted
+payroll currency), two of US West on `holdback-70-30` (70% of a deal's commission at once,
+30% 90 days on, a SPIFF when the customer goes live); a commercial team half on
+`target-incentive-curve` and half on `quarterly-accelerators` (accelerators judged each
+quarter, gated on the year to date); SDRs on `sdr`, whose accepted
 opportunities are zero-amount deal rows and who hold a 20% `sdr` credit on the new business
 they sourced; and a new hire on `new-hire-ramp` from 2026-06-16. One AE changes team on
 2026-07-01. Quotas are set from the year's bookings so that attainment spreads from about 30%
@@ -36,10 +39,13 @@ from plans import reference_plan
 
 FISCAL_YEAR = 2026
 PLANS = ("enterprise-ae", "target-incentive-curve", "sales-manager-override", "sdr",
-         "new-hire-ramp")
-# every input kind, fx rates before the deals (the order the demo imports and prints them in)
-KINDS = tuple(sorted(SPECS, key=lambda kind: kind in ("deals", "credits")))
-DEAL_EXTRAS = ("region", "customer", "stage", "inbound")  # deal fields the sample plans declare
+         "new-hire-ramp", "quarterly-accelerators", "holdback-70-30")
+# the input kinds the company has, fx rates before the deals (the order the demo imports and
+# prints them in); it has no payments or metrics: none of its plans reads them
+KINDS = tuple(sorted((kind for kind in SPECS if kind not in ("payments", "metrics")),
+                     key=lambda kind: kind in ("deals", "credits")))
+# deal fields the sample plans declare
+DEAL_EXTRAS = ("region", "customer", "stage", "inbound", "go_live")
 START, END = datetime.date(FISCAL_YEAR, 1, 1), datetime.date(FISCAL_YEAR, 12, 31)
 DOMAIN = "example.com"
 
@@ -62,8 +68,8 @@ REPS = (
     ("ae-w1", "Kevin D'Souza", "mgr-west", "enterprise-ae"),
     ("ae-w2", "Emily Foster", "mgr-west", "enterprise-ae"),
     ("ae-w3", "Carlos Mendoza", "mgr-west", "enterprise-ae"),
-    ("ae-w4", "Hannah Price", "mgr-west", "enterprise-ae"),
-    ("ae-w5", "Ryan Patel", "mgr-west", "enterprise-ae"),
+    ("ae-w4", "Hannah Price", "mgr-west", "holdback-70-30"),
+    ("ae-w5", "Ryan Patel", "mgr-west", "holdback-70-30"),
     ("ae-w6", "Grace Liu", "mgr-west", "new-hire-ramp"),
     ("ae-m1", "Jürgen Müller", "mgr-emea", "enterprise-ae"),
     ("ae-m2", "Sophie Martin", "mgr-emea", "enterprise-ae"),
@@ -71,8 +77,8 @@ REPS = (
     ("ae-m4", "Chloe Dubois", "mgr-emea", "enterprise-ae"),
     ("ae-c1", "Ben Harris", "mgr-comm", "target-incentive-curve"),
     ("ae-c2", "Olivia Reed", "mgr-comm", "target-incentive-curve"),
-    ("ae-c3", "Nathan Scott", "mgr-comm", "target-incentive-curve"),
-    ("ae-c4", "Maya Johnson", "mgr-comm", "target-incentive-curve"),
+    ("ae-c3", "Nathan Scott", "mgr-comm", "quarterly-accelerators"),
+    ("ae-c4", "Maya Johnson", "mgr-comm", "quarterly-accelerators"),
     ("sdr-1", "Ethan Walsh", "mgr-sdr", "sdr"),
     ("sdr-2", "Ava Thompson", "mgr-sdr", "sdr"),
     ("sdr-3", "Noah Green", "mgr-sdr", "sdr"),
@@ -85,9 +91,14 @@ ADJUSTMENT = ("ae-e2", f"{FISCAL_YEAR}-Q3", "-250.00 USD",
               "Recover a new-logo SPIFF paid twice on one customer")
 
 TARGET_INCENTIVES = {"enterprise-ae": (70_000, 75_000, 80_000, 85_000, 90_000),
+                     "holdback-70-30": (70_000, 75_000, 80_000),
                      "target-incentive-curve": (40_000, 45_000, 50_000),
+                     "quarterly-accelerators": (40_000, 45_000, 50_000),
                      "sdr": (24_000, 27_000, 30_000), "new-hire-ramp": (60_000,)}
-QUOTA_PER_TI = {"enterprise-ae": 12.5, "target-incentive-curve": 15}  # nominal quota / TI
+QUOTA_PER_TI = {"enterprise-ae": 12.5, "holdback-70-30": 12.5,  # nominal quota / TI
+                "target-incentive-curve": 15, "quarterly-accelerators": 15}
+ENTERPRISE = ("enterprise-ae", "holdback-70-30")  # the plans of the enterprise segment
+GO_LIVE_DAYS = (14, 120)  # from a new deal's date to its customer's go-live
 # Attainment (percent) each quota carrier is steered to; the spread fills the KPI bands.
 ENTERPRISE_ATTAINMENT = tuple(30 + 150 * i // 13 for i in range(14))  # 30% .. 180%
 COMMERCIAL_ATTAINMENT = (62, 94, 118, 156)
@@ -217,7 +228,9 @@ class _Company:
     def generate(self) -> None:
         rng = self.rng
         for plan, spread in (("enterprise-ae", ENTERPRISE_ATTAINMENT),
+                             ("holdback-70-30", ENTERPRISE_ATTAINMENT),
                              ("target-incentive-curve", COMMERCIAL_ATTAINMENT),
+                             ("quarterly-accelerators", COMMERCIAL_ATTAINMENT),
                              ("sdr", SDR_ATTAINMENT)):
             reps = [rep for rep, p in self.plan.items() if p == plan]
             shuffled = rng.sample(spread, len(spread))
@@ -255,7 +268,7 @@ class _Company:
                 "region": rng.choice(EMEA_REGIONS) if emea else MANAGERS[manager][1],
                 "customer": f"{rng.choice(CUSTOMER_NAMES)} {rng.choice(CUSTOMER_KINDS)}",
                 "stage": "closed-won", "inbound": rng.random() < 0.3,
-                "credits": [], "cancel": None}
+                "credits": [], "cancel": None, "go_live": _go_live(rng, day, kind)}
 
     def _random_day(self) -> datetime.date:
         return _day_in(self.rng, self.rng.choices(range(1, 13), MONTH_WEIGHTS)[0])
@@ -263,7 +276,7 @@ class _Company:
     def _rep_deals(self, rep: str, plan: str) -> None:
         """Bookings until the rep's nominal quota times their attainment, then the rest."""
         rng = self.rng
-        segment = "enterprise" if plan == "enterprise-ae" else "commercial"
+        segment = "enterprise" if plan in ENTERPRISE else "commercial"
         goal = int(self.ti[rep] * QUOTA_PER_TI[plan]) * self.attainment[rep] // 100
         booked = 0
         while booked < goal:
@@ -425,7 +438,8 @@ class _Company:
                       "product": deal["product"], "status": "cancelled" if cancel else "booked",
                       "cancel_date": cancel.isoformat() if cancel else "",
                       "region": deal["region"], "customer": deal["customer"],
-                      "stage": deal["stage"], "inbound": "true" if deal["inbound"] else "false"}
+                      "stage": deal["stage"], "inbound": "true" if deal["inbound"] else "false",
+                      "go_live": deal["go_live"].isoformat() if deal.get("go_live") else ""}
             rows.append([values[name] for name in header])
         return rows
 
@@ -435,6 +449,13 @@ class _Company:
             rows += [[deal["id"], payee, f"{share}%", role]
                      for payee, share, role in deal["credits"]]
         return rows
+
+
+def _go_live(rng: random.Random, day: datetime.date, kind: str) -> datetime.date | None:
+    """When a new customer goes live (the 70/30 holdback plan's SPIFF waits for it): some
+    weeks after the deal, and not yet at the year's end for the latest deals."""
+    live = day + datetime.timedelta(days=rng.randint(*GO_LIVE_DAYS))
+    return live if kind == "new" and live <= END else None
 
 
 def _round(actual: int, percent: int, step: int) -> int:

@@ -29,13 +29,14 @@ class StatementView:
     to_date: list  # (label, amount text, note): the fiscal year so far
     summary: list  # (label, amount text, note): the rows that add up to the pay
     measures: list  # dicts: name, value, quota, attainment, chart (SVG text or None)
-    components: list  # (name, earned to date, payout)
+    components: list  # (name, earned to date, held or None, payout)
     lines: list  # dicts: kind, component, deal, base, rate, amount, text
     total: str  # the lines' sum, which is the payout
     foots: bool
     paid_as: str | None = None  # the pay in the payee's own currency, and at what rate
     payout: str = ""  # the pay, grouped
     carried: str | None = None  # the balance still owed after the period, when there is one
+    holds: bool = False  # some component holds pay not yet payable: a Held column
 
 
 def grouped_units(units: int | None, currency: str) -> str:
@@ -66,6 +67,11 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
                 "every component, after caps"),
                ("Paid in earlier periods", money(record.paid_to_date),
                 "what earlier closes of this fiscal year paid")]
+    holds = bool(record.held) or any(c.held for c in record.components)
+    if holds:
+        to_date.append(("Held: earned, not yet payable", money(record.held),
+                        "paid as each share falls due (the lines say when); every fiscal "
+                        "year's"))
     footing = [
         ("Earned this period", "earned", "new lines, true-ups and clawbacks below"),
         ("Adjustments", "adjustment", "manual adjustments this period"),
@@ -92,14 +98,14 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
             "chart": attainment_chart(measure.measure, shown(measure.attainment),
                                       _as_attainment(measure.boundaries, measure.quota))
             if charts and measure.attainment is not None else None})
-    components = [(c.component, money(c.earned_to_date), money(c.payout))
-                  for c in record.components]
+    components = [(c.component, money(c.earned_to_date), money(c.held) if holds else None,
+                   money(c.payout)) for c in record.components]
     return StatementView(statement, to_date, summary, measures, components, rows, money(total),
                          total == record.payout, paid_as_text(statement),
                          money(record.payout),
                          money(record.carried_balance)
                          if format_minor_units(record.carried_balance, currency) not in ("0.00", "0")
-                         else None)
+                         else None, holds)
 
 
 def _line_rows(statement: Statement) -> tuple[list, list, list]:
