@@ -24,7 +24,7 @@ from engine.earnings import CalculationError, MissingQuotaError, Window, earn
 from engine.names import used_names
 from engine.payee_table import PayeeTable
 from engine.quota import payout_periods
-from engine import assignments, lines
+from engine import assignments, clawback, lines
 from engine.lines import NO_DEAL, NO_SEQ
 from engine.changes import PayeeLines, changed_lines, compare, payee_lines
 from engine.order import ordered_lines
@@ -71,6 +71,7 @@ class PlanResult:
     values: PayeeTable  # payee-level names of the last window
     draws: dict[str, int]
     period_target_incentive: dict[str, int]
+    clawed: pd.DataFrame  # credit rows a partial clawback keeps at part of their amount
 
     def of(self, payee: str, lines_of: PayeeLines) -> dict:
         """What settlement reads of one payee."""
@@ -166,7 +167,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         result.lines = None  # compared now: the frame is the comparison's
         for payee in result.listed:
             payees[payee].append((result, lines_of[payee]))
-        changed.append(changed_lines(found, result.year.plan, None))
+        changed.append(changed_lines(found, result.year.plan, None, result.clawed))
         compared.append((result.year, _unchanged(found), False))
         del found
     if len(prior.recorded):
@@ -175,7 +176,8 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
                                                         prior, versions_by_plan):
         for payee, lines_of in changed_payees.items():
             payees[payee].append((result, lines_of))
-        changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
+        changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year,
+                                     result.clawed))
         compared.append((result.year, _unchanged(found), True))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
@@ -399,12 +401,14 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     draws = assignments.draws(plan, year.periods, year.index, spans) \
         if plan.draw is not None else None
     found: list[pd.DataFrame] = []
+    clawed: list[pd.DataFrame] = []
     positions = spans.positions_of(frames.credits["payee_id"])
     for window, quota_periods in year_windows:
         in_window = spans.payees_in(window.start, window.end)
         values = assignments.payee_table(plan, window, year.periods, quota_periods, spans,
                                          in_window, quotas, incentive, frames.payees, fields)
-        dated = _in_window(frames.credits, window, year, plan, judged_on)
+        dated, partly = _in_window(frames.credits, window, year, plan, judged_on, fields)
+        clawed.append(partly)
         rows = dated[spans.inside(positions[dated["row"].to_numpy()],
                                   dated["date"].to_numpy(), in_window)]
         team = _team(dated, frames.payees, spans, in_window) if _uses_team(plan) else None
@@ -419,26 +423,34 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     listed = sorted(spans.ids[i] for i in np.flatnonzero(listed_mask))
     return PlanResult(year, lines.earned_to_date(lines.combine(found)), listed, last_values,
                       {} if draws is None else dict(zip(spans.ids, map(int, draws))),
-                      dict(zip(spans.ids, map(int, incentive[:, year.index]))))
+                      dict(zip(spans.ids, map(int, incentive[:, year.index]))),
+                      pd.concat(clawed, ignore_index=True))
 
 
 def _in_window(credits: pd.DataFrame, window: Window, year: PlanYear, plan: Plan,
-               judged_on: datetime.date) -> pd.DataFrame:
+               judged_on: datetime.date, fields: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Credit rows on deals dated in the window, less cancelled deals that leave every
     window by the clawback rule: cancelled by ``judged_on``, inside their own payout period
-    or within the plan's ``within_days`` of their date."""
+    or within the plan's ``within_days`` of their date; or, under a clawback schedule or
+    share, taken back by it (engine.clawback). Beside them, the rows kept at part of their
+    amount (``clawback.CLAWED_COLUMNS``)."""
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     rows = credits[(credits["date"] >= start) & (credits["date"] <= end)]
     cancelled = ((rows["status"] == "cancelled")
                  & (rows["cancel_date"] <= pd.Timestamp(judged_on))).to_numpy()
     if not cancelled.any():
-        return rows
+        return rows, _NONE_CLAWED
+    if plan.partial_clawback:
+        return clawback.taken_back(rows, cancelled, plan, fields)
     months = 12 // len(year.periods)
     same_period = _period_key(rows["date"], plan, months) == _period_key(
         rows["cancel_date"], plan, months)
     within = (rows["cancel_date"] - rows["date"]).dt.days.to_numpy() <= (
         plan.clawback_within_days if plan.clawback_within_days is not None else -1)
-    return rows[~(cancelled & (same_period | within))]
+    return rows[~(cancelled & (same_period | within))], _NONE_CLAWED
+
+
+_NONE_CLAWED = pd.DataFrame(columns=clawback.CLAWED_COLUMNS)
 
 
 def _period_key(dates: pd.Series, plan: Plan, months: int) -> np.ndarray:

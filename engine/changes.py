@@ -18,6 +18,7 @@ from engine import lines
 from engine.lines import KEY, NO_DEAL
 from engine.names import text_objects
 from ledger.records import lines_frame
+from rules_dsl.figures import percent
 from rules_dsl.money import difference, group_sums
 
 
@@ -90,11 +91,14 @@ def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
     return found
 
 
-def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.DataFrame:
+def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None,
+                  clawed: pd.DataFrame | None = None) -> pd.DataFrame:
     """The keys whose earnings to date changed, as statement lines (``ledger.records.LINES``):
     a new key is its own kind (a SPIFF a deal), a changed one a true-up, a gone one a
     clawback (a deal's) or a true-up. ``fiscal_year`` is None for this year's lines; an
-    earlier year's are all true-ups but clawbacks."""
+    earlier year's are all true-ups but clawbacks. ``clawed`` holds the credit rows that
+    a partial clawback keeps at part of their amount (``engine.clawback``): their lines
+    say which deal was cancelled and what share is taken back."""
     change = difference(compared["current"].to_numpy(), compared["before"].to_numpy())
     frame = _Rows(compared, np.flatnonzero(change != 0))
     change = change[change != 0]
@@ -133,7 +137,34 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
         "note": text_objects(frame["note"]), "reason": None,
         "draw": np.zeros(rows, dtype=np.int64), "text": None}
     _slices(table, frame, plan)
+    if clawed is not None and len(clawed) and rows:
+        _partly_clawed_back(table, clawed)
     return lines_frame(table)
+
+
+def _partly_clawed_back(table: dict, clawed: pd.DataFrame) -> None:
+    """The lines of partly clawed back credit rows (a manager's override line by its
+    report's row) get the cancellation as their reason; a changed one, cause
+    ``partial-clawback``. Only the few matching lines get a sentence here."""
+    owner = np.where(pd.isna(table["report"]), table["payee"], table["report"])
+    keys = pd.DataFrame({"payee": owner, "deal": table["deal"], "seq": table["seq"]})
+    found = keys.merge(clawed.assign(hit=np.arange(len(clawed))), how="left",
+                       on=["payee", "deal", "seq"], sort=False)["hit"]
+    hits = np.flatnonzero(found.notna().to_numpy() & (table["current"] != 0))
+    if not len(hits):
+        return
+    reason = np.full(len(owner), None, dtype=object)
+    cause = table["cause"]
+    for line, row in zip(hits.tolist(), found.to_numpy()[hits].astype(np.int64).tolist()):
+        cancelled = clawed.iloc[row]
+        share = Fraction(int(cancelled["taken"]), int(cancelled["taken_per"]))
+        reason[line] = (f"{cancelled['deal']} cancelled "
+                        f"{pd.Timestamp(cancelled['cancel_date']).date()}, "
+                        f"{int(cancelled['age'])} days after booking: {percent(share)} "
+                        "taken back")
+        if table["before"][line]:
+            cause[line] = "partial-clawback"
+    table["reason"] = reason
 
 
 class _Rows:

@@ -31,7 +31,7 @@ PAYEE_FIELDS = {"id": Type.STRING, "name": Type.STRING, "role": Type.STRING,
 PERIOD_FIELDS = {"start": Type.DATE, "end": Type.DATE, "number": Type.INT}
 DECLARABLE_NAMESPACES = ("deal", "payee", "param")
 MEASURE_NAMESPACES = ("quota", "attainment", "team", "team_all")
-FUNCTIONS = ("min", "max", "clamp", "abs", "days", "sum", "count")
+FUNCTIONS = ("min", "max", "clamp", "abs", "days", "months", "sum", "count")
 _PER_DEAL = ("deal", "credit")
 
 
@@ -376,9 +376,9 @@ class _Checker:
         types = [self.visit(arg) for arg in args]
         if any(t is None for t in types):
             return None
-        if name == "days":
+        if name in ("days", "months"):
             if len(args) != 2 or any(t != Type.DATE for t in types):
-                self.fail(node, "days(d1, d2) takes two dates")
+                self.fail(node, f"{name}(d1, d2) takes two dates")
                 return None
             return Type.INT
         if name == "abs":

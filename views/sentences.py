@@ -147,9 +147,11 @@ def line_sentences(lines: pd.DataFrame) -> list[str]:
                            [(money_[i], percent_[i], start[i])
                             for used, money_, percent_, start in tiers if used[i]])
             if before[i]:
-                why = _WHY["deal" if deal else "other"]
+                why = reason or _WHY["deal" if deal else "other"]
                 text = f"True-up: {money_before[i]} earned before, {money_now[i]} now ({why}). " \
                     + text
+            elif reason:  # a deal partly clawed back before its line was first paid
+                text = f"{text} {reason}."
         if year is not None and year is not pd.NA:
             text = f"Fiscal {year}: {text}"
         found.append(text)
