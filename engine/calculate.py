@@ -26,7 +26,7 @@ from engine.payee_table import PayeeTable
 from engine.quota import payout_periods
 from engine import assignments, clawback, lines
 from engine.lines import NO_DEAL, NO_SEQ
-from engine.changes import PayeeLines, changed_lines, compare, payee_lines
+from engine.changes import PayeeLines, changed_lines, compare, payee_lines, stated
 from engine.order import ordered_lines
 from engine.settle import PlanSettlement, settle_payee, settled_names
 from ledger.database import LedgerDb
@@ -222,6 +222,7 @@ def _unchanged(found: pd.DataFrame) -> pd.DataFrame:
     """The compared keys whose earnings to date did not change: the changed ones are the
     statement lines (``changed_lines``), which the close records once, as such."""
     same = found["current"].to_numpy() == found["before"].to_numpy()
+    same &= ~stated(found, np.zeros(len(found), dtype=np.int64))  # a zero-quota line
     return found.loc[same, _RECORDED_COLUMNS]
 
 

@@ -33,9 +33,9 @@ class PayeeLines:
 
 def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> pd.DataFrame:
     """Every line key of ``payees`` that is earned now or that the last close recorded: the
-    line's columns, ``current`` and ``before`` (0 where missing), ``recorded_date`` and
-    ``present`` (False for a recorded key that is gone). No money column passes through a
-    float on the way."""
+    line's columns, ``current`` and ``before`` (0 where missing), ``recorded_date``,
+    ``present`` (False for a recorded key that is gone) and ``recorded`` (whether the last
+    close recorded the key). No money column passes through a float on the way."""
     now = earned[lines.among(earned["payee"], payees)].reset_index(drop=True)
     before = recorded[lines.among(recorded["payee"], payees)].reset_index(drop=True)
     match = now[KEY].merge(before[KEY].assign(row=np.arange(len(before))), on=KEY,
@@ -48,7 +48,7 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
                      before=np.where(hit, amounts[row], 0) if len(before) else 0,
                      recorded_date=np.where(hit, dates[row], np.datetime64("NaT", "s")) if len(before)
                      else np.datetime64("NaT", "s"),
-                     present=True)
+                     present=True, recorded=hit)
     gone_rows = np.ones(len(before), dtype=bool)
     gone_rows[row[hit]] = False
     gone = before[gone_rows]
@@ -58,7 +58,8 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
                        deal=gone["deal"].to_numpy(dtype=object),
                        seq=gone["seq"].to_numpy(dtype=np.int64)).assign(
         current=0, before=gone["before"].to_numpy(dtype=np.int64),
-        recorded_date=gone["recorded_date"].to_numpy(dtype="datetime64[s]"), present=False)
+        recorded_date=gone["recorded_date"].to_numpy(dtype="datetime64[s]"), present=False,
+        recorded=True)
     return lines.combine([now, gone])
 
 
@@ -100,8 +101,9 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None,
     a partial clawback keeps at part of their amount (``engine.clawback``): their lines
     say which deal was cancelled and what share is taken back."""
     change = difference(compared["current"].to_numpy(), compared["before"].to_numpy())
-    frame = _Rows(compared, np.flatnonzero(change != 0))
-    change = change[change != 0]
+    shown = stated(compared, change)
+    frame = _Rows(compared, np.flatnonzero(shown))
+    change = change[shown]
     rows = len(frame)
     present = frame["present"].to_numpy(dtype=bool)
     before = frame["before"].to_numpy(dtype=np.int64)
@@ -165,6 +167,16 @@ def _partly_clawed_back(table: dict, clawed: pd.DataFrame) -> None:
         if table["before"][line]:
             cause[line] = "partial-clawback"
     table["reason"] = reason
+
+
+def stated(compared: pd.DataFrame, change: np.ndarray) -> np.ndarray:
+    """The compared keys that are statement lines: those whose earnings to date changed,
+    and, until a close has recorded it, a line of zero that says a zero quota left its
+    component nothing."""
+    return (change != 0) | (lines.zero_quota_lines(compared)
+                            & compared["present"].to_numpy(dtype=bool)
+                            & (compared["current"].to_numpy() == 0)
+                            & ~compared["recorded"].to_numpy(dtype=bool))
 
 
 class _Rows:
