@@ -97,6 +97,8 @@ class _Evaluator:
         return arithmetic(node.op, left, right, self.mode, node.span)
 
     def visit_Call(self, node):
+        if node.function == "prorated":  # a payee-level name of its own
+            return self.names[nodes.prorated_name(node)]
         args = [self.visit(arg) for arg in node.args]
         if node.function == "min":
             return min(args)

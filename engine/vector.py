@@ -164,6 +164,8 @@ class _Vector:
         return _with_bad(_arithmetic(node.op, left, right, self.mode, node.span), left, right)
 
     def visit_Call(self, node):
+        if node.function == "prorated":  # a payee-level name of its own
+            return self.names[nodes.prorated_name(node)]
         args = [self.visit(arg) for arg in node.args]
         return _with_bad(self.call(node, args), *args)
 

@@ -68,6 +68,7 @@ class Tiers:
 
 @dataclass(frozen=True, slots=True)
 class CurvePoint:
+    """A payout curve's point as evaluated for a payee (the plan holds its expressions)."""
     x: Fraction
     y: Fraction
     source: Source

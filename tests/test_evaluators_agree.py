@@ -36,7 +36,8 @@ int_literal = st.integers(0, 20).map(lambda n: nodes.Number(F(n), True))
 
 
 money_leaf = st.one_of(st.just(member("deal.amount")), st.just(member("credit.amount")),
-                       st.just(nodes.Name("target_incentive")), money_literal)
+                       st.just(nodes.Name("target_incentive")), money_literal,
+                       st.just(nodes.Call("prorated", (member("param.base_salary"),))))
 number_leaf = st.one_of(st.just(member("credit.share")), st.just(member("attainment.b")),
                         rate_literal, number_literal)
 int_leaf = st.one_of(st.just(nodes.Name("logos")), int_literal)
@@ -112,13 +113,15 @@ def test_vector_and_reference_agree(tree, data, mode):
         "target_incentive": broadcast(6_000_000, "money", n),
         "attainment.b": broadcast(F(5, 4), "number", n),
         "logos": broadcast(3, "int", n),
+        "prorated(param.base_salary)": broadcast(3_750_000, "money", n),
     }
     expected, failed = [], False
     for (amount, share, deal_type, day), credit in zip(data, credit_amounts):
         names = {"deal.amount": Money(amount), "credit.amount": Money(credit),
                  "credit.share": F(share, 1_000_000_000), "deal.type": deal_type,
                  "deal.date": day, "period.end": datetime.date(2026, 12, 31),
-                 "target_incentive": Money(6_000_000), "attainment.b": F(5, 4), "logos": 3}
+                 "target_incentive": Money(6_000_000), "attainment.b": F(5, 4), "logos": 3,
+                 "prorated(param.base_salary)": Money(3_750_000)}
         try:
             expected.append(evaluate(tree, names, "USD", mode))
         except (EvaluationError, OverflowError):  # both must refuse, neither may wrap
@@ -231,3 +234,33 @@ def test_partial_clawback_vector_and_reference_agree(rule, data, mode):
     assert {deal: F(int(n), int(d)) for deal, n, d in zip(
         clawed["deal"], clawed["taken"], clawed["taken_per"])} == {
         deal: share for deal, (share, _) in expected.items() if 0 < share < 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=st.lists(st.tuples(st.integers(0, 200), st.integers(0, 300)), min_size=1,
+                       max_size=5),
+       salary=st.integers(0, 10**9), attainment=st.fractions(0, 3, max_denominator=1000),
+       interpolate=st.sampled_from(("linear", "step", "step_after")),
+       mode=st.sampled_from(("half_up", "half_even")))
+def test_a_money_curve_of_prorated_salary_agrees_with_its_share_curve(
+        points, salary, attainment, interpolate, mode):
+    """A curve whose payouts are `k% * prorated(param.base_salary)`: each payout is the same
+    by the vectorised and the reference evaluator, and the curve pays what the curve of the
+    shares k% pays of that amount (the salary in whole hundreds of minor units, so k% of it
+    is whole and neither path rounds)."""
+    from rules_dsl.components.payout_curve import curve_value
+    from rules_dsl.plan import CurvePoint
+    amount = salary * 100
+    points = sorted(points)
+    shares, paid = [], []
+    for x, k in points:
+        y = nodes.Arithmetic("*", nodes.Percent(F(k, 100)), nodes.Call(
+            "prorated", (member("param.base_salary"),)))
+        reference = evaluate(y, {"prorated(param.base_salary)": Money(amount)}, "USD", mode)
+        column = evaluate_vector(y, {"prorated(param.base_salary)": broadcast(
+            amount, "money", 1)}, 1, "USD", mode)
+        assert as_fractions(column) == [int(reference)]
+        shares.append(CurvePoint(F(x, 100), F(k, 100), None))
+        paid.append(CurvePoint(F(x, 100), F(int(reference)), None))
+    assert curve_value(paid, attainment, interpolate) == \
+        amount * curve_value(shares, attainment, interpolate)
