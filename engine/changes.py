@@ -93,7 +93,7 @@ def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
 
 
 def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None,
-                  clawed: pd.DataFrame | None = None) -> pd.DataFrame:
+                  clawed: pd.DataFrame) -> pd.DataFrame:
     """The keys whose earnings to date changed, as statement lines (``ledger.records.LINES``):
     a new key is its own kind (a SPIFF a deal), a changed one a true-up, a gone one a
     clawback (a deal's) or a true-up. ``fiscal_year`` is None for this year's lines; an
@@ -139,7 +139,7 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None,
         "note": text_objects(frame["note"]), "reason": None,
         "draw": np.zeros(rows, dtype=np.int64), "text": None}
     _slices(table, frame, plan)
-    if clawed is not None and len(clawed) and rows:
+    if len(clawed) and rows:
         _partly_clawed_back(table, clawed)
     return lines_frame(table)
 

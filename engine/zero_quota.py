@@ -91,7 +91,7 @@ def said(component_lines: pd.DataFrame, component: str, payees: PayeeTable,
         for i in np.flatnonzero(hit).tolist():
             notes[i] = note(measures[codes[i]])
         component_lines["note"] = notes
-        component_lines["zero_quota"] = hit
+        component_lines["zero_quota"] = hit | lines.zero_quota_lines(component_lines)
     lineless = np.flatnonzero(zero & ~np.isin(np.arange(len(payees)), codes))
     added = lines.table(len(lineless), payee=payees.id_array[lineless], component=component,
                         kind="component", amount=0,
