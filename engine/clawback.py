@@ -14,12 +14,12 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from engine import vector
+from engine import reference_evaluator, vector
 from engine.names import deal_columns, used_names
 from engine.reference_evaluator import EvaluationError
 from rules_dsl.figures import percent
 from rules_dsl.icm_error import IcmError
-from rules_dsl.money import divide_rounded
+from rules_dsl.money import Money, divide_rounded
 from rules_dsl.plan import Plan
 
 # what the statement lines of a partly clawed back credit row are told (engine.changes)
@@ -75,7 +75,8 @@ def shares(rows: pd.DataFrame, age: np.ndarray, plan: Plan, fields: dict
                               plan.rounding)
     except EvaluationError as error:
         raise ClawbackError(f"{expression.source_at(error.span[0])}: {error.message} in the "
-                            "clawback share of a cancelled deal") from None
+                            f"clawback share of deal {_failing(rows, columns, plan)}"
+                            ) from None
     taken, per = (np.asarray(part) for part in vector._number(col).data)
     outside = (taken < 0) | (taken > per)
     if outside.any():
@@ -94,6 +95,21 @@ def _int64(values: np.ndarray) -> np.ndarray:
     except OverflowError:
         raise ClawbackError("a clawback share has more digits than 64-bit integers hold; "
                             "round the figures it reads") from None
+
+
+def _failing(rows: pd.DataFrame, columns: dict, plan: Plan) -> str:
+    """The first deal whose share the reference evaluator cannot evaluate either (the
+    vectorised evaluator says only that some row failed)."""
+    values = {name: [Money(v) if col.kind == "money" else v for v in vector.as_fractions(col)]
+              for name, col in columns.items()}
+    for i, deal in enumerate(rows["deal_id"].tolist()):
+        try:
+            reference_evaluator.evaluate(plan.clawback_share.node, {
+                name: column[i] for name, column in values.items()}, plan.currency,
+                plan.rounding)
+        except (EvaluationError, OverflowError):
+            return str(deal)
+    return "(one of the cancelled deals)"
 
 
 def _first(rows: pd.DataFrame, mask: np.ndarray) -> str:

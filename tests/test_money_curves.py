@@ -72,6 +72,10 @@ def test_a_curve_of_money_pays_the_amount_at_the_attainment(tmp_path, ledger_url
     explained = icm("explain", "--period", "2026-Q1", "--payee", "rep-1",
                     db=ledger_url).stdout
     assert texts[0] in explained
+    icm("statements", "--period", "2026-Q1", "--payee", "rep-1", "--format", "md", "--out",
+        str(tmp_path / "out"), db=ledger_url)
+    statement = "".join(path.read_text() for path in (tmp_path / "out").glob("*.md"))
+    assert texts[0] in statement
 
 
 @pytest.mark.parametrize("curve, col, message", [

@@ -292,3 +292,16 @@ def test_a_partial_clawback_never_takes_back_more_than_was_earned(rate, first, s
     after = earned(taken_back(rows, cancelled, plan, {})[0])
     for payee_id, amount in before.items():
         assert 0 <= after.get(payee_id, 0) <= amount
+
+
+def test_a_share_that_divides_by_zero_names_the_deal(tmp_path, ledger_url):
+    header = "id,date,owner_id,amount,currency,status,cancel_date,end_date\n"
+    # D-5's term ends 20 days after its date: months(deal.date, deal.end_date) is 0
+    _ledger(tmp_path, ledger_url, SHARE_PLAN, "term-10", header
+            + "D-4,2026-01-15,rep-1,40000.00,USD,cancelled,2026-04-15,2027-01-15\n"
+            + "D-5,2026-01-15,rep-1,40000.00,USD,cancelled,2026-01-20,2026-02-04\n")
+    result = CliRunner().invoke(main, ["calc", "--period", "2026-Q2", "--db", ledger_url])
+    assert result.exit_code == 1
+    # the division is the whole share, from column 10 of line 16 (after `  share: `)
+    assert result.output == ("Error: term-10@1:16:10: division by zero in the clawback share "
+                             "of deal D-5\n"), result.output

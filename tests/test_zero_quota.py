@@ -76,6 +76,10 @@ def test_a_zero_quota_pays_nothing_on_attainment_and_says_so(tmp_path, ledger_ur
     assert ("bookings: 50,000.00 USD of quota 0.00 USD: a quota of zero gives no attainment, "
             "so what uses it earns nothing in this window") in explained
     assert f"club: {SAID} = 0.00 USD." in explained
+    icm("statements", "--period", "2026-Q1", "--payee", "rep-1", "--format", "md", "--out",
+        str(tmp_path / "out"), db=ledger_url)
+    statement = "".join(path.read_text() for path in (tmp_path / "out").glob("*.md"))
+    assert f"club: {SAID} = 0.00 USD." in statement
 
 
 def test_the_lines_are_said_once_and_later_windows_pay_as_usual(tmp_path, ledger_url):
