@@ -305,3 +305,51 @@ def test_a_share_that_divides_by_zero_names_the_deal(tmp_path, ledger_url):
     # the division is the whole share, from column 10 of line 16 (after `  share: `)
     assert result.output == ("Error: term-10@1:16:10: division by zero in the clawback share "
                              "of deal D-5\n"), result.output
+
+
+OVERRIDE_PLAN = textwrap.dedent("""\
+    plan: team-10
+    version: 1
+    effective: 2026-01-01 .. 2026-12-31
+    currency: USD
+    payout_period: quarter
+    measures:
+      bookings: sum(credit.amount)
+    components:
+      - id: commission
+        type: commission
+        measure: bookings
+        rate: 10%
+      - id: override
+        type: override
+        measure: bookings
+        team: direct
+        rate: 2%
+    clawback: {schedule: [[0, 50%], [365, 0%]]}
+    """)
+
+
+def test_a_managers_override_line_names_the_reports_cancelled_deal(tmp_path, ledger_url):
+    header = "id,date,owner_id,amount,currency,status,cancel_date\n"
+    plan = tmp_path / "team-10.yaml"
+    plan.write_text(OVERRIDE_PLAN)
+    icm("plans", "add", str(plan), db=ledger_url)
+    import_files(tmp_path, ledger_url, {
+        "payees": "id,name,manager_id\nM,Maria,\nR1,Ravi,M\n",
+        "assignments": "payee_id,plan,effective_from\nM,team-10,2026-01-01\n"
+                       "R1,team-10,2026-01-01\n",
+        "deals": header + "D-1,2026-01-20,R1,50000.00,USD,booked,\n"})
+    icm("close", "--period", "2026-Q1", db=ledger_url)
+    # cancelled 2026-04-10, 11 + 28 + 31 + 10 = 80 days after booking: [0, 50%] takes back
+    # half. R1's row counts 25,000.00: commission 5,000.00 -> 2,500.00 (-2,500.00), and M's
+    # override on it 1,000.00 -> 500.00 (-500.00)
+    _cancel(tmp_path, ledger_url, header, "D-1,2026-01-20,R1,50000.00,USD,cancelled,"
+                                          "2026-04-10\n")
+    document = calc("2026-Q2", ledger_url)
+    rep, manager = payee(document, "R1"), payee(document, "M")
+    assert [(line["deal"], line["amount"]) for line in rep["lines"]][0] == ("D-1", "-2500.00")
+    assert manager["lines"][0]["amount"] == "-500.00"
+    assert manager["lines"][0]["text"] == (
+        "True-up: 1,000.00 USD earned before, 500.00 USD now (D-1 cancelled 2026-04-10, 80 "
+        "days after booking: 50% taken back). Deal D-1 credited to R1 on 2026-01-20, base "
+        "25,000.00 USD at 2% = 500.00 USD.")
