@@ -333,6 +333,11 @@ def payee_table(plan: Plan, window: Window, periods: list, quota_periods: list, 
         table.set_column(f"quota.{measure.name}", col, found.present[positions].any(axis=1))
     if any(name.startswith("param.") for name in fields):
         _set_params(table, plan, window, spans, positions, fields)
+        for name in prorated_params(plan):
+            annual = spread_annual(plan, periods, spans, _annual_param(spans, plan, fields,
+                                                                       name))
+            table.set_column(f"prorated({name})", Col("money", _money(
+                _row_sums(annual[positions][:, read]))))
     _set_payee_fields(table, plan, window, people, fields)
     count = len(positions)
     table.set_column("period.start", Col("date", np.full(count, np.datetime64(window.start,
@@ -384,6 +389,20 @@ def _set_params(table: PayeeTable, plan: Plan, window: Window, spans: Spans,
         table.params_change |= len(dated) > 1
     for name in names:
         table.set_values(name, values[name])
+
+
+def prorated_params(plan: Plan) -> list[str]:
+    """The parameters the plan reads as `prorated(param.NAME)`, in name order."""
+    return sorted({name[len("prorated("):-1] for expression in plan.expressions()
+                   for name in used_names(expression.node) if name.startswith("prorated(")})
+
+
+def _annual_param(spans: Spans, plan: Plan, fields: dict[str, Type], name: str
+                  ) -> np.ndarray:
+    """An annual Money parameter of each assignment, in minor units (0 where an
+    assignment has none, as for target incentive)."""
+    return _int_column(np.array([int(_params(spans, s, plan, fields).get(name) or 0)
+                                 for s in range(len(spans.payee))], dtype=np.int64))
 
 
 def _params(spans: Spans, span: int, plan: Plan, fields: dict[str, Type]) -> dict:

@@ -26,9 +26,9 @@ from engine.earnings import CalculationError, MissingQuotaError, Window, earn
 from engine.names import used_names
 from engine.payee_table import PayeeTable
 from engine.quota import payout_periods
-from engine import assignments, lines
+from engine import assignments, clawback, lines
 from engine.lines import NO_DEAL, NO_SEQ
-from engine.changes import PayeeLines, changed_lines, compare, payee_lines
+from engine.changes import PayeeLines, changed_lines, compare, payee_lines, stated
 from engine.order import ordered_lines
 from engine.settle import PlanSettlement, settle_payee, settled_names
 from ledger.database import LedgerDb
@@ -73,6 +73,7 @@ class PlanResult:
     values: PayeeTable  # payee-level names of the last window
     draws: dict[str, int]
     period_target_incentive: dict[str, int]
+    clawed: pd.DataFrame  # credit rows a partial clawback keeps at part of their amount
 
     def of(self, payee: str, lines_of: PayeeLines) -> dict:
         """What settlement reads of one payee."""
@@ -168,7 +169,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         result.lines = None  # compared now: the frame is the comparison's
         for payee in result.listed:
             payees[payee].append((result, lines_of[payee]))
-        changed.append(changed_lines(found, result.year.plan, None))
+        changed.append(changed_lines(found, result.year.plan, None, result.clawed))
         compared.append((result.year, _unchanged(found), False))
         del found
     if len(prior.recorded):
@@ -178,7 +179,8 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
     for result, changed_payees, found in earlier:
         for payee, lines_of in changed_payees.items():
             payees[payee].append((result, lines_of))
-        changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year))
+        changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year,
+                                     result.clawed))
         compared.append((result.year, _unchanged(found), True))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
@@ -226,6 +228,7 @@ def _unchanged(found: pd.DataFrame) -> pd.DataFrame:
     """The compared keys whose earnings to date did not change: the changed ones are the
     statement lines (``changed_lines``), which the close records once, as such."""
     same = found["current"].to_numpy() == found["before"].to_numpy()
+    same &= ~stated(found, np.zeros(len(found), dtype=np.int64))  # a zero-quota line
     return found.loc[same, _RECORDED_COLUMNS]
 
 
@@ -430,13 +433,15 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     draws = assignments.draws(plan, year.periods, year.index, spans) \
         if plan.draw is not None else None
     found: list[pd.DataFrame] = []
+    clawed: list[pd.DataFrame] = []
     positions = spans.positions_of(frames.credits["payee_id"])
 
     def window_rows(window: Window, in_window: np.ndarray) -> tuple[pd.DataFrame, ...]:
-        """The window's credit rows, and those of them on its payees' own days."""
-        dated = _in_window(frames.credits, window, year, plan, judged_on)
+        """The window's credit rows, those of them on its payees' own days, and the rows a
+        partial clawback keeps at part of their amount."""
+        dated, partly = _in_window(frames.credits, window, year, plan, judged_on, fields)
         return dated, dated[spans.inside(positions[dated["row"].to_numpy()],
-                                         dated["date"].to_numpy(), in_window)]
+                                         dated["date"].to_numpy(), in_window)], partly
 
     def names_table(window: Window, quota_periods: list, in_window: np.ndarray):
         return assignments.payee_table(plan, window, year.periods, quota_periods, spans,
@@ -454,7 +459,8 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
                 earnings.measure(plan, other, window_rows(other, in_window)[1], figures,
                                  fields)
                 window_names.adopt(values, prefix, names, figures)
-            dated, rows = window_rows(window, in_window)
+            dated, rows, partly = window_rows(window, in_window)
+            clawed.append(partly)
             team = _team(dated, frames.payees, spans, in_window) if _uses_team(plan) else None
             for used in [rows] + list((team or {}).values()):
                 require_rates(used, plan.currency)
@@ -474,26 +480,34 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
                                        windows.payments(plan, judged_on), judged_on)
     return PlanResult(year, earned, listed, last_values,
                       {} if draws is None else dict(zip(spans.ids, map(int, draws))),
-                      dict(zip(spans.ids, map(int, incentive[:, year.index]))))
+                      dict(zip(spans.ids, map(int, incentive[:, year.index]))),
+                      pd.concat(clawed, ignore_index=True))
 
 
 def _in_window(credits: pd.DataFrame, window: Window, year: PlanYear, plan: Plan,
-               judged_on: datetime.date) -> pd.DataFrame:
+               judged_on: datetime.date, fields: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Credit rows on deals dated in the window, less cancelled deals that leave every
     window by the clawback rule: cancelled by ``judged_on``, inside their own payout period
-    or within the plan's ``within_days`` of their date."""
+    or within the plan's ``within_days`` of their date; or, under a clawback schedule or
+    share, taken back by it (engine.clawback). Beside them, the rows kept at part of their
+    amount (``clawback.CLAWED_COLUMNS``)."""
     start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
     rows = credits[(credits["date"] >= start) & (credits["date"] <= end)]
     cancelled = ((rows["status"] == "cancelled")
                  & (rows["cancel_date"] <= pd.Timestamp(judged_on))).to_numpy()
     if not cancelled.any():
-        return rows
+        return rows, _NONE_CLAWED
+    if plan.partial_clawback:
+        return clawback.taken_back(rows, cancelled, plan, fields)
     months = 12 // len(year.periods)
     same_period = _period_key(rows["date"], plan, months) == _period_key(
         rows["cancel_date"], plan, months)
     within = (rows["cancel_date"] - rows["date"]).dt.days.to_numpy() <= (
         plan.clawback_within_days if plan.clawback_within_days is not None else -1)
-    return rows[~(cancelled & (same_period | within))]
+    return rows[~(cancelled & (same_period | within))], _NONE_CLAWED
+
+
+_NONE_CLAWED = pd.DataFrame(columns=clawback.CLAWED_COLUMNS)
 
 
 def _period_key(dates: pd.Series, plan: Plan, months: int) -> np.ndarray:

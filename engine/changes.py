@@ -36,9 +36,9 @@ class PayeeLines:
 
 def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> pd.DataFrame:
     """Every line key of ``payees`` that is earned now or that the last close recorded: the
-    line's columns, ``current`` and ``before`` (0 where missing), ``recorded_date`` and
-    ``present`` (False for a recorded key that is gone). No money column passes through a
-    float on the way."""
+    line's columns, ``current`` and ``before`` (0 where missing), ``recorded_date``,
+    ``present`` (False for a recorded key that is gone) and ``recorded`` (whether the last
+    close recorded the key). No money column passes through a float on the way."""
     now = earned[lines.among(earned["payee"], payees)].reset_index(drop=True)
     before = recorded[lines.among(recorded["payee"], payees)].reset_index(drop=True)
     match = now[KEY].merge(before[KEY].assign(row=np.arange(len(before))), on=KEY,
@@ -51,7 +51,7 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
                      before=np.where(hit, amounts[row], 0) if len(before) else 0,
                      recorded_date=np.where(hit, dates[row], np.datetime64("NaT", "s")) if len(before)
                      else np.datetime64("NaT", "s"),
-                     present=True)
+                     present=True, recorded=hit)
     gone_rows = np.ones(len(before), dtype=bool)
     gone_rows[row[hit]] = False
     gone = before[gone_rows]
@@ -61,7 +61,8 @@ def compare(earned: pd.DataFrame, recorded: pd.DataFrame, payees: list[str]) -> 
                        deal=gone["deal"].to_numpy(dtype=object),
                        seq=gone["seq"].to_numpy(dtype=np.int64)).assign(
         current=0, before=gone["before"].to_numpy(dtype=np.int64),
-        recorded_date=gone["recorded_date"].to_numpy(dtype="datetime64[s]"), present=False)
+        recorded_date=gone["recorded_date"].to_numpy(dtype="datetime64[s]"), present=False,
+        recorded=True)
     return lines.combine([now, gone])
 
 
@@ -101,14 +102,18 @@ def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
     return found
 
 
-def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.DataFrame:
+def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None,
+                  clawed: pd.DataFrame) -> pd.DataFrame:
     """The keys whose earnings to date changed, as statement lines (``ledger.records.LINES``):
     a new key is its own kind (a SPIFF a deal), a changed one a true-up, a gone one a
     clawback (a deal's) or a true-up. ``fiscal_year`` is None for this year's lines; an
-    earlier year's are all true-ups but clawbacks."""
+    earlier year's are all true-ups but clawbacks. ``clawed`` holds the credit rows that
+    a partial clawback keeps at part of their amount (``engine.clawback``): their lines
+    say which deal was cancelled and what share is taken back."""
     change = difference(compared["current"].to_numpy(), compared["before"].to_numpy())
-    frame = _Rows(compared, np.flatnonzero(change != 0))
-    change = change[change != 0]
+    shown = stated(compared, change)
+    frame = _Rows(compared, np.flatnonzero(shown))
+    change = change[shown]
     rows = len(frame)
     present = frame["present"].to_numpy(dtype=bool)
     before = frame["before"].to_numpy(dtype=np.int64)
@@ -126,6 +131,9 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
     dates[~present] = recorded
     base = pd.arrays.IntegerArray(frame["base"].to_numpy(dtype=np.int64),
                                   ~(present & (raw == "deal")))
+    reasons = _payable_reasons(frame, plan, present, change)
+    if reasons is not None:  # its reason says what is earned, payable and held
+        cause[np.not_equal(reasons, None)] = "payable"
     table = {
         "payee": text_objects(frame["payee"]),
         "currency": lines.repeated(plan.currency, rows),
@@ -141,10 +149,11 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None) -> pd.D
         "tier_basis": None, "cap": frame["cap"].to_numpy(dtype=np.int64),
         "amount": change, "before": before,
         "current": frame["current"].to_numpy(dtype=np.int64), "cause": cause,
-        "note": text_objects(frame["note"]), "reason": _payable_reasons(frame, plan, present,
-                                                                         change),
+        "note": text_objects(frame["note"]), "reason": reasons,
         "draw": np.zeros(rows, dtype=np.int64), "text": None}
     _slices(table, frame, plan)
+    if len(clawed) and rows:
+        _partly_clawed_back(table, clawed)
     return lines_frame(table)
 
 
@@ -184,6 +193,42 @@ def _payable_reason(kind: str, currency: str, earned: int, payable: int, before:
         return text + f" until {datetime.date(1970, 1, 1) + datetime.timedelta(days=due_day)}"
     return text + {"collected": " until the customer pays",
                    "on": " until its payable date is known"}.get(kind, "")
+
+
+def _partly_clawed_back(table: dict, clawed: pd.DataFrame) -> None:
+    """The lines of partly clawed back credit rows (a manager's override line by its
+    report's row) get the cancellation as their reason; a changed one, cause
+    ``partial-clawback``. Only the few matching lines get a sentence here."""
+    owner = np.where(pd.isna(table["report"]), table["payee"], table["report"])
+    keys = pd.DataFrame({"payee": owner, "deal": table["deal"], "seq": table["seq"]})
+    found = keys.merge(clawed.assign(hit=np.arange(len(clawed))), how="left",
+                       on=["payee", "deal", "seq"], sort=False)["hit"]
+    hits = np.flatnonzero(found.notna().to_numpy() & (table["current"] != 0))
+    if not len(hits):
+        return
+    reason = table["reason"] if table["reason"] is not None else \
+        np.full(len(owner), None, dtype=object)
+    cause = table["cause"]
+    for line, row in zip(hits.tolist(), found.to_numpy()[hits].astype(np.int64).tolist()):
+        cancelled = clawed.iloc[row]
+        share = Fraction(int(cancelled["taken"]), int(cancelled["taken_per"]))
+        reason[line] = (f"{cancelled['deal']} cancelled "
+                        f"{pd.Timestamp(cancelled['cancel_date']).date()}, "
+                        f"{int(cancelled['age'])} days after booking: {percent(share)} "
+                        "taken back")
+        # the cancellation is the line's reason (over what a payable line would say)
+        cause[line] = "partial-clawback" if table["before"][line] else None
+    table["reason"] = reason
+
+
+def stated(compared: pd.DataFrame, change: np.ndarray) -> np.ndarray:
+    """The compared keys that are statement lines: those whose earnings to date changed,
+    and, until a close has recorded it, a line of zero that says a zero quota left its
+    component nothing."""
+    return (change != 0) | (lines.zero_quota_lines(compared)
+                            & compared["present"].to_numpy(dtype=bool)
+                            & (compared["current"].to_numpy() == 0)
+                            & ~compared["recorded"].to_numpy(dtype=bool))
 
 
 class _Rows:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine import caps as caps_of, lines, reference_evaluator, tiers, vector
+from engine import caps as caps_of, lines, reference_evaluator, tiers, vector, zero_quota
 from engine.payee_table import ABSENT, PayeeTable
 from rules_dsl.money import divide_rounded, group_sums
 from engine.names import deal_columns, per_row, typed_column, used_names
@@ -90,18 +90,27 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
     found: list[pd.DataFrame] = []
     earned = []
     for component in components:
-        component_lines = _component_lines(component, context)
-        if plan.window_of(component) != plan.attainment_window:
-            component_lines = _window_noted(component_lines, plan.window_of(component),
-                                            plan.payout_period)
-        codes = payees.codes_of(component_lines["payee"])
-        totals = _payee_sums(component_lines["amount"], codes, len(payees))
-        below, total, caps = caps_of.judged(plan, component, totals, payees,
-                                            context.scalar)
+        measures = zero_quota.read_attainments(component)
+        zero, zero_measure = zero_quota.zero_payees(measures, payees)
+        with zero_quota.attainment_as_zero(payees, measures, zero):
+            component_lines = _component_lines(component, context)
+            if plan.window_of(component) != plan.attainment_window:
+                component_lines = _window_noted(component_lines, plan.window_of(component),
+                                                plan.payout_period)
+            codes = payees.codes_of(component_lines["payee"])
+            totals = _payee_sums(component_lines["amount"], codes, len(payees))
+            below, total, caps = caps_of.judged(plan, component, totals, payees,
+                                                context.scalar)
         if below.any():
             amounts = component_lines["amount"].to_numpy(dtype=np.int64).copy()
             amounts[below[codes]] = 0
             component_lines["amount"] = amounts
+        if zero.any():  # no attainment: nothing earned, and a line that says so
+            component_lines = zero_quota.said(component_lines, component.id, payees, zero,
+                                              zero_measure)
+            total = np.where(zero, 0, total)
+            kept = ~zero[caps[0]]
+            caps = tuple(part[kept] for part in caps)
         payees.set_column(f"earned.{component.id}", vector.Col("money", total))
         earned.append(total)
         found += [component_lines, caps_of.cap_lines(component.id, payees, caps)]
@@ -454,12 +463,12 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
     tier_count = len(table.table)
     rates = [number(lambda own, k=k: _tier(own, k, table).rate).data for k in range(tier_count)]
     if table.basis == "amount":
-        zero_quota = np.zeros(len(counted), dtype=bool)
+        no_quota = np.zeros(len(counted), dtype=bool)
         starts = boundaries(lambda froms: np.tile(np.array(froms, dtype=np.int64),
                                                   (len(counted), 1))).data
     else:
         quotas = _whole(payees.lenient(f"quota.{measure.name}"))[positions]
-        zero_quota = quotas == 0
+        no_quota = quotas == 0
         starts = boundaries(lambda froms: tiers.attainment_starts(froms, quotas,
                                                                   plan.rounding)).data
     first = np.r_[True, payee_codes[1:] != payee_codes[:-1]] if len(counted) else \
@@ -494,17 +503,20 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
     every = np.arange(len(counted))
     one_rate = tuple(np.where(inside_one, np.stack([rate[part] for rate in rates], axis=1)[
         every, tier_of], 0) for part in (0, 1))
-    note = np.where(zero_quota, "zero quota: earns nothing in this window", None)
+    note = np.where(no_quota, zero_quota.note(measure.name), None)
     if floored is not None and floored.any():
         note = note.astype(object)
         for i in np.flatnonzero(floored):
             note[i] = (f"base {money(int(base[i]), plan.currency)} earns "
                        f"{money(int(tiered[i]), plan.currency)} at its tiers, raised to the "
                        f"minimum of {money(int(result.amounts[i]), plan.currency)}")
-    return _deal_lines(
-        counted, component.id, "deal", amount=np.where(zero_quota, 0, result.amounts),
+    found = _deal_lines(
+        counted, component.id, "deal", amount=np.where(no_quota, 0, result.amounts),
         base=base, rate=one_rate,
         slices=[(slice_bases[:, k], *rates[k]) for k in range(tier_count)], note=note)
+    if no_quota.any():
+        found["zero_quota"] = no_quota
+    return found
 
 
 def _whole(col: vector.Col) -> np.ndarray:

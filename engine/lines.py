@@ -118,9 +118,22 @@ def earned_to_date(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     several = frame[repeated]
     firsts = several.drop_duplicates(KEY).set_index(KEY)
+    noted = zero_quota_lines(several)
+    if noted.any():  # a window that earned beside one with a zero quota speaks for the key
+        order = firsts.index
+        firsts = several.take(np.argsort(noted, kind="stable")).drop_duplicates(
+            KEY).set_index(KEY).reindex(order)
     firsts["amount"] = group_sums(several["amount"], [several[c] for c in KEY])
     return pd.concat([frame[~repeated], firsts.reset_index()[frame.columns]],
                      ignore_index=True)
+
+
+def zero_quota_lines(frame: pd.DataFrame) -> np.ndarray:
+    """The lines that say a zero quota left their component nothing (engine.zero_quota):
+    shown on a statement even at zero."""
+    if "zero_quota" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame["zero_quota"].to_numpy().astype(bool)
 
 
 def with_none(column: pd.Series) -> pd.Series:

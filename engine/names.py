@@ -30,12 +30,13 @@ _KINDS = {Type.MONEY: "money", Type.NUMBER: "number", Type.INT: "int", Type.BOOL
 
 
 def used_names(node: nodes.Node) -> set[str]:
-    """The dotted names an expression reads (`deal.amount`, `bookings`, ...)."""
+    """The dotted names an expression reads (`deal.amount`, `bookings`, ...), and the
+    payee-level `prorated(param.NAME)` as one name."""
     found, stack = set(), [node]
     while stack:
         current = stack.pop()
-        path = nodes.dotted_name(current) if isinstance(current, (nodes.Name,
-                                                                   nodes.Member)) else None
+        path = nodes.dotted_name(current) if isinstance(current, (nodes.Name, nodes.Member)) \
+            else nodes.prorated_name(current)
         if path is not None:
             found.add(path)
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Mapping
 
+from rules_dsl.calendar import months_between
 from rules_dsl.money import OVERFLOW, Money, minor_digits, round_fraction
 from rules_dsl import nodes
 from rules_dsl.icm_error import IcmError
@@ -96,6 +97,8 @@ class _Evaluator:
         return arithmetic(node.op, left, right, self.mode, node.span)
 
     def visit_Call(self, node):
+        if node.function == "prorated":  # a payee-level name of its own
+            return self.names[nodes.prorated_name(node)]
         args = [self.visit(arg) for arg in node.args]
         if node.function == "min":
             return min(args)
@@ -109,6 +112,8 @@ class _Evaluator:
         if node.function == "days":
             first, second = args
             return (second - first).days
+        if node.function == "months":
+            return months_between(*args)
         raise EvaluationError(f"{node.function}(...) cannot be evaluated here", node.span)
 
 
@@ -129,3 +134,21 @@ def arithmetic(op: str, left: Any, right: Any, mode: str, span: nodes.Span) -> A
     if money_left:
         return Money(round_fraction(Fraction(int(left)) / Fraction(right), mode))
     return Fraction(left) / Fraction(right)
+
+
+def partial_clawback(plan, names: Mapping[str, Any]) -> tuple[Fraction, Money]:
+    """One cancelled credit row under the plan's clawback schedule or share
+    (PLAN_LANGUAGE.md 7.5), a row at a time: the share taken back, and the credit amount
+    the row still counts, (1 - share) of ``credit.amount`` rounded with the plan's mode.
+    ``engine.clawback`` does the same over every row at once."""
+    if plan.clawback_schedule is not None:
+        age = (names["deal.cancel_date"] - names["deal.date"]).days
+        share = plan.clawback_schedule[0][1]
+        for days, point in plan.clawback_schedule:
+            if days <= age:
+                share = point
+    else:
+        share = evaluate(plan.clawback_share.node, names, plan.currency, plan.rounding)
+    share = Fraction(share)
+    return share, Money(round_fraction((1 - share) * int(names["credit.amount"]),
+                                       plan.rounding))

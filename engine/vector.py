@@ -164,6 +164,8 @@ class _Vector:
         return _with_bad(_arithmetic(node.op, left, right, self.mode, node.span), left, right)
 
     def visit_Call(self, node):
+        if node.function == "prorated":  # a payee-level name of its own
+            return self.names[nodes.prorated_name(node)]
         args = [self.visit(arg) for arg in node.args]
         return _with_bad(self.call(node, args), *args)
 
@@ -178,10 +180,26 @@ class _Vector:
             first, second = args
             return Col("int", (second.data - first.data).astype("timedelta64[D]").astype(
                 np.int64))
+        if name == "months":
+            return Col("int", months_between(args[0].data, args[1].data))
         if name == "clamp":
             value, low, high = args
             return _pick("min", [_pick("max", [value, low]), high])
         return _pick(name, args)
+
+
+def months_between(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``months(d1, d2)`` of date columns (rules_dsl.calendar.months_between, a row at a
+    time): the month difference, less one where ``second`` falls short of ``first``'s day
+    of the month and is not its month's last day; negative where ``second`` is earlier."""
+    later = second >= first
+    low, high = np.where(later, first, second), np.where(later, second, first)
+    low_month, high_month = (d.astype("datetime64[M]") for d in (low, high))
+    low_day = (low - low_month.astype("datetime64[D]")).astype(np.int64)
+    high_day = (high - high_month.astype("datetime64[D]")).astype(np.int64)
+    last_day = (high + np.timedelta64(1, "D")).astype("datetime64[M]") != high_month
+    count = (high_month - low_month).astype(np.int64) - ((high_day < low_day) & ~last_day)
+    return np.where(later, count, -count)
 
 
 def _full(rows: int, value: int) -> np.ndarray:

@@ -31,6 +31,17 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def months_between(first: datetime.date, second: datetime.date) -> int:
+    """``months(d1, d2)``: whole calendar months from ``first`` to ``second``. A month counts
+    when ``second`` reaches ``first``'s day of the month, or is its month's last day (so
+    2026-01-31 to 2026-02-28 is one month); negative when ``second`` is earlier."""
+    if second < first:
+        return -months_between(second, first)
+    count = (second.year - first.year) * 12 + second.month - first.month
+    last_day = (second + datetime.timedelta(days=1)).day == 1
+    return count - 1 if second.day < first.day and not last_day else count
+
+
 def fiscal_year_start(fiscal_year: int, start_month: int) -> datetime.date:
     return datetime.date(fiscal_year if start_month == 1 else fiscal_year - 1, start_month, 1)
 

@@ -35,7 +35,7 @@ MEASURE_NAMESPACES = ("quota", "attainment", "team", "team_all")
 # beside a measure's own (`ytd.M`): `annual` has only quota and attainment.
 WINDOW_NAMESPACES = {"period": ("", "quota", "attainment"), "ytd": ("", "quota", "attainment"),
                      "annual": ("quota", "attainment")}
-FUNCTIONS = ("min", "max", "clamp", "abs", "days", "sum", "count")
+FUNCTIONS = ("min", "max", "clamp", "abs", "days", "months", "prorated", "sum", "count")
 _PER_DEAL = ("deal", "credit")
 
 
@@ -415,12 +415,14 @@ class _Checker:
         if node.where is not None:
             self.fail(node.where, f"`where` belongs to aggregates in measures, not to {name}")
             return None
+        if name == "prorated":
+            return self.visit_prorated(node)
         types = [self.visit(arg) for arg in args]
         if any(t is None for t in types):
             return None
-        if name == "days":
+        if name in ("days", "months"):
             if len(args) != 2 or any(t != Type.DATE for t in types):
-                self.fail(node, "days(d1, d2) takes two dates")
+                self.fail(node, f"{name}(d1, d2) takes two dates")
                 return None
             return Type.INT
         if name == "abs":
@@ -447,6 +449,26 @@ class _Checker:
             self.fail(node, f"{name}(...) takes Money, Numbers or Dates, not {common}")
             return None
         return common
+
+    def visit_prorated(self, node) -> AnyType | None:
+        """`prorated(param.NAME)`: an annual Money parameter over the window's payout
+        periods, prorated as target incentive is; a payee-level value."""
+        args = node.args
+        path = nodes.dotted_name(args[0]) if len(args) == 1 else None
+        if path is None or not path.startswith("param."):
+            self.fail(node, "prorated(param.NAME) takes one assignment parameter, such as "
+                            "prorated(param.base_salary)")
+            return None
+        if self.scope.context != PAYEE:
+            self.fail(node, f"prorated(...) is a payee-level value; it cannot be used per "
+                            f"deal {self.scope.where}")
+            return None
+        found = self.visit(args[0])
+        if found is not None and found != Type.MONEY:
+            self.fail(args[0], f"prorated(...) takes an annual Money parameter; `{path}` "
+                               f"is {found}")
+            return None
+        return Type.MONEY if found is not None else None
 
     # -- measures -------------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FISCAL_START = re.compile(r"([0-9]{2})-01")
 WHOLE_NUMBER = re.compile(r"[0-9]+")
 MAX_WITHIN_DAYS = 36_500  # 100 years: a longer clawback window is a typo, not a policy
+CLAWBACK_KEYS = ("within_days", "schedule", "share")
 RESERVED_NAMES = set(FUNCTIONS) | set(MEASURE_NAMESPACES) | {
     "target_incentive", "earned", "deal", "credit", "payee", "param", "period", "true", "false",
     "ytd", "annual", "start", "end", "number"}
@@ -160,7 +161,7 @@ class _PlanReader:
             return None
         return Plan(**header, fields=tuple((f"{ns}.{name}", t) for ns, name, t in self.declared),
                     measures=measures, components=components, cap=cap, draw=draw,
-                    clawback_within_days=clawback, file=self.file, text=self.text,
+                    **clawback, file=self.file, text=self.text,
                     sha256=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
 
     def require_one_window(self, cap_node, components: tuple[Component, ...]) -> None:
@@ -397,21 +398,94 @@ class _PlanReader:
         return Draw(to_minor_units(amount, self.currency), recoverable == "true",
                     self.source(node))
 
-    def read_clawback(self, node) -> int | None:
+    def read_clawback(self, node) -> dict:
+        """The clawback rule: ``within_days`` (section 5), or a ``schedule`` or ``share`` of
+        the deal taken back (7.5), which alone decides and so excludes the others."""
+        found = {"clawback_within_days": None}
         if node is None:
-            return None
+            return found
         if not isinstance(node, yaml.MappingNode):
-            self.error(node, "clawback is {within_days: 90}")
-            return None
-        keys = self.mapping(node, ("within_days",), "clawback", ("within_days",))
-        days = self.numeric_scalar(keys.get("within_days"), "within_days")
+            self.error(node, "clawback is {within_days: 90}, {schedule: [[0, 100%], "
+                             "[365, 50%]]} or {share: EXPR}")
+            return found
+        keys = self.mapping(node, CLAWBACK_KEYS, "clawback")
+        given = [key for key in CLAWBACK_KEYS if key in keys]
+        if not given:
+            self.error(node, "clawback needs `within_days:`, `schedule:` or `share:`")
+        for key in given[1:]:
+            self.error(self.key_node(keys[key]), f"the clawback takes one of within_days, "
+                                                 f"schedule and share: `{given[0]}` and "
+                                                 f"`{key}` cannot both be given")
+        if "within_days" in keys:
+            found["clawback_within_days"] = self.read_within_days(keys["within_days"])
+        if "schedule" in keys:
+            found["clawback_schedule"] = self.read_clawback_schedule(keys["schedule"])
+        if "share" in keys:
+            scope = Scope(DEAL, self.currency, self.fields, where="in the clawback share")
+            share = self.expression(keys["share"], scope, (Type.NUMBER,), "the clawback share")
+            found["clawback_share"] = share if self.per_deal_only(share) else None
+        return found
+
+    def read_within_days(self, node) -> int | None:
+        days = self.numeric_scalar(node, "within_days")
         if days is None:
             return None
         within_days = _whole_number(days, MAX_WITHIN_DAYS)
         if within_days is None:
-            self.error(keys["within_days"], f"within_days is a whole number of days from 0 to "
-                                            f"{MAX_WITHIN_DAYS} (100 years), not {days!r}")
+            self.error(node, f"within_days is a whole number of days from 0 to "
+                             f"{MAX_WITHIN_DAYS} (100 years), not {days!r}")
         return within_days
+
+    def read_clawback_schedule(self, node) -> tuple | None:
+        """[[days, share], ...]: days whole and strictly ascending from 0, shares constant
+        Numbers from 0 to 100%."""
+        example = "[[0, 100%], [365, 50%], [548, 0%]]"
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.error(node, f"a clawback schedule is a list of [days, share] points, e.g. "
+                             f"{example}")
+            return None
+        points = []
+        for point in node.value:
+            if not (isinstance(point, yaml.SequenceNode) and len(point.value) == 2):
+                self.error(point, "a schedule point is a pair [days, share], e.g. [365, 50%]")
+                return None
+            days_node, share_node = point.value
+            text = self.numeric_scalar(days_node, "a schedule point's days")
+            days = _whole_number(text, MAX_WITHIN_DAYS) if text is not None else None
+            if text is not None and days is None:
+                self.error(days_node, f"a schedule point's days are a whole number from 0 to "
+                                      f"{MAX_WITHIN_DAYS}, not {text!r}")
+            share = self.literal(share_node, Type.NUMBER, "a schedule point's share")
+            if share is not None and not 0 <= share <= 1:
+                self.error(share_node, "a share taken back is from 0% to 100%")
+                share = None
+            if days is None or share is None:
+                return None
+            if not points and days != 0:
+                self.error(days_node, "a clawback schedule starts at 0 days: [0, 100%]")
+                return None
+            if points and days <= points[-1][0]:
+                self.error(days_node, f"schedule days must ascend: {days} does not come "
+                                      f"after {points[-1][0]}")
+                return None
+            points.append((days, share))
+        return tuple(points)
+
+    def per_deal_only(self, share: Expression | None) -> bool:
+        """A clawback share reads the deal and its credit row alone: it decides what a
+        window counts, so it cannot read what a window computes or a payee's values."""
+        if share is None:
+            return False
+        clean = True
+        for node in _named(share.node):
+            name = nodes.dotted_name(node)
+            if not name.startswith(("deal.", "credit.")):
+                where = share.source_at(node.span[0])
+                self.errors.append(PlanError(self.file, where.line, where.col,
+                                             f"the clawback share reads only deal.* and "
+                                             f"credit.* names, not `{name}`"))
+                clean = False
+        return clean
 
     # -- YAML helpers ---------------------------------------------------------------------
 
@@ -511,6 +585,15 @@ class _PlanReader:
         scope = Scope(PAYEE, self.currency, {}, where="in a constant")
         expression = self.expression(node, scope, (expected,), what)
         return _constant(expression.node) if expression is not None else None
+
+
+def _named(node: nodes.Node):
+    """The name nodes (``deal.date``, ``bookings``) of an expression, in text order."""
+    if isinstance(node, (nodes.Name, nodes.Member)) and nodes.dotted_name(node) is not None:
+        yield node
+        return
+    for child in nodes.children(node):
+        yield from _named(child)
 
 
 def _whole_number(text: str, largest: int) -> int | None:

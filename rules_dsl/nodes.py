@@ -132,6 +132,15 @@ def dotted_name(node: Node) -> str | None:
     return None
 
 
+def prorated_name(node: Node) -> str | None:
+    """The payee-level name ``prorated(param.NAME)`` stands for: the parameter prorated
+    for the window (PLAN_LANGUAGE.md 7.6); None for any other node."""
+    if isinstance(node, Call) and node.function == "prorated" and len(node.args) == 1:
+        inner = dotted_name(node.args[0])
+        return f"prorated({inner})" if inner is not None else None
+    return None
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The sub-expressions of a node, left to right."""
     if isinstance(node, (Negate, Not)):

@@ -68,6 +68,7 @@ class Tiers:
 
 @dataclass(frozen=True, slots=True)
 class CurvePoint:
+    """A payout curve's point as evaluated for a payee (the plan holds its expressions)."""
     x: Fraction
     y: Fraction
     source: Source
@@ -149,6 +150,15 @@ class Plan:
     file: str
     text: str = field(repr=False)
     sha256: str = ""
+    # partial clawback (PLAN_LANGUAGE.md 7.5): the share taken back, by a schedule of
+    # (days from the deal's date to its cancel date, share) or by a deal-context Number
+    clawback_schedule: tuple[tuple[int, Fraction], ...] | None = None
+    clawback_share: Expression | None = None
+
+    @property
+    def partial_clawback(self) -> bool:
+        """A schedule or a share decides what a cancellation takes back, at any age."""
+        return self.clawback_schedule is not None or self.clawback_share is not None
 
     @property
     def key(self) -> str:

@@ -301,9 +301,13 @@ def test_a_payee_with_a_zero_quota_earns_no_tiered_commission(tmp_path, ledger_u
                       "D-7,2026-02-01,rep-3,50000.00,USD,expansion\n"}
     import_files(tmp_path, ledger_url, extra, prefix="extra-")
     document = calc("2026-Q1", ledger_url)
-    # rep-3's bookings quota is zero: its attainment tiers have no size, so D-7 earns nothing
+    # rep-3's bookings quota is zero: its attainment tiers have no size, so D-7 earns
+    # nothing, with a line that says so (PLAN_LANGUAGE.md 7.6)
     rep3 = payee(document, "rep-3")
-    assert (rep3["payout"], rep3["lines"]) == ("0.00", [])
+    assert rep3["payout"] == "0.00"
+    assert [(line["deal"], line["amount"], line["text"]) for line in rep3["lines"]] == [
+        ("D-7", "0.00", "Deal D-7 on 2026-02-01: zero quota for bookings: no attainment, so "
+                        "it earns nothing in this window.")]
     # beside it, rep-1's lines read as before: 120,000 at 5% = 6,000.00
     rep1 = payee(document, "rep-1")
     assert rep1["lines"][0]["text"] == (

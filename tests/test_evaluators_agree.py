@@ -40,7 +40,8 @@ int_literal = st.integers(0, 20).map(lambda n: nodes.Number(F(n), True))
 
 money_leaf = st.one_of(st.just(member("deal.amount")), st.just(member("credit.amount")),
                        st.just(nodes.Name("target_incentive")), st.just(member("ytd.b")),
-                       money_literal)
+                       money_literal,
+                       st.just(nodes.Call("prorated", (member("param.base_salary"),))))
 # `ytd.attainment.b`, `ytd.b`: another window's figures (7.2) are payee names like the rest
 number_leaf = st.one_of(st.just(member("credit.share")), st.just(member("attainment.b")),
                         st.just(member("ytd.attainment.b")), rate_literal, number_literal)
@@ -73,7 +74,9 @@ NUMBER = st.deferred(lambda: st.one_of(
 INT = st.deferred(lambda: st.one_of(
     int_leaf, int_leaf,
     _binary("+", INT, INT), _binary("-", INT, INT), _binary("*", INT, INT),
-    st.just(nodes.Call("days", (member("deal.date"), member("period.end"))))))
+    st.just(nodes.Call("days", (member("deal.date"), member("period.end")))),
+    st.builds(lambda d: nodes.Call("months", (member("deal.date"), nodes.Date(d))),
+              st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 12, 31)))))
 BOOL = st.deferred(lambda: st.one_of(
     bool_leaf,
     st.builds(lambda a, b, op: nodes.Compare(op, a, b), MONEY, MONEY,
@@ -117,6 +120,7 @@ def test_vector_and_reference_agree(tree, data, mode):
         "ytd.attainment.b": broadcast(F(7, 8), "number", n),
         "ytd.b": broadcast(17_500_000, "money", n),
         "logos": broadcast(3, "int", n),
+        "prorated(param.base_salary)": broadcast(3_750_000, "money", n),
     }
     expected, failed = [], False
     for (amount, share, deal_type, day), credit in zip(data, credit_amounts):
@@ -124,7 +128,8 @@ def test_vector_and_reference_agree(tree, data, mode):
                  "credit.share": F(share, 1_000_000_000), "deal.type": deal_type,
                  "deal.date": day, "period.end": datetime.date(2026, 12, 31),
                  "target_incentive": Money(6_000_000), "attainment.b": F(5, 4),
-                 "ytd.attainment.b": F(7, 8), "ytd.b": Money(17_500_000), "logos": 3}
+                 "ytd.attainment.b": F(7, 8), "ytd.b": Money(17_500_000), "logos": 3,
+                 "prorated(param.base_salary)": Money(3_750_000)}
         try:
             expected.append(evaluate(tree, names, "USD", mode))
         except (EvaluationError, OverflowError):  # both must refuse, neither may wrap
@@ -171,3 +176,99 @@ def test_an_overflow_only_counts_where_its_branch_is_taken():
     except EvaluationError as error:
         assert error.message == "an amount does not fit in 64-bit minor units"
         assert text[error.span[0]:].startswith("target_incentive /")
+
+
+SHARES = (
+    # share expressions a plan might take back by: the term left, the age, a flat rule
+    "max(months(deal.cancel_date, 2027-12-31), 0) / max(months(deal.date, 2027-12-31), 1)",
+    "clamp(1 - days(deal.date, deal.cancel_date) / 730, 0%, 100%)",
+    "100% if months(deal.date, deal.cancel_date) < 3 else 1 / 3",
+)
+
+
+@st.composite
+def clawback_rules(draw):
+    """A plan's clawback line: a schedule of 1 to 4 points or a share expression."""
+    if draw(st.booleans()):
+        return f"clawback: {{share: '{draw(st.sampled_from(SHARES))}'}}"
+    gaps = draw(st.lists(st.integers(1, 400), max_size=3))
+    days = [sum(gaps[:i]) for i in range(len(gaps) + 1)]
+    basis_points = draw(st.lists(st.integers(0, 10_000), min_size=len(days),
+                                 max_size=len(days)))
+    points = ", ".join(f"[{d}, {b // 100}.{b % 100:02d}%]" for d, b in zip(days, basis_points))
+    return f"clawback: {{schedule: [{points}]}}"
+
+
+cancelled_rows = st.lists(st.tuples(
+    st.integers(-5_000_000, 50_000_000),
+    st.dates(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),
+    st.integers(0, 700)), min_size=1, max_size=20)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rule=clawback_rules(), data=cancelled_rows,
+       mode=st.sampled_from(("half_up", "half_even")))
+def test_partial_clawback_vector_and_reference_agree(rule, data, mode):
+    """engine.clawback over every cancelled row at once equals the reference evaluator's
+    partial_clawback a row at a time: the share taken back and the amount kept."""
+    import pandas as pd
+    from engine.clawback import taken_back
+    from engine.reference_evaluator import partial_clawback
+    from rules_dsl import load_plan_text
+    plan, errors = load_plan_text(
+        "plan: p\nversion: 1\neffective: 2026-01-01 .. 2026-12-31\ncurrency: USD\n"
+        f"payout_period: quarter\nrounding: {mode}\n{rule}\n"
+        "measures:\n  b: sum(credit.amount)\n"
+        "components:\n  - id: c\n    type: commission\n    measure: b\n    rate: 5%\n",
+        "p.yaml")
+    assert errors == [], errors
+    dates = [day for _, day, _ in data]
+    cancels = [day + datetime.timedelta(days=age) for _, day, age in data]
+    rows = pd.DataFrame({
+        "deal_id": [f"D-{i}" for i in range(len(data))], "payee_id": "rep-1",
+        "seq": np.ones(len(data), dtype=np.int64),
+        "date": np.array(dates, dtype="datetime64[s]"),
+        "cancel_date": np.array(cancels, dtype="datetime64[s]"),
+        "credit_amount": np.array([amount for amount, _, _ in data], dtype=np.int64)})
+    kept, clawed = taken_back(rows, np.ones(len(rows), dtype=bool), plan, {})
+    expected = {}
+    for (amount, day, _), cancel, deal in zip(data, cancels, rows["deal_id"]):
+        share, amount_kept = partial_clawback(plan, {
+            "deal.date": day, "deal.cancel_date": cancel, "credit.amount": Money(amount)})
+        expected[deal] = (share, int(amount_kept))
+    # a row taken back whole leaves; the others keep their amount's rounded remainder
+    assert dict(zip(kept["deal_id"], kept["credit_amount"].tolist())) == {
+        deal: amount for deal, (share, amount) in expected.items() if share != 1}
+    assert {deal: F(int(n), int(d)) for deal, n, d in zip(
+        clawed["deal"], clawed["taken"], clawed["taken_per"])} == {
+        deal: share for deal, (share, _) in expected.items() if 0 < share < 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=st.lists(st.tuples(st.integers(0, 200), st.integers(0, 300)), min_size=1,
+                       max_size=5),
+       salary=st.integers(0, 10**9), attainment=st.fractions(0, 3, max_denominator=1000),
+       interpolate=st.sampled_from(("linear", "step", "step_after")),
+       mode=st.sampled_from(("half_up", "half_even")))
+def test_a_money_curve_of_prorated_salary_agrees_with_its_share_curve(
+        points, salary, attainment, interpolate, mode):
+    """A curve whose payouts are `k% * prorated(param.base_salary)`: each payout is the same
+    by the vectorised and the reference evaluator, and the curve pays what the curve of the
+    shares k% pays of that amount (the salary in whole hundreds of minor units, so k% of it
+    is whole and neither path rounds)."""
+    from rules_dsl.components.payout_curve import curve_value
+    from rules_dsl.plan import CurvePoint
+    amount = salary * 100
+    points = sorted(points)
+    shares, paid = [], []
+    for x, k in points:
+        y = nodes.Arithmetic("*", nodes.Percent(F(k, 100)), nodes.Call(
+            "prorated", (member("param.base_salary"),)))
+        reference = evaluate(y, {"prorated(param.base_salary)": Money(amount)}, "USD", mode)
+        column = evaluate_vector(y, {"prorated(param.base_salary)": broadcast(
+            amount, "money", 1)}, 1, "USD", mode)
+        assert as_fractions(column) == [int(reference)]
+        shares.append(CurvePoint(F(x, 100), F(k, 100), None))
+        paid.append(CurvePoint(F(x, 100), F(int(reference)), None))
+    assert curve_value(paid, attainment, interpolate) == \
+        amount * curve_value(shares, attainment, interpolate)

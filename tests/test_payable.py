@@ -197,7 +197,7 @@ def test_payments_are_checked_row_by_row(tmp_path, ledger_url):
     path.write_text("deal_id,date,amount,currency\nD-9,2026-03-01,10.00,\n"
                     "D-1,2026-03-01,10.001,\nD-1,2026-03-02,10.00,EUR\n")
     result = icm("import", "payments", str(path), db=ledger_url, code=1)
-    assert "bad-payments.csv:2: deal_id: no deal 'D-9' in the ledger: import the deal first" \
+    assert "bad-payments.csv:2: deal_id: unknown deal 'D-9': import the deal first" \
         in result.output
     assert "bad-payments.csv:3: amount: 10.001 has more decimals than USD's" in result.output
     assert "bad-payments.csv:4: currency: a payment is in its deal's currency, USD" in \

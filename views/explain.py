@@ -43,6 +43,9 @@ def explain(ledger_db: LedgerDb, period: str, payee: str, deal: str | None = Non
         if measure.attainment is not None:
             line += (f" of quota {figure(measure.quota, currency)}{unit} = attainment "
                      f"{percent(shown(measure.attainment))}")
+        elif measure.quota is not None and measure.quota == 0:
+            line += (f" of quota {figure(measure.quota, currency)}{unit}: a quota of zero "
+                     "gives no attainment, so what uses it earns nothing in this window")
         if measure.boundaries:
             line += "; tiers start at " + ", ".join(
                 percent(shown(b.start)) if b.basis == "attainment"

@@ -143,18 +143,20 @@ def line_sentences(lines: pd.DataFrame) -> list[str]:
                     f"({money_amount[i]}).")
         else:
             text = _earned(i, component, deal, note, report, rate, per, line_kind[i],
-                           reason if isinstance(reason, str) else money_now[i],
+                           reason if cause[i] == "payable" else money_now[i],
                            money_base[i], money_cap[i], dates[i],
                            [(money_[i], percent_[i], start[i])
                             for used, money_, percent_, start in tiers if used[i]])
             if before[i]:
-                if isinstance(reason, str):  # a payable line (7.3): its reason says why
+                if cause[i] == "payable":  # a payable line (7.3): its reason says why
                     text = f"True-up: {money_before[i]} payable before, {money_now[i]} " \
                         "now. " + text
                 else:
-                    why = _WHY["deal" if deal else "other"]
+                    why = reason or _WHY["deal" if deal else "other"]
                     text = f"True-up: {money_before[i]} earned before, {money_now[i]} now " \
                         f"({why}). " + text
+            elif reason and cause[i] != "payable":  # a deal partly clawed back before its
+                text = f"{text} {reason}."  # line was first paid
         if year is not None and year is not pd.NA:
             text = f"Fiscal {year}: {text}"
         found.append(text)
