@@ -5,6 +5,7 @@ converted at. Each returns plain frozen records, never database rows.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -103,4 +104,28 @@ def latest_rates(ledger_db: LedgerDb | Connection, pairs: Iterable[tuple[str, st
                 fx_rates.c.to_currency == to_currency, fx_rates.c.date <= day
             ).order_by(fx_rates.c.date.desc()).limit(1)).one_or_none()
             found[(from_currency, to_currency)] = None if row is None else tuple(row)
+    return found
+
+
+def deal_descriptions(ledger_db: LedgerDb | Connection, deal_ids: Iterable[str]
+                      ) -> dict[str, tuple[str | None, str | None]]:
+    """(name, account) of each current deal among ``deal_ids`` that has either, from the
+    deals file's extra columns (PLAN_LANGUAGE.md 1). A ledger whose deals have neither
+    column is told by one query that finds none, so statements of it read no more."""
+    wanted = set(deal_ids)
+    with reading(ledger_db) as connection:
+        some = connection.execute(select(deals.c.id).where(
+            deals.c.current, deals.c.extra.like('%"name"%') | deals.c.extra.like(
+                '%"account"%')).limit(1)).first()
+        if some is None or not wanted:
+            return {}
+        rows = connection.execute(select(deals.c.id, deals.c.extra).where(
+            deals.c.current, deals.c.extra.like('%"name"%') | deals.c.extra.like(
+                '%"account"%'))).all()
+    found = {}
+    for deal_id, extra in rows:
+        if deal_id in wanted:
+            values = json.loads(extra or "{}")
+            if values.get("name") or values.get("account"):
+                found[deal_id] = (values.get("name") or None, values.get("account") or None)
     return found

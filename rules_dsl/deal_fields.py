@@ -38,3 +38,8 @@ DEAL_FIELDS = (
 )
 DEAL_FIELD_TYPES = {field.name: field.type for field in DEAL_FIELDS}
 STORED = tuple(field for field in DEAL_FIELDS if field.column is not None)  # file and ledger
+
+# The deal's and the customer's names (PLAN_LANGUAGE.md 1): optional columns of the deals file,
+# kept among its extra columns, built in as Strings for every plan. A plan reads them only
+# when it names them (the loader declares them then), so other plans read no more.
+DESCRIBING = ("name", "account")

@@ -21,7 +21,7 @@ from rules_dsl import nodes
 from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DECLARABLE_NAMESPACES, FUNCTIONS,
                                INT64_MAX, MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS,
                                PERIOD_FIELDS, MeasureInfo, Scope, check_expecting, suggest)
-from rules_dsl.deal_fields import DEAL_FIELD_TYPES
+from rules_dsl.deal_fields import DEAL_FIELD_TYPES, DESCRIBING
 from rules_dsl.errors import PlanError
 from rules_dsl import payable
 from rules_dsl.parser import foreign_digit_message, is_foreign_digit, parse_expression
@@ -108,7 +108,8 @@ class _PlanReader:
         self.currency = "USD"
         self.attainment_window = DEFAULTS["attainment_window"]
         self.fields: dict[str, dict[str, Type]] = {
-            "deal": dict(DEAL_FIELD_TYPES), "credit": dict(CREDIT_FIELDS),
+            "deal": {**DEAL_FIELD_TYPES, **{name: Type.STRING for name in DESCRIBING}},
+            "credit": dict(CREDIT_FIELDS),
             "payee": dict(PAYEE_FIELDS), "param": {}, "period": dict(PERIOD_FIELDS)}
         self.measures: dict[str, MeasureInfo] = {}
         self.declared: list[tuple[str, str, Type]] = []  # extra columns under `fields:`
@@ -159,10 +160,30 @@ class _PlanReader:
         clawback = self.read_clawback(top.get("clawback"))
         if self.errors or header is None:
             return None
+        self.declare_describing(measures, components, cap)
         return Plan(**header, fields=tuple((f"{ns}.{name}", t) for ns, name, t in self.declared),
                     measures=measures, components=components, cap=cap, draw=draw,
                     **clawback, file=self.file, text=self.text,
                     sha256=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
+
+    def declare_describing(self, measures, components, cap) -> None:
+        """`deal.name` and `deal.account`, where the plan reads them, as declared columns:
+        the engine reads a declared column from the deals' extra columns."""
+        expressions = [m.expression for m in measures] + [cap] + [
+            e for c in components for e in c.expressions()]
+        read = {nodes.dotted_name(sub) for e in expressions if e is not None
+                for sub in nodes.walk(e.node)}
+        for name in DESCRIBING:
+            if f"deal.{name}" in read and ("deal", name, Type.STRING) not in self.declared:
+                self.declared.append(("deal", name, Type.STRING))
+
+    def title(self, node) -> str | None:
+        """A component's or measure's title: one line of text a statement can show."""
+        text = self.scalar(node, "title")
+        if text is not None and (len(text) > 120 or "\n" in text):
+            self.error(node, "a title is one line of at most 120 characters")
+            return None
+        return text
 
     def require_one_window(self, cap_node, components: tuple[Component, ...]) -> None:
         """A plan-level cap adds up what its components earn in one window, so it needs
@@ -254,11 +275,18 @@ class _PlanReader:
                 self.error(key_node, f"declare extra columns as deal.NAME, payee.NAME or "
                                      f"param.NAME, not {key_node.value!r}")
                 continue
-            if name in self.fields[namespace]:
+            describing = namespace == "deal" and name in DESCRIBING
+            if name in self.fields[namespace] and not describing:
                 self.error(key_node, f"`{key_node.value}` is built in or declared already")
                 continue
             type_name = self.scalar(value, key_node.value)
             if type_name is None:
+                continue
+            if describing:  # a plan from before they were built in declares them so
+                if type_name != "String":
+                    self.error(value, f"`{key_node.value}` is built in as a String")
+                elif ("deal", name, Type.STRING) not in self.declared:
+                    self.declared.append(("deal", name, Type.STRING))
                 continue
             if type_name not in TYPE_NAMES:
                 self.error(value, f"unknown type {type_name!r}: the types are "
@@ -276,6 +304,15 @@ class _PlanReader:
                 self.error(key_node, f"measure name {name!r} must be lowercase letters, digits "
                                      "and '_', and not a built-in name")
                 continue
+            title = None
+            if isinstance(value, yaml.MappingNode):  # {title: ..., value: EXPR}
+                keys = self.mapping(value, ("title", "value"), f"measure `{name}`",
+                                    ("value",))
+                title = self.title(keys.get("title"))
+                value = keys.get("value")
+                if value is None:
+                    self.measures[name] = MeasureInfo("sum", None)
+                    continue
             expression = self.expression(value, scope, (Type.MONEY, Type.NUMBER, Type.INT,
                                                         Type.DATE), f"measure `{name}`")
             if expression is None:
@@ -284,7 +321,7 @@ class _PlanReader:
             aggregate = expression.node.function
             self.measures[name] = MeasureInfo(aggregate, expression.type)
             measures.append(Measure(name, expression, aggregate, expression.type,
-                                    self.source(key_node)))
+                                    self.source(key_node), title))
         return tuple(measures)
 
     # -- components -----------------------------------------------------------------------
@@ -344,7 +381,7 @@ class _PlanReader:
         if kind is None or component_id is None:
             return None
         component_type = registry.lookup(kind)
-        takes = component_type.keys + ("threshold", "cap", "window") + (
+        takes = component_type.keys + ("title", "threshold", "cap", "window") + (
             ("payable",) if kind in payable.TYPES else ())
         for key, value in keys.items():
             if key not in takes + ("id", "type"):
@@ -359,6 +396,8 @@ class _PlanReader:
         payee = self.payee_scope(earlier_ids, later_ids, where, other_windows or {})
         deal = Scope(DEAL, self.currency, self.fields, self.measures, where=where)
         common: dict = {"id": component_id, "type": kind, "source": self.source(item)}
+        if "title" in keys:
+            common["title"] = self.title(keys["title"])
         if "payable" in keys and kind in payable.TYPES:
             common["payable"] = payable.read_payable(self, keys["payable"], deal)
         if "window" in keys:

@@ -48,6 +48,7 @@ class Measure:
     aggregate: str  # sum | count | min | max
     type: Type
     source: Source
+    title: str | None = None  # what statements and pages call it (its name otherwise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,7 @@ class Component:
     cap: Expression | None = None
     window: str | None = None  # period | ytd | annual: replaces the plan's attainment_window
     payable: Payable | None = None  # commission, spiff, override: paid apart from earned
+    title: str | None = None  # what statements and pages call it (its id otherwise)
 
     def body_expressions(self) -> tuple[Expression | None, ...]:
         """The expressions of the type's own keys; None where a key is absent."""

@@ -95,7 +95,8 @@ def test_the_keys_of_a_registered_type_are_checked_like_the_built_in_ones(mbo):
                                "plan.yaml")
     assert [(e.line, e.col, e.message) for e in errors] == [
         (27, 5, "a mbo component needs `score:`"),
-        (29, 5, "`rate` does not apply to a mbo component; it takes score, threshold, cap, window")]
+        (29, 5, "`rate` does not apply to a mbo component; it takes score, title, threshold, "
+                "cap, window")]
 
 
 def test_an_unregistered_type_is_refused_at_load_at_its_line_and_column():

@@ -273,7 +273,7 @@ def component(body):
        rate: 5%
        when: true
      """, (13, 5), "`when` does not apply to a commission component; it takes measure, rate, "
-                   "tiers, threshold, cap"),
+                   "tiers, title, threshold, cap, window, payable"),
     ("""\
      - id: commission
        type: commission

@@ -60,7 +60,7 @@ move an attainment onto or across a band edge).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import pandas as pd
@@ -68,6 +68,7 @@ import pandas as pd
 from rules_dsl.calendar import period_span
 from rules_dsl.money import Money, minor_digits, round_fraction
 from views.view import shown
+from views.labels import NONE, Labels
 from views.source import Statement, closed_run, period_statements
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
@@ -205,6 +206,13 @@ class PeriodKpis:
     payees: tuple[PayeeKpis, ...]
     teams: tuple[TeamKpis, ...]
     organisation: OrganisationKpis
+    labels: Labels = NONE  # the plans' titles, for pages people read
+    plan_of: dict = field(default_factory=dict)  # payee -> the id of its first plan
+
+    def measure_title(self, payee: str, measure: str | None) -> str | None:
+        """A payee's measure by its plan's title for it, where the plan gives one."""
+        return None if measure is None else self.labels.title(self.plan_of.get(payee),
+                                                              measure)
 
 
 # ---------------------------------------------------------------------------- the figures
@@ -222,8 +230,10 @@ def period_kpis(ledger_db: LedgerDb, period: str) -> PeriodKpis:
         row = history.as_of(statement.payee, spans[statement.payee][1])
         payees.append(_payee(statement, credited[statement.payee],
                              row.manager_id if row else None))
+    labels = statements[0].shared.labels if statements and statements[0].shared else NONE
+    plan_of = {p.payee: p.plans[0].split("@")[0] for p in payees if p.plans}
     return PeriodKpis(period, status, tuple(payees), _teams(payees, history, spans),
-                      _organisation(payees))
+                      _organisation(payees), labels, plan_of)
 
 
 def _status(ledger_db: LedgerDb, period: str, statements: list[Statement]) -> str:

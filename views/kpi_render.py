@@ -55,7 +55,8 @@ def kpi_table(kpis: PeriodKpis) -> str:
            + (" (draft: the period is not closed)" if kpis.status == "draft" else "")]
     out += ["", "Payees"]
     rows = [[p.payee, p.name, p.currency,
-             p.primary_measure or "-", _pct(p.primary_attainment),
+             kpis.measure_title(p.payee, p.primary_measure) or "-",
+             _pct(p.primary_attainment),
              _money_text(p.payout, p.currency), _pct(p.payout_to_target),
              _money_text(p.credited, p.currency), _pct(p.cost_of_sales), str(p.deals),
              _money_text(p.average_deal, p.currency), str(p.new_logos)]
@@ -88,7 +89,7 @@ def kpi_table(kpis: PeriodKpis) -> str:
     out.append(_table(["attainment band", "payees"],
                       [[b.band, str(b.payees)] for b in org.bands], {1}))
     out += ["", "Leaderboard (primary measure)"]
-    rows = [[str(e.rank), e.payee, e.name, e.measure,
+    rows = [[str(e.rank), e.payee, e.name, kpis.measure_title(e.payee, e.measure),
              _pct(e.attainment)] for e in org.leaderboard]
     out.append(_table(["rank", "payee", "name", "measure", "attainment"], rows, {0, 4})
                if rows else "(no payee with a quota)")

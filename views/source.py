@@ -16,6 +16,7 @@ from ledger.records import CLOSED, PayeeRecord, PeriodResult
 from rules_dsl.calendar import parse_period, period_span
 from views.document import read_kept
 from views.errors import NotFoundError
+from views.labels import NONE, period_labels
 from views.paying import Payment, payments
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
@@ -34,6 +35,7 @@ class PeriodLines:
     def __init__(self, table: pd.DataFrame):
         self.table = table
         self._kept: dict = {}
+        self.labels = NONE  # titles and deal names (views.labels), once read
 
     def cached(self, name: str, compute):
         """``compute(table)``, computed the first time ``name`` is asked for."""
@@ -92,6 +94,9 @@ def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None
             raise NotFoundError(f"payee {payee!r} has no statement in {period}: no plan of "
                                 f"theirs is paid by the {length} in it, and they carry no "
                                 "balance or adjustment into it")
+    shared = found[0].shared if found else None
+    if shared is not None:
+        shared.labels = period_labels(ledger_db, shared.table["deal"].dropna().unique())
     return _with_payments(ledger_db, period, found, rows)
 
 

@@ -13,6 +13,7 @@ from views.chart import attainment_chart, percent_text
 from views.document import figure_text
 from views.sentences import line_sentences, shown_rate
 from ledger.records import slice_count
+from views.labels import NONE, Labels
 from views.source import PeriodLines, Statement
 from rules_dsl.figures import percent
 
@@ -57,6 +58,8 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
     """The statement laid out for reading; without ``charts`` (a rendering that shows none,
     such as the Markdown) each measure's chart is None."""
     record, currency = statement.record, statement.currency
+    labels = statement.shared.labels if statement.shared is not None else NONE
+    plan = record.plans[0].split("@")[0] if record.plans else None  # one plan, unprefixed
     kinds, amounts, rows = _line_rows(statement)
     by_kind: dict[str, int] = {}
     for kind, amount in zip(kinds, amounts):
@@ -90,7 +93,7 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
             continue
         unit = f" {currency}" if measure.type == "money" else ""
         measures.append({
-            "name": measure.measure,
+            "name": labels.title(plan, measure.measure),
             "value": figure(measure.value, currency) + unit,
             "quota": figure(measure.quota, currency) + unit
             if measure.quota is not None else "no quota",
@@ -98,8 +101,9 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
             "chart": attainment_chart(measure.measure, shown(measure.attainment),
                                       _as_attainment(measure.boundaries, measure.quota))
             if charts and measure.attainment is not None else None})
-    components = [(c.component, money(c.earned_to_date), money(c.held) if holds else None,
-                   money(c.payout)) for c in record.components]
+    components = [(labels.title(plan, c.component), money(c.earned_to_date),
+                   money(c.held) if holds else None, money(c.payout))
+                  for c in record.components]
     return StatementView(statement, to_date, summary, measures, components, rows, money(total),
                          total == record.payout, paid_as_text(statement),
                          money(record.payout),
@@ -114,35 +118,38 @@ def _line_rows(statement: Statement) -> tuple[list, list, list]:
     computed once for the whole period (a column at a time: computing them per payee costs
     more in overhead than in work), when its lines are all in the statement's currency."""
     shared = statement.shared
+    labels = shared.labels if shared is not None else NONE
     if statement.own_lines is None and shared is not None:
         start, stop = statement.span
         currencies, kinds, amounts, rows = period_rows(shared)
         if all(c == statement.currency for c in currencies[start:stop]):
             return kinds[start:stop], amounts[start:stop], rows[start:stop]
-    _, kinds, amounts, rows = _table_rows(statement.lines, statement.currency)
+    _, kinds, amounts, rows = _table_rows(statement.lines, labels, statement.currency)
     return kinds, amounts, rows
 
 
 def period_rows(shared: PeriodLines) -> tuple[list, list, list, list]:
     """``_table_rows`` of a period's whole lines table, computed once."""
-    return shared.cached("view rows", _table_rows)
+    return shared.cached("view rows", lambda lines: _table_rows(lines, shared.labels))
 
 
-def _table_rows(lines: pd.DataFrame, currency: str | None = None
+def _table_rows(lines: pd.DataFrame, labels: Labels, currency: str | None = None
                 ) -> tuple[list, list, list, list]:
     """Each line's currency, kind, amount and row of the view, in ``currency`` (else in
     the line's own). Of the lines' documents (``line_documents``) a row shows only the kind,
-    component, deal and sentence, so only the sentences are rendered."""
+    component (by its title), deal (with its name) and sentence, so only the sentences are
+    rendered."""
     currencies = [currency] * len(lines) if currency is not None \
         else lines["currency"].tolist()
     kinds, amounts = lines["kind"].tolist(), lines["amount"].tolist()
-    rows = [{"kind": KIND_LABELS.get(kind, kind), "component": component or "",
-             "deal": deal or "", "base": grouped_units(base, unit), "rate": rate,
-             "amount": format_grouped(amount, unit), "text": text}
-            for kind, component, deal, text, base, rate, amount, unit in zip(
-                kinds, lines["component"].tolist(), lines["deal"].tolist(),
-                line_sentences(lines), lines["base"].tolist(), _rates(lines), amounts,
-                currencies)]
+    rows = [{"kind": KIND_LABELS.get(kind, kind),
+             "component": labels.title(plan, component) if component else "",
+             "deal": labels.deal(deal) if deal else "", "base": grouped_units(base, unit),
+             "rate": rate, "amount": format_grouped(amount, unit), "text": text}
+            for kind, component, plan, deal, text, base, rate, amount, unit in zip(
+                kinds, lines["component"].tolist(), lines["plan"].tolist(),
+                lines["deal"].tolist(), line_sentences(lines), lines["base"].tolist(),
+                _rates(lines), amounts, currencies)]
     return currencies, kinds, amounts, rows
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rules_dsl.components import bonus, commission, formula, override, payout_curve, spiff
 from rules_dsl.components.contract import ComponentType
 
-COMMON_KEYS = ("id", "type", "threshold", "cap", "window",  # every component's
+COMMON_KEYS = ("id", "type", "title", "threshold", "cap", "window",  # every component's
                "payable")  # a per-deal component's (rules_dsl.payable.TYPES)
 
 TYPES: dict[str, ComponentType] = {t.name: t for t in (
