@@ -235,6 +235,28 @@ def test_landing_pays_each_row_at_its_landing_tier_and_between_marginal_and_retr
     assert marginal_pay <= landing.sum() <= retroactive_pay
 
 
+@given(ascending_tiers(), st.integers(0, 50_000))
+def test_per_deal_pays_each_row_from_zero_and_never_below_its_floor(found, floor_units):
+    """Row by row, as PLAN_LANGUAGE 7.1 words it: each row is the marginal pay of itself
+    alone, a positive row raised to the floor; under ascending rates a row alone never
+    earns more than it would at the top of the running total (marginal on the whole)."""
+    amounts, starts, rates = found
+    table, rated = _tiers_of(amounts, starts, rates)
+    floor = np.full(len(amounts), floor_units, np.int64)
+    alone = tiers.per_deal(amounts, table, rated, "half_up")
+    paid, raised = tiers.raised_to(alone, amounts, floor)
+    for amount, own, pay, up in zip(amounts.tolist(), alone.amounts.tolist(),
+                                    paid.amounts.tolist(), raised.tolist()):
+        by_hand = sum((min(amount, end) - start) * rate for start, end, rate in zip(
+            starts.tolist(), starts.tolist()[1:] + [amount], rates) if amount > start)
+        assert own == by_hand
+        assert pay == (max(by_hand, floor_units) if amount > 0 else by_hand)
+        assert up == (amount > 0 and by_hand < floor_units)
+    before = np.r_[0, np.cumsum(amounts)[:-1]]
+    assert alone.amounts.sum() <= tiers.marginal(amounts, before, table, rated,
+                                                 "half_up").amounts.sum()
+
+
 @st.composite
 def held_lines(draw):
     """A schedule (shares in whole percents adding to 100%, `after` ascending from 0 days),
