@@ -224,9 +224,12 @@ def _partly_clawed_back(table: dict, clawed: pd.DataFrame) -> None:
 def stated(compared: pd.DataFrame, change: np.ndarray) -> np.ndarray:
     """The compared keys that are statement lines: those whose earnings to date changed,
     and, until a close has recorded it, a line of zero that says a zero quota left its
-    component nothing."""
-    return (change != 0) | (lines.zero_quota_lines(compared)
-                            & compared["present"].to_numpy(dtype=bool)
+    component nothing, or that a line earned is held whole (7.3: a rep sees the deal and
+    when it falls due before any of it is paid)."""
+    says = lines.zero_quota_lines(compared)
+    if "earned" in compared.columns:
+        says = says | (compared["earned"].to_numpy() > 0)
+    return (change != 0) | (says & compared["present"].to_numpy(dtype=bool)
                             & (compared["current"].to_numpy() == 0)
                             & ~compared["recorded"].to_numpy(dtype=bool))
 

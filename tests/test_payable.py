@@ -76,6 +76,11 @@ def test_a_70_30_holdback_pays_the_rest_when_it_falls_due(tmp_path, ledger_url):
     assert [line["text"] for line in q1["lines"]][0] == (
         "Deal D-1 on 2026-02-10, base 100,000.00 USD at 10% = 10,000.00 USD earned; 70% "
         "payable (7,000.00 USD), 3,000.00 USD held until 2026-05-11.")
+    # a line held whole is shown at 0.00, saying until when, so the held total is explained
+    spiff = next(line for line in q1["lines"] if line["component"] == "go-live")
+    assert (spiff["kind"], spiff["amount"], spiff["text"]) == (
+        "deal", "0.00", "Deal D-1 on 2026-02-10: SPIFF go-live, 500.00 USD earned; held until "
+        "2026-05-01.")
     q2 = close("2026-Q2", ledger_url)
     # both held shares and the SPIFF fall due in Q2: 3,000 + 600 + 500
     assert (q2["held"], q2["payout"]) == ("0.00", "4100.00")
@@ -83,6 +88,9 @@ def test_a_70_30_holdback_pays_the_rest_when_it_falls_due(tmp_path, ledger_url):
                     and line["component"] == "commission")
     assert (released["kind"], released["amount"]) == ("true-up", "3000.00")
     assert "3,000.00 USD of it released; all of it now payable" in released["text"]
+    spiff = next(line for line in q2["lines"] if line["component"] == "go-live")
+    assert (spiff["kind"], spiff["amount"]) == ("deal", "500.00")
+    assert spiff["text"].endswith("SPIFF go-live, 500.00 USD earned; all of it payable.")
 
 
 def test_a_share_held_over_the_year_end_is_paid_as_a_prior_year_line(tmp_path, ledger_url):
