@@ -150,6 +150,13 @@ def test_a_cancelled_deal_releases_nothing_further(tmp_path, ledger_url):
     # cancelled inside its own quarter: the deal leaves the year; the 7,000.00 paid is taken
     # back and the 3,000.00 held is never paid
     assert (q2["payout"], q2["held"], q2["carried_balance"]) == ("0.00", "0.00", "7000.00")
+    # the statement's pay card says it in words, every figure positive
+    icm("statements", "--period", "2026-Q2", "--out", str(tmp_path / "st"), "--format", "md",
+        db=ledger_url)
+    text = (tmp_path / "st" / "rep-1-2026-Q2.md").read_text()
+    assert "**Your pay for 2026-Q2: 0.00 USD**\n\n- Earned this fiscal year: 0.00 USD\n" \
+        "- Paid in earlier periods: 7,000.00 USD\n" \
+        "- You owe, recovered from future pay: 7,000.00 USD\n" in text
 
 
 def test_held_pay_is_on_the_statement_and_a_memo_column_of_the_payroll_file(tmp_path,

@@ -38,6 +38,7 @@ class StatementView:
     payout: str = ""  # the pay, grouped
     carried: str | None = None  # the balance still owed after the period, when there is one
     holds: bool = False  # some component holds pay not yet payable: a Held column
+    card: list = None  # (label, amount text) under the pay at the top, in plain words
 
 
 def grouped_units(units: int | None, currency: str) -> str:
@@ -109,7 +110,22 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
                          money(record.payout),
                          money(record.carried_balance)
                          if format_minor_units(record.carried_balance, currency) not in ("0.00", "0")
-                         else None, holds)
+                         else None, holds, _card(record, money))
+
+
+def _card(record, money) -> list[tuple[str, str]]:
+    """What explains the pay, under it at the top of the statement, each figure positive
+    and said in words: what is owed is "you owe", never a minus sign on one row and a plus
+    on the next."""
+    card = [("Earned this fiscal year", money(record.earned_to_date)),
+            ("Paid in earlier periods", money(record.paid_to_date))]
+    if record.held:
+        card.append(("Held, paid as each share falls due", money(record.held)))
+    if record.carried_balance > 0:
+        card.append(("You owe, recovered from future pay", money(record.carried_balance)))
+    elif record.carried_balance < 0:
+        card.append(("Owed to you after this period", money(-record.carried_balance)))
+    return card
 
 
 def _line_rows(statement: Statement) -> tuple[list, list, list]:
