@@ -26,7 +26,8 @@ from engine.reference_evaluator import EvaluationError
 from rules_dsl.icm_error import IcmError
 from rules_dsl.money import Money
 from rules_dsl.components import registry
-from rules_dsl.figures import money
+from rules_dsl import nodes
+from rules_dsl.figures import figure_text, money
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
 
@@ -136,6 +137,41 @@ def _window_noted(component_lines: pd.DataFrame, kind: str, length: str) -> pd.D
     notes[own] = [f"{words}: {note}" if note else words for note in notes[own]]
     component_lines["note"] = notes
     return component_lines
+
+
+def _with_figures(note: str, expressions: list, payees: PayeeTable, positions: np.ndarray,
+                  currency: str) -> np.ndarray:
+    """The note of each payee's line with the figure of each name its expressions read set
+    beside the name, so a rep reads "attainment.bookings (125.00%) >= 100% holds, so 10% *
+    target_incentive (40,000.00 USD)" rather than names alone. ``note`` is made of the
+    expressions' texts, each replaced by its figured text."""
+    found = lines.repeated(note, len(positions))
+    spans = [(expression, [(sub.span, nodes.dotted_name(sub))
+                           for sub in nodes.walk(expression.node)
+                           if isinstance(sub, (nodes.Name, nodes.Member))
+                           and nodes.dotted_name(sub) in payees])
+             for expression in expressions if expression is not None]
+    spans = [(expression, named) for expression, named in spans
+             if named and expression.text in note]
+    if not spans or not len(positions):
+        return found
+    columns = {name: payees.python_column(name) for _, named in spans for _, name in named}
+    for k, i in enumerate(positions.tolist()):
+        text = note
+        for expression, named in spans:
+            text = text.replace(expression.text, _figured(expression.text, named, columns,
+                                                          i, currency), 1)
+        found[k] = text
+    return found
+
+
+def _figured(text: str, named: list, columns: dict, i: int, currency: str) -> str:
+    """``text`` with " (figure)" after each name, from the last so offsets hold."""
+    for (_, end), name in sorted(named, key=lambda item: -item[0][1]):
+        value = columns[name][i]
+        if value is not ABSENT:
+            text = f"{text[:end]} ({figure_text(value, name, currency)}){text[end:]}"
+    return text
 
 
 def measure(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
@@ -389,7 +425,9 @@ class _Context:
         earning = np.flatnonzero((amounts != 0) & (True if held is None else held.data))
         return lines.table(len(earning), payee=self.payees.id_array[earning],
                            component=component.id, kind="component",
-                           amount=amounts[earning], note=lines.repeated(note, len(earning)))
+                           amount=amounts[earning],
+                           note=_with_figures(note, [when, amount], self.payees, earning,
+                                              self.currency))
 
     def deal_values(self, component: Component, key: str) -> np.ndarray:
         plan, rows, payees, fields, window = (self.plan, self.rows, self.payees, self.fields,

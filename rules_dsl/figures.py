@@ -2,13 +2,14 @@
 time (the sentences beside each line are put together in ``engine.changes``)."""
 from __future__ import annotations
 
+import datetime
 import functools
 from fractions import Fraction
 
 import numpy as np
 
-from rules_dsl.money import decimal_text, format_grouped, minor_digits, round_fraction, \
-    rounded_text
+from rules_dsl.money import Money, decimal_text, format_grouped, minor_digits, \
+    round_fraction, rounded_text
 
 
 @functools.lru_cache(maxsize=4096)  # a plan has a handful of distinct rates
@@ -68,3 +69,17 @@ def _fixed_point_texts(units: np.ndarray, currency: str, grouped: bool) -> list[
     if digits:
         return [f"{'-' if minus else ''}{w}.{f:0{digits}d}" for minus, w, f in rows]
     return [f"{'-' if minus else ''}{w}" for minus, w, _ in rows]
+
+
+def figure_text(value, name: str, currency: str) -> str:
+    """A payee-level value as a sentence shows it beside its name: money with its currency,
+    attainment and other ratios as percents, whole numbers and dates as they are."""
+    if isinstance(value, Money):
+        return money(int(value), currency)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "none"}[value]
+    if isinstance(value, Fraction):
+        return short_percent(value) if "attainment." in name else rate_text(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)

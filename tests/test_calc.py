@@ -423,3 +423,13 @@ def test_a_cap_that_fails_for_one_payee_names_that_payee(tmp_path, ledger_url):
     assert result.exit_code == 1
     assert result.output.endswith("division by zero (payee rep-3, period 2026-Q1)\n"), \
         result.output
+
+
+def test_a_bonus_line_shows_each_figure_it_read(tmp_path, ledger_url):
+    """The club bonus of the first test, said with its figures: rep-1's attainment is
+    250,000 / 200,000 = 125% and the target incentive of the annual window 40,000.00."""
+    build(tmp_path, ledger_url)
+    club = next(line for line in payee(calc("2026-Q1", ledger_url), "rep-1")["lines"]
+                if line["component"] == "club")
+    assert club["text"] == ("club: attainment.bookings (125.00%) >= 100% holds, so 10% * "
+                            "target_incentive (40,000.00 USD) = 4,000.00 USD.")
