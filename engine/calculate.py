@@ -74,6 +74,7 @@ class PlanResult:
     draws: dict[str, int]
     period_target_incentive: dict[str, int]
     clawed: pd.DataFrame  # credit rows a partial clawback keeps at part of their amount
+    cancelled: dict = None  # deal -> cancel date, of the year's deals cancelled by now
 
     def of(self, payee: str, lines_of: PayeeLines) -> dict:
         """What settlement reads of one payee."""
@@ -169,7 +170,8 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         result.lines = None  # compared now: the frame is the comparison's
         for payee in result.listed:
             payees[payee].append((result, lines_of[payee]))
-        changed.append(changed_lines(found, result.year.plan, None, result.clawed))
+        changed.append(changed_lines(found, result.year.plan, None, result.clawed,
+                                     result.cancelled))
         compared.append((result.year, _unchanged(found), False))
         del found
     if len(prior.recorded):
@@ -180,7 +182,7 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
         for payee, lines_of in changed_payees.items():
             payees[payee].append((result, lines_of))
         changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year,
-                                     result.clawed))
+                                     result.clawed, result.cancelled))
         compared.append((result.year, _unchanged(found), True))
     listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
                     | set(prior.adjustments))
@@ -481,7 +483,16 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     return PlanResult(year, earned, listed, last_values,
                       {} if draws is None else dict(zip(spans.ids, map(int, draws))),
                       dict(zip(spans.ids, map(int, incentive[:, year.index]))),
-                      pd.concat(clawed, ignore_index=True))
+                      pd.concat(clawed, ignore_index=True), _cancelled(frames.credits, judged_on))
+
+
+def _cancelled(credits: pd.DataFrame, judged_on: datetime.date) -> dict:
+    """Each deal of the year cancelled by ``judged_on``, with its cancel date: a clawback
+    line says when its deal was cancelled. Few deals: a dict."""
+    rows = credits[(credits["status"] == "cancelled")
+                   & (credits["cancel_date"] <= pd.Timestamp(judged_on))]
+    rows = rows.drop_duplicates("deal_id")
+    return dict(zip(rows["deal_id"].tolist(), rows["cancel_date"].dt.date.tolist()))
 
 
 def _in_window(credits: pd.DataFrame, window: Window, year: PlanYear, plan: Plan,

@@ -103,7 +103,7 @@ def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
 
 
 def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None,
-                  clawed: pd.DataFrame) -> pd.DataFrame:
+                  clawed: pd.DataFrame, cancelled: dict | None = None) -> pd.DataFrame:
     """The keys whose earnings to date changed, as statement lines (``ledger.records.LINES``):
     a new key is its own kind (a SPIFF a deal), a changed one a true-up, a gone one a
     clawback (a deal's) or a true-up. ``fiscal_year`` is None for this year's lines; an
@@ -154,7 +154,23 @@ def changed_lines(compared: pd.DataFrame, plan, fiscal_year: int | None,
     _slices(table, frame, plan)
     if len(clawed) and rows:
         _partly_clawed_back(table, clawed)
+    if cancelled and rows:
+        _cancellations(table, cancelled)
     return lines_frame(table)
+
+
+def _cancellations(table: dict, cancelled: dict) -> None:
+    """A clawback line of a cancelled deal says when it was cancelled (its reason)."""
+    gone = np.flatnonzero(table["cause"] == "gone-deal")
+    if not len(gone):
+        return
+    reason = table["reason"] if table["reason"] is not None else \
+        np.full(len(table["cause"]), None, dtype=object)
+    for line in gone.tolist():
+        day = cancelled.get(table["deal"][line])
+        if day is not None:
+            reason[line] = f"the deal was cancelled on {day.isoformat()}"
+    table["reason"] = reason
 
 
 def _payable_reasons(frame, plan, present: np.ndarray, change: np.ndarray):

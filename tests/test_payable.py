@@ -150,6 +150,8 @@ def test_a_cancelled_deal_releases_nothing_further(tmp_path, ledger_url):
     # cancelled inside its own quarter: the deal leaves the year; the 7,000.00 paid is taken
     # back and the 3,000.00 held is never paid
     assert (q2["payout"], q2["held"], q2["carried_balance"]) == ("0.00", "0.00", "7000.00")
+    assert q2["lines"][0]["text"] == ("Deal D-1: the deal was cancelled on 2026-03-30, so "
+                                      "7,000.00 USD paid before is taken back (-7,000.00 USD).")
     # the statement's pay card says it in words, every figure positive
     icm("statements", "--period", "2026-Q2", "--out", str(tmp_path / "st"), "--format", "md",
         db=ledger_url)

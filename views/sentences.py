@@ -139,7 +139,8 @@ def line_sentences(lines: pd.DataFrame) -> list[str]:
             continue
         if gone[i]:
             what = f"Deal {deal}" if deal else component
-            text = (f"{what}: {money_before[i]} paid before is taken back "
+            why = f"{reason}, so " if isinstance(reason, str) else ""  # when it was cancelled
+            text = (f"{what}: {why}{money_before[i]} paid before is taken back "
                     f"({money_amount[i]}).")
         else:
             text = _earned(i, component, deal, note, report, rate, per, line_kind[i],
