@@ -57,3 +57,6 @@ def test_demo_writes_a_closed_year_that_reconciles(tmp_path, snapshot):
     for quarter in ("2026-Q1", "2026-Q4"):
         page = (out / f"kpi-{quarter}.html").read_text()
         assert "<svg" in page and "Zoë" in page and "O&#39;Brien" in page
+        # the monthly plans' pay is on the months' pages, and the quarter's page says so
+        assert "Plans paid by another length of period (new-hire-ramp, sdr) are on their " \
+            "own periods' pages." in page

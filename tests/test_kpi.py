@@ -264,8 +264,11 @@ def test_html_is_escaped_self_contained_and_shows_the_figures(q1):
     assert "Draft: 2026-Q1 is not closed" in html
     assert "21,500.00 USD" in html  # mgr-1's team
     assert "37,322.00 USD" in html  # the organisation's payout
-    assert "197.5%" in html  # rep-1's payout over target incentive
+    assert "197.50%" in html  # rep-1's payout over target incentive (one format: 2 places)
     assert "93.33%" in html  # mgr-1's reports' attainment
+    assert "<td>Ravi, Rosa</td>" in html  # mgr-1's reports, by name
+    # both plans are quarterly: the page says it holds them and no plan is elsewhere
+    assert "the plans paid by the quarter: test-ae, test-flat.</p>" in html
 
 
 def test_text_tables(q1):
@@ -273,11 +276,11 @@ def test_text_tables(q1):
     text = kpi_table(kpis)
     assert text.startswith("KPIs 2026-Q1 (draft: the period is not closed)\n")
     rep1 = next(line for line in text.splitlines() if line.startswith("rep-1 "))
-    assert re.search(r"bookings\s+125%\s+19,750.00\s+197.5%\s+280,000.00\s+7.05%\s+4\s+"
+    assert re.search(r"bookings\s+125.00%\s+19,750.00\s+197.50%\s+280,000.00\s+7.05%\s+4\s+"
                      r"70,000.00\s+2$", rep1)
     team = next(line for line in text.splitlines() if line.startswith("mgr-1 "))
     assert "<b>O'Brien & Co</b>" in team and "21,500.00 USD" in team and "93.33%" in team
-    assert "at or above quota: 2 of 5 (40%)" in text
+    assert "at or above quota: 2 of 5 (40.00%)" in text
     bands = {line.rsplit(None, 1)[0].strip(): line.rsplit(None, 1)[1]
              for line in text.splitlines()
              if line.startswith(("below 50%", "50-100%", "100-150%", "150% and above"))}

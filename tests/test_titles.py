@@ -72,7 +72,7 @@ def test_a_statement_shows_titles_and_deal_names_and_the_json_keeps_ids(tmp_path
     assert "| Deal (Commission, 5% of bookings) | D-3 |" in text  # neither column: the id
     # the KPI pages name the primary measure by its title (1,200 of 2,400: 50%)
     table = icm("kpi", "--period", "2026-Q1", db=ledger_url).stdout
-    assert "  rep-1  Ravi  Bookings outside the group         50%" in table
+    assert "  rep-1  Ravi  Bookings outside the group      50.00%" in table
     kpis = json.loads(icm("kpi", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
     assert kpis["payees"][0]["primary_measure"] == "bookings"  # machine output keeps ids
 

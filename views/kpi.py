@@ -65,14 +65,14 @@ from fractions import Fraction
 
 import pandas as pd
 
-from rules_dsl.calendar import period_span
+from rules_dsl.calendar import parse_period, period_span
 from rules_dsl.money import Money, minor_digits, round_fraction
 from views.view import shown
 from views.labels import NONE, Labels
 from views.source import Statement, closed_run, period_statements
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
-from ledger.plans import fiscal_year_starts
+from ledger.plans import fiscal_year_starts, registered_plans
 from ledger.reads import PayeeRows, payee_rows
 from ledger.window import read_window, require_rates
 
@@ -208,6 +208,16 @@ class PeriodKpis:
     organisation: OrganisationKpis
     labels: Labels = NONE  # the plans' titles, for pages people read
     plan_of: dict = field(default_factory=dict)  # payee -> the id of its first plan
+    names: dict = field(default_factory=dict)  # payee -> name, for the people reading
+    plans_in: tuple[str, ...] = ()  # the plans paid by the page's length of period
+    plans_elsewhere: tuple[str, ...] = ()  # registered plans paid by another length
+
+    def name_of(self, payee: str) -> str:
+        return self.names.get(payee) or payee
+
+    @property
+    def period_length(self) -> str:
+        return parse_period(self.period)[0]
 
     def measure_title(self, payee: str, measure: str | None) -> str | None:
         """A payee's measure by its plan's title for it, where the plan gives one."""
@@ -232,8 +242,22 @@ def period_kpis(ledger_db: LedgerDb, period: str) -> PeriodKpis:
                              row.manager_id if row else None))
     labels = statements[0].shared.labels if statements and statements[0].shared else NONE
     plan_of = {p.payee: p.plans[0].split("@")[0] for p in payees if p.plans}
+    names = {p.payee: p.name for p in payees}
+    names.update({payee: row.name for payee, row in history.all_as_of(
+        period_span(period)[1]).items() if payee not in names})
+    inside, elsewhere = _plans_by_length(ledger_db, period)
     return PeriodKpis(period, status, tuple(payees), _teams(payees, history, spans),
-                      _organisation(payees), labels, plan_of)
+                      _organisation(payees), labels, plan_of, names, inside, elsewhere)
+
+
+def _plans_by_length(ledger_db: LedgerDb, period: str) -> tuple[tuple, tuple]:
+    """The registered plans paid by the period's length, and those paid by another: a page
+    of a quarter says which plans it holds, and that a monthly plan's pay is on the months'."""
+    length = parse_period(period)[0]
+    newest = {found.plan_id: found.plan for found in registered_plans(ledger_db)
+              if found.plan is not None}
+    inside = tuple(sorted(p for p, plan in newest.items() if plan.payout_period == length))
+    return inside, tuple(sorted(p for p in newest if p not in inside))
 
 
 def _status(ledger_db: LedgerDb, period: str, statements: list[Statement]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from views.chart import bar_chart, leaderboard_chart
-from rules_dsl.figures import percent
+from rules_dsl.figures import short_percent
 from rules_dsl.money import format_grouped
 from views.kpi import LEADERBOARD_CHART_ROWS, PeriodKpis, Totals
 from views.render import house_css, html_environment
@@ -36,8 +36,9 @@ def _cell(text: str) -> str:
 
 
 def _pct(ratio: Fraction | None) -> str:
-    """A ratio, already rounded to four places, as a percent exactly: 0.0705 -> '7.05%'."""
-    return percent(ratio) if ratio is not None else "-"
+    """A ratio, already rounded to four places, as a percent to two places, every percent
+    of the page alike: 0.0705 -> '7.05%', 1.25 -> '125.00%'."""
+    return short_percent(ratio) if ratio is not None else "-"
 
 
 def _money_text(units: int | None, currency: str | None) -> str:
@@ -53,6 +54,10 @@ def kpi_table(kpis: PeriodKpis) -> str:
     """Plain-text tables for the terminal: payees, teams, then the organisation."""
     out = [f"KPIs {kpis.period}"
            + (" (draft: the period is not closed)" if kpis.status == "draft" else "")]
+    if kpis.plans_elsewhere:
+        out.append(f"plans paid by the {kpis.period_length}: "
+                   f"{', '.join(kpis.plans_in) or 'none'}; on other periods' pages: "
+                   f"{', '.join(kpis.plans_elsewhere)}")
     out += ["", "Payees"]
     rows = [[p.payee, p.name, p.currency,
              kpis.measure_title(p.payee, p.primary_measure) or "-",
