@@ -84,6 +84,8 @@ def test_pdf_carries_the_statement(tmp_path, ledger_url):
     assert pdf.metadata.title == "Payout statement 2026-Q1: Ravi"
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert "Pay for this period 19,750.00 USD" in text
+    # every page carries its number and a running header of the payee and the period
+    assert "Page 1 of" in text and "Payout statement: Ravi" in text and "Period 2026-Q1" in text
     assert "20,000.00 USD at 10% (tier from 100% of quota)" in " ".join(text.split())
 
 
