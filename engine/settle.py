@@ -167,7 +167,9 @@ def _record(payee: str, prior: Prior, current_year: list, currency: str, plans: 
     has_draw = recoverable is not None and draw > 0
     top_up = pay - (earned + adjusted - balance) if has_draw else 0
     if top_up > 0:
-        settlement.append(SettlementLine("draw", top_up, draw=draw))
+        settlement.append(SettlementLine(
+            "draw", top_up, "recoverable: recovered from later pay" if recoverable else
+            "not recoverable: kept whatever is earned later", draw))
     elif pay == 0 and earned + adjusted < balance:
         settlement.append(SettlementLine("carried-forward", balance - earned - adjusted))
     return PayeeRecord(

@@ -83,3 +83,7 @@ def test_oracle_recoverable_draw_over_three_months(tmp_path, ledger_url):
                                                "--db", ledger_url]).stdout)
     assert [(l["kind"], l["amount"]) for l in february["payees"][0]["lines"]] == [
         ("deal", "700.00"), ("balance", "-500.00"), ("draw", "800.00")]
+    # the draw line says what it is and that it is recovered later
+    assert february["payees"][0]["lines"][-1]["text"] == (
+        "Draw: 800.00 USD brings the pay up to the 1,000.00 USD draw (recoverable: "
+        "recovered from later pay).")

@@ -25,8 +25,9 @@ def settlement_sentence(line: SettlementLine, currency: str) -> str:
     if line.kind == "balance":
         return f"Balance brought forward from earlier periods: {money(line.amount, currency)}"
     if line.kind == "draw":
+        why = f" ({line.reason})" if line.reason else ""  # recoverable or not
         return (f"Draw: {money(line.amount, currency)} brings the pay up to the "
-                f"{money(line.draw, currency)} draw")
+                f"{money(line.draw, currency)} draw{why}")
     return f"Carried forward: {money(line.amount, currency)} to be recovered from later pay"
 
 
