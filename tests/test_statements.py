@@ -106,3 +106,13 @@ def test_rendered_statement_snapshots(tmp_path, ledger_url, snapshot):
     for name in ("rep-1-2026-Q1.html", "rep-1-2026-Q1.md"):
         text = re.sub(r"calculation run \d+", "calculation run N", (out / name).read_text())
         snapshot(name, text)
+
+
+def test_a_statement_says_how_far_the_next_tier_is(tmp_path, ledger_url):
+    """rep-2 books half of D-4 in Q1, 30,000.00 of a 100,000.00 quota: 70,000.00 more
+    reaches the 10% tier at 100%. rep-1, at 125%, is past the last tier: nothing to say."""
+    build(tmp_path, ledger_url)
+    out = statements(tmp_path, ledger_url, "--format", "md")
+    assert "30% of quota; 70,000.00 USD more reaches the next tier of commission, at 100% " \
+        "of quota" in (out / "rep-2-2026-Q1.md").read_text()
+    assert "more reaches" not in (out / "rep-1-2026-Q1.md").read_text()

@@ -101,7 +101,8 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
             "attainment": percent_text(shown(measure.attainment)),
             "chart": attainment_chart(measure.measure, shown(measure.attainment),
                                       _as_attainment(measure.boundaries, measure.quota))
-            if charts and measure.attainment is not None else None})
+            if charts and measure.attainment is not None else None,
+            "next": _next_tier(measure, labels, plan, currency)})
     components = [(labels.title(plan, c.component), money(c.earned_to_date),
                    money(c.held) if holds else None, money(c.payout))
                   for c in record.components]
@@ -175,6 +176,33 @@ def paid_as_text(statement: Statement) -> str | None:
         return None
     return (f"the pay converted at 1 {statement.currency} = {paid.rate} {paid.currency} (the "
             f"rate of {paid.rate_date}), rounded half up once")
+
+
+def _next_tier(measure, labels, plan: str | None, currency: str) -> str | None:
+    """How much more of the measure reaches the next tier above where it stands: what
+    would raise the pay, in the measure's own units. None past the last tier or without
+    money figures to say it in."""
+    if measure.type != "money" or measure.value is None:
+        return None
+    value = int(measure.value)
+    ahead = []
+    for boundary in measure.boundaries:
+        if boundary.basis == "attainment":
+            if not measure.quota:
+                continue
+            start = boundary.start * int(measure.quota)
+            where = f"{percent_text(boundary.start)} of quota"
+        else:
+            start, where = Fraction(int(boundary.start)), format_grouped(
+                int(boundary.start), currency) + f" {currency}"
+        if start > value:
+            ahead.append((start, where, boundary.component))
+    if not ahead:
+        return None
+    start, where, component = min(ahead, key=lambda found: found[0])
+    more = format_grouped(int(-(-(start - value) // 1)), currency)  # whole minor units up
+    return (f"{more} {currency} more reaches the next tier of "
+            f"{labels.title(plan, component)}, at {where}")
 
 
 def _as_attainment(boundaries, quota) -> list:
