@@ -23,6 +23,7 @@ from rules_dsl.components.payout_curve import curve_value
 from rules_dsl.plan import CurvePoint
 from ledger.window import credit_amounts
 from rules_dsl.loader import load_plan_text
+from rules_dsl.money import round_fraction
 
 SCALE = 1_000_000_000
 
@@ -303,6 +304,12 @@ def test_payable_to_date_never_exceeds_earned_and_equals_it_once_all_is_due(case
     judged_on = first + datetime.timedelta(days=judged)
     payable = payable_lines(plan, frame, None, None, judged_on)["amount"].to_numpy()
     earned = np.array(earned, np.int64)
+    # row by row, as PLAN_LANGUAGE 7.3 words it: each share whose day (the deal's date
+    # plus its `after`) is on or before the day judged, times the line, rounded once
+    for line, (amount, day) in enumerate(zip(earned.tolist(), days)):
+        share = sum(Fraction(part, 100) for after, part in schedule if day + after <= judged)
+        expected = amount if amount < 0 else round_fraction(amount * share, mode)
+        assert payable[line] == expected
     assert (payable <= earned).all()
     assert (payable[earned < 0] == earned[earned < 0]).all()  # a take-back is never held
     assert (payable[earned >= 0] >= 0).all()
