@@ -3,6 +3,7 @@ its quota, each component, and every line. The HTML, Markdown and PDF renderings
 from this one view, so they cannot disagree."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -159,13 +160,20 @@ def _table_rows(lines: pd.DataFrame, labels: Labels, currency: str | None = None
     currencies = [currency] * len(lines) if currency is not None \
         else lines["currency"].tolist()
     kinds, amounts = lines["kind"].tolist(), lines["amount"].tolist()
-    rows = [{"kind": KIND_LABELS.get(kind, kind),
-             "component": labels.title(plan, component) if component else "",
-             "deal": labels.deal(deal) if deal else "", "base": grouped_units(base, unit),
+    components = lines["component"].tolist()
+    if labels.titles:  # each (plan, component) looked up once
+        titled = {key: labels.title(*key) for key in set(zip(lines["plan"].tolist(),
+                                                             components)) if key[1]}
+        components = [titled.get(key, key[1]) for key in zip(lines["plan"].tolist(),
+                                                             components)]
+    deals = lines["deal"].tolist()
+    if labels.deals:
+        deals = [labels.deal(deal) if deal else deal for deal in deals]
+    rows = [{"kind": KIND_LABELS.get(kind, kind), "component": component or "",
+             "deal": deal or "", "base": grouped_units(base, unit),
              "rate": rate, "amount": format_grouped(amount, unit), "text": text}
-            for kind, component, plan, deal, text, base, rate, amount, unit in zip(
-                kinds, lines["component"].tolist(), lines["plan"].tolist(),
-                lines["deal"].tolist(), line_sentences(lines), lines["base"].tolist(),
+            for kind, component, deal, text, base, rate, amount, unit in zip(
+                kinds, components, deals, line_sentences(lines), lines["base"].tolist(),
                 _rates(lines), amounts, currencies)]
     return currencies, kinds, amounts, rows
 
@@ -182,27 +190,21 @@ def _next_tier(measure, labels, plan: str | None, currency: str) -> str | None:
     """How much more of the measure reaches the next tier above where it stands: what
     would raise the pay, in the measure's own units. None past the last tier or without
     money figures to say it in."""
-    if measure.type != "money" or measure.value is None:
+    if measure.type != "money" or measure.value is None or not measure.boundaries:
         return None
-    value = int(measure.value)
-    ahead = []
-    for boundary in measure.boundaries:
-        if boundary.basis == "attainment":
-            if not measure.quota:
-                continue
-            start = boundary.start * int(measure.quota)
-            where = f"{percent_text(boundary.start)} of quota"
-        else:
-            start, where = Fraction(int(boundary.start)), format_grouped(
-                int(boundary.start), currency) + f" {currency}"
-        if start > value:
-            ahead.append((start, where, boundary.component))
+    value, quota = int(measure.value), int(measure.quota or 0)
+    ahead = [(boundary.start * quota if boundary.basis == "attainment" else
+              int(boundary.start), boundary) for boundary in measure.boundaries
+             if boundary.basis != "attainment" or quota]
+    ahead = [(start, boundary) for start, boundary in ahead if start > value]
     if not ahead:
         return None
-    start, where, component = min(ahead, key=lambda found: found[0])
-    more = format_grouped(int(-(-(start - value) // 1)), currency)  # whole minor units up
+    start, boundary = min(ahead, key=lambda found: found[0])
+    where = f"{percent_text(boundary.start)} of quota" if boundary.basis == "attainment" \
+        else f"{format_grouped(int(boundary.start), currency)} {currency}"
+    more = format_grouped(math.ceil(start - value), currency)  # whole minor units, up
     return (f"{more} {currency} more reaches the next tier of "
-            f"{labels.title(plan, component)}, at {where}")
+            f"{labels.title(plan, boundary.component)}, at {where}")
 
 
 def _as_attainment(boundaries, quota) -> list:
