@@ -125,6 +125,8 @@ def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
             columns[name] = Col("money", rows[builtin.window].to_numpy(dtype=np.int64))
         elif name == "credit.amount":
             columns[name] = Col("money", rows["credit_amount"].to_numpy(dtype=np.int64))
+        elif name == "credit.overlay":
+            columns[name] = Col("bool", rows["overlay"].to_numpy(dtype=bool))
         elif name == "credit.share":
             columns[name] = Col("number", (rows["share_e9"].to_numpy(dtype=np.int64),
                                            np.full(len(rows), SHARE_SCALE, dtype=np.int64)))

@@ -25,7 +25,8 @@ INT64_MAX = 2 ** 63 - 1
 
 # Built-in fields of each namespace beside the deal's (rules_dsl/deal_fields.py); declared
 # extra columns are added to these by the loader.
-CREDIT_FIELDS = {"share": Type.NUMBER, "amount": Type.MONEY, "role": Type.STRING}
+CREDIT_FIELDS = {"share": Type.NUMBER, "amount": Type.MONEY, "role": Type.STRING,
+                 "overlay": Type.BOOL}
 PAYEE_FIELDS = {"id": Type.STRING, "name": Type.STRING, "role": Type.STRING,
                 "hire_date": Type.DATE}
 PERIOD_FIELDS = {"start": Type.DATE, "end": Type.DATE, "number": Type.INT}
