@@ -38,6 +38,7 @@ class WindowFrames:
     payees: pd.DataFrame  # every payee row (the effective-dated history)
     assignments: pd.DataFrame  # assignments in force on some day of start..through
     quotas: pd.DataFrame  # quota rows overlapping start..through
+    metrics: pd.DataFrame  # every metrics row: a period's days depend on the plan reading it
 
 
 # What the window reads of a deal, as (SQL, frame column): its key, then its stored fields
@@ -72,8 +73,9 @@ def read_window(ledger_db: LedgerDb, start: datetime.date, end: datetime.date, c
                                                   credits["share_e9"].to_numpy(),
                                                   credits["deal_id"].to_numpy(),
                                                   credits["overlay"].to_numpy(dtype=bool))
-        payees, assignments, quotas = tables
-        return WindowFrames(start, end, currency, credits, payees, assignments, quotas)
+        payees, assignments, quotas, metrics = tables
+        return WindowFrames(start, end, currency, credits, payees, assignments, quotas,
+                            metrics)
 
 
 # The small tables a window reads beside its deals: SQL ({start} and {end} the window's first
@@ -96,6 +98,8 @@ _TABLES = [
      '"end" >= {start}',
      {"payee_id": "text", "measure": "text", "start": "date", "end": "date",
       "amount": "int"}),
+    ("SELECT metric, period, value, currency FROM metrics",
+     {"metric": "text", "period": "text", "value": "text", "currency": "text"}),
 ]
 
 
