@@ -95,7 +95,7 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
         zero, zero_measure = zero_quota.zero_payees(measures, payees)
         with zero_quota.attainment_as_zero(payees, measures, zero):
             component_lines = _with_ranks(component, _component_lines(component, context),
-                                          payees)
+                                          payees, window)
             if plan.window_of(component) != plan.attainment_window:
                 component_lines = _window_noted(component_lines, plan.window_of(component),
                                                 plan.payout_period)
@@ -182,10 +182,11 @@ def measure(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
     _measure(plan, _coded(rows, payees), payees, fields, window, None, _Memo())
 
 
-def _with_ranks(component: Component, found: pd.DataFrame, payees: PayeeTable
-                ) -> pd.DataFrame:
+def _with_ranks(component: Component, found: pd.DataFrame, payees: PayeeTable,
+                window: Window) -> pd.DataFrame:
     """A payee-level line of a component that reads rank(M) says the rank, among how many
-    payees and by which measure, before its own note (explain and statements show it)."""
+    payees, by which measure and over which days, before its own note (explain and
+    statements show it; a line earned in several windows shows its first one's)."""
     measures = ranked_measures(component.expressions())
     own = np.flatnonzero((found["kind"] == "component").to_numpy(dtype=bool)) \
         if measures else ()
@@ -196,7 +197,8 @@ def _with_ranks(component: Component, found: pd.DataFrame, payees: PayeeTable
     for measure in measures:
         ranks = vector.competition_ranks(payees.lenient(measure))[codes]
         for text, rank in zip(texts, ranks.tolist()):
-            text.append(f"ranked {rank} of {len(payees)} payees by {measure}")
+            text.append(f"ranked {rank} of {len(payees)} payees by {measure} over "
+                        f"{window.start}..{window.end}")
     notes = found["note"].to_numpy(dtype=object).copy()
     notes[own] = ["; ".join(text + ([note] if note else [])) for text, note in
                   zip(texts, notes[own].tolist())]
