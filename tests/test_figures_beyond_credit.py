@@ -406,3 +406,41 @@ def test_downgrading_below_0008_drops_metrics_and_overlay_rows(tmp_path, ledger_
     assert schema_revision(engine) == head_revision()
     assert "metrics" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+# -- a metric's window sum, row by row ---------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(months=st.dictionaries(st.integers(1, 12), st.integers(-10**9, 10**9), min_size=1),
+       quarter=st.integers(1, 4))
+def test_a_money_metric_is_the_row_by_row_sum_of_the_months_inside_a_quarter(months, quarter):
+    import datetime
+
+    import pandas as pd
+
+    from engine.earnings import Window
+    from engine.metrics import MetricError, metric_value
+    from rules_dsl.money import Money
+    from rules_dsl.types import Type
+
+    class Plan:
+        id, currency, fiscal_year_start = "p", "USD", 1
+
+    metrics = pd.DataFrame({"metric": ["rev"] * len(months),
+                            "period": [f"2026-{m:02d}" for m in months],
+                            "value": [f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}"
+                                      for v in months.values()],
+                            "currency": ["USD"] * len(months)})
+    first = 3 * (quarter - 1) + 1
+    window = Window(f"2026-Q{quarter}", datetime.date(2026, first, 1),
+                    (pd.Timestamp(2026, first + 2, 1) + pd.offsets.MonthEnd(0)).date(), quarter)
+    inside = [v for m, v in months.items() if first <= m < first + 3]
+    if not inside:
+        with pytest.raises(MetricError, match="no metrics row of 'rev'"):
+            metric_value(Plan, window, metrics, "rev", Type.MONEY)
+        return
+    assert metric_value(Plan, window, metrics, "rev", Type.MONEY) == Money(sum(inside))
