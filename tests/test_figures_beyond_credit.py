@@ -368,6 +368,10 @@ def test_overlay_credit_stands_beside_the_owners_full_credit(tmp_path, ledger_ur
     # 20.00 + 5.00 + 3.00
     assert [(p["payee"], p["payout"]) for p in document["payees"]] == [
         ("ae-1", "120.00"), ("ae-2", "60.01"), ("se-1", "28.00")]
+    explained = icm("explain", "--period", "2026-Q1", "--payee", "se-1", "--deal", "D-1",
+                    db=ledger_url).stdout
+    assert "  credited 100% to its owner ae-1 (its credit rows are all overlay rows)\n" \
+        "  credited 100% to se-1 (overlay, beside the 100% split)\n" in explained
 
 
 def test_a_deal_of_overlay_rows_alone_keeps_seq_1_for_its_owner(tmp_path, ledger):
