@@ -110,7 +110,8 @@ def _credits(ledger_db: LedgerDb, deal: str) -> list[str]:
     if not row.credits:
         out.append(f"  credited 100% to its owner {row.owner_id} (no credit rows)")
     elif all(overlay for _, _, overlay in row.credits):
-        out.append(f"  credited 100% to its owner {row.owner_id} (its credit rows are all overlay rows)")
+        out.append(f"  credited 100% to its owner {row.owner_id} (its credit rows are all "
+                   "overlay rows)")
     for payee_id, share, overlay in row.credits:
         out.append(f"  credited {percent(Fraction(share, SHARE_SCALE))} to {payee_id}"
                    + (" (overlay, beside the 100% split)" if overlay else ""))
