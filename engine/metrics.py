@@ -9,7 +9,6 @@ plan does not name.
 """
 from __future__ import annotations
 
-import datetime
 from fractions import Fraction
 
 import pandas as pd
@@ -57,7 +56,7 @@ def metric_value(plan: Plan, window: Window, metrics: pd.DataFrame, name: str, k
     for period, value, currency in zip(rows["period"].tolist(), rows["value"].tolist(),
                                        rows["currency"].tolist()):
         start, end = period_span(period, plan.fiscal_year_start)
-        if start >= _day(window.start) and end <= _day(window.end):
+        if start >= window.start and end <= window.end:
             inside.append((start, end, period, value, currency))
     if not inside:
         raise MetricError(f"{where}: no metrics row of {name!r} has a period inside the "
@@ -87,9 +86,5 @@ def metric_value(plan: Plan, window: Window, metrics: pd.DataFrame, name: str, k
     if not fits_int64(units):
         raise MetricError(f"{where}: the sum does not fit in 64-bit minor units")
     return Money(units)
-
-
-def _day(value) -> datetime.date:
-    return value if type(value) is datetime.date else pd.Timestamp(value).date()
 
 

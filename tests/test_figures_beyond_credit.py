@@ -135,6 +135,19 @@ def test_a_metric_period_follows_the_plans_fiscal_year(tmp_path, ledger_url):
     assert payee(document, "vp-1")["payout"] == "1000.00"
 
 
+def test_a_deal_level_expression_reads_the_windows_metric(tmp_path, ledger_url):
+    kicker = ("      - id: kicker\n        type: spiff\n        when: metric.nps >= 40%\n"
+              "        amount: credit.amount * 1%\n      - id: loyalty")
+    plan = METRIC_PLAN.replace("      - id: loyalty", kicker)
+    files = dict(METRIC_FILES, deals="id,date,owner_id,amount,currency\n"
+                                     "D-1,2026-02-01,vp-1,1234.50,USD\n")
+    metric_ledger(tmp_path, ledger_url, plan=plan, files=files)
+    document = calc("2026-Q1", ledger_url)
+    # nps 0.45 >= 40% in Q1: the SPIFF pays 1% of 1,234.50 = 12.345 -> 12.35 (half_up)
+    assert payee(document, "vp-1")["components"]["kicker"] == {
+        "earned_to_date": "12.35", "payout": "12.35"}
+
+
 # -- rank(M) ----------------------------------------------------------------------------------
 
 CONTEST_PLAN = """\
