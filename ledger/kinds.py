@@ -384,8 +384,11 @@ def prepare_credits(table: pa.Table, ref: KnownRows) -> tuple[pa.Table, list[Pro
     seq += only_overlay[codes] if len(codes) else 0
     first_rows = col.rows_of(order[starts])
     names = encoded.dictionary.to_pylist() if len(off) else []
+    with_overlay = np.bincount(codes, weights=overlay, minlength=len(starts)) > 0
     check.add("share", [(int(first_rows[k]), f"the shares of deal {names[k]} add up to "
-                                             f"{_percent(totals[k])}; they must add up to 100%")
+                                             f"{_percent(totals[k])}; they must add up to 100%"
+                                             + (" (overlay rows aside)" if with_overlay[k]
+                                                else ""))
                         for k in off])
     out = pa.table({"deal_id": deals, "payee_id": payees, "share_e9": share,
                     "role": arrow_text_or_none(arrow_optional(table, "role")),

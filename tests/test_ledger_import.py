@@ -257,18 +257,20 @@ BAD = {
         "D-1,rep-2,0.4,overlay,false\n"  # 3 good: 60% + 40%
         "D-2,rep-1,60%,,\n"              # 4 D-2: 60% + 30% is 90%
         "D-2,rep-2,30%,,\n"              # 5
-        "D-404,rep-1,100%,,\n"           # 6 unknown deal
-        "D-3,ghost,100%,,\n"             # 7 unknown payee
-        "D-3,rep-1,0%,,\n"               # 8 a zero share (D-3 still adds up to 100%)
-        ",rep-2,100%,,\n"                # 9 no deal
-        "D-1,mgr,100%,,true\n"           # 10 good: an overlay row beside D-1's 100%
-        "D-3,mgr,40%,,yes\n",            # 11 overlay is true or false
-        [(4, "share", "the shares of deal D-2 add up to 90%; they must add up to 100%"),
-         (6, "deal_id", "unknown deal 'D-404': import the deal first"),
-         (7, "payee_id", "unknown payee 'ghost'"),
-         (8, "share", "a share must be more than 0%"),
-         (9, "deal_id", "a value is required"),
-         (11, "overlay", "'yes' is not one of true, false")]),
+        "D-2,mgr,10%,,true\n"            # 6 an overlay row is not part of the 100%
+        "D-404,rep-1,100%,,\n"           # 7 unknown deal
+        "D-3,ghost,100%,,\n"             # 8 unknown payee
+        "D-3,rep-1,0%,,\n"               # 9 a zero share (D-3 still adds up to 100%)
+        ",rep-2,100%,,\n"                # 10 no deal
+        "D-1,mgr,100%,,true\n"           # 11 good: an overlay row beside D-1's 100%
+        "D-3,mgr,40%,,yes\n",            # 12 overlay is true or false
+        [(4, "share", "the shares of deal D-2 add up to 90%; they must add up to 100% "
+                      "(overlay rows aside)"),
+         (7, "deal_id", "unknown deal 'D-404': import the deal first"),
+         (8, "payee_id", "unknown payee 'ghost'"),
+         (9, "share", "a share must be more than 0%"),
+         (10, "deal_id", "a value is required"),
+         (12, "overlay", "'yes' is not one of true, false")]),
     "fx": (
         "date,from,to,rate\n"
         "2026-01-01,JPY,USD,0.0067\n"   # 2 good
