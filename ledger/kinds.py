@@ -456,7 +456,7 @@ def prepare_metrics(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, 
     check.add("metric", col.required(frame["metric"]))
     shaped = names.str.fullmatch(METRIC_NAME) | (names == "")
     check.add("metric", [(row, f"{name!r} is not a metric name: lowercase letters, digits and "
-                               "'_', starting with a letter, as `metric.NAME` spells it")
+                               "'_', not starting with a digit, as `metric.NAME` spells it")
                          for row, name in names[~shaped].items()])
     problems = []
     for row, period in out["period"].items():

@@ -312,7 +312,7 @@ BAD = {
         "ebitda,2026-Q1,,\n"                  # 7 no value
         "revenue,2026-Q2,1.00,usd\n",         # 8 currency in lower case, and row 2's key
         [(3, "metric", "'Revenue' is not a metric name: lowercase letters, digits and '_', "
-                       "starting with a letter, as `metric.NAME` spells it"),
+                       "not starting with a digit, as `metric.NAME` spells it"),
          (4, "period", "'2026-Q5' is not a period: write 2026, 2026-H1, 2026-Q1 or 2026-03"),
          (5, "value", "10.005 has more decimals than USD's 2"),
          (6, "value", "'forty' is not a number: write digits with an optional '.', such as "
