@@ -77,8 +77,8 @@ def test_a_metric_is_the_sum_of_its_rows_whose_period_lies_inside_the_window(
     for payee_id in ("vp-1", "vp-2"):
         entry = payee(document, payee_id)
         assert entry["components"] == {
-            "share": {"earned_to_date": "6000.01", "payout": "6000.01"},
-            "loyalty": {"earned_to_date": "250.00", "payout": "250.00"}}
+            "share": {"earned_to_date": "6000.01", "held": "0.00", "payout": "6000.01"},
+            "loyalty": {"earned_to_date": "250.00", "held": "0.00", "payout": "250.00"}}
         assert entry["payout"] == "6250.01"
 
 
@@ -145,7 +145,7 @@ def test_a_deal_level_expression_reads_the_windows_metric(tmp_path, ledger_url):
     document = calc("2026-Q1", ledger_url)
     # nps 0.45 >= 40% in Q1: the SPIFF pays 1% of 1,234.50 = 12.345 -> 12.35 (half_up)
     assert payee(document, "vp-1")["components"]["kicker"] == {
-        "earned_to_date": "12.35", "payout": "12.35"}
+        "earned_to_date": "12.35", "held": "0.00", "payout": "12.35"}
 
 
 # -- rank(M) ----------------------------------------------------------------------------------
