@@ -150,7 +150,8 @@ def _with_figures(note: str, expressions: list, payees: PayeeTable, positions: n
     spans = [(expression, [(sub.span, nodes.dotted_name(sub))
                            for sub in nodes.walk(expression.node)
                            if isinstance(sub, (nodes.Name, nodes.Member))
-                           and nodes.dotted_name(sub) in payees])
+                           and nodes.dotted_name(sub) in payees
+                           and id(sub) not in _ranked_args(expression.node)])
              for expression in expressions if expression is not None]
     spans = [(expression, named) for expression, named in spans
              if named and expression.text in note]
@@ -164,6 +165,13 @@ def _with_figures(note: str, expressions: list, payees: PayeeTable, positions: n
                                                           i, currency), 1)
         found[k] = text
     return found
+
+
+def _ranked_args(node: nodes.Node) -> set[int]:
+    """The measure names that rank(M) calls take: a rank is said by ``_with_ranks``, and
+    `rank(new_logos (2))` would read as if 2 were ranked."""
+    return {id(arg) for sub in nodes.walk(node)
+            if isinstance(sub, nodes.Call) and sub.function == "rank" for arg in sub.args}
 
 
 def _figured(text: str, named: list, columns: dict, i: int, currency: str) -> str:

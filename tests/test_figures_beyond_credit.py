@@ -80,6 +80,9 @@ def test_a_metric_is_the_sum_of_its_rows_whose_period_lies_inside_the_window(
             "share": {"earned_to_date": "6000.01", "held": "0.00", "payout": "6000.01"},
             "loyalty": {"earned_to_date": "250.00", "held": "0.00", "payout": "250.00"}}
         assert entry["payout"] == "6250.01"
+    # the sentence shows the figures the rule was judged on
+    assert payee(document, "vp-1")["lines"][1]["text"] == (
+        "loyalty: metric.nps (0.45) >= 40% holds, so 250 USD = 250.00 USD.")
 
 
 def test_a_declared_metric_without_a_row_in_the_window_is_an_error_naming_it(
