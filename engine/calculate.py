@@ -28,6 +28,7 @@ from engine.payee_table import PayeeTable
 from engine.quota import payout_periods
 from engine import assignments, clawback, lines
 from engine.lines import NO_DEAL, NO_SEQ
+from engine.metrics import set_metrics
 from engine.changes import PayeeLines, changed_lines, compare, payee_lines, stated
 from engine.order import ordered_lines
 from engine.settle import PlanSettlement, settle_payee, settled_names
@@ -453,6 +454,7 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
         for window, quota_periods in _windows(year, kind):
             in_window = spans.payees_in(window.start, window.end)
             values = names_table(window, quota_periods, in_window)
+            set_metrics(values, plan, window, frames.metrics, fields)
             for prefix, names in other_names.items():
                 first, last, its_quota = window_names.span(prefix, year.periods,
                                                            window.number - 1)

@@ -21,7 +21,7 @@ import pandas as pd
 from engine import caps as caps_of, lines, reference_evaluator, tiers, vector, zero_quota
 from engine.payee_table import ABSENT, PayeeTable
 from rules_dsl.money import divide_rounded, group_sums
-from engine.names import deal_columns, per_row, typed_column, used_names
+from engine.names import deal_columns, per_row, ranked_measures, typed_column, used_names
 from engine.reference_evaluator import EvaluationError
 from rules_dsl.icm_error import IcmError
 from rules_dsl.money import Money
@@ -94,7 +94,8 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
         measures = zero_quota.read_attainments(component)
         zero, zero_measure = zero_quota.zero_payees(measures, payees)
         with zero_quota.attainment_as_zero(payees, measures, zero):
-            component_lines = _component_lines(component, context)
+            component_lines = _with_ranks(component, _component_lines(component, context),
+                                          payees, window)
             if plan.window_of(component) != plan.attainment_window:
                 component_lines = _window_noted(component_lines, plan.window_of(component),
                                                 plan.payout_period)
@@ -149,7 +150,8 @@ def _with_figures(note: str, expressions: list, payees: PayeeTable, positions: n
     spans = [(expression, [(sub.span, nodes.dotted_name(sub))
                            for sub in nodes.walk(expression.node)
                            if isinstance(sub, (nodes.Name, nodes.Member))
-                           and nodes.dotted_name(sub) in payees])
+                           and nodes.dotted_name(sub) in payees
+                           and id(sub) not in _ranked_args(expression.node)])
              for expression in expressions if expression is not None]
     spans = [(expression, named) for expression, named in spans
              if named and expression.text in note]
@@ -163,6 +165,13 @@ def _with_figures(note: str, expressions: list, payees: PayeeTable, positions: n
                                                           i, currency), 1)
         found[k] = text
     return found
+
+
+def _ranked_args(node: nodes.Node) -> set[int]:
+    """The measure names that rank(M) calls take: a rank is said by ``_with_ranks``, and
+    `rank(new_logos (2))` would read as if 2 were ranked."""
+    return {id(arg) for sub in nodes.walk(node)
+            if isinstance(sub, nodes.Call) and sub.function == "rank" for arg in sub.args}
 
 
 def _figured(text: str, named: list, columns: dict, i: int, currency: str) -> str:
@@ -179,6 +188,29 @@ def measure(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
     """The plan's measures and attainment over ``rows`` into ``payees``, alone: the figures
     of another window of the same payout period (``engine.window_names``)."""
     _measure(plan, _coded(rows, payees), payees, fields, window, None, _Memo())
+
+
+def _with_ranks(component: Component, found: pd.DataFrame, payees: PayeeTable,
+                window: Window) -> pd.DataFrame:
+    """A payee-level line of a component that reads rank(M) says the rank, among how many
+    payees, by which measure and over which days, before its own note (explain and
+    statements show it; a line earned in several windows shows its first one's)."""
+    measures = ranked_measures(component.expressions())
+    own = np.flatnonzero((found["kind"] == "component").to_numpy(dtype=bool)) \
+        if measures else ()
+    if not len(own):
+        return found
+    codes = payees.codes_of(found["payee"].iloc[own])
+    texts = [[] for _ in own]
+    for measure in measures:
+        ranks = vector.competition_ranks(payees.lenient(measure))[codes]
+        for text, rank in zip(texts, ranks.tolist()):
+            text.append(f"ranked {rank} of {len(payees)} payees by {measure} over "
+                        f"{window.start}..{window.end}")
+    notes = found["note"].to_numpy(dtype=object).copy()
+    notes[own] = ["; ".join(text + ([note] if note else [])) for text, note in
+                  zip(texts, notes[own].tolist())]
+    return found.assign(note=notes)
 
 
 def _coded(rows: pd.DataFrame, payees: PayeeTable) -> pd.DataFrame:

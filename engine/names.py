@@ -44,6 +44,17 @@ def used_names(node: nodes.Node) -> set[str]:
     return found
 
 
+def ranked_measures(expressions) -> list[str]:
+    """The measures M of every rank(M) in ``expressions``, each once, in order."""
+    found, stack = {}, [expression.node for expression in reversed(list(expressions))]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, nodes.Call) and current.function == "rank":
+            found[current.args[0].name] = None
+        stack.extend(reversed(list(nodes.children(current))))
+    return list(found)
+
+
 class FieldValueError(IcmError, ValueError):
     """An extra column's text that is not a value of the type the plan declares; the message
     names the row (deal, assignment or payee) and the column."""
@@ -125,6 +136,8 @@ def deal_columns(rows: pd.DataFrame, wanted: set[str], fields: dict[str, Type],
             columns[name] = Col("money", rows[builtin.window].to_numpy(dtype=np.int64))
         elif name == "credit.amount":
             columns[name] = Col("money", rows["credit_amount"].to_numpy(dtype=np.int64))
+        elif name == "credit.overlay":
+            columns[name] = Col("bool", rows["overlay"].to_numpy(dtype=bool))
         elif name == "credit.share":
             columns[name] = Col("number", (rows["share_e9"].to_numpy(dtype=np.int64),
                                            np.full(len(rows), SHARE_SCALE, dtype=np.int64)))

@@ -25,7 +25,7 @@ import pyarrow as pa
 from engine import vector
 from engine.lines import positions_of, sorted_codes
 from engine.names import used_names, value_column
-from engine.reference_evaluator import EvaluationError
+from engine.reference_evaluator import RANKED, EvaluationError
 from engine.vector import Col
 from rules_dsl.money import Money
 
@@ -49,6 +49,7 @@ class PayeeTable:
         self.params_change = False
         self._arrow_ids = None
         self._rank = None
+        self._everyone: dict[str, tuple] = {}  # measure -> every payee's value, for rank(M)
 
     @classmethod
     def from_names(cls, names: Mapping[str, Mapping[str, Any]]) -> PayeeTable:
@@ -91,6 +92,7 @@ class PayeeTable:
         """A numeric name (money, int, number, bool, date) for every payee; ``present``
         marks the payees that have a value (all when None), the others hold 0."""
         self._values.pop(name, None)
+        self._everyone.pop(name, None)
         self._columns[name] = col
         if present is None or present.all():
             self._present.pop(name, None)
@@ -101,6 +103,7 @@ class PayeeTable:
         """A name as Python values, one per payee: ABSENT where the payee has none."""
         self._columns.pop(name, None)
         self._present.pop(name, None)
+        self._everyone.pop(name, None)
         self._values[name] = values
 
     def adopt(self, name: str, source: PayeeTable, source_name: str) -> None:
@@ -114,7 +117,11 @@ class PayeeTable:
 
     def value(self, name: str, i: int) -> Any:
         """The name's value for the payee at ``i`` as the reference evaluator reads it
-        (``Money``, int, Fraction, bool, date, text, None); KeyError where it has none."""
+        (``Money``, int, Fraction, bool, date, text, None); KeyError where it has none.
+        ``ranked.M`` is every payee's value of M, which the reference evaluator's rank(M)
+        reads."""
+        if name.startswith(RANKED):
+            return self.everyone(name[len(RANKED):])
         if name in self._values:
             found = self._values[name][i]
             if found is ABSENT:
@@ -125,6 +132,17 @@ class PayeeTable:
         if col is None or (present is not None and not present[i]):
             raise KeyError(name)
         return _python(col, i)
+
+    def everyone(self, name: str) -> tuple:
+        """Every payee's value of a name (made once, shared by every payee's ``ranked.M``);
+        KeyError when the table does not hold it."""
+        found = self._everyone.get(name)
+        if found is None:
+            if name not in self:
+                raise KeyError(name)
+            found = self._everyone[name] = tuple(v for v in self.python_column(name)
+                                                 if v is not ABSENT)
+        return found
 
     def get(self, name: str, i: int, default=None) -> Any:
         try:

@@ -99,6 +99,8 @@ class _Evaluator:
     def visit_Call(self, node):
         if node.function == "prorated":  # a payee-level name of its own
             return self.names[nodes.prorated_name(node)]
+        if node.function == "rank":
+            return self.rank(node.args[0].name)
         args = [self.visit(arg) for arg in node.args]
         if node.function == "min":
             return min(args)
@@ -115,6 +117,14 @@ class _Evaluator:
         if node.function == "months":
             return months_between(*args)
         raise EvaluationError(f"{node.function}(...) cannot be evaluated here", node.span)
+
+    def rank(self, measure: str) -> int:
+        """rank(M), one payee at a time: 1 + the payees of the window with more of M."""
+        own = self.names[measure]
+        return 1 + sum(1 for other in self.names[RANKED + measure] if other > own)
+
+
+RANKED = "ranked."  # `ranked.M`: every payee's value of measure M in the window, for rank(M)
 
 
 def arithmetic(op: str, left: Any, right: Any, mode: str, span: nodes.Span) -> Any:

@@ -185,6 +185,8 @@ class _Vector:
         if name == "clamp":
             value, low, high = args
             return _pick("min", [_pick("max", [value, low]), high])
+        if name == "rank":  # payee context: the rows are the plan's payees in the window
+            return Col("int", competition_ranks(args[0]))
         return _pick(name, args)
 
 
@@ -200,6 +202,18 @@ def months_between(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     last_day = (high + np.timedelta64(1, "D")).astype("datetime64[M]") != high_month
     count = (high_month - low_month).astype(np.int64) - ((high_day < low_day) & ~last_day)
     return np.where(later, count, -count)
+
+
+def competition_ranks(col: Col) -> np.ndarray:
+    """Each row's rank by value, 1 the highest: 1 + how many rows hold a strictly greater
+    value, so equal values share the better rank (1, 1, 3). Exact: Numbers compare as
+    Fractions."""
+    if col.kind == "number":
+        values = np.array([Fraction(int(n), int(d)) for n, d in zip(*col.data)], dtype=object)
+    else:
+        values = np.asarray(col.data)
+    ordered = np.sort(values)
+    return (len(values) - np.searchsorted(ordered, values, side="right") + 1).astype(np.int64)
 
 
 def _full(rows: int, value: int) -> np.ndarray:

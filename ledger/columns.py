@@ -149,6 +149,23 @@ def positive_decimals(column: pd.Series) -> tuple[pd.Series, Problems]:
     return text, problems
 
 
+def decimals(column: pd.Series) -> tuple[pd.Series, Problems]:
+    """Exact signed decimal text, normalised (no '_'): at most MAX_AMOUNT_DIGITS digits
+    before the point and nine after, so that the engine's exact Numbers stay small."""
+    text = column.str.strip().str.replace("_", "", regex=False)
+    shaped = text.str.fullmatch(_DECIMAL)
+    whole = text.str.extract(r"^-?([0-9]*)", expand=False).fillna("")
+    fraction = text.str.extract(r"\.([0-9]+)$", expand=False).fillna("")
+    problems: Problems = [(row, f"{value!r} is not a number: write digits with an optional "
+                                "'.', such as 1250000.50")
+                          for row, value in column[~shaped].items()]
+    too_long = shaped & ((whole.str.lstrip("0").str.len() > MAX_AMOUNT_DIGITS)
+                         | (fraction.str.len() > 9))
+    problems += [(row, f"{text[row]} has too many digits: at most {MAX_AMOUNT_DIGITS} before "
+                       "the point and 9 after") for row in text.index[too_long]]
+    return text, problems
+
+
 def choices(column: pd.Series, allowed: tuple[str, ...], default: str | None = None
             ) -> tuple[pd.Series, Problems]:
     text = column.str.strip()

@@ -205,7 +205,7 @@ def _numpy(values) -> np.ndarray:
 
 # -- credits: a deal's rows are replaced together ----------------------------------------
 
-_CREDIT_FIELDS = ["seq", "payee_id", "share_e9", "role", "extra"]
+_CREDIT_FIELDS = ["seq", "payee_id", "share_e9", "role", "extra", "overlay"]
 
 
 def write_credits(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSummary:
@@ -215,7 +215,7 @@ def write_credits(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSu
     encoded = pc.dictionary_encode(records["deal_id"]).combine_chunks()
     deals = encoded.dictionary
     codes = _numpy(encoded.indices).astype(np.int64)
-    old = current_credits(run.connection, ["deal_id", *_CREDIT_FIELDS])
+    old = _overlay_as_bool(current_credits(run.connection, ["deal_id", *_CREDIT_FIELDS]))
     old_codes = pc.index_in(old["deal_id"], value_set=deals)
     old = old.filter(old_codes.is_valid())  # the rows of the file's deals only
     old_codes = _numpy(old_codes.drop_null()).astype(np.int64)
@@ -256,6 +256,14 @@ def write_credits(run: ImportRun, spec: KindSpec, records: pa.Table) -> ImportSu
     replaced_rows = int(new_rows[replaced].sum())
     return ImportSummary("credits", str(run.path), records.num_rows,
                          records.num_rows - unchanged - replaced_rows, replaced_rows, unchanged)
+
+
+def _overlay_as_bool(table: pa.Table) -> pa.Table:
+    """The ledger's overlay column, read as text (SQLite's 0/1, PostgreSQL's t/f), as bools
+    that compare with the file's."""
+    at = table.column_names.index("overlay")
+    return table.set_column(at, "overlay", pc.is_in(table["overlay"],
+                                                    value_set=pa.array(["1", "t", "true"])))
 
 
 def _credit_rows(table: pa.Table, codes: np.ndarray, wanted: np.ndarray) -> dict[int, list]:

@@ -2,4 +2,5 @@
 name them). Apart from ``kinds.SPECS``, which holds what each kind is, so the command line
 lists them without loading pandas; a test keeps the two in step."""
 
-INPUT_KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx", "payments")
+INPUT_KINDS = ("payees", "assignments", "quotas", "deals", "credits", "fx", "payments",
+               "metrics")

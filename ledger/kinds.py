@@ -1,4 +1,4 @@
-"""The six input kinds: which columns each has, how its rows are checked, and its key.
+"""The input kinds: which columns each has, how its rows are checked, and its key.
 
 ``prepare`` turns the file's text columns into typed records and every problem as
 ``(row, column, message)``; it reads the ledger but never writes. Checks that need the whole
@@ -360,6 +360,9 @@ def prepare_credits(table: pa.Table, ref: KnownRows) -> tuple[pa.Table, list[Pro
     check.add("payee_id", col.arrow_unknown(payees, pa.array(sorted(ref.payee_ids),
                                                              pa.string()), "payee"))
     share = check.take("share", col.arrow_shares(table["share"]))
+    overlay_text = check.take("overlay", col.arrow_choices(arrow_optional(table, "overlay"),
+                                                           ("true", "false"), "false"))
+    overlay = col.to_numpy(pc.equal(overlay_text, "true"))
     # codes in order of first appearance: a deal's first row is where its code first shows
     encoded = pc.dictionary_encode(deals)
     codes = col.to_numpy(encoded.indices).astype(np.int64)
@@ -369,16 +372,27 @@ def prepare_credits(table: pa.Table, ref: KnownRows) -> tuple[pa.Table, list[Pro
     seq[order] = np.arange(len(codes)) - np.repeat(starts, np.diff(np.append(starts,
                                                                              len(codes)))) + 1
     shares = col.to_numpy(share)
-    totals = np.add.reduceat(shares[order], starts) if len(codes) else shares
+    # overlay rows stand outside the 100% split (PLAN_LANGUAGE.md 7.4)
+    split = np.where(overlay, 0, shares)
+    totals = np.add.reduceat(split[order], starts) if len(codes) else split
     unreadable = np.bincount(codes, weights=shares <= 0, minlength=len(starts)) > 0
-    off = np.flatnonzero((totals != col.SHARE_SCALE) & ~unreadable)  # unreadable: said already
+    only_overlay = np.bincount(codes, weights=~overlay, minlength=len(starts)) == 0
+    off = np.flatnonzero((totals != col.SHARE_SCALE) & ~unreadable  # unreadable: said already
+                         & ~only_overlay)  # the owner keeps 100% beside overlay rows alone
+    # a deal of overlay rows alone leaves seq 1 to its owner's row, as a deal without credit
+    # rows has it (ledger.window): the owner's line keeps its key when overlay rows come
+    seq += only_overlay[codes] if len(codes) else 0
     first_rows = col.rows_of(order[starts])
     names = encoded.dictionary.to_pylist() if len(off) else []
+    with_overlay = np.bincount(codes, weights=overlay, minlength=len(starts)) > 0
     check.add("share", [(int(first_rows[k]), f"the shares of deal {names[k]} add up to "
-                                             f"{_percent(totals[k])}; they must add up to 100%")
+                                             f"{_percent(totals[k])}; they must add up to 100%"
+                                             + (" (overlay rows aside)" if with_overlay[k]
+                                                else ""))
                         for k in off])
     out = pa.table({"deal_id": deals, "payee_id": payees, "share_e9": share,
                     "role": arrow_text_or_none(arrow_optional(table, "role")),
+                    "overlay": pa.array(overlay, pa.bool_()),
                     "extra": arrow_extras_json(table, SPECS["credits"]), "seq": seq})
     return out, check.problems
 
@@ -427,6 +441,44 @@ def prepare_payments(frame: pd.DataFrame, ref: KnownRows
     return out, check.problems
 
 
+# -- metrics -----------------------------------------------------------------------------
+
+METRIC_NAME = r"[a-z_][a-z0-9_]*"  # what `metric.NAME` in a plan can spell
+
+
+def prepare_metrics(frame: pd.DataFrame, ref: KnownRows) -> tuple[pd.DataFrame, list[Problem]]:
+    """A figure per metric and period. The period is checked as a name only: its days
+    depend on the fiscal year start of the plan that reads it (``engine.metrics``). A row
+    with a currency is a money metric, its value checked against the currency's decimals."""
+    check = Checked()
+    names = frame["metric"].str.strip()
+    out = pd.DataFrame({"metric": names, "period": frame["period"]})
+    check.add("metric", col.required(frame["metric"]))
+    shaped = names.str.fullmatch(METRIC_NAME) | (names == "")
+    check.add("metric", [(row, f"{name!r} is not a metric name: lowercase letters, digits and "
+                               "'_', not starting with a digit, as `metric.NAME` spells it")
+                         for row, name in names[~shaped].items()])
+    problems = []
+    for row, period in out["period"].items():
+        try:
+            period_span(period)
+        except PeriodError as error:
+            problems.append((row, str(error)))
+    check.add("period", problems)
+    out["currency"] = check.take("currency", col.currencies(optional_column(frame, "currency"),
+                                                            optional=True))
+    value = frame["value"]
+    money_rows = out["currency"].notna()
+    check.add("value", col.required(value))
+    given = ~col.blank(value)
+    check.add("value", col.money(value[money_rows & given],
+                                 out["currency"][money_rows & given])[1])
+    check.add("value", col.decimals(value[~money_rows & given])[1])
+    out["value"] = value.str.strip().str.replace("_", "", regex=False)
+    check.add("period", col.duplicates(out, ["metric", "period"]))
+    return out, check.problems
+
+
 # The kinds, in the order a ledger is filled (payees before the assignments that name them).
 SPECS = {
     "payees": KindSpec("payees", "payees", ("id", "effective_from"), ("id", "name"),
@@ -446,11 +498,14 @@ SPECS = {
                       tuple(field.column for field in STORED if not field.required), "extra",
                       prepare_deals, write_deals, columnar=True),
     "credits": KindSpec("credits", "credits", ("deal_id", "seq"),
-                        ("deal_id", "payee_id", "share"), ("role",), "extra", prepare_credits,
-                        write_credits, columnar=True),
+                        ("deal_id", "payee_id", "share"), ("role", "overlay"), "extra",
+                        prepare_credits, write_credits, columnar=True),
     "fx": KindSpec("fx", "fx_rates", ("date", "from_currency", "to_currency"),
                    ("date", "from", "to", "rate"), (), None, prepare_fx, write_keyed),
     "payments": KindSpec("payments", "payments", ("deal_id", "date"),
                          ("deal_id", "date", "amount"), ("currency",), None,
                          prepare_payments, write_keyed),
+    "metrics": KindSpec("metrics", "metrics", ("metric", "period"),
+                        ("metric", "period", "value"), ("currency",), None, prepare_metrics,
+                        write_keyed),
 }

@@ -122,6 +122,7 @@ def settlement_currency(connection: Connection, payee_id: str) -> str | None:
 # -- the current deals and credits in bulk, as Arrow columns ---------------------------------
 
 _INTEGERS = {"version", "amount", "seq", "share_e9"}
+_BOOLEANS = {"overlay"}  # read as text: SQLite's 1/0, PostgreSQL's t/f
 
 
 def current_deals(connection: Connection, names: list[str]) -> pa.Table:
@@ -146,8 +147,8 @@ def _select_columns(connection: Connection, table: str, names: list[str],
         return _copy_out(connection, f'SELECT {columns} FROM "{table}"{condition}', schema)
     # NULL goes out as NUL (no value holds one: the reader refuses it), so that each column
     # has one type for the driver whatever its first rows hold, and comes back as null
-    text = [f'"{name}"' if name in _INTEGERS else f'coalesce("{name}", char(0))'
-            for name in names]
+    text = [f'"{name}"' if name in _INTEGERS else f'CAST("{name}" AS TEXT)'
+            if name in _BOOLEANS else f'coalesce("{name}", char(0))' for name in names]
     query = f'SELECT {", ".join(text)} FROM "{table}"{condition}'
     # through the transaction's own connection: a second connection (ADBC read 1M deals in
     # 1.0 s against 4.6 s here) was refused as locked when two imports ran at once

@@ -74,7 +74,7 @@ class DealRecord:
     type: str | None
     status: str
     cancel_date: datetime.date | None
-    credits: tuple[tuple[str, int], ...]
+    credits: tuple[tuple[str, int, bool], ...]  # payee, share in billionths, overlay
 
 
 def current_deal(ledger_db: LedgerDb | Connection, deal_id: str) -> DealRecord | None:
@@ -86,10 +86,12 @@ def current_deal(ledger_db: LedgerDb | Connection, deal_id: str) -> DealRecord |
         ).where(deals.c.id == deal_id, deals.c.current)).one_or_none()
         if row is None:
             return None
-        shares = connection.execute(select(credits.c.payee_id, credits.c.share_e9)
+        shares = connection.execute(select(credits.c.payee_id, credits.c.share_e9,
+                                           credits.c.overlay)
                                     .where(credits.c.deal_id == deal_id)
                                     .order_by(credits.c.seq)).all()
-    return DealRecord(*row, credits=tuple((payee, share) for payee, share in shares))
+    return DealRecord(*row, credits=tuple((payee, share, bool(overlay))
+                                          for payee, share, overlay in shares))
 
 
 def latest_rates(ledger_db: LedgerDb | Connection, pairs: Iterable[tuple[str, str]],

@@ -14,7 +14,7 @@ A column is nullable (Core's default) unless it says ``nullable=False``; a key c
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData,
-                        String, Table, Text)
+                        String, Table, Text, false)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -115,6 +115,19 @@ credits = Table(
     Column("role", String),
     Column("extra", Text, nullable=False, default="{}"),
     Column("import_id", _INT, nullable=False),
+    # outside the 100% split: credited its share beside the others (since 0008)
+    Column("overlay", Boolean, nullable=False, default=False, server_default=false()),
+)
+
+# A figure of a period that belongs to no deal (company revenue, EBITDA): ``value`` is its
+# exact decimal text, ``currency`` set for a money metric. The period keeps its name: its
+# days depend on the fiscal year start of the plan that reads it.
+metrics = Table(
+    "metrics", metadata,
+    Column("metric", String, primary_key=True),
+    Column("period", String, primary_key=True),
+    Column("value", String, nullable=False),
+    Column("currency", String),
 )
 
 # ``rate`` units of ``to_currency`` per unit of ``from_currency``, as exact decimal text.

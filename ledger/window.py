@@ -38,6 +38,7 @@ class WindowFrames:
     payees: pd.DataFrame  # every payee row (the effective-dated history)
     assignments: pd.DataFrame  # assignments in force on some day of start..through
     quotas: pd.DataFrame  # quota rows overlapping start..through
+    metrics: pd.DataFrame  # every metrics row: a period's days depend on the plan reading it
 
 
 # What the window reads of a deal, as (SQL, frame column): its key, then its stored fields
@@ -45,7 +46,7 @@ class WindowFrames:
 _DEAL_READ = [("d.id", "deal_id"), ("d.version", "deal_version")] + [
     (f"d.{field.column}", field.window) for field in STORED if field.name != "id"]
 _CREDIT_READ = [("c.seq", "seq"), ("c.payee_id", "payee_id"), ("c.share_e9", "share_e9"),
-                ("c.role", "role")]
+                ("c.role", "role"), ("c.overlay", "overlay")]
 _DEAL_COLUMNS = [column for _sql, column in _DEAL_READ + _CREDIT_READ]
 _DATES = [field.window for field in STORED if field.type == Type.DATE]
 _INTEGERS = ("deal_version", "original_amount", "seq", "share_e9")
@@ -66,12 +67,15 @@ def read_window(ledger_db: LedgerDb, start: datetime.date, end: datetime.date, c
     with ledger_db.connect() as connection:
         credits, tables = _credited_deals(ledger_db, connection, start, end, through,
                                           deal_fields)
+        credits = with_owner_rows(credits)
         credits["amount"], credits["fx_missing"] = _converted(connection, credits, currency)
         credits["credit_amount"] = credit_amounts(credits["amount"].to_numpy(),
                                                   credits["share_e9"].to_numpy(),
-                                                  credits["deal_id"].to_numpy())
-        payees, assignments, quotas = tables
-        return WindowFrames(start, end, currency, credits, payees, assignments, quotas)
+                                                  credits["deal_id"].to_numpy(),
+                                                  credits["overlay"].to_numpy(dtype=bool))
+        payees, assignments, quotas, metrics = tables
+        return WindowFrames(start, end, currency, credits, payees, assignments, quotas,
+                            metrics)
 
 
 # The small tables a window reads beside its deals: SQL ({start} and {end} the window's first
@@ -94,6 +98,8 @@ _TABLES = [
      '"end" >= {start}',
      {"payee_id": "text", "measure": "text", "start": "date", "end": "date",
       "amount": "int"}),
+    ("SELECT metric, period, value, currency FROM metrics",
+     {"metric": "text", "period": "text", "value": "text", "currency": "text"}),
 ]
 
 
@@ -137,7 +143,8 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, thr
     read = _DEAL_READ + ([("COALESCE(c.seq, 1)", "seq"),
                           ("COALESCE(c.payee_id, d.owner_id)", "payee_id"),
                           (f"COALESCE(c.share_e9, {SHARE_SCALE})", "share_e9"),
-                          ("c.role", "role")] if credited else [])
+                          ("c.role", "role"),
+                          ("COALESCE(c.overlay, FALSE)", "overlay")] if credited else [])
     json_get = ("json_extract(d.extra, '$.\"{0}\"')" if connection.dialect.name == "sqlite"
                 else "(d.extra::json ->> '{0}')")
     extra = "".join(f", {json_get.format(name.replace(chr(39), ''))}" for name in deal_fields)
@@ -186,6 +193,7 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, thr
         frame["payee_id"] = frame["owner_id"]
         frame["share_e9"] = np.full(count, SHARE_SCALE, dtype=np.int64)
         frame["role"] = np.full(count, None, dtype=object)
+        frame["overlay"] = np.zeros(count, dtype=bool)
     return pd.DataFrame({name: _series(frame.pop(name)) for name in list(_DEAL_COLUMNS)
                          + [c for c in frame if c not in _DEAL_COLUMNS]}, copy=False), \
         small_frames
@@ -207,6 +215,8 @@ def _column(name: str, values) -> np.ndarray | pd.api.extensions.ExtensionArray:
         array = array.combine_chunks()
     if name in _INTEGERS:
         return array.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    if name == "overlay":  # SQLite's 0/1, PostgreSQL's booleans
+        return array.cast(pa.bool_()).to_numpy(zero_copy_only=False)
     if name in _DATES:
         if array.null_count == len(array):
             return np.full(len(array), np.datetime64("NaT", "s"))
@@ -391,16 +401,45 @@ def _converted(connection: Connection, credits: pd.DataFrame, currency: str
     return amounts, no_rate
 
 
-def credit_amounts(amounts: np.ndarray, shares_e9: np.ndarray, deal_ids: np.ndarray
-                   ) -> np.ndarray:
+def with_owner_rows(credits: pd.DataFrame) -> pd.DataFrame:
+    """A deal whose credit rows are all overlay rows keeps 100% for its owner
+    (DATA_AND_CLI.md): its owner's row (seq 1, as for a deal without credit rows; the import
+    numbers such a deal's overlay rows from 2) goes in before them, in the window's order."""
+    overlay = credits["overlay"].to_numpy(dtype=bool)
+    if not overlay.any():
+        return credits
+    codes, _ = pd.factorize(credits["deal_id"])  # a deal's rows stand together
+    split = np.bincount(codes, weights=~overlay) > 0
+    first = np.ones(len(codes), dtype=bool)
+    first[1:] = codes[1:] != codes[:-1]
+    lonely = np.flatnonzero(first & ~split[codes])
+    if not len(lonely):
+        return credits
+    owners = credits.iloc[lonely].assign(seq=1, payee_id=credits["owner_id"].iloc[lonely],
+                                         share_e9=SHARE_SCALE, role=None, overlay=False)
+    place = np.concatenate([np.arange(len(credits)) * 2, lonely * 2 - 1])
+    return pd.concat([credits, owners], ignore_index=True).take(
+        np.argsort(place, kind="stable")).reset_index(drop=True)
+
+
+def credit_amounts(amounts: np.ndarray, shares_e9: np.ndarray, deal_ids: np.ndarray,
+                   overlay: np.ndarray | None = None) -> np.ndarray:
     """Split each deal's amount over its credit rows by largest remainder, exactly.
 
     ``amounts`` repeats the deal's amount on each of its rows, which stand together in
     credit-file order. Floor shares of |amount| first; the units left over go to the rows with
-    the largest remainders, ties to the earlier row; then the sign comes back.
+    the largest remainders, ties to the earlier row; then the sign comes back. An ``overlay``
+    row stands outside the split: its share of |amount|, rounded half_up (the largest
+    remainder between it and the rest of the deal), sign restored.
     """
     amounts = np.asarray(amounts, dtype=np.int64)
     shares_e9 = np.asarray(shares_e9, dtype=np.int64)
+    if overlay is not None and overlay.any():
+        found = np.empty(len(amounts), dtype=np.int64)
+        found[~overlay] = credit_amounts(amounts[~overlay], shares_e9[~overlay],
+                                         np.asarray(deal_ids)[~overlay])
+        found[overlay] = _overlay_amounts(amounts[overlay], shares_e9[overlay])
+        return found
     whole = shares_e9 == SHARE_SCALE
     if whole.all():  # a row of 100% gets the whole amount, nothing is left to share
         return amounts.copy()
@@ -421,3 +460,12 @@ def credit_amounts(amounts: np.ndarray, shares_e9: np.ndarray, deal_ids: np.ndar
     rank = ranked.groupby("deal", sort=False).cumcount().reindex(frame.index)
     floor[rows] += rank.to_numpy() < leftover.to_numpy()
     return (floor * sign).astype("int64")
+
+
+def _overlay_amounts(amounts: np.ndarray, shares_e9: np.ndarray) -> np.ndarray:
+    """share x |amount| rounded half_up, sign restored, inside int64."""
+    sign = np.where(amounts < 0, -1, 1)
+    high, low = np.divmod(amounts * sign, SHARE_SCALE)
+    floor = high * shares_e9 + (low * shares_e9) // SHARE_SCALE
+    floor += 2 * ((low * shares_e9) % SHARE_SCALE) >= SHARE_SCALE
+    return floor * sign

@@ -25,17 +25,20 @@ INT64_MAX = 2 ** 63 - 1
 
 # Built-in fields of each namespace beside the deal's (rules_dsl/deal_fields.py); declared
 # extra columns are added to these by the loader.
-CREDIT_FIELDS = {"share": Type.NUMBER, "amount": Type.MONEY, "role": Type.STRING}
+CREDIT_FIELDS = {"share": Type.NUMBER, "amount": Type.MONEY, "role": Type.STRING,
+                 "overlay": Type.BOOL}
 PAYEE_FIELDS = {"id": Type.STRING, "name": Type.STRING, "role": Type.STRING,
                 "hire_date": Type.DATE}
 PERIOD_FIELDS = {"start": Type.DATE, "end": Type.DATE, "number": Type.INT}
-DECLARABLE_NAMESPACES = ("deal", "payee", "param")
+DECLARABLE_NAMESPACES = ("deal", "payee", "param", "metric")
+METRIC_TYPES = (Type.MONEY, Type.NUMBER)  # a metric is a figure: money or a number
 MEASURE_NAMESPACES = ("quota", "attainment", "team", "team_all")
 # Another window of the same payout period (PLAN_LANGUAGE.md 7.2): which names each reads
 # beside a measure's own (`ytd.M`): `annual` has only quota and attainment.
 WINDOW_NAMESPACES = {"period": ("", "quota", "attainment"), "ytd": ("", "quota", "attainment"),
                      "annual": ("quota", "attainment")}
-FUNCTIONS = ("min", "max", "clamp", "abs", "days", "months", "prorated", "sum", "count")
+FUNCTIONS = ("min", "max", "clamp", "abs", "days", "months", "prorated", "sum", "count",
+             "rank")
 _PER_DEAL = ("deal", "credit")
 
 
@@ -204,13 +207,19 @@ class _Checker:
             known = [*self.scope.fields, *MEASURE_NAMESPACES, "earned"]
             self.fail(node, f"unknown name `{namespace}`{suggest(namespace, known)}")
             return None
+        if namespace == "metric" and self.scope.context == MEASURE:
+            self.fail(node, f"a measure cannot use `{path}`: measures add up credit rows; use "
+                            "the metric in a component, e.g. a bonus's `when:` or `amount:`")
+            return None
         if namespace in _PER_DEAL and self.scope.context == PAYEE:
             self.fail(node, f"`{path}` is known only per deal; {self.scope.where} use a "
                             "measure over the deals instead")
             return None
         if name not in fields:
             hint = suggest(name, fields, prefix=f"{namespace}.")
-            if not hint and namespace in DECLARABLE_NAMESPACES:
+            if not hint and namespace == "metric":
+                hint = f"; declare metrics under `fields:`, e.g. `{path}: Money`"
+            elif not hint and namespace in DECLARABLE_NAMESPACES:
                 hint = f"; declare extra columns under `fields:`, e.g. `{path}: String`"
             self.fail(node, f"unknown field `{path}`{hint}")
             return None
@@ -408,6 +417,8 @@ class _Checker:
         if name not in FUNCTIONS:
             self.fail(node, f"unknown function `{name}`{suggest(name, FUNCTIONS)}")
             return None
+        if name == "rank":
+            return self.visit_rank(node)
         if _is_aggregate(node):
             self.fail(node, f"`{name}(...)` over deals is allowed only in `measures:`; "
                             "define a measure and use its name")
@@ -469,6 +480,44 @@ class _Checker:
                                f"is {found}")
             return None
         return Type.MONEY if found is not None else None
+
+    def visit_rank(self, node: nodes.Call) -> Type | None:
+        """rank(M): the payee's place by measure M among the payees of the plan in the
+        window (PLAN_LANGUAGE.md 7.4), an Int; payee context only, M a measure's name."""
+        if self.scope.context != PAYEE:
+            self.fail(node, f"rank(...) compares payees over the whole window, so it cannot be "
+                            f"used {self.scope.where}, which is evaluated per "
+                            f"{'credit row' if self.scope.context == MEASURE else 'deal'}; use "
+                            "it in a bonus's `when:` or `amount:`, a formula, a threshold or "
+                            "a cap")
+            return None
+        if node.where is not None:
+            self.fail(node.where, "`where` belongs to aggregates in measures, not to rank: "
+                                  "make a measure with the `where` and rank by it")
+            return None
+        if len(node.args) != 1:
+            self.fail(node, "rank(M) takes one measure's name, e.g. rank(bookings)")
+            return None
+        arg = node.args[0]
+        name = arg.name if isinstance(arg, nodes.Name) else None
+        info = self.scope.measures.get(name) if name is not None else None
+        if info is None:
+            shown = nodes.dotted_name(arg) if isinstance(arg, (nodes.Name, nodes.Member)) \
+                else None
+            hint = suggest(name, self.scope.measures) if name is not None else ""
+            self.fail(arg, f"rank(...) takes a measure's name, such as "
+                           f"rank({next(iter(self.scope.measures), 'bookings')})"
+                           + (f"; `{shown}` is not a measure" if shown else
+                              "; to rank by a figure, define it as a measure")
+                           + hint)
+            return None
+        if info.type is None:
+            return None  # the measure's own error is reported already
+        if info.type not in (Type.MONEY, Type.NUMBER, Type.INT):
+            self.fail(arg, f"rank(...) orders payees by an amount or a count; `{name}` is a "
+                           f"{info.type} measure")
+            return None
+        return Type.INT
 
     # -- measures -------------------------------------------------------------------------
 

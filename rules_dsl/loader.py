@@ -19,8 +19,9 @@ import yaml
 from rules_dsl.money import is_currency, to_minor_units
 from rules_dsl import nodes
 from rules_dsl.checker import (CREDIT_FIELDS, DEAL, DECLARABLE_NAMESPACES, FUNCTIONS,
-                               INT64_MAX, MEASURE, MEASURE_NAMESPACES, PAYEE, PAYEE_FIELDS,
-                               PERIOD_FIELDS, MeasureInfo, Scope, check_expecting, suggest)
+                               INT64_MAX, MEASURE, MEASURE_NAMESPACES, METRIC_TYPES, PAYEE,
+                               PAYEE_FIELDS, PERIOD_FIELDS, MeasureInfo, Scope,
+                               check_expecting, suggest)
 from rules_dsl.deal_fields import DEAL_FIELD_TYPES, DESCRIBING
 from rules_dsl.errors import PlanError
 from rules_dsl import payable
@@ -58,8 +59,8 @@ WHOLE_NUMBER = re.compile(r"[0-9]+")
 MAX_WITHIN_DAYS = 36_500  # 100 years: a longer clawback window is a typo, not a policy
 CLAWBACK_KEYS = ("within_days", "schedule", "share")
 RESERVED_NAMES = set(FUNCTIONS) | set(MEASURE_NAMESPACES) | {
-    "target_incentive", "earned", "deal", "credit", "payee", "param", "period", "true", "false",
-    "ytd", "annual", "start", "end", "number"}
+    "target_incentive", "earned", "deal", "credit", "payee", "param", "period", "metric",
+    "true", "false", "ytd", "annual", "start", "end", "number"}
 
 
 def load_plan(path: str | Path) -> tuple[Plan | None, list[PlanError]]:
@@ -110,7 +111,8 @@ class _PlanReader:
         self.fields: dict[str, dict[str, Type]] = {
             "deal": {**DEAL_FIELD_TYPES, **{name: Type.STRING for name in DESCRIBING}},
             "credit": dict(CREDIT_FIELDS),
-            "payee": dict(PAYEE_FIELDS), "param": {}, "period": dict(PERIOD_FIELDS)}
+            "payee": dict(PAYEE_FIELDS), "param": {}, "period": dict(PERIOD_FIELDS),
+            "metric": {}}
         self.measures: dict[str, MeasureInfo] = {}
         self.declared: list[tuple[str, str, Type]] = []  # extra columns under `fields:`
         self.key_nodes: dict[int, yaml.Node] = {}  # value node id -> its key node
@@ -273,7 +275,8 @@ class _PlanReader:
             namespace, _, name = key_node.value.partition(".")
             if namespace not in DECLARABLE_NAMESPACES or not FIELD_NAME.match(name):
                 self.error(key_node, f"declare extra columns as deal.NAME, payee.NAME or "
-                                     f"param.NAME, not {key_node.value!r}")
+                                     f"param.NAME, and metrics as metric.NAME, not "
+                                     f"{key_node.value!r}")
                 continue
             describing = namespace == "deal" and name in DESCRIBING
             if name in self.fields[namespace] and not describing:
@@ -291,6 +294,9 @@ class _PlanReader:
             if type_name not in TYPE_NAMES:
                 self.error(value, f"unknown type {type_name!r}: the types are "
                                   f"{', '.join(TYPE_NAMES)}{suggest(type_name, TYPE_NAMES)}")
+                continue
+            if namespace == "metric" and TYPE_NAMES[type_name] not in METRIC_TYPES:
+                self.error(value, f"a metric is Money or Number, not {type_name}")
                 continue
             self.fields[namespace][name] = TYPE_NAMES[type_name]
             self.declared.append((namespace, name, TYPE_NAMES[type_name]))

@@ -272,3 +272,102 @@ def test_a_money_curve_of_prorated_salary_agrees_with_its_share_curve(
         paid.append(CurvePoint(F(x, 100), F(int(reference)), None))
     assert curve_value(paid, attainment, interpolate) == \
         amount * curve_value(shares, attainment, interpolate)
+
+
+# -- payee context: metric.NAME and rank(M), one row per payee (PLAN_LANGUAGE.md 7.4) --------
+
+def rank_of(measure):
+    return nodes.Call("rank", (nodes.Name(measure),))
+
+
+p_money_leaf = st.one_of(st.just(nodes.Name("bookings")), st.just(member("metric.revenue")),
+                         money_literal)
+p_number_leaf = st.one_of(st.just(nodes.Name("ratio")), st.just(member("metric.margin")),
+                          rate_literal)
+p_int_leaf = st.one_of(st.sampled_from([rank_of("bookings"), rank_of("logos"),
+                                        rank_of("ratio")]),
+                       st.just(nodes.Name("logos")), int_literal)
+P_MONEY = st.deferred(lambda: st.one_of(
+    p_money_leaf, p_money_leaf, _binary("+", P_MONEY, P_MONEY), _binary("*", P_MONEY, P_NUMBER),
+    _binary("*", P_MONEY, P_INT), _binary("/", P_MONEY, P_INT),
+    st.builds(lambda c, a, b: nodes.Conditional(a, c, b), P_BOOL, P_MONEY, P_MONEY)))
+P_NUMBER = st.deferred(lambda: st.one_of(
+    p_number_leaf, p_number_leaf, _binary("/", P_MONEY, P_MONEY), _binary("/", P_INT, P_INT),
+    _binary("*", P_NUMBER, P_INT)))
+P_INT = st.deferred(lambda: st.one_of(
+    p_int_leaf, p_int_leaf, _binary("+", P_INT, P_INT), _binary("-", P_INT, P_INT)))
+P_BOOL = st.deferred(lambda: st.one_of(
+    st.builds(lambda a, b, op: nodes.Compare(op, a, b), P_INT, P_INT,
+              st.sampled_from(("==", "<=", ">"))),
+    st.builds(lambda a, b: nodes.Compare(">=", a, b), P_MONEY, P_MONEY)))
+
+payee_rows = st.lists(st.tuples(st.integers(-3, 3).map(lambda k: k * 10_000),
+                                st.integers(0, 3),
+                                st.integers(0, 4).map(lambda k: F(k, 3))),
+                      min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tree=st.one_of(P_MONEY, P_NUMBER, P_INT, P_BOOL), data=payee_rows,
+       revenue=st.integers(-10_000_000, 10_000_000), margin=st.integers(-50, 50),
+       mode=st.sampled_from(("half_up", "half_even")))
+def test_metrics_and_ranks_agree_payee_by_payee(tree, data, revenue, margin, mode):
+    """Over the payees of a window: the vectorised evaluator ranks whole columns, the
+    reference one counts, for one payee at a time, the payees with more."""
+    n = len(data)
+    bookings, logos, ratios = (list(column) for column in zip(*data))
+    columns = {"bookings": Col("money", np.array(bookings, dtype=np.int64)),
+               "logos": Col("int", np.array(logos, dtype=np.int64)),
+               "ratio": Col("number", (np.array([r.numerator for r in ratios], dtype=object),
+                                       np.array([r.denominator for r in ratios],
+                                                dtype=object))),
+               "metric.revenue": broadcast(revenue, "money", n),
+               "metric.margin": broadcast(F(margin, 100), "number", n)}
+    everyone = {"ranked.bookings": tuple(Money(b) for b in bookings),
+                "ranked.logos": tuple(logos), "ranked.ratio": tuple(ratios)}
+    expected, failed = [], False
+    for b, count, ratio in data:
+        names = {"bookings": Money(b), "logos": count, "ratio": ratio,
+                 "metric.revenue": Money(revenue), "metric.margin": F(margin, 100), **everyone}
+        try:
+            expected.append(evaluate(tree, names, "USD", mode))
+        except (EvaluationError, OverflowError):
+            failed = True
+            break
+    try:
+        got = as_fractions(evaluate_vector(tree, columns, n, "USD", mode))
+    except (EvaluationError, OverflowError):
+        assert failed, to_text(tree)
+        return
+    assert not failed, f"the reference fails on {to_text(tree)}"
+    assert got == expected, to_text(tree)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.integers(-5, 5), min_size=1, max_size=40),
+       kind=st.sampled_from(("money", "int", "number")))
+def test_a_rank_is_a_permutation_with_ties(values, kind):
+    """Ranks lie between 1 and n; a payee's rank is 1 + the payees with strictly more; the
+    best value has rank 1 and equal values share one rank."""
+    from engine.vector import competition_ranks
+    n = len(values)
+    col = Col("number", (np.array(values, dtype=object), np.full(n, 7, dtype=object))) \
+        if kind == "number" else Col(kind, np.array(values, dtype=np.int64))
+    ranks = competition_ranks(col).tolist()
+    assert all(1 <= r <= n for r in ranks)
+    assert ranks == [1 + sum(other > v for other in values) for v in values]
+    assert ranks[values.index(max(values))] == 1
+    for i, v in enumerate(values):
+        for j, w in enumerate(values):
+            assert (ranks[i] == ranks[j]) == (v == w)
+            assert (ranks[i] < ranks[j]) == (v > w)
+    # the sorted ranks are 1, then each rank k repeated c times is followed by k + c
+    ordered = sorted(ranks)
+    assert ordered[0] == 1
+    assert all(b == a or b == i + 1 for i, (a, b) in enumerate(zip(ordered, ordered[1:]), 1))
+
+
+def test_ties_share_the_better_rank():
+    # values 5, 5, 3: ranks 1, 1, 3; 0 below them is 4th
+    from engine.vector import competition_ranks
+    assert competition_ranks(Col("int", np.array([5, 5, 3, 0]))).tolist() == [1, 1, 3, 4]

@@ -238,9 +238,9 @@ def test_many_credits_are_imported_re_imported_and_changed_exactly(reps, tmp_pat
     assert len(entries) == len(changed)
     assert entries[1][0] == "D-000100"
     first = {"extra": "{}", "payee_id": "rep-1", "role": "rep", "seq": 1,
-             "share_e9": 600_000_000}
+             "share_e9": 600_000_000, "overlay": False}
     second = {"extra": "{}", "payee_id": "rep-2", "role": None, "seq": 2,
-              "share_e9": 400_000_000}
+              "share_e9": 400_000_000, "overlay": False}
     assert json.loads(entries[1][1]) == {"rows": [first, second]}
     assert json.loads(entries[1][2]) == {"rows": [first | {"role": "lead"}, second]}
 

@@ -32,9 +32,10 @@ from rules_dsl import load_plan
 from tests.paths import PLANS
 
 D = datetime.date
-KINDS = tuple(SPECS)  # payees, assignments, quotas, deals, credits, fx, payments
+KINDS = tuple(SPECS)  # payees, assignments, quotas, deals, credits, fx, payments, metrics
 TABLE_OF = {"payees": "payees", "assignments": "assignments", "quotas": "quotas",
-            "deals": "deals", "credits": "credits", "fx": "fx_rates", "payments": "payments"}
+            "deals": "deals", "credits": "credits", "fx": "fx_rates", "payments": "payments",
+            "metrics": "metrics"}
 PLAN_FILES = ("enterprise-ae.yaml", "emea-account-executive.yaml",
               "sales-manager-override.yaml")
 
@@ -152,6 +153,7 @@ BASELINE = {
     "credits": "deal_id,payee_id,share\nD-1,rep-1,100%\n",
     "fx": "date,from,to,rate\n2026-01-01,EUR,USD,1.08\n",
     "payments": "deal_id,date,amount\nD-1,2026-02-20,10000.00\n",
+    "metrics": "metric,period,value,currency\nrevenue,2026-Q1,1000000.00,USD\n",
 }
 
 
@@ -250,20 +252,25 @@ BAD = {
          (11, "cancel_date", "the deal is cancelled before its date"),
          (12, "amount", "an amount is required")]),
     "credits": (
-        "deal_id,payee_id,share,role\n"
-        "D-1,rep-1,60%,lead\n"          # 2 good
-        "D-1,rep-2,0.4,overlay\n"       # 3 good: 60% + 40%
-        "D-2,rep-1,60%,\n"              # 4 D-2: 60% + 30% is 90%
-        "D-2,rep-2,30%,\n"              # 5
-        "D-404,rep-1,100%,\n"           # 6 unknown deal
-        "D-3,ghost,100%,\n"             # 7 unknown payee
-        "D-3,rep-1,0%,\n"               # 8 a zero share (D-3 still adds up to 100%)
-        ",rep-2,100%,\n",               # 9 no deal
-        [(4, "share", "the shares of deal D-2 add up to 90%; they must add up to 100%"),
-         (6, "deal_id", "unknown deal 'D-404': import the deal first"),
-         (7, "payee_id", "unknown payee 'ghost'"),
-         (8, "share", "a share must be more than 0%"),
-         (9, "deal_id", "a value is required")]),
+        "deal_id,payee_id,share,role,overlay\n"
+        "D-1,rep-1,60%,lead,\n"          # 2 good
+        "D-1,rep-2,0.4,overlay,false\n"  # 3 good: 60% + 40%
+        "D-2,rep-1,60%,,\n"              # 4 D-2: 60% + 30% is 90%
+        "D-2,rep-2,30%,,\n"              # 5
+        "D-2,mgr,10%,,true\n"            # 6 an overlay row is not part of the 100%
+        "D-404,rep-1,100%,,\n"           # 7 unknown deal
+        "D-3,ghost,100%,,\n"             # 8 unknown payee
+        "D-3,rep-1,0%,,\n"               # 9 a zero share (D-3 still adds up to 100%)
+        ",rep-2,100%,,\n"                # 10 no deal
+        "D-1,mgr,100%,,true\n"           # 11 good: an overlay row beside D-1's 100%
+        "D-3,mgr,40%,,yes\n",            # 12 overlay is true or false
+        [(4, "share", "the shares of deal D-2 add up to 90%; they must add up to 100% "
+                      "(overlay rows aside)"),
+         (7, "deal_id", "unknown deal 'D-404': import the deal first"),
+         (8, "payee_id", "unknown payee 'ghost'"),
+         (9, "share", "a share must be more than 0%"),
+         (10, "deal_id", "a value is required"),
+         (12, "overlay", "'yes' is not one of true, false")]),
     "fx": (
         "date,from,to,rate\n"
         "2026-01-01,JPY,USD,0.0067\n"   # 2 good
@@ -295,6 +302,24 @@ BAD = {
          (6, "currency", "a payment is in its deal's currency, EUR: convert it, or leave "
                          "currency blank"),
          (7, "date", "repeats the key (D-1, 2026-03-01) of row 2")]),
+    "metrics": (
+        "metric,period,value,currency\n"
+        "revenue,2026-Q2,1_250_000.50,USD\n"  # 2 good
+        "Revenue,2026-Q3,1.00,USD\n"          # 3 metric.Revenue cannot be written
+        "ebitda,2026-Q5,1.00,\n"              # 4 no fifth quarter
+        "revenue,2026-Q3,10.005,USD\n"        # 5 a tenth of a cent
+        "nps,2026-03,forty,\n"                # 6 not a number
+        "ebitda,2026-Q1,,\n"                  # 7 no value
+        "revenue,2026-Q2,1.00,usd\n",         # 8 currency in lower case, and row 2's key
+        [(3, "metric", "'Revenue' is not a metric name: lowercase letters, digits and '_', "
+                       "not starting with a digit, as `metric.NAME` spells it"),
+         (4, "period", "'2026-Q5' is not a period: write 2026, 2026-H1, 2026-Q1 or 2026-03"),
+         (5, "value", "10.005 has more decimals than USD's 2"),
+         (6, "value", "'forty' is not a number: write digits with an optional '.', such as "
+                      "1250000.50"),
+         (7, "value", "a value is required"),
+         (8, "currency", "'usd' is not an ISO 4217 currency code such as USD"),
+         (8, "period", "repeats the key (revenue, 2026-Q2) of row 2")]),
 }
 
 
@@ -412,9 +437,14 @@ GOOD = {
         "deal_id,date,amount,currency\n"
         "D-1,2026-02-20,4000.00,\n"
         "D-2,2026-03-10,500.5,EUR\n"),
+    "metrics": (
+        "metric,period,value,currency\n"
+        "revenue,2026-Q1,1_250_000.50,USD\n"
+        "revenue,2026-Q2,-3.5,USD\n"
+        "nps,2026,42.125,\n"),
 }
 GOOD_ROWS = {"payees": 4, "assignments": 3, "quotas": 5, "deals": 5, "credits": 7, "fx": 4,
-             "payments": 2}
+             "payments": 2, "metrics": 3}
 
 
 def import_good(url, tmp_path, kinds=KINDS):
@@ -564,7 +594,7 @@ def test_each_import_is_recorded_once_with_the_files_hash(imported):
         (kind, str(paths[kind]), hashlib.sha256(paths[kind].read_bytes()).hexdigest(),
          GOOD_ROWS[kind]) for kind in KINDS]
     # the small tables audit each insert; deals and credits carry their import id instead
-    assert [len(audit(engine, TABLE_OF[kind])) for kind in KINDS] == [4, 3, 5, 0, 0, 4, 2]
+    assert [len(audit(engine, TABLE_OF[kind])) for kind in KINDS] == [4, 3, 5, 0, 0, 4, 2, 3]
     assert audit(engine, "payees")[0] == ("mgr|1900-01-01", "insert", None, {
         "id": "mgr", "effective_from": "1900-01-01", "name": "Maria Lopez",
         "email": "maria@example.com", "role": "manager", "manager_id": None, "currency": "USD",
@@ -706,7 +736,8 @@ def test_a_credits_file_replaces_the_rows_of_its_deals_only(imported, tmp_path):
 
 
 def build_everything(url, tmp_path):
-    """Plans, the seven good files, then a changed deal, payee and credit split, and a refused
+    """Plans, the eight good files, then a changed deal, payee, credit split, fx rate, quota,
+    assignment and metric, and a refused
     file: the same commands, in the same order, for any ledger URL."""
     folder = tmp_path / "files"
     folder.mkdir(exist_ok=True)
@@ -722,6 +753,7 @@ def build_everything(url, tmp_path):
         ("assignments", "assignments-2.csv", "payee_id,plan,effective_from,target_incentive,"
                                              "base_rate\nrep-2,emea-account-executive,"
                                              "2026-02-01,1_000.5,0.08\n"),
+        ("metrics", "metrics-2.csv", "metric,period,value,currency\nrevenue,2026-Q2,-3.50,USD\n"),
     ]
     for kind, name, text in steps:
         path = folder / name
@@ -755,14 +787,15 @@ def test_the_same_files_give_the_same_ledger_on_every_backend(ledger_url, tmp_pa
             if d["id"] == "D-4"] == [("D-4", 1, False, -30_050), ("D-4", 2, True, -31_025)]
     # ... the EUR rate re-stated as 1.0830 (text kept, trailing zero and all), ...
     assert [r["rate"] for r in ours["fx_rates"] if r["from_currency"] == "EUR"] == ["1.0830"]
-    # ... and one audited replacement for each of the six changes.
+    # ... and one audited replacement for each of the seven changes.
     replaced = sorted((e["table_name"], e["row_key"]) for e in ours["audit_log"]
                       if e["action"] == "replace")
     assert replaced == [("assignments", "rep-2|emea-account-executive|2026-02-01"),
                         ("credits", "D-4"), ("deals", "D-4"),
-                        ("fx_rates", "2026-01-01|EUR|USD"), ("payees", "rep-1|1900-01-01"),
-                        ("quotas", "rep-1|bookings|2026")]
-    assert len(ours["imports"]) == 13  # seven files, six changes; the refused file left none
+                        ("fx_rates", "2026-01-01|EUR|USD"), ("metrics", "revenue|2026-Q2"),
+                        ("payees", "rep-1|1900-01-01"), ("quotas", "rep-1|bookings|2026")]
+    # eight files, seven changes; the refused file left none
+    assert len(ours["imports"]) == 15
     assert ours["plan_versions"] and len(ours["plan_versions"]) == 3
 
 

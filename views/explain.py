@@ -109,8 +109,12 @@ def _credits(ledger_db: LedgerDb, deal: str) -> list[str]:
            + (f" (cancelled {row.cancel_date})" if row.cancel_date else "")]
     if not row.credits:
         out.append(f"  credited 100% to its owner {row.owner_id} (no credit rows)")
-    for payee_id, share in row.credits:
-        out.append(f"  credited {percent(Fraction(share, SHARE_SCALE))} to {payee_id}")
+    elif all(overlay for _, _, overlay in row.credits):
+        out.append(f"  credited 100% to its owner {row.owner_id} (its credit rows are all "
+                   "overlay rows)")
+    for payee_id, share, overlay in row.credits:
+        out.append(f"  credited {percent(Fraction(share, SHARE_SCALE))} to {payee_id}"
+                   + (" (overlay, beside the 100% split)" if overlay else ""))
     return out
 
 

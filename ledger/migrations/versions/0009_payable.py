@@ -6,14 +6,14 @@ and not yet payable); closes before this revision held nothing, so the columns a
 there and read as 0.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
