@@ -169,6 +169,7 @@ def test_held_pay_is_on_the_statement_and_a_memo_column_of_the_payroll_file(tmp_
         db=ledger_url)
     text = (tmp_path / "st" / "rep-1-2026-Q1.md").read_text()
     assert "| Held: earned, not yet payable | 3,500.00 |" in text  # 3,000.00 + the SPIFF
+    assert "| Payable this period | 7,000.00 |" in text  # not "earned": 10,500.00 was
     assert "| Component | Earned to date | Held | This period |" in text
     assert "| commission | 10,000.00 | 3,000.00 | 7,000.00 |" in text
     out = tmp_path / "payroll.csv"

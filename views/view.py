@@ -86,6 +86,9 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
         ("Carried forward", "carried-forward",
          "what is still owed, left to recover from later pay"),
     ]
+    if holds:  # the lines are what became payable, not all that was earned
+        footing[0] = ("Payable this period", "earned",
+                      "new lines, shares released, true-ups and clawbacks below")
     summary = [(label, money(by_kind.get(kind, 0)), note) for label, kind, note in footing
                if kind == "earned" or by_kind.get(kind, 0)]
     total = sum(amounts)
