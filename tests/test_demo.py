@@ -57,6 +57,14 @@ def test_demo_writes_a_closed_year_that_reconciles(tmp_path, snapshot):
     for quarter in ("2026-Q1", "2026-Q4"):
         page = (out / f"kpi-{quarter}.html").read_text()
         assert "<svg" in page and "Zoë" in page and "O&#39;Brien" in page
+        # managers (payees with direct reports) are ranked apart from the reps, each board
+        # from 1
+        board = page[page.index("<h2>Leaderboard</h2>"):page.index("<h2>Teams</h2>")]
+        reps, managers = board.split("<h3>Managers</h3>")
+        ranked = r'<td class="num">(\d+)</td><td>([a-z0-9-]+)</td>'
+        assert {payee[:4] for _, payee in re.findall(ranked, managers)} == {"mgr-"}
+        assert not any(payee.startswith("mgr-") for _, payee in re.findall(ranked, reps))
+        assert re.findall(ranked, reps)[0][0] == re.findall(ranked, managers)[0][0] == "1"
         # the monthly plans' pay is on the months' pages, and the quarter's page says so
         assert "Plans paid by another length of period (new-hire-ramp, sdr) are on their " \
             "own periods' pages." in page

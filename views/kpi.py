@@ -211,6 +211,7 @@ class PeriodKpis:
     names: dict = field(default_factory=dict)  # payee -> name, for the people reading
     plans_in: tuple[str, ...] = ()  # the plans paid by the page's length of period
     plans_elsewhere: tuple[str, ...] = ()  # registered plans paid by another length
+    managers: frozenset = frozenset()  # payees someone reports to on the period's last day
 
     def name_of(self, payee: str) -> str:
         return self.names.get(payee) or payee
@@ -242,12 +243,14 @@ def period_kpis(ledger_db: LedgerDb, period: str) -> PeriodKpis:
                              row.manager_id if row else None))
     labels = statements[0].shared.labels if statements and statements[0].shared else NONE
     plan_of = {p.payee: p.plans[0].split("@")[0] for p in payees if p.plans}
+    rows = history.all_as_of(period_span(period)[1])
     names = {p.payee: p.name for p in payees}
-    names.update({payee: row.name for payee, row in history.all_as_of(
-        period_span(period)[1]).items() if payee not in names})
+    names.update({payee: row.name for payee, row in rows.items() if payee not in names})
+    managers = frozenset(row.manager_id for row in rows.values() if row and row.manager_id)
     inside, elsewhere = _plans_by_length(ledger_db, period)
     return PeriodKpis(period, status, tuple(payees), _teams(payees, history, spans),
-                      _organisation(payees), labels, plan_of, names, inside, elsewhere)
+                      _organisation(payees), labels, plan_of, names, inside, elsewhere,
+                      managers)
 
 
 def _plans_by_length(ledger_db: LedgerDb, period: str) -> tuple[tuple, tuple]:

@@ -2,12 +2,14 @@
 page (inline CSS and SVG, no script, nothing fetched), drawn from the typed records."""
 from __future__ import annotations
 
+import dataclasses
+
 from fractions import Fraction
 
 from views.chart import bar_chart, leaderboard_chart
 from rules_dsl.figures import short_percent
 from rules_dsl.money import format_grouped
-from views.kpi import LEADERBOARD_CHART_ROWS, PeriodKpis, Totals
+from views.kpi import LEADERBOARD_CHART_ROWS, Leader, PeriodKpis, Totals
 from views.render import house_css, html_environment
 from views.safe_text import terminal_safe
 
@@ -93,12 +95,35 @@ def kpi_table(kpis: PeriodKpis) -> str:
             ""]
     out.append(_table(["attainment band", "payees"],
                       [[b.band, str(b.payees)] for b in org.bands], {1}))
-    out += ["", "Leaderboard (primary measure)"]
-    rows = [[str(e.rank), e.payee, e.name, kpis.measure_title(e.payee, e.measure),
-             _pct(e.attainment)] for e in org.leaderboard]
-    out.append(_table(["rank", "payee", "name", "measure", "attainment"], rows, {0, 4})
-               if rows else "(no payee with a quota)")
+    reps, managers = boards(kpis)
+    for title, board in (("Leaderboard (primary measure)", reps),
+                         ("Managers (primary measure, ranked apart)", managers)):
+        if board or not managers:
+            out += ["", title]
+            rows = [[str(e.rank), e.payee, e.name, kpis.measure_title(e.payee, e.measure),
+                     _pct(e.attainment)] for e in board]
+            out.append(_table(["rank", "payee", "name", "measure", "attainment"], rows,
+                              {0, 4}) if rows else "(no payee with a quota)")
     return "\n".join(out) + "\n"
+
+
+def boards(kpis: PeriodKpis) -> tuple[list[Leader], list[Leader]]:
+    """The leaderboard split in two, each ranked on its own (ties share the better rank):
+    the reps, and the managers (a payee someone reports to), whose primary measure is
+    usually their team's and would crowd the reps' board."""
+    managers = kpis.managers
+    split = ([e for e in kpis.organisation.leaderboard if e.payee not in managers],
+             [e for e in kpis.organisation.leaderboard if e.payee in managers])
+    return tuple(_reranked(board) for board in split)
+
+
+def _reranked(board: list[Leader]) -> list[Leader]:
+    found: list[Leader] = []
+    for position, entry in enumerate(board):
+        tied = position and entry.attainment == board[position - 1].attainment
+        rank = found[-1].rank if tied else position + 1
+        found.append(dataclasses.replace(entry, rank=rank))
+    return found
 
 
 def kpi_html(kpis: PeriodKpis) -> str:
@@ -106,9 +131,11 @@ def kpi_html(kpis: PeriodKpis) -> str:
     org = kpis.organisation
     bands = bar_chart("Payees by attainment on their primary measure",
                       [(b.band, b.payees) for b in org.bands])
-    leaders = leaderboard_chart([(e.name, e.attainment) for e in org.leaderboard],
-                                LEADERBOARD_CHART_ROWS) if org.leaderboard else None
+    reps, managers = boards(kpis)
+    leaders = leaderboard_chart([(e.name, e.attainment) for e in reps],
+                                LEADERBOARD_CHART_ROWS) if reps else None
     return html_environment().get_template("kpi.html.j2").render(
-        d=kpis, org=org, bands_chart=bands, leaderboard_chart=leaders,
+        d=kpis, org=org, bands_chart=bands, leaderboard_chart=leaders, reps=reps,
+        managers=managers,
         chart_rows=LEADERBOARD_CHART_ROWS, css=house_css(),
         pct=_pct, totals=_totals_text)
