@@ -393,13 +393,16 @@ class _Windows:
                                          for name in dict(plan.fields)
                                          if name.startswith("deal.")}))
         self.read: dict[tuple, object] = {}
+        self.paid: dict = {}  # judged_on -> payments up to that day
 
     def payments(self, plan: Plan, judged_on: datetime.date):
         """The payments dated up to ``judged_on``, for a plan paid on collection."""
         if not any(c.payable is not None and c.payable.kind == "collected"
                    for c in plan.components):
             return None
-        return read_payments(self.ledger_db, judged_on)
+        if judged_on not in self.paid:  # read once for every plan and year judged then
+            self.paid[judged_on] = read_payments(self.ledger_db, judged_on)
+        return self.paid[judged_on]
 
     def frames(self, year: PlanYear, currency: str):
         """The deals of the fiscal year up to the end of P; its assignments and quota rows
@@ -485,7 +488,8 @@ def _plan_results(windows: _Windows, year: PlanYear, judged_on: datetime.date,
     return PlanResult(year, earned, listed, last_values,
                       {} if draws is None else dict(zip(spans.ids, map(int, draws))),
                       dict(zip(spans.ids, map(int, incentive[:, year.index]))),
-                      pd.concat(clawed, ignore_index=True), _cancelled(frames.credits, judged_on))
+                      pd.concat(clawed, ignore_index=True),
+                      _cancelled(frames.credits, judged_on))
 
 
 def _cancelled(credits: pd.DataFrame, judged_on: datetime.date) -> dict:

@@ -112,8 +112,8 @@ def latest_rates(ledger_db: LedgerDb | Connection, pairs: Iterable[tuple[str, st
 def deal_descriptions(ledger_db: LedgerDb | Connection, deal_ids: Iterable[str]
                       ) -> dict[str, tuple[str | None, str | None]]:
     """(name, account) of each current deal among ``deal_ids`` that has either, from the
-    deals file's extra columns (PLAN_LANGUAGE.md 1). A ledger whose deals have neither
-    column is told by one query that finds none, so statements of it read no more."""
+    deals file's extra columns (PLAN_LANGUAGE.md 1). One query reads only the deals whose
+    extra columns name either, so a ledger whose deals have neither reads no rows."""
     wanted = set(deal_ids)
     if not wanted:
         return {}
@@ -121,9 +121,6 @@ def deal_descriptions(ledger_db: LedgerDb | Connection, deal_ids: Iterable[str]
     described = (deals.c.extra != "{}") & (deals.c.extra.contains('"name"')
                                            | deals.c.extra.contains('"account"'))
     with reading(ledger_db) as connection:
-        if connection.execute(select(deals.c.id).where(deals.c.current, described)
-                              .limit(1)).first() is None:
-            return {}
         rows = connection.execute(select(deals.c.id, deals.c.extra).where(
             deals.c.current, described)).all()
     found = {}

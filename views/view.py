@@ -165,10 +165,9 @@ def _table_rows(lines: pd.DataFrame, labels: Labels, currency: str | None = None
     kinds, amounts = lines["kind"].tolist(), lines["amount"].tolist()
     components = lines["component"].tolist()
     if labels.titles:  # each (plan, component) looked up once
-        titled = {key: labels.title(*key) for key in set(zip(lines["plan"].tolist(),
-                                                             components)) if key[1]}
-        components = [titled.get(key, key[1]) for key in zip(lines["plan"].tolist(),
-                                                             components)]
+        keys = list(zip(lines["plan"].tolist(), components))
+        titled = {key: labels.title(*key) for key in set(keys) if key[1]}
+        components = [titled.get(key, key[1]) for key in keys]
     deals = lines["deal"].tolist()
     if labels.deals:
         deals = [labels.deal(deal) if deal else deal for deal in deals]
