@@ -109,6 +109,71 @@ def test_more_bulk_writes_than_sqlite_can_attach_in_one_transaction(ledger, monk
         assert len(connection.execute(select(deals)).all()) == 36
 
 
+def _in_parts(monkeypatch, rows_per_part: int) -> None:
+    monkeypatch.setattr("ledger.bulk.STAGE_ROWS", 1)
+    monkeypatch.setattr("ledger.bulk.PART_ROWS", rows_per_part)
+
+
+def test_a_write_in_parts_arrives_whole_and_in_order(ledger, monkeypatch):
+    """Eleven rows over two tables in four parts of three rows (the last two): every row
+    and every constant column arrives, each table's rows in the order given."""
+    _in_parts(monkeypatch, 3)
+    from ledger.bulk import insert_tables
+    ids = [f"D-{i}" for i in (7, 3, 9, 1, 5, 0, 8, 2)]
+    columns = _deals(8)
+    columns["id"] = ids
+    with writing(ledger) as connection:
+        assert insert_tables(connection, {"deals": columns,
+                                          "credits": _credits(ids[:3])}) == 11
+    with ledger.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT id, amount, currency, import_id FROM deals "
+                                            "ORDER BY rowid").all()
+        credited = connection.exec_driver_sql("SELECT deal_id FROM credits ORDER BY rowid"
+                                              ).scalars().all()
+    assert [row.id for row in stored] == ids
+    assert [row.amount for row in stored] == [9_223_372_036_854_775_807] + [-150] * 7
+    assert {(row.currency, row.import_id) for row in stored} == {("USD", 0)}
+    assert credited == ids[:3]
+
+
+def test_a_clash_in_a_later_part_undoes_the_parts_before_it(ledger, tmp_path, monkeypatch):
+    _in_parts(monkeypatch, 2)
+    with writing(ledger) as connection:
+        insert_columns(connection, "deals", _deals(2))  # D-0 and D-1 at version 1
+    columns = _deals(7)
+    columns["id"] = [f"D-{i}" for i in (2, 3, 4, 5, 0, 6, 7)]  # D-0 in the third part
+    with pytest.raises(Exception, match="UNIQUE"):
+        with writing(ledger) as connection:
+            insert_columns(connection, "deals", columns)
+    with ledger.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM deals").scalar() == 2
+    assert not list(tmp_path.glob(".icm-stage-*"))
+
+
+def test_a_part_that_cannot_be_staged_undoes_the_write(ledger, tmp_path, monkeypatch):
+    """Staging runs on a thread: its failure in the second part reaches the writer, which
+    writes nothing and leaves no scratch file, the first part's included."""
+    _in_parts(monkeypatch, 2)
+    import ledger.bulk as bulk
+    staged = []
+    real = bulk._write_scratch
+
+    def failing_second(scratch, part):
+        staged.append(scratch)
+        if len(staged) == 2:
+            raise OSError("disk full")
+        real(scratch, part)
+
+    monkeypatch.setattr(bulk, "_write_scratch", failing_second)
+    with pytest.raises(OSError, match="disk full"):
+        with writing(ledger) as connection:
+            insert_columns(connection, "deals", _deals(5))
+    assert len(staged) == 2
+    with ledger.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM deals").scalar() == 0
+    assert not list(tmp_path.glob(".icm-stage-*"))
+
+
 def test_a_close_refuses_an_exact_ratio_beyond_64_bits_naming_the_payee():
     from fractions import Fraction
 
