@@ -9,6 +9,7 @@ credit row, so credit amounts always add up to the deal (PLAN_LANGUAGE.md sectio
 from __future__ import annotations
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,8 +159,10 @@ def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, thr
     connection.rollback()
     small = [(text, start, through) if "{start}" in text else (text, None, None)
              for text, _types in _TABLES]
-    tables = _adbc_read(ledger_db, small if deal_fields else [(sql, start, end)] + small)
-    table = tables[0] if tables is not None and not deal_fields else None
+    halves = _halves(start, end)
+    tables = _adbc_read(ledger_db, small if deal_fields else
+                        [(sql, first, last) for first, last in halves] + small)
+    table = _joined(tables[:len(halves)]) if tables is not None and not deal_fields else None
     if tables is None:
         tables = [_cursor_table(connection, text, first, last, len(types))
                   for (text, first, last), (_text, types) in zip(small, _TABLES)]
@@ -251,8 +254,8 @@ def _window_order(frame: dict) -> np.ndarray | None:
 
 def _adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
                ) -> list[pa.Table] | None:
-    """Each query's rows as an Arrow table through ADBC, on one separate connection; None
-    for a ledger it cannot open that way (an in-memory SQLite database, a URL with options).
+    """Each query's rows as an Arrow table through ADBC, on connections of its own (two
+    when there are several queries, read at once); None for a ledger it cannot open that way (an in-memory SQLite database, a URL with options).
     A query is (SQL, start, end): ``{start}`` and ``{end}`` in the SQL are its parameters.
 
     Reading outside the caller's connection is safe for a close: it notes the ledger's state
@@ -274,18 +277,51 @@ def _adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
         options, setup = {}, []
     else:
         return None
-    found = []
+    def read(connection, sql: str, start, end) -> pa.Table:
+        with connection.cursor() as cursor:
+            for statement in setup:
+                cursor.execute(statement)
+            if options:
+                cursor.adbc_statement.set_options(**options)
+            cursor.execute(sql.replace("{start}", marks[0]).replace("{end}", marks[1]),
+                           _parameters(url.get_backend_name(), sql, start, end))
+            return cursor.fetch_arrow_table()
+
+    found = [None] * len(queries)
     with driver.connect(uri) as adbc:
-        for sql, start, end in queries:
-            with adbc.cursor() as cursor:
-                for statement in setup:
-                    cursor.execute(statement)
-                if options:
-                    cursor.adbc_statement.set_options(**options)
-                cursor.execute(sql.replace("{start}", marks[0]).replace("{end}", marks[1]),
-                               _parameters(url.get_backend_name(), sql, start, end))
-                found.append(cursor.fetch_arrow_table())
+        if len(queries) == 1:
+            return [read(adbc, *queries[0])]
+        # every other query on a second connection and thread: the reads wait on the
+        # database outside the GIL, so on two cores a window's two halves read at once
+        with driver.connect(uri) as other, ThreadPoolExecutor(max_workers=1) as thread:
+            odd = thread.submit(lambda: [read(other, *query) for query in queries[1::2]])
+            found[::2] = [read(adbc, *query) for query in queries[::2]]
+            found[1::2] = odd.result()
     return found
+
+
+def _halves(start: datetime.date, end: datetime.date) -> list[tuple]:
+    """``start..end`` as two spans of days (one when it is a day), read at once."""
+    if start >= end:
+        return [(start, end)]
+    middle = start + (end - start) // 2
+    return [(start, middle), (middle + datetime.timedelta(days=1), end)]
+
+
+def _joined(tables: list[pa.Table]) -> pa.Table:
+    """The halves of a window as one table. The SQLite driver types a column from its
+    values: one that is NULL throughout a half takes the other half's type."""
+    if len(tables) == 1:
+        return tables[0]
+    names = tables[0].column_names
+    typed = {name: next((table.column(i).type for table in tables
+                         if table.column(i).null_count < table.num_rows),
+                        tables[0].column(i).type) for i, name in enumerate(names)}
+    schema = pa.schema([(name, typed[name]) for name in names])
+    return pa.concat_tables([pa.table([
+        column if column.type == schema.field(i).type else
+        pa.nulls(len(column), schema.field(i).type) for i, column in enumerate(table.columns)],
+        schema=schema) for table in tables])
 
 
 def _parameters(backend: str, sql: str, start, end) -> tuple | None:
