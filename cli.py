@@ -14,7 +14,7 @@ import click
 
 import cli_reports
 from cli_support import DB_HELP, CommandGroup, InputError, db_option, \
-    engine_errors, in_file_order, open_ledger_db, period_option, print_plan_errors, \
+    engine_errors, in_file_order, loading, open_ledger_db, period_option, print_plan_errors, \
     quiet_option, version
 from ledger.kind_names import INPUT_KINDS
 from views.safe_text import json_text, terminal_safe
@@ -136,9 +136,10 @@ def import_(kind: str, file: Path, quiet: bool, db_url: str | None) -> None:
       icm import payees payees.csv
       icm import deals deals.csv --db postgresql+psycopg://postgres@127.0.0.1:5432/test
     """
-    from ledger.errors import ImportRefused
-    from ledger.importing import import_csv
-    from ledger.progress import progress_line
+    with loading():
+        from ledger.errors import ImportRefused
+        from ledger.importing import import_csv
+        from ledger.progress import progress_line
     try:
         with progress_line(f"icm import {kind}", quiet) as status:
             summary = import_csv(open_ledger_db(db_url, create=True), kind, file, progress=status)
@@ -161,8 +162,9 @@ def calc(period_name: str, as_json: bool, quiet: bool, db_url: str | None) -> No
     Example:
       icm calc --period 2026-Q1 --json
     """
-    from engine.calculate import calculate_period
-    from ledger.progress import progress_line
+    with loading():
+        from engine.calculate import calculate_period
+        from ledger.progress import progress_line
     with engine_errors(), progress_line(f"icm calc {period_name}", quiet) as status:
         result = calculate_period(open_ledger_db(db_url), period_name, status=status).result
         status("writing the result")
@@ -197,8 +199,9 @@ def close(period_name: str, as_json: bool, quiet: bool, db_url: str | None) -> N
     Example:
       icm close --period 2026-Q1
     """
-    from engine.closing import close_period
-    from ledger.progress import progress_line
+    with loading():
+        from engine.closing import close_period
+        from ledger.progress import progress_line
     with engine_errors(), progress_line(f"icm close {period_name}", quiet) as status:
         result, run_id = close_period(open_ledger_db(db_url), period_name, status=status)
         status("writing the result")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli_support import InputError, db_option, engine_errors, open_ledger_db, \
+from cli_support import InputError, db_option, engine_errors, loading, open_ledger_db, \
     period_option, print_plan_errors, quiet_option
 
 
@@ -39,9 +39,10 @@ def statements(period_name: str, out_dir: Path, formats: str, payee: str | None,
     Example:
       icm statements --period 2026-Q1 --out statements/ --format html,pdf
     """
-    from views.render import write_statements
-    from views.source import period_statements
-    from ledger.progress import progress_line
+    with loading():
+        from views.render import write_statements
+        from views.source import period_statements
+        from ledger.progress import progress_line
     chosen = _formats(formats)
     with engine_errors(), progress_line(f"icm statements {period_name}", quiet) as status:
         found = period_statements(open_ledger_db(db_url), period_name, payee, status)
@@ -64,7 +65,8 @@ def explain(period_name: str, payee: str, deal: str | None, db_url: str | None) 
     Example:
       icm explain --period 2026-Q1 --payee rep-7 --deal D-1001
     """
-    from views.explain import explain as trace
+    with loading():
+        from views.explain import explain as trace
     with engine_errors():
         click.echo(trace(open_ledger_db(db_url), period_name, payee, deal), nl=False)
 
@@ -82,8 +84,9 @@ def whatif(plan_file: Path, period_name: str, as_json: bool, db_url: str | None)
     Example:
       icm whatif --plan proposals/enterprise-ae-v4.yaml --period 2026-Q4
     """
-    from views.safe_text import json_text
-    from views.whatif import load_proposal, whatif as compare, whatif_document, whatif_table
+    with loading():
+        from views.safe_text import json_text
+        from views.whatif import load_proposal, whatif as compare, whatif_document, whatif_table
     proposed, errors = load_proposal(plan_file)
     if errors:
         print_plan_errors(errors, [plan_file])
@@ -105,8 +108,9 @@ def demo(out_dir: Path) -> None:
     Example:
       icm demo --out icm-demo
     """
-    from views.demo import run_demo
-    from rules_dsl.money import format_grouped
+    with loading():
+        from views.demo import run_demo
+        from rules_dsl.money import format_grouped
     with engine_errors():
         result = run_demo(out_dir, say=lambda text: click.echo(text, err=True))
     db = f"sqlite:///{result.ledger}"
@@ -138,11 +142,12 @@ def kpi(period_name: str, as_json: bool, html_file: Path | None, db_url: str | N
     Example:
       icm kpi --period 2026-Q1 --html kpi-2026-Q1.html
     """
-    from views.files import write_file
-    from views.kpi import period_kpis
-    from views.kpi_document import kpi_document
-    from views.kpi_render import kpi_html, kpi_table
-    from views.safe_text import json_text
+    with loading():
+        from views.files import write_file
+        from views.kpi import period_kpis
+        from views.kpi_document import kpi_document
+        from views.kpi_render import kpi_html, kpi_table
+        from views.safe_text import json_text
     with engine_errors():
         kpis = period_kpis(open_ledger_db(db_url), period_name)
         if html_file is not None:
@@ -168,10 +173,11 @@ def export_payroll(period_name: str, out_file: Path | None, db_url: str | None) 
     Example:
       icm export payroll --period 2026-Q1 --out payroll-2026-Q1.csv
     """
-    from ledger.closes import record_export
-    from views.files import staged_files
-    from views.payroll import payroll_csv
-    from views.source import closed_run
+    with loading():
+        from ledger.closes import record_export
+        from views.files import staged_files
+        from views.payroll import payroll_csv
+        from views.source import closed_run
     with engine_errors(), staged_files("nothing was written") as files:
         ledger_db = open_ledger_db(db_url)
         text = payroll_csv(ledger_db, period_name)

@@ -4,6 +4,7 @@ turned into them (DATA_AND_CLI.md: 0 success, 1 the input or a plan is wrong, 2 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from importlib import metadata
 from pathlib import Path
@@ -76,6 +77,20 @@ def version() -> str:
         return metadata.version("icm")
     except metadata.PackageNotFoundError:  # run from a clone as `python cli.py`
         return "unknown (not installed)"
+
+
+@contextlib.contextmanager
+def loading():
+    """A command's imports, with the cycle collector paused: pandas, SQLAlchemy and the
+    engine make a few hundred thousand objects as they load and no garbage, and the
+    collector's 250 passes over them were 0.09 s of every command (of a 2.3 s close)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class CommandGroup(click.Group):

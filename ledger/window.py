@@ -255,8 +255,8 @@ def _window_order(frame: dict) -> np.ndarray | None:
 def _adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
                ) -> list[pa.Table] | None:
     """Each query's rows as an Arrow table through ADBC, on connections of its own (two
-    when there are several queries, read at once); None for a ledger it cannot open that way (an in-memory SQLite database, a URL with options).
-    A query is (SQL, start, end): ``{start}`` and ``{end}`` in the SQL are its parameters.
+    when there are several queries, read at once); None for a ledger it cannot open that
+    way (an in-memory SQLite database, a URL with options). A query is (SQL, start, end): ``{start}`` and ``{end}`` in the SQL are its parameters.
 
     Reading outside the caller's connection is safe for a close: it notes the ledger's state
     before it reads anything and refuses to record, under its write lock, if the ledger
