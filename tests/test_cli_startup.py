@@ -38,18 +38,22 @@ def test_a_command_loads_no_sqlalchemy_orm():
 def test_a_command_loads_its_modules_without_a_collector_pass():
     """``cli_support.loading``: the engine's imports (pandas, SQLAlchemy and the engine
     itself) run with the cycle collector paused, which is on again after them. Loaded with
-    it on, the same imports make some 250 passes."""
+    it on, the same imports make some 250 passes. What they made is frozen, once: a later
+    loading that loads nothing new freezes nothing (tests run many commands in one
+    process)."""
     code = ("import gc\npasses = []\n"
             "gc.callbacks.append(lambda phase, info: phase == 'start' and passes.append(1))\n"
             "from cli_support import loading\n"
             "before = len(passes)\n"
             "with loading():\n    import engine.closing, views.source\n"
             "    during = len(passes) - before\n"
-            "print(during, gc.isenabled())\n")
+            "frozen = gc.get_freeze_count()\n"
+            "with loading():\n    import engine.closing\n"
+            "print(during, gc.isenabled(), frozen > 100_000, gc.get_freeze_count() == frozen)\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).parent.parent)
     assert run.returncode == 0, run.stderr
-    assert run.stdout == "0 True\n"
+    assert run.stdout == "0 True True True\n"
 
 
 def test_the_kinds_the_command_line_lists_are_those_the_ledger_imports():
