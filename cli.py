@@ -163,10 +163,15 @@ def calc(period_name: str, as_json: bool, quiet: bool, db_url: str | None) -> No
       icm calc --period 2026-Q1 --json
     """
     with loading():
-        from engine.calculate import calculate_period
+        from engine.read_ahead import read_ahead
         from ledger.progress import progress_line
     with engine_errors(), progress_line(f"icm calc {period_name}", quiet) as status:
-        result = calculate_period(open_ledger_db(db_url), period_name, status=status).result
+        ledger_db = open_ledger_db(db_url)
+        status("reading the plans")
+        ahead = read_ahead(ledger_db, period_name)  # the window reads while the engine loads
+        with loading():
+            from engine.calculate import calculate_period
+        result = calculate_period(ledger_db, period_name, status=status, ahead=ahead).result
         status("writing the result")
         status.clear()
         _print_calc(result, as_json)
@@ -200,10 +205,15 @@ def close(period_name: str, as_json: bool, quiet: bool, db_url: str | None) -> N
       icm close --period 2026-Q1
     """
     with loading():
-        from engine.closing import close_period
+        from engine.read_ahead import read_ahead
         from ledger.progress import progress_line
     with engine_errors(), progress_line(f"icm close {period_name}", quiet) as status:
-        result, run_id = close_period(open_ledger_db(db_url), period_name, status=status)
+        ledger_db = open_ledger_db(db_url)
+        status("reading the plans")
+        ahead = read_ahead(ledger_db, period_name)  # the window reads while the engine loads
+        with loading():
+            from engine.closing import close_period
+        result, run_id = close_period(ledger_db, period_name, status=status, ahead=ahead)
         status("writing the result")
         status.clear()
         _print_calc(result, as_json)

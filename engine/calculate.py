@@ -26,6 +26,9 @@ from engine.earnings import CalculationError, MissingQuotaError, Window, earn
 from engine.names import used_names
 from engine.payee_table import PayeeTable
 from engine.quota import payout_periods
+from engine.plan_years import (PlanYear, Version, deal_fields_of, period_years, plan_versions,
+                               plan_year, window_span)
+from engine.read_ahead import Ahead
 from engine import assignments, clawback, lines
 from engine.lines import NO_DEAL, NO_SEQ
 from engine.metrics import set_metrics
@@ -34,35 +37,11 @@ from engine.order import ordered_lines
 from engine.settle import PlanSettlement, settle_payee, settled_names
 from ledger.database import LedgerDb
 from ledger.history import read_prior
-from ledger.plans import registered_plans
 from ledger.records import DRAFT, PeriodResult
 from ledger.progress import counted, quiet
 from ledger.window import read_payments, read_window, require_rates
+from ledger.window_read import ReadAhead
 from rules_dsl.plan import Plan
-
-
-@dataclass(frozen=True)
-class Version:
-    """A plan version and the days it is in force: from its effective start to its end, or
-    the day before a later version starts, whichever comes first (PLAN_LANGUAGE.md 6)."""
-
-    plan: Plan
-    start: datetime.date
-    end: datetime.date
-
-
-@dataclass
-class PlanYear:
-    plan: Plan  # the version in force on P's last day: payee-level values, measures, caps
-    fiscal_year: int
-    periods: list  # the fiscal year's payout periods
-    index: int  # P's position in them
-    versions: list = None  # every Version in force in the fiscal year: a deal's rates come
-    # from the version in force on its date
-
-    @property
-    def period(self):
-        return self.periods[self.index]
 
 
 @dataclass
@@ -120,12 +99,18 @@ class Calculation:
 
 def calculate_period(ledger_db: LedgerDb, period_name: str,
                      versions_by_plan: dict[str, list[Version]] | None = None,
-                     status: Callable[[str], None] = quiet) -> Calculation:
+                     status: Callable[[str], None] = quiet,
+                     ahead: Ahead | None = None) -> Calculation:
     """The result of `icm calc --period P`, and what a close of P records.
     ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan);
-    ``status`` hears each stage as it starts."""
+    ``status`` hears each stage as it starts; ``ahead`` (``engine.read_ahead``) has read
+    the plans and may have read the window already."""
+    if ahead is not None:
+        ahead.wait()  # the engine has loaded: its reads may begin
+        versions_by_plan = ahead.versions_by_plan
     with _no_cycle_collection():
-        return _calculate(ledger_db, period_name, versions_by_plan, status)
+        return _calculate(ledger_db, period_name, versions_by_plan, status,
+                          ahead.window if ahead is not None else None)
 
 
 @contextlib.contextmanager
@@ -142,17 +127,15 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status
-               ) -> Calculation:
+def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status,
+               read_ahead: ReadAhead | None) -> Calculation:
     length, _, _ = parse_period(period_name)
     if versions_by_plan is None:
         status("reading the plans")
         versions_by_plan = plan_versions(ledger_db)
-    years = [year for versions in versions_by_plan.values()
-             if versions[-1].plan.payout_period == length
-             for year in [plan_year(versions, period_name)] if year is not None]
+    years = period_years(versions_by_plan, period_name)
     windows = _Windows(ledger_db, [v.plan for versions in versions_by_plan.values()
-                                for v in versions])
+                                   for v in versions], read_ahead)
     def compute(year: PlanYear) -> PlanResult:
         status(f"plan {year.plan.id} ({years.index(year) + 1} of {len(years)}): reading and "
                "earning its windows")
@@ -321,47 +304,6 @@ def _earlier_years(windows: _Windows, period_name: str, fiscal_year: int, prior,
     return found, still_held
 
 
-def plan_versions(ledger_db: LedgerDb) -> dict[str, list[Version]]:
-    """Each plan id's versions, oldest first, with the days each is in force."""
-    by_id: dict[str, list[Plan]] = defaultdict(list)
-    for found in registered_plans(ledger_db):
-        if found.plan is None:
-            raise CalculationError(f"{found.plan_id}@{found.version} no longer checks: "
-                                   f"{found.errors[0].message}")
-        by_id[found.plan_id].append(found.plan)
-    result = {}
-    for plan_id, plans in sorted(by_id.items()):
-        versions = []
-        for i, plan in enumerate(plans):
-            later_starts = [p.effective_from for p in plans[i + 1:]
-                            if p.effective_from > plan.effective_from]
-            end = min([plan.effective_to] + [d - datetime.timedelta(days=1)
-                                              for d in later_starts])
-            if end >= plan.effective_from:
-                versions.append(Version(plan, plan.effective_from, end))
-        result[plan_id] = sorted(versions, key=lambda v: v.start)
-    return result
-
-
-def plan_year(versions: list[Version], period_name: str) -> PlanYear | None:
-    """The plan's fiscal year around P, with the version in force on P's last day."""
-    newest = versions[-1].plan
-    length, year, index = parse_period(period_name)
-    fiscal_year = year if length != "month" else fiscal_year_of(
-        datetime.date(year, index, 1), newest.fiscal_year_start)
-    periods = payout_periods(fiscal_year, newest.fiscal_year_start, length)
-    position = next((i for i, p in enumerate(periods) if p.name == period_name), None)
-    if position is None:
-        return None
-    period_end = periods[position].end
-    in_year = [v for v in versions if v.start <= periods[-1].end and v.end >= periods[0].start]
-    started = [v for v in in_year if v.start <= period_end]
-    if not started:
-        return None
-    main = next((v for v in started if v.start <= period_end <= v.end), started[-1])
-    return PlanYear(main.plan, fiscal_year, periods, position, in_year)
-
-
 def _windows(year: PlanYear, kind: str) -> list[tuple[Window, list]]:
     """(window, the payout periods whose quota it holds), in order, for a kind of window."""
     periods, index = year.periods, year.index
@@ -387,11 +329,11 @@ class _Windows:
     every deal field any of the plans uses. (Plans of one fiscal year start share its last
     day too, so the key needs no more.)"""
 
-    def __init__(self, ledger_db: LedgerDb, plans: list[Plan]):
+    def __init__(self, ledger_db: LedgerDb, plans: list[Plan],
+                 ahead: ReadAhead | None = None):
         self.ledger_db = ledger_db
-        self.deal_fields = tuple(sorted({name.split(".", 1)[1] for plan in plans
-                                         for name in dict(plan.fields)
-                                         if name.startswith("deal.")}))
+        self.deal_fields = deal_fields_of(plans)
+        self.ahead = ahead  # the first read may have been made already
         self.read: dict[tuple, object] = {}
         self.paid: dict = {}  # judged_on -> payments up to that day
 
@@ -407,11 +349,13 @@ class _Windows:
     def frames(self, year: PlanYear, currency: str):
         """The deals of the fiscal year up to the end of P; its assignments and quota rows
         to the end of the year."""
-        start, end, through = year.periods[0].start, year.period.end, year.periods[-1].end
-        key = (start, end, currency)
+        span = window_span(year, self.deal_fields)
+        key = (span.start, span.end, currency)
         if key not in self.read:
-            frames = self.read[key] = read_window(self.ledger_db, start, end, currency,
-                                                  self.deal_fields, through)
+            ahead, self.ahead = self.ahead, None
+            frames = self.read[key] = read_window(self.ledger_db, span.start, span.end,
+                                                  currency, self.deal_fields, span.through,
+                                                  ahead)
             # each row's place in the read's order: (deal date, deal id, credit row)
             frames.credits["row"] = np.arange(len(frames.credits), dtype=np.int64)
         return self.read[key]

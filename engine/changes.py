@@ -20,7 +20,7 @@ from engine.lines import KEY, NO_DEAL
 from engine.names import text_objects
 from ledger.records import lines_frame
 from rules_dsl.figures import money, percent
-from rules_dsl.money import difference, group_sums
+from rules_dsl.money import difference
 
 
 @dataclass
@@ -80,10 +80,10 @@ def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
     current = compared["current"].to_numpy()[shown]
     # a payable line's earnings to date are its ``earned`` (engine.payable), others' current
     earned = compared["earned"].to_numpy()[shown] if "earned" in compared else current
-    current_sums = group_sums(pd.Series(earned), groups)
-    held_sums = group_sums(pd.Series(difference(earned, current)), groups) \
+    current_sums = lines.group_sums(pd.Series(earned), groups)
+    held_sums = lines.group_sums(pd.Series(difference(earned, current)), groups) \
         if earned is not current else None
-    change_sums = group_sums(pd.Series(change[shown]), groups)
+    change_sums = lines.group_sums(pd.Series(change[shown]), groups)
     payees, components = payees.tolist(), components.tolist()
     for k, (group, current, changed) in enumerate(zip(
             current_sums.index.tolist(), current_sums.tolist(), change_sums.tolist())):
@@ -94,7 +94,7 @@ def payee_lines(compared: pd.DataFrame) -> dict[str, PayeeLines]:
         mine.held += held
     changed = change[shown] != 0
     if changed.any():
-        earned = group_sums(pd.Series(change[shown][changed]), payee_codes[changed])
+        earned = lines.group_sums(pd.Series(change[shown][changed]), payee_codes[changed])
         counts = np.bincount(payee_codes[changed], minlength=len(payees))
         for code, total in zip(earned.index.tolist(), earned.tolist()):
             found[payees[code]].earned += total

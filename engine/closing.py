@@ -15,8 +15,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from engine.calculate import calculate_period, plan_versions
-from ledger.closes import CloseOrder, RecordedKeys, close_order, ledger_state, record_close
+from engine.calculate import calculate_period
+from engine.plan_years import plan_versions
+from engine.read_ahead import Ahead
+from ledger.audit import ledger_state
+from ledger.closes import CloseOrder, RecordedKeys, close_order, record_close
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
 from ledger.progress import quiet
@@ -93,18 +96,22 @@ def _check_order(order: CloseOrder, plans: list, period: str) -> None:
 
 
 def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
-                 status: Callable[[str], None] = quiet) -> tuple[PeriodResult, int]:
+                 status: Callable[[str], None] = quiet, ahead: Ahead | None = None
+                 ) -> tuple[PeriodResult, int]:
     """Compute P, record its run, its result (as data: the views render it) and
-    settlement, and lock it."""
+    settlement, and lock it. ``ahead`` (``engine.read_ahead``) has noted the ledger's state
+    and read the plans, and may be reading the window."""
     length, _, _ = parse_period(period)
-    seen = ledger_state(ledger_db)  # before anything is read: a plan added meanwhile is a
-    # change too
-    status("reading the plans")
-    versions_by_plan = plan_versions(ledger_db)  # read and checked once for the whole close
+    if ahead is None:
+        status("reading the plans")
+        ahead = Ahead(ledger_state(ledger_db),  # before anything is read: a plan added
+                      plan_versions(ledger_db), None)  # meanwhile is a change too
+    seen, versions_by_plan = ahead.seen, ahead.versions_by_plan  # plans read once
     plans = [version.plan for versions in versions_by_plan.values() for version in versions]
     _check_paid(plans, period)
+    ahead.wait()
     _check_order(close_order(ledger_db, period), plans, period)
-    calculation = calculate_period(ledger_db, period, versions_by_plan, status)
+    calculation = calculate_period(ledger_db, period, status=status, ahead=ahead)
     status(f"recording {len(calculation.result.lines):,} statement lines and "
            f"{len(calculation.result.payees):,} payees")
     now = datetime.datetime.now(datetime.timezone.utc)

@@ -19,21 +19,17 @@ import numpy as np
 import pandas as pd
 
 from engine import caps as caps_of, lines, reference_evaluator, tiers, vector, zero_quota
+from engine.errors import CalculationError
 from engine.payee_table import ABSENT, PayeeTable
-from rules_dsl.money import divide_rounded, group_sums
+from rules_dsl.money import divide_rounded
 from engine.names import deal_columns, per_row, ranked_measures, typed_column, used_names
 from engine.reference_evaluator import EvaluationError
-from rules_dsl.icm_error import IcmError
 from rules_dsl.money import Money
 from rules_dsl.components import registry
 from rules_dsl import nodes
 from rules_dsl.figures import figure_text, money
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
-
-
-class CalculationError(IcmError):
-    """An evaluation error, naming the payee, the period, the plan file and the position."""
 
 
 class MissingQuotaError(CalculationError):
@@ -231,7 +227,7 @@ def _payee_sums(amounts: pd.Series, codes: np.ndarray, count: int) -> np.ndarray
     """Amounts summed per payee position, exactly: a payee without a row has 0."""
     totals = np.zeros(count, dtype=np.int64)
     if len(codes):
-        sums = group_sums(pd.Series(amounts.to_numpy(dtype=np.int64)), codes)
+        sums = lines.group_sums(pd.Series(amounts.to_numpy(dtype=np.int64)), codes)
         totals[sums.index.to_numpy()] = sums.to_numpy(dtype=np.int64)
     return totals
 
@@ -399,7 +395,7 @@ def _aggregate(plan, measure, rows, payees, fields, window, memo) -> pd.Series:
         return _rational_aggregate(measure.aggregate, col, mask, codes)
     values = pd.Series(col.data)[mask]
     if measure.aggregate == "sum":
-        return group_sums(values, codes[mask])
+        return lines.group_sums(values, codes[mask])
     grouped = values.groupby(codes[mask])
     return {"min": grouped.min, "max": grouped.max}[measure.aggregate]()
 
@@ -557,7 +553,7 @@ def _rated_lines(plan, component, rows, payees, fields, window, versions, memo
         rated = tiers.marginal if table.method == "marginal" else tiers.landing
         result = rated(base, before, starts, rates, plan.rounding)
     else:
-        sums = group_sums(counted["base"], payee_codes)
+        sums = lines.group_sums(counted["base"], payee_codes)
         totals = sums.reindex(payee_codes).to_numpy(dtype=np.int64)
         paid = base
         if table.above is not None:  # only each row's slice above X, in row order

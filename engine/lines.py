@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from ledger.line_key import NO_DEAL, NO_SEQ  # a line key without a deal
 from rules_dsl.components.rated import RatedComponent
-from rules_dsl.money import group_sums
+from rules_dsl.money import as_int64, may_wrap
 
 KEY = ["payee", "component", "capped", "deal", "seq"]
 
@@ -192,3 +192,13 @@ def sorted_codes(values) -> np.ndarray:
         return pd.factorize(values, sort=True)[0].astype(np.int64)
     return pc.rank(arrow, sort_keys="ascending", tiebreaker="dense"
                    ).to_numpy().astype(np.int64) - 1
+
+
+def group_sums(values: pd.Series, groups) -> pd.Series:
+    """Sums per group of int64 minor units that never wrap silently: computed in numpy when
+    no sum can overflow, else exactly, and beyond int64 an AmountTooLargeError."""
+    grouped = values.groupby(groups, sort=False)
+    if not may_wrap(values.to_numpy()):
+        return grouped.sum()
+    exact = values.astype(object).groupby(groups, sort=False).sum()
+    return pd.Series(as_int64(exact.to_numpy()), index=exact.index)

@@ -18,7 +18,7 @@ import pandas as pd
 from rules_dsl.money import MoneyError, fits_int64, minor_digits, parse_decimal, to_minor_units
 from rules_dsl.money import Money
 from engine.vector import Col
-from ledger.columns import SHARE_SCALE
+from ledger.shares import SHARE_SCALE
 from rules_dsl import nodes
 from rules_dsl.deal_fields import DEAL_FIELDS
 from rules_dsl.icm_error import IcmError

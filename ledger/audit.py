@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, insert, select
 
+from ledger.database import LedgerDb, reading
 from ledger.schema import audit_log, imports
 
 # (row key, action, old value, new value), the values as JSON text or None
@@ -35,6 +36,12 @@ def audit_values(connection: Connection, table: str, row_key: str, action: str,
     return list(connection.execute(select(kept).where(
         audit_log.c.table_name == table, audit_log.c.row_key == row_key,
         audit_log.c.action == action).order_by(audit_log.c.id)).scalars())
+
+
+def ledger_state(ledger_db: LedgerDb) -> tuple[int, int]:
+    """The ledger's state now (``ledger_version``), to compare at a close."""
+    with reading(ledger_db) as connection:
+        return ledger_version(connection)
 
 
 def ledger_version(connection: Connection) -> tuple[int, int]:

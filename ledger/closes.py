@@ -3,7 +3,7 @@
 Each is one write transaction holding the ledger-wide lock (``ledger.database.writing``). A
 close's computation and its order rules are the engine's (``engine.closing``): the close's
 transaction here reads the order facts (``CloseOrder``) under the lock, hands them to the
-engine's check, refuses a ledger that changed since ``ledger_state``, and records what the
+engine's check, refuses a ledger that changed since ``ledger.audit.ledger_state``, and records what the
 engine computed, as it handed it over. No connection leaves this module.
 """
 from __future__ import annotations
@@ -49,12 +49,6 @@ class CloseOrder:
 
     status: str | None
     last_closed: str | None
-
-
-def ledger_state(ledger_db: LedgerDb) -> tuple[int, int]:
-    """The ledger's state now (``ledger.audit.ledger_version``), to compare at the close."""
-    with reading(ledger_db) as connection:
-        return ledger_version(connection)
 
 
 def close_order(ledger_db: LedgerDb | Connection, period: str) -> CloseOrder:

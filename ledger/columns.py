@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ledger.shares import SHARE_SCALE
 from rules_dsl.money import ISO_4217_CODES, minor_digits
 from rules_dsl.loader import ISO_DATE
 
@@ -106,7 +107,6 @@ def money(column: pd.Series, currency: pd.Series, optional: bool = False,
     return units, problems
 
 
-SHARE_SCALE = 1_000_000_000  # shares are stored in billionths
 
 
 def shares(column: pd.Series) -> tuple[pd.Series, Problems]:

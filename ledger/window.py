@@ -9,7 +9,6 @@ credit row, so credit amounts always add up to the deal (PLAN_LANGUAGE.md sectio
 from __future__ import annotations
 
 import datetime
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +21,11 @@ from rules_dsl.deal_fields import STORED
 from rules_dsl.money import divide_rounded, fx_ratio
 from rules_dsl.types import Type
 from rules_dsl.icm_error import IcmError
-from ledger.columns import SHARE_SCALE
+from ledger.shares import SHARE_SCALE
 from ledger.database import LedgerDb, reading
+from ledger.window_read import (CREDIT_READ, CREDITED, DEAL_READ, TABLES, ReadAhead,
+                                WindowSpan, adbc_read, deals_query, joined, small_queries,
+                                window_queries)
 
 
 class MissingRateError(IcmError, LookupError):
@@ -42,32 +44,25 @@ class WindowFrames:
     metrics: pd.DataFrame  # every metrics row: a period's days depend on the plan reading it
 
 
-# What the window reads of a deal, as (SQL, frame column): its key, then its stored fields
-# under their window names (rules_dsl/deal_fields.py); then of its credit row.
-_DEAL_READ = [("d.id", "deal_id"), ("d.version", "deal_version")] + [
-    (f"d.{field.column}", field.window) for field in STORED if field.name != "id"]
-_CREDIT_READ = [("c.seq", "seq"), ("c.payee_id", "payee_id"), ("c.share_e9", "share_e9"),
-                ("c.role", "role"), ("c.overlay", "overlay")]
-_DEAL_COLUMNS = [column for _sql, column in _DEAL_READ + _CREDIT_READ]
+_DEAL_COLUMNS = [column for _sql, column in DEAL_READ + CREDIT_READ]
 _DATES = [field.window for field in STORED if field.type == Type.DATE]
 _INTEGERS = ("deal_version", "original_amount", "seq", "share_e9")
 _TEXT = "str"  # pandas' text dtype, Arrow-backed, NaN where missing
-# The SQLite ADBC driver types each column from its first batch of rows: one batch of every
-# row, so that a column whose first thousand values are NULL still reads as text.
-_ADBC_SQLITE_BATCH = str(1 << 30)
 
 
 def read_window(ledger_db: LedgerDb, start: datetime.date, end: datetime.date, currency: str,
-                deal_fields: tuple[str, ...] = (), through: datetime.date | None = None
-                ) -> WindowFrames:
+                deal_fields: tuple[str, ...] = (), through: datetime.date | None = None,
+                ahead: ReadAhead | None = None) -> WindowFrames:
     """The frames the engine needs for ``start..end`` (inclusive), in ``currency``: the deals
     dated in it, and the assignments and quota rows of ``start..through`` (``through`` is
     ``end`` unless given: an annual window needs the whole fiscal year's quota however early
-    its payout period ends)."""
+    its payout period ends). ``ahead`` may have read them already."""
     through = through or end
+    if ahead is not None:
+        ahead.wait()  # before this connection reads (``ReadAhead``)
     with ledger_db.connect() as connection:
         credits, tables = _credited_deals(ledger_db, connection, start, end, through,
-                                          deal_fields)
+                                          deal_fields, ahead)
         credits = with_owner_rows(credits)
         credits["amount"], credits["fx_missing"] = _converted(connection, credits, currency)
         credits["credit_amount"] = credit_amounts(credits["amount"].to_numpy(),
@@ -79,33 +74,8 @@ def read_window(ledger_db: LedgerDb, start: datetime.date, end: datetime.date, c
                             metrics)
 
 
-# The small tables a window reads beside its deals: SQL ({start} and {end} the window's first
-# day and ``through``) and each column's type. Dates become datetime64[s] (NaT where
-# missing), integers int64 (Int64 where one may be missing), text pandas' Arrow-backed
-# strings (a hundred thousand payees are half a million Python strings otherwise). Payees
-# and assignments in the order the engine takes its payees in (the ledger's own); quota
-# rows in none (they are summed).
-_TABLES = [
-    ("SELECT id, effective_from, name, role, manager_id, hire_date, extra FROM payees "
-     "ORDER BY id, effective_from",
-     {"id": "text", "effective_from": "date", "name": "text", "role": "text",
-      "manager_id": "text", "hire_date": "date", "extra": "text"}),
-    ("SELECT payee_id, plan_id, effective_from, effective_to, target_incentive, params "
-     "FROM assignments WHERE effective_from <= {end} AND (effective_to IS NULL OR "
-     "effective_to >= {start}) ORDER BY payee_id, plan_id, effective_from",
-     {"payee_id": "text", "plan_id": "text", "effective_from": "date",
-      "effective_to": "date", "target_incentive": "nullable int", "params": "text"}),
-    ('SELECT payee_id, measure, start, "end", amount FROM quotas WHERE start <= {end} AND '
-     '"end" >= {start}',
-     {"payee_id": "text", "measure": "text", "start": "date", "end": "date",
-      "amount": "int"}),
-    ("SELECT metric, period, value, currency FROM metrics",
-     {"metric": "text", "period": "text", "value": "text", "currency": "text"}),
-]
-
-
 def _small_frame(table: pa.Table, types: dict[str, str]) -> pd.DataFrame:
-    """A small table's Arrow columns (or the driver's values) typed as ``_TABLES`` says."""
+    """A small table's Arrow columns (or the driver's values) typed as ``TABLES`` says."""
     frame = {}
     for i, (name, kind) in enumerate(types.items()):
         array = table.column(i)
@@ -131,43 +101,34 @@ def _dates(array: pa.Array) -> np.ndarray:
 
 
 def _credited_deals(ledger_db: LedgerDb, connection: Connection, start, end, through,
-                    deal_fields) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+                    deal_fields, ahead: ReadAhead | None
+                    ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Current deals dated in the window, one row per credit row (100% to the owner when the
-    deal has none), in (date, deal id by code point, credit seq) order; and the ``_TABLES``
-    of ``start..through``, through the same reads.
+    deal has none), in (date, deal id by code point, credit seq) order; and the ``TABLES``
+    of ``start..through``, through the same reads (or ``ahead``'s, when it read the same).
 
     The SQL neither sorts nor, when the ledger has no credit row, joins: the rows are put in
     order here on integer keys (a sort over the join cost SQLite 2.3 s of CPU per million
     rows). Without extra deal fields the rows come as Arrow columns through ADBC; with them,
     or on a ledger ADBC cannot open, through the connection's own driver."""
-    credited = connection.exec_driver_sql("SELECT 1 FROM credits LIMIT 1").first() is not None
-    read = _DEAL_READ + ([("COALESCE(c.seq, 1)", "seq"),
-                          ("COALESCE(c.payee_id, d.owner_id)", "payee_id"),
-                          (f"COALESCE(c.share_e9, {SHARE_SCALE})", "share_e9"),
-                          ("c.role", "role"),
-                          ("COALESCE(c.overlay, FALSE)", "overlay")] if credited else [])
-    json_get = ("json_extract(d.extra, '$.\"{0}\"')" if connection.dialect.name == "sqlite"
-                else "(d.extra::json ->> '{0}')")
-    extra = "".join(f", {json_get.format(name.replace(chr(39), ''))}" for name in deal_fields)
-    sql = (f"SELECT {', '.join(sql for sql, _column in read)}{extra} FROM deals d"
-           + (" LEFT JOIN credits c ON c.deal_id = d.id" if credited else "")
-           + " WHERE d.current AND d.date >= {start} AND d.date <= {end}")
-    names = [column for _sql, column in read]
+    credited = connection.exec_driver_sql(CREDITED).first() is not None
+    sql, names = deals_query(connection.dialect.name, credited, deal_fields)
     # End this connection's transaction before another connection reads: held open, its
     # lock on credits could queue a DROP or a migration's lock between the two, and on
     # PostgreSQL the read would then wait for ever
     connection.rollback()
-    small = [(text, start, through) if "{start}" in text else (text, None, None)
-             for text, _types in _TABLES]
-    halves = _halves(start, end)
-    tables = _adbc_read(ledger_db, small if deal_fields else
-                        [(sql, first, last) for first, last in halves] + small)
-    table = _joined(tables[:len(halves)]) if tables is not None and not deal_fields else None
+    span = WindowSpan(start, end, through, deal_fields)
+    small = small_queries(span)
+    tables = ahead.tables(span, credited) if ahead is not None else None
+    if tables is None:
+        tables = adbc_read(ledger_db, small if deal_fields else window_queries(span, sql))
+    deal_tables = len(tables) - len(TABLES) if tables is not None else 0
+    table = joined(tables[:deal_tables]) if deal_tables else None
     if tables is None:
         tables = [_cursor_table(connection, text, first, last, len(types))
-                  for (text, first, last), (_text, types) in zip(small, _TABLES)]
+                  for (text, first, last), (_text, types) in zip(small, TABLES)]
     small_frames = [_small_frame(found, types) for found, (_text, types) in zip(
-        tables[-len(_TABLES):], _TABLES)]
+        tables[-len(TABLES):], TABLES)]
     del tables
     extras = None
     if table is not None:
@@ -252,91 +213,12 @@ def _window_order(frame: dict) -> np.ndarray | None:
     return order
 
 
-def _adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
-               ) -> list[pa.Table] | None:
-    """Each query's rows as an Arrow table through ADBC, on connections of its own (two
-    when there are several queries, read at once); None for a ledger it cannot open that
-    way (an in-memory SQLite database, a URL with options). A query is (SQL, start, end): ``{start}`` and ``{end}`` in the SQL are its parameters.
-
-    Reading outside the caller's connection is safe for a close: it notes the ledger's state
-    before it reads anything and refuses to record, under its write lock, if the ledger
-    changed since (``ledger.closes.record_close``)."""
-    url = ledger_db.url
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:" or url.query:
-            return None
-        import adbc_driver_sqlite.dbapi as driver
-        uri = url.database
-        marks = ("?1", "?2")  # numbered: {end} may come first
-        options = {"adbc.sqlite.query.batch_rows": _ADBC_SQLITE_BATCH}
-        setup = ["PRAGMA busy_timeout = 30000"]
-    elif url.get_backend_name() == "postgresql":
-        import adbc_driver_postgresql.dbapi as driver
-        uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        marks = ("$1", "$2")
-        options, setup = {}, []
-    else:
-        return None
-    def read(connection, sql: str, start, end) -> pa.Table:
-        with connection.cursor() as cursor:
-            for statement in setup:
-                cursor.execute(statement)
-            if options:
-                cursor.adbc_statement.set_options(**options)
-            cursor.execute(sql.replace("{start}", marks[0]).replace("{end}", marks[1]),
-                           _parameters(url.get_backend_name(), sql, start, end))
-            return cursor.fetch_arrow_table()
-
-    found = [None] * len(queries)
-    with driver.connect(uri) as adbc:
-        if len(queries) == 1:
-            return [read(adbc, *queries[0])]
-        # every other query on a second connection and thread: the reads wait on the
-        # database outside the GIL, so on two cores a window's two halves read at once
-        with driver.connect(uri) as other, ThreadPoolExecutor(max_workers=1) as thread:
-            odd = thread.submit(lambda: [read(other, *query) for query in queries[1::2]])
-            found[::2] = [read(adbc, *query) for query in queries[::2]]
-            found[1::2] = odd.result()
-    return found
-
-
-def _halves(start: datetime.date, end: datetime.date) -> list[tuple]:
-    """``start..end`` as two spans of days (one when it is a day), read at once."""
-    if start >= end:
-        return [(start, end)]
-    middle = start + (end - start) // 2
-    return [(start, middle), (middle + datetime.timedelta(days=1), end)]
-
-
-def _joined(tables: list[pa.Table]) -> pa.Table:
-    """The halves of a window as one table. The SQLite driver types a column from its
-    values: one that is NULL throughout a half takes the other half's type."""
-    if len(tables) == 1:
-        return tables[0]
-    names = tables[0].column_names
-    typed = {name: next((table.column(i).type for table in tables
-                         if table.column(i).null_count < table.num_rows),
-                        tables[0].column(i).type) for i, name in enumerate(names)}
-    schema = pa.schema([(name, typed[name]) for name in names])
-    return pa.concat_tables([pa.table([
-        column if column.type == schema.field(i).type else
-        pa.nulls(len(column), schema.field(i).type) for i, column in enumerate(table.columns)],
-        schema=schema) for table in tables])
-
-
-def _parameters(backend: str, sql: str, start, end) -> tuple | None:
-    """The query's parameters: ISO text for SQLite, dates for PostgreSQL."""
-    if "{start}" not in sql:
-        return None
-    return (start.isoformat(), end.isoformat()) if backend == "sqlite" else (start, end)
-
-
 def read_arrow(ledger_db: LedgerDb | Connection, sql: str, names: list[str]) -> pa.Table:
     """The rows of a query without parameters as Arrow columns named ``names``: through
-    ADBC on a ledger it can open (see ``_adbc_read``), else through ``ledger_db``'s own
+    ADBC on a ledger it can open (see ``ledger.window_read.adbc_read``), else through ``ledger_db``'s own
     connection, the driver's Python values made columns at once (no SQLAlchemy row)."""
-    tables = None if isinstance(ledger_db, Connection) else _adbc_read(ledger_db,
-                                                                       [(sql, None, None)])
+    tables = None if isinstance(ledger_db, Connection) else adbc_read(ledger_db,
+                                                                      [(sql, None, None)])
     if tables is not None:
         return tables[0].rename_columns(names)
     with reading(ledger_db) as connection:

@@ -10,7 +10,6 @@ import re
 from fractions import Fraction
 
 import numpy as np
-import pandas as pd
 
 from rules_dsl.icm_error import IcmError
 
@@ -75,16 +74,6 @@ def as_int64(values, what: str = "a total of amounts") -> np.ndarray:
                                                        and fits_int64(min(values))):
         raise AmountTooLargeError(f"{what} does not fit in 64-bit minor units")
     return values.astype(np.int64)
-
-
-def group_sums(values: pd.Series, groups) -> pd.Series:
-    """Sums per group of int64 minor units that never wrap silently: computed in numpy when
-    no sum can overflow, else exactly, and beyond int64 an AmountTooLargeError."""
-    grouped = values.groupby(groups, sort=False)
-    if not may_wrap(values.to_numpy()):
-        return grouped.sum()
-    exact = values.astype(object).groupby(groups, sort=False).sum()
-    return pd.Series(as_int64(exact.to_numpy()), index=exact.index)
 
 
 def difference(after: np.ndarray, before: np.ndarray) -> np.ndarray:

@@ -35,6 +35,19 @@ def test_a_command_loads_no_sqlalchemy_orm():
     assert run.stdout == "True False\n"
 
 
+def test_reading_ahead_loads_no_pandas():
+    """A calc or close notes the ledger's state, reads the plans and starts reading its
+    window (``engine.read_ahead``) before it loads pandas and the rest of the engine, so
+    that the read waits on the database while they load. A pandas import on that path
+    would put the two back one after the other."""
+    code = ("import sys\nimport cli, engine.read_ahead, ledger.progress\n"
+            "print('pandas' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).parent.parent)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "False\n"
+
+
 def test_a_command_loads_its_modules_without_a_collector_pass():
     """``cli_support.loading``: the engine's imports (pandas, SQLAlchemy and the engine
     itself) run with the cycle collector paused, which is on again after them. Loaded with

@@ -5,6 +5,7 @@ The plan and ledger are those of test_calc.py: rep-1 earns 19,750.00 in 2026-Q1 
 """
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from cli import main
@@ -221,6 +222,31 @@ def test_a_close_refuses_when_the_ledger_changed_while_it_computed(
     # nothing was recorded; closing again pays the adjustment: 19,750.00 + 100.00
     closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
     assert payee(closed, "rep-1")["payout"] == "19850.00"
+
+
+def test_a_close_compares_with_the_state_noted_before_its_read_ahead(tmp_path, ledger_url):
+    """The command line notes the ledger's state and starts reading the window before the
+    engine loads (``engine.read_ahead``): an adjustment landing after that note is a change
+    the close refuses, though the close itself starts after it. (The adjustment stands for
+    another process: a command's process writes nothing while it reads ahead, and two
+    copies of SQLite in one process, ADBC's and Python's, cannot lock against each other.)"""
+    from engine.closing import close_period
+    from engine.read_ahead import read_ahead
+    from ledger.database import open_ledger
+    from ledger.errors import LedgerRefused
+    build(tmp_path, ledger_url)
+    ledger = open_ledger(ledger_url)
+    try:
+        ahead = read_ahead(ledger, "2026-Q1")
+        ahead.wait()
+        ok("adjust", "--payee", "rep-1", "--period", "2026-Q1", "--amount", "100.00 USD",
+           "--reason", "late", db=ledger_url)
+        with pytest.raises(LedgerRefused, match="run the close again"):
+            close_period(ledger, "2026-Q1", ahead=ahead)
+    finally:
+        ledger.dispose()
+    closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
+    assert payee(closed, "rep-1")["payout"] == "19850.00"  # 19,750.00 + the 100.00
 
 
 FLAT_PLAN = """\

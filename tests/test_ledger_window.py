@@ -168,7 +168,7 @@ def test_window_rows_in_date_deal_seq_order_whichever_driver_reads(ledger, tmp_p
     company = _ordered_company(ledger, tmp_path, credits)
     start, end = D(2026, 1, 1), D(2026, 3, 31)
     fast = read_window(company, start, end, "USD").credits
-    monkeypatch.setattr(window_module, "_adbc_read", lambda *args: None)
+    monkeypatch.setattr(window_module, "adbc_read", lambda *args: None)
     slow = read_window(company, start, end, "USD").credits
     import pandas as pd
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
@@ -189,3 +189,31 @@ def test_window_rows_in_date_deal_seq_order_whichever_driver_reads(ledger, tmp_p
     else:
         assert fast["role"].tolist() == [None] * len(fast)
         assert (fast["payee_id"] == fast["owner_id"]).all()
+
+
+def test_a_window_read_ahead_is_taken_only_when_it_read_the_same(ledger, tmp_path):
+    """``ReadAhead`` reads a window on a thread before the engine asks for it. The window
+    takes its tables when it reads the same span and the ledger still has (or has no)
+    credit rows as the read found; otherwise it reads afresh."""
+    from ledger.window_read import ReadAhead, WindowSpan
+    company = _ordered_company(ledger, tmp_path, credits=False)
+    start, end = D(2026, 1, 1), D(2026, 3, 31)
+    plain = read_window(company, start, end, "USD").credits
+    ahead = ReadAhead(company, WindowSpan(start, end, end))
+    taken = read_window(company, start, end, "USD", ahead=ahead).credits
+    pd.testing.assert_frame_equal(taken, plain, check_exact=True)
+    assert ahead.tables(WindowSpan(start, end, end), False) is None  # taken once only
+    # a read of another span is left unused
+    other = ReadAhead(company, WindowSpan(start, D(2026, 2, 28), D(2026, 2, 28)))
+    pd.testing.assert_frame_equal(read_window(company, start, end, "USD", ahead=other).credits,
+                                  plain, check_exact=True)
+    # credit rows imported after the read: the join the read lacked is read afresh
+    stale = ReadAhead(company, WindowSpan(start, end, end))
+    stale.wait()
+    import_csv(company, "credits", write(tmp_path, "credits.csv",
+                                         "deal_id,payee_id,share\nD-0003,rep-1,0.25\n"
+                                         "D-0003,rep-2,0.75\n"), progress=False)
+    credited = read_window(company, start, end, "USD", ahead=stale).credits
+    assert credited[credited["deal_id"] == "D-0003"][["payee_id", "credit_amount"]
+                                                     ].values.tolist() == [["rep-1", 75],
+                                                                           ["rep-2", 225]]

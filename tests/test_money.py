@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from engine.lines import group_sums
 from rules_dsl.money import (MoneyError, decimal_text, difference, format_minor_units,
-                          group_sums, minor_digits, parse_decimal, round_fraction,
-                          to_minor_units)
+                          minor_digits, parse_decimal, round_fraction, to_minor_units)
 
 
 @pytest.mark.parametrize("text, value", [

@@ -17,7 +17,7 @@ from views.source import period_statements
 from views.view import figure, shown, statement_view
 from rules_dsl.figures import percent, rate_text
 from views.errors import NotFoundError
-from ledger.columns import SHARE_SCALE
+from ledger.shares import SHARE_SCALE
 from ledger.database import LedgerDb
 from ledger.reads import current_deal
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from ledger.database import LedgerDb
 from rules_dsl.errors import IcmError
 
-from engine.calculate import Version, plan_year, calculate_period, plan_versions
+from engine.calculate import calculate_period
+from engine.plan_years import Version, plan_versions, plan_year
 from rules_dsl.calendar import parse_period
 from rules_dsl.money import format_grouped, format_minor_units
 from views.safe_text import terminal_safe
