@@ -7,6 +7,7 @@ modules load, 0.3-0.5 s of every calc and close.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ def adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
     """Each query's rows as an Arrow table through ADBC, on connections of its own (two
     when there are several queries, read at once); None for a ledger it cannot open that
     way (an in-memory SQLite database, a URL with options). A query is (SQL, start, end):
-    ``{start}`` and ``{end}`` in the SQL are its parameters.
+    ``{start}`` and ``{end}`` in the SQL are those days.
 
     Reading outside the caller's connection is safe for a close: it notes the ledger's state
     before it reads anything and refuses to record, under its write lock, if the ledger
@@ -109,26 +110,23 @@ def adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
     opened = _adbc_driver(ledger_db)
     if opened is None:
         return None
-    driver, uri, marks, options, setup = opened
+    connect, uri, options, setup = opened
     backend = ledger_db.url.get_backend_name()
 
     def read(connection, sql: str, start, end) -> pa.Table:
-        with connection.cursor() as cursor:
-            for statement in setup:
-                cursor.execute(statement)
-            if options:
-                cursor.adbc_statement.set_options(**options)
-            cursor.execute(sql.replace("{start}", marks[0]).replace("{end}", marks[1]),
-                           _parameters(backend, sql, start, end))
-            return cursor.fetch_arrow_table()
+        if "{start}" in sql:
+            sql = sql.replace("{start}", _day(backend, start)).replace("{end}",
+                                                                        _day(backend, end))
+        return _query(connection, sql, options)
 
     found = [None] * len(queries)
-    with driver.connect(uri) as adbc:
+    with _connected(connect, uri, setup) as adbc:
         if len(queries) == 1:
             return [read(adbc, *queries[0])]
         # every other query on a second connection and thread: the reads wait on the
         # database outside the GIL, so on two cores a window's two halves read at once
-        with driver.connect(uri) as other, ThreadPoolExecutor(max_workers=1) as thread:
+        with _connected(connect, uri, setup) as other, \
+                ThreadPoolExecutor(max_workers=1) as thread:
             odd = thread.submit(lambda: [read(other, *query) for query in queries[1::2]])
             found[::2] = [read(adbc, *query) for query in queries[::2]]
             found[1::2] = odd.result()
@@ -136,21 +134,64 @@ def adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
 
 
 def _adbc_driver(ledger_db: LedgerDb):
-    """(driver module, URI, parameter marks, statement options, setup statements) for the
-    ledger, or None where ADBC cannot open it."""
+    """(the driver's ``connect``, URI, statement options, setup statements) for the ledger,
+    or None where ADBC cannot open it. ADBC's low-level API: its DB-API
+    module imports ``pyarrow.dataset`` and with it pandas, 0.24 s before a read could
+    start (``ReadAhead``)."""
     url = ledger_db.url
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:" or url.query:
             return None
-        import adbc_driver_sqlite.dbapi as driver
-        return (driver, url.database, ("?1", "?2"),  # numbered: {end} may come first
+        import adbc_driver_sqlite
+        return (adbc_driver_sqlite.connect, url.database,
                 {"adbc.sqlite.query.batch_rows": _ADBC_SQLITE_BATCH},
                 ["PRAGMA busy_timeout = 30000"])
     if url.get_backend_name() == "postgresql":
-        import adbc_driver_postgresql.dbapi as driver
-        return (driver, url.set(drivername="postgresql").render_as_string(hide_password=False),
-                ("$1", "$2"), {}, [])
+        import adbc_driver_postgresql
+        return (adbc_driver_postgresql.connect,
+                url.set(drivername="postgresql").render_as_string(hide_password=False),
+                {}, [])
     return None
+
+
+@contextlib.contextmanager
+def _connected(connect, uri: str, setup: list[str]):
+    """An ADBC connection (autocommit: each query reads the ledger as it is then)."""
+    import adbc_driver_manager
+    database = connect(uri)
+    try:
+        connection = adbc_driver_manager.AdbcConnection(database)
+        try:
+            for statement in setup:
+                _query(connection, statement, {})
+            yield connection
+        finally:
+            connection.close()
+    finally:
+        database.close()
+
+
+def _query(connection, sql: str, options: dict) -> pa.Table:
+    """One query's rows, read whole: the query runs outside the GIL."""
+    import adbc_driver_manager
+    statement = adbc_driver_manager.AdbcStatement(connection)
+    try:
+        if options:
+            statement.set_options(**options)
+        statement.set_sql_query(sql)
+        stream, _count = statement.execute_query()
+        return pa.RecordBatchReader.from_stream(stream).read_all()
+    finally:
+        statement.close()
+
+
+def _day(backend: str, day: datetime.date) -> str:
+    """A day as an SQL literal. Written into the SQL, not bound: pyarrow's conversion of a
+    Python value imports pandas, which the read ahead must not wait for. A ``date``'s ISO
+    text holds digits and dashes alone."""
+    if not isinstance(day, datetime.date):
+        raise TypeError(f"a window's day must be a date, not {day!r}")
+    return f"'{day.isoformat()}'" if backend == "sqlite" else f"DATE '{day.isoformat()}'"
 
 
 def halves(start: datetime.date, end: datetime.date) -> list[tuple]:
@@ -175,13 +216,6 @@ def joined(tables: list[pa.Table]) -> pa.Table:
         column if column.type == schema.field(i).type else
         pa.nulls(len(column), schema.field(i).type) for i, column in enumerate(table.columns)],
         schema=schema) for table in tables])
-
-
-def _parameters(backend: str, sql: str, start, end) -> tuple | None:
-    """The query's parameters: ISO text for SQLite, dates for PostgreSQL."""
-    if "{start}" not in sql:
-        return None
-    return (start.isoformat(), end.isoformat()) if backend == "sqlite" else (start, end)
 
 
 class ReadAhead:

@@ -35,17 +35,26 @@ def test_a_command_loads_no_sqlalchemy_orm():
     assert run.stdout == "True False\n"
 
 
-def test_reading_ahead_loads_no_pandas():
+def test_reading_ahead_loads_no_pandas(tmp_path):
     """A calc or close notes the ledger's state, reads the plans and starts reading its
     window (``engine.read_ahead``) before it loads pandas and the rest of the engine, so
     that the read waits on the database while they load. A pandas import on that path
     would put the two back one after the other."""
-    code = ("import sys\nimport cli, engine.read_ahead, ledger.progress\n"
-            "print('pandas' in sys.modules)\n")
+    code = ("import sys\nimport cli, ledger.progress\n"
+            "from engine.read_ahead import read_ahead\n"
+            "from ledger.database import open_ledger\n"
+            "from ledger.plans import register_plans\n"
+            "from rules_dsl import load_plan\n"
+            f"ledger = open_ledger('sqlite:///{tmp_path / 'icm.db'}')\n"
+            "register_plans(ledger, [load_plan('plans/enterprise-ae.yaml')[0]])\n"
+            "ahead = read_ahead(ledger, '2026-Q1')\n"
+            "ahead.wait()\n"
+            "print(ahead.window is not None, ahead.window.tables(ahead.window.span, False)"
+            "[0].num_rows, 'pandas' in sys.modules)\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).parent.parent)
     assert run.returncode == 0, run.stderr
-    assert run.stdout == "False\n"
+    assert run.stdout == "True 0 False\n"
 
 
 def test_a_command_loads_its_modules_without_a_collector_pass():
