@@ -112,20 +112,36 @@ def test_a_cache_folder_that_cannot_be_made_is_no_error(tmp_path):
     assert not (blocked / "icm").exists()
 
 
-def test_the_icm_command_ends_without_collecting_what_it_leaves(monkeypatch):
-    """``icm`` runs ``cli.run``: whatever ``main`` ends with (an exit code is SystemExit),
-    the heap is frozen, so the interpreter's last collection does not walk it at exit."""
+@pytest.mark.parametrize("code, status, said", [(3, 3, ""), (None, 0, ""),
+                                                  ("no ledger", 1, "no ledger\n")])
+def test_the_icm_command_ends_at_once_with_the_code_main_ends_with(monkeypatch, capsys,
+                                                                    code, status, said):
+    """``icm`` runs ``cli.run``: the code ``main`` ends with (as SystemExit) ends the process
+    through ``os._exit``, after its output is flushed and its ledger connections closed,
+    so that the interpreter's shutdown never takes the command's heap apart."""
     from importlib.metadata import entry_points
 
     import cli
+    import ledger.database
     assert [e.value for e in entry_points(group="console_scripts") if e.name == "icm"] == \
         ["cli:run"]
-    frozen = []
-    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    ended, closed = [], []
+
+    class Ended(Exception):
+        pass
+
+    def end(status):
+        ended.append(status)
+        raise Ended
+
+    monkeypatch.setattr(cli.os, "_exit", end)
+    monkeypatch.setattr(ledger.database, "close_ledgers", lambda: closed.append(True))
 
     def main():
-        raise SystemExit(3)
+        print("every payee", end="")
+        raise SystemExit(code)
     monkeypatch.setattr(cli, "main", main)
-    with pytest.raises(SystemExit) as ended:
+    with pytest.raises(Ended):
         cli.run()
-    assert ended.value.code == 3 and frozen == [True]
+    assert ended == [status] and closed == [True]
+    assert capsys.readouterr() == ("every payee", said)
