@@ -115,8 +115,8 @@ def _in_parts(monkeypatch, rows_per_part: int) -> None:
 
 
 def test_a_write_in_parts_arrives_whole_and_in_order(ledger, monkeypatch):
-    """Eleven rows over two tables in four parts of three rows (the last two): every row
-    and every constant column arrives, each table's rows in the order given."""
+    """Eleven rows over two tables in four parts (of 1, 4, 4 and 2 rows): every row and
+    every constant column arrives, each table's rows in the order given."""
     _in_parts(monkeypatch, 3)
     from ledger.bulk import insert_tables
     ids = [f"D-{i}" for i in (7, 3, 9, 1, 5, 0, 8, 2)]
@@ -141,7 +141,7 @@ def test_a_clash_in_a_later_part_undoes_the_parts_before_it(ledger, tmp_path, mo
     with writing(ledger) as connection:
         insert_columns(connection, "deals", _deals(2))  # D-0 and D-1 at version 1
     columns = _deals(7)
-    columns["id"] = [f"D-{i}" for i in (2, 3, 4, 5, 0, 6, 7)]  # D-0 in the third part
+    columns["id"] = [f"D-{i}" for i in (2, 3, 4, 5, 0, 6, 7)]  # D-0 in the second of 3
     with pytest.raises(Exception, match="UNIQUE"):
         with writing(ledger) as connection:
             insert_columns(connection, "deals", columns)
