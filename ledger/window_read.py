@@ -207,11 +207,11 @@ def joined(tables: list[pa.Table]) -> pa.Table:
     values: one that is NULL throughout a half takes the other half's type."""
     if len(tables) == 1:
         return tables[0]
-    names = tables[0].column_names
-    typed = {name: next((table.column(i).type for table in tables
-                         if table.column(i).null_count < table.num_rows),
-                        tables[0].column(i).type) for i, name in enumerate(names)}
-    schema = pa.schema([(name, typed[name]) for name in names])
+    names = tables[0].column_names  # not unique: PostgreSQL names each COALESCE "coalesce"
+    schema = pa.schema([(name, next((table.column(i).type for table in tables
+                                     if table.column(i).null_count < table.num_rows),
+                                    tables[0].column(i).type))
+                        for i, name in enumerate(names)])
     return pa.concat_tables([pa.table([
         column if column.type == schema.field(i).type else
         pa.nulls(len(column), schema.field(i).type) for i, column in enumerate(table.columns)],

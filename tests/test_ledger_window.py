@@ -217,3 +217,18 @@ def test_a_window_read_ahead_is_taken_only_when_it_read_the_same(ledger, tmp_pat
     assert credited[credited["deal_id"] == "D-0003"][["payee_id", "credit_amount"]
                                                      ].values.tolist() == [["rep-1", 75],
                                                                            ["rep-2", 225]]
+
+
+def test_halves_join_by_position_whatever_their_columns_are_named():
+    """PostgreSQL names every COALESCE column "coalesce": the halves of a window are joined
+    column by column, a column NULL throughout one half taking the other half's type."""
+    import pyarrow as pa
+    from ledger.window_read import joined
+    first = pa.table([pa.array([1], pa.int64()), pa.array(["rep-1"]),
+                      pa.array([None], pa.null())], names=["coalesce", "coalesce", "role"])
+    second = pa.table([pa.array([1, 2], pa.int64()), pa.array(["rep-2", "rep-1"]),
+                       pa.array(["lead", None])], names=["coalesce", "coalesce", "role"])
+    both = joined([first, second])
+    assert [column.to_pylist() for column in both.columns] == [
+        [1, 1, 2], ["rep-1", "rep-2", "rep-1"], [None, "lead", None]]
+    assert both.column(2).type == pa.string()
