@@ -19,12 +19,21 @@ def _x(value: Fraction, top: Fraction) -> str:
     return f"{float(LEFT + inner * min(value, top) / top):.1f}"
 
 
-def attainment_chart(measure: str, attainment: Fraction, starts: list[Fraction]) -> str:
+def chart_top(charted: list[tuple[Fraction, list[Fraction]]]) -> Fraction:
+    """The right end of the scale that every bar of a statement shares, for its
+    (attainment, tier starts) pairs: 150% of quota, or a tenth past the highest attainment
+    or tier start, so that bars side by side compare at a glance."""
+    return max([Fraction(3, 2)] + [figure * Fraction(11, 10) for attainment, starts in charted
+                                   for figure in [attainment, *starts]])
+
+
+def attainment_chart(measure: str, attainment: Fraction, starts: list[Fraction],
+                     top: Fraction | None = None) -> str:
     """A bar for attainment against a line at 100% of quota and a tick at each tier
-    boundary (a share of quota)."""
+    boundary (a share of quota), on a scale that ends at ``top`` (``chart_top``; this
+    bar's own when not given)."""
     value = attainment
-    top = max([Fraction(3, 2), value * Fraction(11, 10)] + [s * Fraction(11, 10)
-                                                             for s in starts])
+    top = top if top is not None else chart_top([(value, starts)])
     height = BAR_TOP + BAR_HEIGHT + 22
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
              f'viewBox="0 0 {WIDTH} {height}" role="img" '

@@ -10,7 +10,7 @@ from fractions import Fraction
 import pandas as pd
 
 from rules_dsl.money import Money, format_grouped, format_minor_units, group_thousands
-from views.chart import attainment_chart, percent_text
+from views.chart import attainment_chart, chart_top, percent_text
 from views.document import figure_text
 from views.sentences import line_sentences, shown_rate
 from ledger.records import slice_count
@@ -93,6 +93,9 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
                if kind == "earned" or by_kind.get(kind, 0)]
     total = sum(amounts)
     measures = []
+    charted = [(shown(m.attainment), _as_attainment(m.boundaries, m.quota))
+               for m in statement.record.context.measures if m.attainment is not None]
+    top = chart_top(charted) if charted else None  # one scale for every bar
     for measure in statement.record.context.measures:
         if measure.value is None and measure.quota is None:
             continue
@@ -104,7 +107,7 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
             if measure.quota is not None else "no quota",
             "attainment": percent_text(shown(measure.attainment)),
             "chart": attainment_chart(measure.measure, shown(measure.attainment),
-                                      _as_attainment(measure.boundaries, measure.quota))
+                                      _as_attainment(measure.boundaries, measure.quota), top)
             if charts and measure.attainment is not None else None,
             "next": _next_tier(measure, labels, plan, currency)})
     components = [(labels.title(plan, c.component), money(c.earned_to_date),
