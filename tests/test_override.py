@@ -98,11 +98,12 @@ def test_a_managers_statement_shows_the_team_and_whose_deal_each_line_is(
     [written] = out.iterdir()  # named M~HASH-2026-Q1.md: an uppercase id gets a hash
     md = written.read_text()
     # M's direct team (R1 until March) sold D-1, 60,000 of an 80,000 quota: 75%; all
-    # levels add D-2: 160,000, 200%. M sells nothing: own team_sales 0.00, 0%
+    # levels add D-2: 160,000, 200%. M sells nothing: no misleading 0% of the team's quota
+    # for M's own team_sales (issue 15)
     assert "- **team.team\\_sales**: 60,000.00 USD against a quota of 80,000.00 USD, " \
            "75% of quota" in md
     assert "- **team\\_all.team\\_sales**: 160,000.00 USD against a quota of 80,000.00 USD, " \
            "200% of quota" in md
-    assert "- **team\\_sales**: 0.00 USD against a quota of 80,000.00 USD, 0% of quota" in md
+    assert "- **team\\_sales**:" not in md
     assert "Deal D-2 credited to R2 on 2026-02-10, base 100,000.00 USD at 0.5% = 500.00 USD" \
         in md

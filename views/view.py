@@ -96,9 +96,12 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
     charted = [(shown(m.attainment), _as_attainment(m.boundaries, m.quota))
                for m in statement.record.context.measures if m.attainment is not None]
     top = chart_top(charted) if charted else None  # one scale for every bar
+    team_shown = _team_measures(statement.record.context.measures)
     for measure in statement.record.context.measures:
         if measure.value is None and measure.quota is None:
             continue
+        if measure.measure in team_shown and not measure.value:
+            continue  # a manager who sells nothing: the team's figure says it all
         unit = f" {currency}" if measure.type == "money" else ""
         measures.append({
             "name": labels.title(plan, measure.measure),
@@ -210,6 +213,19 @@ def _next_tier(measure, labels, plan: str | None, currency: str) -> str | None:
     more = format_grouped(math.ceil(start - value), currency)  # whole minor units, up
     return (f"{more} {currency} more reaches the next tier of "
             f"{labels.title(plan, boundary.component)}, at {where}")
+
+
+def _team_measures(measures) -> set[str]:
+    """The measures a statement also shows as a team's (``team.M``, ``team_all.M``, against
+    the payee's own quota): their own figure, where it is zero, would be a misleading 0%
+    bar on a manager's statement."""
+    shown = set()
+    for measure in measures:
+        plan, slash, name = measure.measure.rpartition("/")
+        scope, dot, bare = name.partition(".")
+        if dot and scope in ("team", "team_all"):
+            shown.add(f"{plan}{slash}{bare}")
+    return shown
 
 
 def _as_attainment(boundaries, quota) -> list:
