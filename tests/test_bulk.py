@@ -109,12 +109,21 @@ def test_more_bulk_writes_than_sqlite_can_attach_in_one_transaction(ledger, monk
         assert len(connection.execute(select(deals)).all()) == 36
 
 
+@pytest.fixture
+def sqlite_ledger(tmp_path):
+    """Staging in parts is SQLite's path (PostgreSQL copies on its own connection)."""
+    from ledger.database import open_ledger
+    engine = open_ledger(f"sqlite:///{tmp_path / 'icm.db'}")
+    yield engine
+    engine.dispose()
+
+
 def _in_parts(monkeypatch, rows_per_part: int) -> None:
     monkeypatch.setattr("ledger.bulk.STAGE_ROWS", 1)
     monkeypatch.setattr("ledger.bulk.PART_ROWS", rows_per_part)
 
 
-def test_a_write_in_parts_arrives_whole_and_in_order(ledger, monkeypatch):
+def test_a_write_in_parts_arrives_whole_and_in_order(sqlite_ledger, monkeypatch):
     """Eleven rows over two tables in four parts (of 1, 4, 4 and 2 rows): every row and
     every constant column arrives, each table's rows in the order given."""
     _in_parts(monkeypatch, 3)
@@ -122,10 +131,10 @@ def test_a_write_in_parts_arrives_whole_and_in_order(ledger, monkeypatch):
     ids = [f"D-{i}" for i in (7, 3, 9, 1, 5, 0, 8, 2)]
     columns = _deals(8)
     columns["id"] = ids
-    with writing(ledger) as connection:
+    with writing(sqlite_ledger) as connection:
         assert insert_tables(connection, {"deals": columns,
                                           "credits": _credits(ids[:3])}) == 11
-    with ledger.connect() as connection:
+    with sqlite_ledger.connect() as connection:
         stored = connection.exec_driver_sql("SELECT id, amount, currency, import_id FROM deals "
                                             "ORDER BY rowid").all()
         credited = connection.exec_driver_sql("SELECT deal_id FROM credits ORDER BY rowid"
@@ -136,21 +145,22 @@ def test_a_write_in_parts_arrives_whole_and_in_order(ledger, monkeypatch):
     assert credited == ids[:3]
 
 
-def test_a_clash_in_a_later_part_undoes_the_parts_before_it(ledger, tmp_path, monkeypatch):
+def test_a_clash_in_a_later_part_undoes_the_parts_before_it(sqlite_ledger, tmp_path,
+                                                            monkeypatch):
     _in_parts(monkeypatch, 2)
-    with writing(ledger) as connection:
+    with writing(sqlite_ledger) as connection:
         insert_columns(connection, "deals", _deals(2))  # D-0 and D-1 at version 1
     columns = _deals(7)
     columns["id"] = [f"D-{i}" for i in (2, 3, 4, 5, 0, 6, 7)]  # D-0 in the second of 3
     with pytest.raises(Exception, match="UNIQUE"):
-        with writing(ledger) as connection:
+        with writing(sqlite_ledger) as connection:
             insert_columns(connection, "deals", columns)
-    with ledger.connect() as connection:
+    with sqlite_ledger.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM deals").scalar() == 2
     assert not list(tmp_path.glob(".icm-stage-*"))
 
 
-def test_a_part_that_cannot_be_staged_undoes_the_write(ledger, tmp_path, monkeypatch):
+def test_a_part_that_cannot_be_staged_undoes_the_write(sqlite_ledger, tmp_path, monkeypatch):
     """Staging runs on a thread: its failure in the second part reaches the writer, which
     writes nothing and leaves no scratch file, the first part's included."""
     _in_parts(monkeypatch, 2)
@@ -166,10 +176,10 @@ def test_a_part_that_cannot_be_staged_undoes_the_write(ledger, tmp_path, monkeyp
 
     monkeypatch.setattr(bulk, "_write_scratch", failing_second)
     with pytest.raises(OSError, match="disk full"):
-        with writing(ledger) as connection:
+        with writing(sqlite_ledger) as connection:
             insert_columns(connection, "deals", _deals(5))
     assert len(staged) == 2
-    with ledger.connect() as connection:
+    with sqlite_ledger.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM deals").scalar() == 0
     assert not list(tmp_path.glob(".icm-stage-*"))
 
