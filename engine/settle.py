@@ -17,6 +17,7 @@ from engine.earnings import CalculationError
 from ledger.history import Prior
 from ledger.records import DRAFT, ComponentTotal, PayeeRecord, SettlementLine, \
     StatementContext
+from rules_dsl.figures import money
 from rules_dsl.money import fits_int64
 
 
@@ -38,7 +39,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
     currency = results[0][0].plan.currency if results else prior.currency.get(payee, "USD")
     components, attainment, measures = [], [], []
     name = target_incentive = period_target_incentive = None
-    earned = earned_to_date = draw = held = 0
+    earned = earned_to_date = draw = held = whole_draw = 0
     negative_payout = "carry_forward"
     recoverable = None
     for year, result in sorted(results, key=_newest_first) if len(results) > 1 else results:
@@ -53,6 +54,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
         negative_payout = plan.negative_payout
         if plan.draw is not None:
             recoverable = plan.draw.recoverable
+            whole_draw += plan.draw.amount
         draw += result["draw"]
         by_component = mine.components
         for component in shape.components + (("plan_cap",) if "plan_cap" in by_component
@@ -79,7 +81,7 @@ def settle_payee(payee: str, results: list, prior: Prior, fiscal_year: int) -> P
                    results[0][0].fiscal_year if results else None, earned, earned_to_date,
                    draw, recoverable, negative_payout, attainment, components,
                    StatementContext(name, target_incentive, period_target_incentive,
-                                    tuple(measures)), held)
+                                    tuple(measures)), held, whole_draw)
 
 
 class PlanSettlement:
@@ -137,16 +139,18 @@ class PlanSettlement:
                  if value is not None], components,
                 StatementContext(names[k], None if incentive is None else int(incentive),
                                  self.period_target_incentive.get(payee, 0), measures[k]),
-                mine.held))
+                mine.held, plan.draw.amount if plan.draw is not None else 0))
         return found
 
 
 def _record(payee: str, prior: Prior, current_year: list, currency: str, plans: tuple,
             fiscal_year: int | None, earned: int, earned_to_date: int, draw: int,
             recoverable: bool | None, negative_payout: str, attainment: list,
-            components: list, context: StatementContext, held: int = 0) -> PayeeRecord:
+            components: list, context: StatementContext, held: int = 0,
+            whole_draw: int = 0) -> PayeeRecord:
     """The record from what the payee's plans earned: adjustments, the balance carried in,
-    the draw and the pay (PLAN_LANGUAGE.md section 5)."""
+    the draw and the pay (PLAN_LANGUAGE.md section 5). ``whole_draw`` is the plans' draw
+    for a whole payout period, of which ``draw`` is the part for the payee's days."""
     adjustments = prior.adjustments.get(payee)
     if adjustments:
         adjusted = sum(amount for amount, _ in adjustments)
@@ -167,9 +171,12 @@ def _record(payee: str, prior: Prior, current_year: list, currency: str, plans: 
     has_draw = recoverable is not None and draw > 0
     top_up = pay - (earned + adjusted - balance) if has_draw else 0
     if top_up > 0:
-        settlement.append(SettlementLine(
-            "draw", top_up, "recoverable: recovered from later pay" if recoverable else
-            "not recoverable: kept whatever is earned later", draw))
+        reason = "recoverable: recovered from later pay" if recoverable else \
+            "not recoverable: kept whatever is earned later"
+        if whole_draw and draw != whole_draw:  # a payee on the plan for part of the period
+            reason += (f"; the plan's draw is {money(whole_draw, currency)} a period, "
+                       "prorated to the days on the plan")
+        settlement.append(SettlementLine("draw", top_up, reason, draw))
     elif pay == 0 and earned + adjusted < balance:
         settlement.append(SettlementLine("carried-forward", balance - earned - adjusted))
     return PayeeRecord(

@@ -87,3 +87,30 @@ def test_oracle_recoverable_draw_over_three_months(tmp_path, ledger_url):
     assert february["payees"][0]["lines"][-1]["text"] == (
         "Draw: 800.00 USD brings the pay up to the 1,000.00 USD draw (recoverable: "
         "recovered from later pay).")
+
+
+def test_a_draw_for_part_of_a_period_says_it_is_prorated(tmp_path, ledger_url):
+    """rep-2 joins on 16 January: the 1,000.00 monthly draw covers 16 of January's 31 days,
+    1,000.00 x 16 / 31 = 516.129..., 516.13 half up; earning nothing, rep-2 is paid that,
+    and the draw line says the plan's draw is 1,000.00 a period, prorated."""
+    files = {
+        "payees": "id,name\nrep-2,Rosa\n",
+        "assignments": "payee_id,plan,effective_from\nrep-2,draw-plan,2026-01-16\n",
+    }
+    runner = CliRunner()
+    plan = tmp_path / "draw-plan.yaml"
+    plan.write_text(PLAN)
+    assert runner.invoke(main, ["plans", "add", str(plan), "--db", ledger_url]).exit_code == 0
+    for kind, text in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        assert runner.invoke(main, ["import", kind, str(path), "--db", ledger_url]
+                             ).exit_code == 0
+    result = runner.invoke(main, ["calc", "--period", "2026-01", "--json", "--db", ledger_url])
+    assert result.exit_code == 0, result.output
+    (rep,) = json.loads(result.stdout)["payees"]
+    assert (rep["payout"], rep["draw"]) == ("516.13", "516.13")
+    assert rep["lines"][-1]["text"] == (
+        "Draw: 516.13 USD brings the pay up to the 516.13 USD draw (recoverable: recovered "
+        "from later pay; the plan's draw is 1,000.00 USD a period, prorated to the days on "
+        "the plan).")
