@@ -12,16 +12,21 @@ from ledger.kinds import SPECS
 HEAVY = ("pandas", "lark", "sqlalchemy")
 
 
+def _printed(code: str) -> str:
+    """What ``code`` prints, run in a fresh Python process from the project's folder."""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).parent.parent)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
 @pytest.mark.parametrize("args", [["--help"], ["import", "--help"], ["calc", "--help"]])
 def test_help_loads_no_heavy_library(args):
     code = ("import sys\nfrom click.testing import CliRunner\nimport cli\n"
             f"result = CliRunner().invoke(cli.main, {args!r})\n"
             "assert result.exit_code == 0, result.output\n"
             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).parent.parent)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == "[]\n"
+    assert _printed(code) == "[]\n"
 
 
 def test_a_command_loads_no_sqlalchemy_orm():
@@ -29,10 +34,7 @@ def test_a_command_loads_no_sqlalchemy_orm():
     ``sqlalchemy.orm`` and mapping a class per table was 0.13 s of every command's start."""
     code = ("import sys\nimport engine.closing, cli, ledger.schema\n"
             "print('sqlalchemy' in sys.modules, 'sqlalchemy.orm' in sys.modules)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).parent.parent)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == "True False\n"
+    assert _printed(code) == "True False\n"
 
 
 def test_reading_ahead_loads_no_pandas(tmp_path):
@@ -51,10 +53,7 @@ def test_reading_ahead_loads_no_pandas(tmp_path):
             "ahead.wait()\n"
             "print(ahead.window is not None, ahead.window.tables(ahead.window.span, False)"
             "[0].num_rows, 'pandas' in sys.modules)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).parent.parent)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == "True 0 False\n"
+    assert _printed(code) == "True 0 False\n"
 
 
 def test_a_command_loads_its_modules_without_a_collector_pass():
@@ -72,10 +71,7 @@ def test_a_command_loads_its_modules_without_a_collector_pass():
             "frozen = gc.get_freeze_count()\n"
             "with loading():\n    import engine.closing\n"
             "print(during, gc.isenabled(), frozen > 100_000, gc.get_freeze_count() == frozen)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).parent.parent)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == "0 True True True\n"
+    assert _printed(code) == "0 True True True\n"
 
 
 def test_the_kinds_the_command_line_lists_are_those_the_ledger_imports():

@@ -46,6 +46,20 @@ PLAN = textwrap.dedent("""\
     """)
 
 
+def _draw_ledger(tmp_path, ledger_url, files: dict) -> CliRunner:
+    """A ledger with the draw plan and ``files`` (kind -> CSV text) imported."""
+    runner = CliRunner()
+    plan = tmp_path / "draw-plan.yaml"
+    plan.write_text(PLAN)
+    assert runner.invoke(main, ["plans", "add", str(plan), "--db", ledger_url]).exit_code == 0
+    for kind, text in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        assert runner.invoke(main, ["import", kind, str(path), "--db", ledger_url]
+                             ).exit_code == 0
+    return runner
+
+
 def test_oracle_recoverable_draw_over_three_months(tmp_path, ledger_url):
     # oracle-fusion-draw-recovery-p1-p3: a 1,000 minimum each month, earnings 500, 700, 400:
     #   P1: pay max(1,000, 500 - 0)     = 1,000; balance 0 + 1,000 - 500     =   500
@@ -57,15 +71,7 @@ def test_oracle_recoverable_draw_over_three_months(tmp_path, ledger_url):
         "deals": "id,date,owner_id,amount,currency\nD-1,2026-01-15,rep-1,5000.00,USD\n"
                  "D-2,2026-02-15,rep-1,7000.00,USD\nD-3,2026-03-15,rep-1,4000.00,USD\n",
     }
-    runner = CliRunner()
-    plan = tmp_path / "draw-plan.yaml"
-    plan.write_text(PLAN)
-    assert runner.invoke(main, ["plans", "add", str(plan), "--db", ledger_url]).exit_code == 0
-    for kind, text in files.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text)
-        assert runner.invoke(main, ["import", kind, str(path), "--db", ledger_url]
-                             ).exit_code == 0
+    runner = _draw_ledger(tmp_path, ledger_url, files)
     seen = []
     for month in ("2026-01", "2026-02", "2026-03"):
         result = runner.invoke(main, ["close", "--period", month, "--json", "--db",
@@ -97,15 +103,7 @@ def test_a_draw_for_part_of_a_period_says_it_is_prorated(tmp_path, ledger_url):
         "payees": "id,name\nrep-2,Rosa\n",
         "assignments": "payee_id,plan,effective_from\nrep-2,draw-plan,2026-01-16\n",
     }
-    runner = CliRunner()
-    plan = tmp_path / "draw-plan.yaml"
-    plan.write_text(PLAN)
-    assert runner.invoke(main, ["plans", "add", str(plan), "--db", ledger_url]).exit_code == 0
-    for kind, text in files.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text)
-        assert runner.invoke(main, ["import", kind, str(path), "--db", ledger_url]
-                             ).exit_code == 0
+    runner = _draw_ledger(tmp_path, ledger_url, files)
     result = runner.invoke(main, ["calc", "--period", "2026-01", "--json", "--db", ledger_url])
     assert result.exit_code == 0, result.output
     (rep,) = json.loads(result.stdout)["payees"]
