@@ -326,7 +326,6 @@ def _lines(rows, slice_rows) -> pd.DataFrame:
     if not rows:
         return conform(empty_lines())
     stored = dict(zip(rows[0]._fields, zip(*rows)))
-    count = len(rows)
     columns = {}
     for name, source in _LINE_COLUMNS.items():
         if source is None:
