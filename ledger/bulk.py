@@ -36,6 +36,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 from sqlalchemy import Connection
 
+from ledger.adbc import connected, query
+
 BATCH_ROWS = 200_000
 PART_ROWS = 50_000  # a write of this many staged rows or more goes in parts
 MOST_PARTS = 6  # scratch files one write stages its parts in
@@ -148,11 +150,13 @@ def _parts(tables: list, count: int) -> list[list]:
     size of the others: each part a list of (table number, table, column names, constant
     values, rows to stage)."""
     rows = sum(varying.num_rows for _number, _table, _names, varying, _values in tables)
-    size = -(-rows // count) if rows else 1
-    if count > 1:  # the first part a quarter of the others: nothing is copied until it is
-        # staged, so a short first wait, and the rest shared by the others
-        size = -(-(rows - rows // (4 * count - 3)) // (count - 1))
-    parts, part, room = [], [], max(1, rows // (4 * count - 3)) if count > 1 else size
+    if count == 1:
+        first = size = max(rows, 1)
+    else:  # nothing is copied until the first part is staged: a short first wait
+        first = rows // (4 * count - 3)
+        size = -(-(rows - first) // (count - 1))
+        first = max(first, 1)
+    parts, part, room = [], [], first
     for number, table, names, varying, values in tables:
         offset = 0
         while offset < varying.num_rows:
@@ -169,44 +173,22 @@ def _parts(tables: list, count: int) -> list[list]:
 
 
 def _write_scratch(scratch: Path, part: list) -> None:
-    """One part's rows into a new scratch file, through ADBC on its own connection: its
-    low-level API, as its DB-API module imports pyarrow.dataset (0.06 s) on the way."""
+    """One part's rows into a new scratch file, through ADBC on its own connection."""
     import adbc_driver_manager as adbc
     import adbc_driver_sqlite
 
-    database = adbc_driver_sqlite.connect(str(scratch))
-    try:
-        connection = adbc.AdbcConnection(database)
-        try:
-            for sql in _SCRATCH_PRAGMAS + ("BEGIN",):
-                _run(connection, sql)
-            for number, _table, _names, _values, piece in part:
-                statement = adbc.AdbcStatement(connection)
-                try:
-                    statement.set_options(**{
-                        adbc.INGEST_OPTION_TARGET_TABLE: f"rows_{number}",
-                        adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE})
-                    statement.bind_stream(piece)
-                    statement.execute_update()
-                finally:
-                    statement.close()
-            _run(connection, "COMMIT")
-        finally:
-            connection.close()
-    finally:
-        database.close()
-
-
-def _run(connection, sql: str) -> None:
-    """A statement on an ADBC connection, its rows (a pragma's answer) read and dropped."""
-    import adbc_driver_manager as adbc
-    statement = adbc.AdbcStatement(connection)
-    try:
-        statement.set_sql_query(sql)
-        stream, _count = statement.execute_query()
-        pa.RecordBatchReader.from_stream(stream).read_all()
-    finally:
-        statement.close()
+    with connected(adbc_driver_sqlite.connect, str(scratch),
+                   _SCRATCH_PRAGMAS + ("BEGIN",)) as connection:
+        for number, _table, _names, _values, piece in part:
+            statement = adbc.AdbcStatement(connection)
+            try:
+                statement.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: f"rows_{number}",
+                                         adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_CREATE})
+                statement.bind_stream(piece)
+                statement.execute_update()
+            finally:
+                statement.close()
+        query(connection, "COMMIT")
 
 
 def _constants(arrow: pa.Table) -> tuple[pa.Table, dict[str, object]]:

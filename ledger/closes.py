@@ -3,8 +3,8 @@
 Each is one write transaction holding the ledger-wide lock (``ledger.database.writing``). A
 close's computation and its order rules are the engine's (``engine.closing``): the close's
 transaction here reads the order facts (``CloseOrder``) under the lock, hands them to the
-engine's check, refuses a ledger that changed since ``ledger.audit.ledger_state``, and records what the
-engine computed, as it handed it over. No connection leaves this module.
+engine's check, refuses a ledger that changed since ``ledger.audit.ledger_state``, and
+records what the engine computed, as it handed it over. No connection leaves this module.
 """
 from __future__ import annotations
 

@@ -107,8 +107,6 @@ def money(column: pd.Series, currency: pd.Series, optional: bool = False,
     return units, problems
 
 
-
-
 def shares(column: pd.Series) -> tuple[pd.Series, Problems]:
     """`60%` or `0.6` to billionths (600_000_000); exact, at most nine decimals of one."""
     text = column.str.strip()

@@ -215,8 +215,9 @@ def _window_order(frame: dict) -> np.ndarray | None:
 
 def read_arrow(ledger_db: LedgerDb | Connection, sql: str, names: list[str]) -> pa.Table:
     """The rows of a query without parameters as Arrow columns named ``names``: through
-    ADBC on a ledger it can open (see ``ledger.window_read.adbc_read``), else through ``ledger_db``'s own
-    connection, the driver's Python values made columns at once (no SQLAlchemy row)."""
+    ADBC on a ledger it can open (see ``ledger.window_read.adbc_read``), else through
+    ``ledger_db``'s own connection, the driver's Python values made columns at once (no
+    SQLAlchemy row)."""
     tables = None if isinstance(ledger_db, Connection) else adbc_read(ledger_db,
                                                                       [(sql, None, None)])
     if tables is not None:

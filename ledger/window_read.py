@@ -7,13 +7,13 @@ modules load, 0.3-0.5 s of every calc and close.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow as pa
 
+from ledger.adbc import connected, query
 from ledger.database import LedgerDb
 from ledger.shares import SHARE_SCALE
 from rules_dsl.deal_fields import STORED
@@ -25,9 +25,10 @@ DEAL_READ = [("d.id", "deal_id"), ("d.version", "deal_version")] + [
 CREDIT_READ = [("c.seq", "seq"), ("c.payee_id", "payee_id"), ("c.share_e9", "share_e9"),
                ("c.role", "role"), ("c.overlay", "overlay")]
 # the credit row's columns, from the deal's owner on a deal without credit rows
-_CREDIT_OR_OWNER = [("COALESCE(c.seq, 1)", "seq"), ("COALESCE(c.payee_id, d.owner_id)", "payee_id"),
-               (f"COALESCE(c.share_e9, {SHARE_SCALE})", "share_e9"), ("c.role", "role"),
-               ("COALESCE(c.overlay, FALSE)", "overlay")]
+_CREDIT_OR_OWNER = [("COALESCE(c.seq, 1)", "seq"),
+                    ("COALESCE(c.payee_id, d.owner_id)", "payee_id"),
+                    (f"COALESCE(c.share_e9, {SHARE_SCALE})", "share_e9"), ("c.role", "role"),
+                    ("COALESCE(c.overlay, FALSE)", "overlay")]
 # The SQLite ADBC driver types each column from its first batch of rows: one batch of every
 # row, so that a column whose first thousand values are NULL still reads as text.
 _ADBC_SQLITE_BATCH = str(1 << 30)
@@ -117,15 +118,15 @@ def adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
         if "{start}" in sql:
             sql = sql.replace("{start}", _day(backend, start)).replace("{end}",
                                                                         _day(backend, end))
-        return _query(connection, sql, options)
+        return query(connection, sql, options)
 
     found = [None] * len(queries)
-    with _connected(connect, uri, setup) as adbc:
+    with connected(connect, uri, setup) as adbc:
         if len(queries) == 1:
             return [read(adbc, *queries[0])]
         # every other query on a second connection and thread: the reads wait on the
         # database outside the GIL, so on two cores a window's two halves read at once
-        with _connected(connect, uri, setup) as other, \
+        with connected(connect, uri, setup) as other, \
                 ThreadPoolExecutor(max_workers=1) as thread:
             odd = thread.submit(lambda: [read(other, *query) for query in queries[1::2]])
             found[::2] = [read(adbc, *query) for query in queries[::2]]
@@ -135,9 +136,7 @@ def adbc_read(ledger_db: LedgerDb, queries: list[tuple[str, object, object]]
 
 def _adbc_driver(ledger_db: LedgerDb):
     """(the driver's ``connect``, URI, statement options, setup statements) for the ledger,
-    or None where ADBC cannot open it. ADBC's low-level API: its DB-API
-    module imports ``pyarrow.dataset`` and with it pandas, 0.24 s before a read could
-    start (``ReadAhead``)."""
+    or None where ADBC cannot open it (``ledger.adbc``: its low-level API)."""
     url = ledger_db.url
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:" or url.query:
@@ -152,37 +151,6 @@ def _adbc_driver(ledger_db: LedgerDb):
                 url.set(drivername="postgresql").render_as_string(hide_password=False),
                 {}, [])
     return None
-
-
-@contextlib.contextmanager
-def _connected(connect, uri: str, setup: list[str]):
-    """An ADBC connection (autocommit: each query reads the ledger as it is then)."""
-    import adbc_driver_manager
-    database = connect(uri)
-    try:
-        connection = adbc_driver_manager.AdbcConnection(database)
-        try:
-            for statement in setup:
-                _query(connection, statement, {})
-            yield connection
-        finally:
-            connection.close()
-    finally:
-        database.close()
-
-
-def _query(connection, sql: str, options: dict) -> pa.Table:
-    """One query's rows, read whole: the query runs outside the GIL."""
-    import adbc_driver_manager
-    statement = adbc_driver_manager.AdbcStatement(connection)
-    try:
-        if options:
-            statement.set_options(**options)
-        statement.set_sql_query(sql)
-        stream, _count = statement.execute_query()
-        return pa.RecordBatchReader.from_stream(stream).read_all()
-    finally:
-        statement.close()
 
 
 def _day(backend: str, day: datetime.date) -> str:

@@ -3,11 +3,11 @@
 Columns (DATA_AND_CLI.md): period, run_id, payee_id, payee_name, currency, gross, one column
 per plan/component of the file's plans, then plan_cap, adjustments, balance, draw,
 carried_forward, and a memo column `held` (not part of gross) when some payee holds pay not
-yet payable (PLAN_LANGUAGE.md 7.3). Every row's other columns add up to gross, and gross is the statement's payout,
-converted into the payee's pay currency when it differs from the plan's. Built from the
-statements the close kept, so the file reconciles with them to the cent. Text cells (the
-header, ids, names, currency) are ``csv_text_cell``s, so none can start a spreadsheet formula
-or a new row; amounts are plain numbers, a negative one too.
+yet payable (PLAN_LANGUAGE.md 7.3). Every row's other columns add up to gross, and gross is
+the statement's payout, converted into the payee's pay currency when it differs from the
+plan's. Built from the statements the close kept, so the file reconciles with them to the
+cent. Text cells (the header, ids, names, currency) are ``csv_text_cell``s, so none can start
+a spreadsheet formula or a new row; amounts are plain numbers, a negative one too.
 """
 from __future__ import annotations
 
