@@ -163,18 +163,25 @@ def calc(period_name: str, as_json: bool, quiet: bool, db_url: str | None) -> No
       icm calc --period 2026-Q1 --json
     """
     with loading():
-        from engine.read_ahead import read_ahead
         from ledger.progress import progress_line
     with engine_errors(), progress_line(f"icm calc {period_name}", quiet) as status:
-        ledger_db = open_ledger_db(db_url)
-        status("reading the plans")
-        ahead = read_ahead(ledger_db, period_name)  # the window reads while the engine loads
+        ledger_db, ahead = _read_ahead(db_url, period_name, status)
         with loading():
             from engine.calculate import calculate_period
         result = calculate_period(ledger_db, period_name, status=status, ahead=ahead).result
         status("writing the result")
         status.clear()
         _print_calc(result, as_json)
+
+
+def _read_ahead(db_url: str | None, period_name: str, status):
+    """The ledger, and what a calc or close reads before the engine loads: its state, its
+    plans, and the period's window on its way (``engine.read_ahead``)."""
+    with loading():
+        from engine.read_ahead import read_ahead
+    ledger_db = open_ledger_db(db_url)
+    status("reading the plans")
+    return ledger_db, read_ahead(ledger_db, period_name)
 
 
 def _print_calc(result, as_json: bool) -> None:
@@ -205,12 +212,9 @@ def close(period_name: str, as_json: bool, quiet: bool, db_url: str | None) -> N
       icm close --period 2026-Q1
     """
     with loading():
-        from engine.read_ahead import read_ahead
         from ledger.progress import progress_line
     with engine_errors(), progress_line(f"icm close {period_name}", quiet) as status:
-        ledger_db = open_ledger_db(db_url)
-        status("reading the plans")
-        ahead = read_ahead(ledger_db, period_name)  # the window reads while the engine loads
+        ledger_db, ahead = _read_ahead(db_url, period_name, status)
         with loading():
             from engine.closing import close_period
         result, run_id = close_period(ledger_db, period_name, status=status, ahead=ahead)

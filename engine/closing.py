@@ -16,9 +16,7 @@ import datetime
 from collections.abc import Callable
 
 from engine.calculate import calculate_period
-from engine.plan_years import plan_versions
-from engine.read_ahead import Ahead
-from ledger.audit import ledger_state
+from engine.read_ahead import Ahead, read_ahead
 from ledger.closes import CloseOrder, RecordedKeys, close_order, record_close
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
@@ -104,8 +102,7 @@ def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
     length, _, _ = parse_period(period)
     if ahead is None:
         status("reading the plans")
-        ahead = Ahead(ledger_state(ledger_db),  # before anything is read: a plan added
-                      plan_versions(ledger_db), None)  # meanwhile is a change too
+        ahead = read_ahead(ledger_db, period)
     seen, versions_by_plan = ahead.seen, ahead.versions_by_plan  # plans read once
     plans = [version.plan for versions in versions_by_plan.values() for version in versions]
     _check_paid(plans, period)
