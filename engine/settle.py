@@ -100,6 +100,7 @@ class PlanSettlement:
         self.values, self.draws = values, draws
         self.period_target_incentive = period_target_incentive
         self.recoverable = plan.draw.recoverable if plan.draw is not None else None
+        self.whole_draw = plan.draw.amount if plan.draw is not None else 0
         self.results = [(year, None)]  # what an error names
 
     def records(self, payees: list[str], lines: list[PayeeLines], prior: Prior
@@ -139,7 +140,7 @@ class PlanSettlement:
                  if value is not None], components,
                 StatementContext(names[k], None if incentive is None else int(incentive),
                                  self.period_target_incentive.get(payee, 0), measures[k]),
-                mine.held, plan.draw.amount if plan.draw is not None else 0))
+                mine.held, self.whole_draw))
         return found
 
 

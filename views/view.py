@@ -93,9 +93,9 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
                if kind == "earned" or by_kind.get(kind, 0)]
     total = sum(amounts)
     measures = []
-    charted = [(shown(m.attainment), _as_attainment(m.boundaries, m.quota))
-               for m in statement.record.context.measures if m.attainment is not None]
-    top = chart_top(charted) if charted else None  # one scale for every bar
+    charted = {m.measure: (shown(m.attainment), _as_attainment(m.boundaries, m.quota))
+               for m in statement.record.context.measures if m.attainment is not None}
+    top = chart_top(list(charted.values())) if charted else None  # one scale for every bar
     team_shown = _team_measures(statement.record.context.measures)
     for measure in statement.record.context.measures:
         if measure.value is None and measure.quota is None:
@@ -109,9 +109,8 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
             "quota": figure(measure.quota, currency) + unit
             if measure.quota is not None else "no quota",
             "attainment": percent_text(shown(measure.attainment)),
-            "chart": attainment_chart(measure.measure, shown(measure.attainment),
-                                      _as_attainment(measure.boundaries, measure.quota), top)
-            if charts and measure.attainment is not None else None,
+            "chart": attainment_chart(measure.measure, *charted[measure.measure], top)
+            if charts and measure.measure in charted else None,
             "next": _next_tier(measure, labels, plan, currency)})
     components = [(labels.title(plan, c.component), money(c.earned_to_date),
                    money(c.held) if holds else None, money(c.payout))
