@@ -61,14 +61,15 @@ METRIC_FILES = {
 }
 
 
-def metric_ledger(tmp_path, db, plan=METRIC_PLAN, files=METRIC_FILES):
+def plan_ledger(tmp_path, db, plan=METRIC_PLAN, files=METRIC_FILES):
+    """The ledger at ``db`` with ``plan`` registered and ``files`` (kind -> CSV) imported."""
     icm("plans", "add", str(plan_file(tmp_path, plan)), db=db)
     import_files(tmp_path, db, files)
 
 
 def test_a_metric_is_the_sum_of_its_rows_whose_period_lies_inside_the_window(
         tmp_path, ledger_url):
-    metric_ledger(tmp_path, ledger_url)
+    plan_ledger(tmp_path, ledger_url)
     document = calc("2026-Q1", ledger_url)
     # Q1 (2026-01-01..03-31) holds January, February and March; April is after it and the
     # year 2026 reaches beyond it: revenue = 100,000.00 + 200,000.00 + 300,000.50
@@ -87,7 +88,7 @@ def test_a_metric_is_the_sum_of_its_rows_whose_period_lies_inside_the_window(
 
 def test_a_declared_metric_without_a_row_in_the_window_is_an_error_naming_it(
         tmp_path, ledger_url):
-    metric_ledger(tmp_path, ledger_url)
+    plan_ledger(tmp_path, ledger_url)
     # Q2 has April's revenue, but nps has no row inside 2026-04-01..2026-06-30
     output = failing("calc", "--period", "2026-Q2", db=ledger_url)
     assert "metric.nps in 2026-04-01..2026-06-30 (period 2026-Q2, plan company-share)" \
@@ -99,7 +100,7 @@ def test_a_declared_metric_without_a_row_in_the_window_is_an_error_naming_it(
 def test_a_money_metric_in_another_currency_is_refused_not_converted(tmp_path, ledger_url):
     files = dict(METRIC_FILES, metrics=METRIC_FILES["metrics"].replace(
         "revenue,2026-02,200000.00,USD", "revenue,2026-02,200000.00,EUR"))
-    metric_ledger(tmp_path, ledger_url, files=files)
+    plan_ledger(tmp_path, ledger_url, files=files)
     output = failing("calc", "--period", "2026-Q1", db=ledger_url)
     assert "metric.revenue in 2026-01-01..2026-03-31" in output
     assert "the row for 2026-02 is in EUR, and the plan pays in USD: import the figure in " \
@@ -110,7 +111,7 @@ def test_a_number_metric_with_a_currency_and_overlapping_rows_are_refused(
         tmp_path, ledger_url):
     files = dict(METRIC_FILES, metrics=METRIC_FILES["metrics"].replace(
         "nps,2026-Q1,0.45,", "nps,2026-Q1,0.45,USD"))
-    metric_ledger(tmp_path, ledger_url, files=files)
+    plan_ledger(tmp_path, ledger_url, files=files)
     output = failing("calc", "--period", "2026-Q1", db=ledger_url)
     assert "the row for 2026-Q1 has the currency USD, but the plan declares the metric a " \
            "Number: declare `metric.nps: Money`, or clear the row's currency" in output
@@ -132,7 +133,7 @@ def test_a_metric_period_follows_the_plans_fiscal_year(tmp_path, ledger_url):
                                        "revenue,2026-01,7.00,USD\n"
                                        "revenue,2027-Q1,100000.00,USD\n"
                                        "nps,2027-Q1,0.1,\n")
-    metric_ledger(tmp_path, ledger_url, plan=plan, files=files)
+    plan_ledger(tmp_path, ledger_url, plan=plan, files=files)
     document = calc("2027-Q1", ledger_url)
     # 1% of 100,000.00 = 1,000.00; nps 0.1 is below 40%: no loyalty bonus
     assert payee(document, "vp-1")["payout"] == "1000.00"
@@ -144,7 +145,7 @@ def test_a_deal_level_expression_reads_the_windows_metric(tmp_path, ledger_url):
     plan = METRIC_PLAN.replace("      - id: loyalty", kicker)
     files = dict(METRIC_FILES, deals="id,date,owner_id,amount,currency\n"
                                      "D-1,2026-02-01,vp-1,1234.50,USD\n")
-    metric_ledger(tmp_path, ledger_url, plan=plan, files=files)
+    plan_ledger(tmp_path, ledger_url, plan=plan, files=files)
     document = calc("2026-Q1", ledger_url)
     # nps 0.45 >= 40% in Q1: the SPIFF pays 1% of 1,234.50 = 12.345 -> 12.35 (half_up)
     assert payee(document, "vp-1")["components"]["kicker"] == {
@@ -188,8 +189,7 @@ CONTEST_FILES = {
 
 
 def test_rank_shares_the_better_place_on_ties_and_says_so(tmp_path, ledger_url):
-    icm("plans", "add", str(plan_file(tmp_path, CONTEST_PLAN)), db=ledger_url)
-    import_files(tmp_path, ledger_url, CONTEST_FILES)
+    plan_ledger(tmp_path, ledger_url, CONTEST_PLAN, CONTEST_FILES)
     document = calc("2026-Q1", ledger_url)
     # new logos in Q1: r1 2, r2 2, r3 1, r4 0 -> ranks 1, 1, 3, 4: r1 and r2 share the prize
     # bookings: r3 900, r1 200, r2 200, r4 100 -> ranks 1, 2, 2, 4: the podium pays r3, r1
@@ -211,8 +211,7 @@ def test_rank_is_among_the_payees_of_the_window_only(tmp_path, ledger_url):
     files = dict(CONTEST_FILES)
     files["assignments"] = "payee_id,plan,effective_from\n" + "".join(
         f"r{i},logo-contest,{'2026-04-01' if i == 4 else '2026-01-01'}\n" for i in range(1, 5))
-    icm("plans", "add", str(plan_file(tmp_path, CONTEST_PLAN)), db=ledger_url)
-    import_files(tmp_path, ledger_url, files)
+    plan_ledger(tmp_path, ledger_url, CONTEST_PLAN, files)
     document = calc("2026-Q1", ledger_url)
     # new logos r1 2, r2 2, r3 1 -> 1, 1, 3 of 3; bookings r3 900, r1 200, r2 200 -> 1, 2, 2
     assert [p["payee"] for p in document["payees"]] == ["r1", "r2", "r3"]
@@ -365,8 +364,7 @@ OVERLAY_FILES = {
 
 
 def test_overlay_credit_stands_beside_the_owners_full_credit(tmp_path, ledger_url):
-    icm("plans", "add", str(plan_file(tmp_path, OVERLAY_PLAN)), db=ledger_url)
-    import_files(tmp_path, ledger_url, OVERLAY_FILES)
+    plan_ledger(tmp_path, ledger_url, OVERLAY_PLAN, OVERLAY_FILES)
     document = calc("2026-Q1", ledger_url)
     lines = {(p["payee"], line["deal"]): (line["base"], line["amount"])
              for p in document["payees"] for line in p["lines"] if line["deal"]}
@@ -394,8 +392,7 @@ def test_a_deal_of_overlay_rows_alone_keeps_seq_1_for_its_owner(tmp_path, ledger
     from sqlalchemy import select
     from ledger.schema import credits
     url = ledger.url.render_as_string(hide_password=False)
-    icm("plans", "add", str(plan_file(tmp_path, OVERLAY_PLAN)), db=url)
-    import_files(tmp_path, url, OVERLAY_FILES)
+    plan_ledger(tmp_path, url, OVERLAY_PLAN, OVERLAY_FILES)
     with ledger.connect() as connection:
         rows = connection.execute(select(credits.c.deal_id, credits.c.seq, credits.c.payee_id,
                                          credits.c.overlay).order_by(
@@ -407,8 +404,7 @@ def test_a_deal_of_overlay_rows_alone_keeps_seq_1_for_its_owner(tmp_path, ledger
 
 
 def test_downgrading_below_0008_drops_metrics_and_overlay_rows(tmp_path, ledger_url):
-    icm("plans", "add", str(plan_file(tmp_path, OVERLAY_PLAN)), db=ledger_url)
-    import_files(tmp_path, ledger_url, OVERLAY_FILES)
+    plan_ledger(tmp_path, ledger_url, OVERLAY_PLAN, OVERLAY_FILES)
     import_files(tmp_path, ledger_url, {"metrics": "metric,period,value\nnps,2026,1\n"})
     engine = open_ledger(ledger_url, upgrade=False)
     with engine.begin() as connection:
