@@ -183,9 +183,9 @@ def test_a_manager_loop_in_the_ledger_is_an_error_not_a_hang(tmp_path, ledger_ur
 
 def test_a_close_notices_a_plan_added_while_it_read_the_plans(tmp_path, ledger_url,
                                                               monkeypatch):
-    import engine.closing
+    import engine.read_ahead  # where a close notes the ledger's state and reads the plans
     build(tmp_path, ledger_url)
-    read_plans = engine.closing.plan_versions
+    read_plans = engine.read_ahead.plan_versions
     raised = tmp_path / "test-ae-2.yaml"
     raised.write_text(PLAN.replace("version: 1", "version: 2"))
 
@@ -194,5 +194,5 @@ def test_a_close_notices_a_plan_added_while_it_read_the_plans(tmp_path, ledger_u
         ok("plans", "add", str(raised), db=ledger_url)  # lands before the close computes
         return found
 
-    monkeypatch.setattr(engine.closing, "plan_versions", read_then_add)
+    monkeypatch.setattr(engine.read_ahead, "plan_versions", read_then_add)
     close_refused_after(ledger_url, monkeypatch, lambda: None)
