@@ -26,7 +26,7 @@ from engine.names import deal_columns, per_row, ranked_measures, typed_column, u
 from engine.reference_evaluator import EvaluationError
 from rules_dsl.money import Money
 from rules_dsl.components import registry
-from rules_dsl import nodes
+from rules_dsl import words
 from rules_dsl.figures import figure_text, money
 from rules_dsl.plan import Component, Expression, Plan
 from rules_dsl.types import Type
@@ -136,47 +136,34 @@ def _window_noted(component_lines: pd.DataFrame, kind: str, length: str) -> pd.D
     return component_lines
 
 
-def _with_figures(note: str, expressions: list, payees: PayeeTable, positions: np.ndarray,
-                  currency: str) -> np.ndarray:
-    """The note of each payee's line with the figure of each name its expressions read set
-    beside the name, so a rep reads "attainment.bookings (125.00%) >= 100% holds, so 10% *
-    target_incentive (40,000.00 USD)" rather than names alone. ``note`` is made of the
-    expressions' texts, each replaced by its figured text."""
-    found = lines.repeated(note, len(positions))
-    spans = [(expression, [(sub.span, nodes.dotted_name(sub))
-                           for sub in nodes.walk(expression.node)
-                           if isinstance(sub, (nodes.Name, nodes.Member))
-                           and nodes.dotted_name(sub) in payees
-                           and id(sub) not in _ranked_args(expression.node)])
-             for expression in expressions if expression is not None]
-    spans = [(expression, named) for expression, named in spans
-             if named and expression.text in note]
-    if not spans or not len(positions):
-        return found
-    columns = {name: payees.python_column(name) for _, named in spans for _, name in named}
-    for k, i in enumerate(positions.tolist()):
-        text = note
-        for expression, named in spans:
-            text = text.replace(expression.text, _figured(expression.text, named, columns,
-                                                          i, currency), 1)
-        found[k] = text
-    return found
+def _said(plan: Plan, when: Expression | None, amount: Expression, payees: PayeeTable
+          ) -> words.Words:
+    """A payee-level component's note in words, with a slot for each figure the payees'
+    table holds: "{when}, so {amount}", or the amount alone."""
+    titles = {m.name: m.title for m in plan.measures if m.title}
+    titles.update({c.id: c.title for c in plan.components if c.title})
+
+    def title(name: str) -> str:  # as the plan writes it: "President's Club" is a name
+        return titles.get(name) or name.replace("_", " ")
+
+    figured = lambda name: name in payees  # noqa: E731
+    said = words.said(amount.node, title, figured)
+    if when is None:
+        return said
+    return [*words.said(when.node, title, figured, fact=True), ", so ", *said]
 
 
-def _ranked_args(node: nodes.Node) -> set[int]:
-    """The measure names that rank(M) calls take: a rank is said by ``_with_ranks``, and
-    `rank(new_logos (2))` would read as if 2 were ranked."""
-    return {id(arg) for sub in nodes.walk(node)
-            if isinstance(sub, nodes.Call) and sub.function == "rank" for arg in sub.args}
+def _noted(said: words.Words, payees: PayeeTable, positions, currency: str) -> list[str]:
+    """The note of each payee's line (by position in ``payees``): the words with that
+    payee's figures."""
+    columns = {name: payees.python_column(name) for name in words.slots(said)}
+    if not columns:
+        return [words.filled(said, lambda name: None)] * len(positions)
 
-
-def _figured(text: str, named: list, columns: dict, i: int, currency: str) -> str:
-    """``text`` with " (figure)" after each name, from the last so offsets hold."""
-    for (_, end), name in sorted(named, key=lambda item: -item[0][1]):
+    def figure(name, i):
         value = columns[name][i]
-        if value is not ABSENT:
-            text = f"{text[:end]} ({figure_text(value, name, currency)}){text[end:]}"
-    return text
+        return None if value is ABSENT else figure_text(value, name, currency)
+    return [words.filled(said, lambda name: figure(name, i)) for i in positions]
 
 
 def measure(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
@@ -441,21 +428,24 @@ class _Context:
                            kind="component", amount=list(amount), note=list(note))
 
     def payee_amounts(self, component: Component, amount: Expression,
-                      when: Expression | None, note: str) -> pd.DataFrame:
+                      when: Expression | None) -> pd.DataFrame:
+        said = _said(self.plan, when, amount, self.payees)
         held = None if when is None else self.payees.evaluate(when, self.currency,
                                                               self.rounding)
         paid = self.payees.evaluate(amount, self.currency, self.rounding)
         if paid is None or (when is not None and held is None):
             return self.payee_lines(component, lambda payee: (0, "") if when is not None and
                                     not self.scalar(when, payee) else
-                                    (int(self.scalar(amount, payee)), note))
+                                    (int(self.scalar(amount, payee)), _noted(
+                                        said, self.payees, [self.payees.position[payee]],
+                                        self.currency)[0]))
         amounts = np.asarray(paid.data, dtype=np.int64)
         earning = np.flatnonzero((amounts != 0) & (True if held is None else held.data))
         return lines.table(len(earning), payee=self.payees.id_array[earning],
                            component=component.id, kind="component",
                            amount=amounts[earning],
-                           note=_with_figures(note, [when, amount], self.payees, earning,
-                                              self.currency))
+                           note=_noted(said, self.payees, earning.tolist(),
+                                       self.currency))
 
     def deal_values(self, component: Component, key: str) -> np.ndarray:
         plan, rows, payees, fields, window = (self.plan, self.rows, self.payees, self.fields,

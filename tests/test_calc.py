@@ -431,5 +431,6 @@ def test_a_bonus_line_shows_each_figure_it_read(tmp_path, ledger_url):
     build(tmp_path, ledger_url)
     club = next(line for line in payee(calc("2026-Q1", ledger_url), "rep-1")["lines"]
                 if line["component"] == "club")
-    assert club["text"] == ("club: attainment.bookings (125.00%) >= 100% holds, so 10% * "
-                            "target_incentive (40,000.00 USD) = 4,000.00 USD.")
+    # in words, each name with its figure: no plan-language syntax on a statement
+    assert club["text"] == ("club: bookings attainment (125.00%) reached the 100% needed, "
+                            "so 10% of the target incentive (40,000.00 USD) = 4,000.00 USD.")

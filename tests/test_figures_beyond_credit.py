@@ -83,7 +83,7 @@ def test_a_metric_is_the_sum_of_its_rows_whose_period_lies_inside_the_window(
         assert entry["payout"] == "6250.01"
     # the sentence shows the figures the rule was judged on
     assert payee(document, "vp-1")["lines"][1]["text"] == (
-        "loyalty: metric.nps (0.45) >= 40% holds, so 250 USD = 250.00 USD.")
+        "loyalty: nps (0.45) reached the 40% needed, so 250.00 USD.")
 
 
 def test_a_declared_metric_without_a_row_in_the_window_is_an_error_naming_it(
@@ -198,9 +198,9 @@ def test_rank_shares_the_better_place_on_ties_and_says_so(tmp_path, ledger_url):
         ("r1", "6000.00"), ("r2", "6000.00"), ("r3", "1000.00"), ("r4", "0.00")]
     assert [line["text"] for line in payee(document, "r2")["lines"]] == [
         "prize: ranked 1 of 4 payees by new_logos over 2026-01-01..2026-03-31; "
-        "rank(new_logos) == 1 holds, so 5000 USD = 5,000.00 USD.",
+        "the rank by new logos is 1, so 5,000.00 USD.",
         "podium: ranked 2 of 4 payees by bookings over 2026-01-01..2026-03-31; "
-        "1000 USD if rank(bookings) <= 3 else 0 USD = 1,000.00 USD."]
+        "1,000.00 USD if the rank by bookings is at most 3, otherwise 0.00 USD = 1,000.00 USD."]
     explained = icm("explain", "--period", "2026-Q1", "--payee", "r3", db=ledger_url).stdout
     assert "podium: ranked 1 of 4 payees by bookings over 2026-01-01..2026-03-31;" in explained
 

@@ -138,7 +138,7 @@ def test_new_logo_contest_pays_the_top_ranked_reps_each_quarter(tmp_path, ledger
         ("r1", "2500.00"), ("r2", "2500.00"), ("r3", "0.00"), ("r4", "0.00")]
     assert payee(document, "r2")["lines"][0]["text"] == (
         "contest-prize: ranked 1 of 4 payees by new_logos over 2026-01-01..2026-03-31; "
-        "rank(new_logos) == 1 and new_logos (3) >= 3 holds, so 2500 USD = 2,500.00 USD.")
+        "the rank by New logos is 1 and New logos (3) reached the 3 needed, so 2,500.00 USD.")
     icm("close", "--period", "2026-Q1", db=ledger_url)
     document = calc("2026-Q2", ledger_url)
     # Q2 is judged on its own deals: r3 D10, D11, D12 = 3 and r1 D13 = 1: r3 alone wins;

@@ -99,5 +99,5 @@ def test_the_lines_are_said_once_and_later_windows_pay_as_usual(tmp_path, ledger
         ("kicker", "2400.00"), ("flat", "100.00")]
     assert q2["payout"] == "24500.00"
     club = next(line for line in q2["lines"] if line["component"] == "club")
-    assert club["text"] == ("club: attainment.bookings (120.00%) >= 100% holds, so 1000 USD "
-                            "= 1,000.00 USD.")  # each name with its figure (120% above)
+    assert club["text"] == ("club: bookings attainment (120.00%) reached the 100% needed, "
+                            "so 1,000.00 USD.")  # each name with its figure (120% above)

@@ -103,8 +103,9 @@ def tier_texts(lines: pd.DataFrame, currency: str, bases, rates, starts) -> list
     return found
 
 
-def line_sentences(lines: pd.DataFrame) -> list[str]:
-    """The sentence of every line of ``lines``; a sentence a close kept (``text``) is kept."""
+def line_sentences(lines: pd.DataFrame, names: list | None = None) -> list[str]:
+    """The sentence of every line of ``lines``; a sentence a close kept (``text``) is kept.
+    ``names`` are what each line's component is called (its title), where not its id."""
     currency = lines["currency"].to_numpy(dtype=object)
     kept = lines["text"].tolist()
     kind = lines["kind"].tolist()
@@ -128,6 +129,8 @@ def line_sentences(lines: pd.DataFrame) -> list[str]:
     columns = [lines[c].tolist() for c in ("component", "deal", "note", "report", "rate",
                                              "rate_per", "tier_basis", "reason", "draw",
                                              "fiscal_year")]
+    if names is not None:
+        columns[0] = names
     found = []
     for i, (component, deal, note, report, rate, per, basis, reason, draw, year) in \
             enumerate(zip(*columns)):
@@ -171,7 +174,9 @@ def _earned(i, component, deal, note, report, rate, per, line_kind, amount, mone
     if line_kind == "cap":
         what = "the plan" if component == "plan_cap" else component
         return f"Cap on {what}: earnings above {money_cap} are not paid ({amount})."
-    if deal is None:
+    if deal is None:  # "so 2,500.00 USD" needs no "= 2,500.00 USD" after it
+        if note and note.endswith(f" {amount}"):
+            return f"{component}: {note}."
         return f"{component}: {f'{note} = ' if note else ''}{amount}."
     head = f"Deal {deal}{f' credited to {report}' if report else ''} on {date}"
     if note:

@@ -180,7 +180,8 @@ def _table_rows(lines: pd.DataFrame, labels: Labels, currency: str | None = None
              "deal": deal or "", "base": grouped_units(base, unit),
              "rate": rate, "amount": format_grouped(amount, unit), "text": text}
             for kind, component, deal, text, base, rate, amount, unit in zip(
-                kinds, components, deals, line_sentences(lines), lines["base"].tolist(),
+                kinds, components, deals, line_sentences(lines, components),
+                lines["base"].tolist(),
                 _rates(lines), amounts, currencies)]
     return currencies, kinds, amounts, rows
 

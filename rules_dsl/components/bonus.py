@@ -27,8 +27,7 @@ def read(body: Body, common: dict) -> Bonus:
 
 
 def earn(component: Bonus, context: EvaluationContext):
-    return context.payee_amounts(component, component.amount, component.when,
-                                 f"{component.when.text} holds, so {component.amount.text}")
+    return context.payee_amounts(component, component.amount, component.when)
 
 
 TYPE = ComponentType("bonus", ("when", "amount"), ("when", "amount"), read, earn,

@@ -66,10 +66,12 @@ class EvaluationContext(Protocol):
         """A line per payee whose ``earn(payee)`` -> (amount, note) is not zero."""
 
     def payee_amounts(self, component: Component, amount: Expression,
-                      when: Expression | None, note: str) -> LineTable:
+                      when: Expression | None) -> LineTable:
         """A line per payee for which the payee-level ``when`` holds (every payee without
-        one) and ``amount`` is not zero, with ``note``: the same lines as ``payee_lines``
-        of the scalars, for every payee at once where the expressions allow it."""
+        one) and ``amount`` is not zero, noted in words with the payee's figures ("team
+        bookings (...) reached the bookings quota (...), so 20% of the target incentive
+        (...)"): the same lines as ``payee_lines`` of the scalars, for every payee at once
+        where the expressions allow it."""
 
     def deal_values(self, component: Component, key: str):
         """An expression of the component's body, as one numpy column over the window's

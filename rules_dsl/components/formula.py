@@ -23,7 +23,7 @@ def read(body: Body, common: dict) -> Formula:
 
 
 def earn(component: Formula, context: EvaluationContext):
-    return context.payee_amounts(component, component.amount, None, component.amount.text)
+    return context.payee_amounts(component, component.amount, None)
 
 
 TYPE = ComponentType("formula", ("amount",), ("amount",), read, earn)
