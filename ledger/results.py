@@ -373,3 +373,23 @@ def _slices(stored: dict, slice_rows) -> dict[str, np.ndarray]:
             column[at[mine]] = more[mine]
             columns[pattern.format(k=k)] = column
     return columns
+
+
+def recorded_attainment(ledger_db: LedgerDb | Connection, run_ids: list[int],
+                        payees: list[str] | None = None) -> list[tuple]:
+    """(run id, payee, fiscal year, measure, attainment) of every measure with attainment
+    that the closes ``run_ids`` recorded (of ``payees`` only, when given): the figures of
+    earlier periods a statement shows beside its own."""
+    if not run_ids:
+        return []
+    m, r = result_measures, payee_results
+    query = select(m.c.run_id, m.c.payee_id, r.c.fiscal_year, m.c.measure,
+                   m.c.attainment_num, m.c.attainment_den).join(
+        r, (r.c.run_id == m.c.run_id) & (r.c.payee_id == m.c.payee_id)).where(
+        m.c.run_id.in_(run_ids), m.c.attainment_den.is_not(None))
+    if payees is not None:
+        query = query.where(m.c.payee_id.in_(payees))
+    with reading(ledger_db) as connection:
+        return [(run, payee, year, measure, Fraction(numerator, denominator))
+                for run, payee, year, measure, numerator, denominator in connection.execute(
+                    query.order_by(m.c.run_id, m.c.payee_id, m.c.position))]

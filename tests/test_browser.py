@@ -13,6 +13,7 @@ from tests.paths import ROOT
 from tests.test_calc import build
 from tests.system_packages import CHROMIUM, require_chromium
 from tests.test_close import ok
+from tests.test_override import closed_team
 
 SHOTS = ROOT / "build" / "screenshots"
 
@@ -74,7 +75,7 @@ def test_statement_and_kpi_page_render_cleanly(tmp_path, ledger_url):
     for name, page in seen.items():
         assert page["sideways"] == {1280: 0, 390: 0}, name  # no horizontal scroll
     statement = seen["rep-1-2026-Q1.html"]["text"]
-    assert "19,750.00 USD" in statement and "125% of quota" in statement
+    assert "19,750.00 USD" in statement and "125.0% of quota" in statement
     # the pay card's figure is the JSON statement's payout
     ok("statements", "--period", "2026-Q1", "--out", str(out), "--format", "json",
        "--payee", "rep-1", db=ledger_url)
@@ -83,3 +84,32 @@ def test_statement_and_kpi_page_render_cleanly(tmp_path, ledger_url):
     assert seen["rep-1-2026-Q1.html"]["pay"] == "19,750.00 USD"
     assert "Ravi" in seen["kpi-2026-Q1.html"]["text"]
     assert (SHOTS / "rep-1-2026-Q1-390.png").stat().st_size > 10_000
+
+
+def test_a_managers_statement_folds_each_reports_lines_and_fits_a_phone(tmp_path,
+                                                                       ledger_url):
+    require_chromium()
+    closed_team(tmp_path, ledger_url)
+    out = tmp_path / "out"
+    ok("statements", "--period", "2026-Q1", "--out", str(out), "--format", "html,json",
+       "--payee", "M", db=ledger_url)
+    [html] = out.glob("*.html")
+    page = open_in_chromium([html])[html.name]
+    assert page["errors"] == [] and page["sideways"] == {1280: 0, 390: 0}
+    payout = json.loads(next(out.glob("*.json")).read_text())["payees"][0]["payout"]
+    assert payout == "1500.00" and page["pay"] == "1,500.00 USD"
+    # the team first; each report's lines folded under a summary that says what they pay
+    text = page["text"]
+    assert text.index("Your team") < text.index("Lines")
+    assert "Ravi (R1): 2 lines, 900.00 USD" in text
+    assert "Deal D-2 credited to R2" not in text  # folded away until opened
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=["--no-sandbox"])
+        try:
+            tab = browser.new_page(viewport={"width": 390, "height": 800})
+            tab.goto(html.as_uri())
+            tab.get_by_text("Rosa (R2): 1 line, 500.00 USD").click()
+            assert "Deal D-2 credited to R2" in tab.inner_text("body")
+        finally:
+            browser.close()

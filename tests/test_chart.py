@@ -29,3 +29,16 @@ def test_a_tier_start_beyond_every_attainment_widens_the_scale():
     # a tier from 200% with attainment at 90%: the scale ends at 220%
     assert chart_top([(F(9, 10), [F(2)])]) == F(11, 5)
     assert chart_top([(F(1, 10), [])]) == F(3, 2)
+
+
+def test_every_other_tier_is_a_shaded_band_behind_the_bar():
+    # tiers from 0%, 50%, 100% and 150% on a scale to 200%: the bands are 0-50, 50-100,
+    # 100-150 and 150-200; the second and fourth are shaded, from x = 8 + 536 / 4 = 142.0
+    # and 8 + 536 * 3 / 4 = 410.0, each 134.0 wide; the bar is drawn over them
+    svg = attainment_chart("bookings", F(6, 5), [F(0), F(1, 2), F(1), F(3, 2)], F(2))
+    bands = re.findall(r'<rect class="tier-band" x="([0-9.]+)" y="18" width="([0-9.]+)"',
+                       svg)
+    assert bands == [("142.0", "134.0"), ("410.0", "134.0")]
+    assert svg.index('class="tier-band"') < svg.index('class="bar"')
+    # no tiers, no bands
+    assert "tier-band" not in attainment_chart("bookings", F(6, 5), [], F(2))

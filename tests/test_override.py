@@ -100,10 +100,75 @@ def test_a_managers_statement_shows_the_team_and_whose_deal_each_line_is(
     # M's direct team (R1 until March) sold D-1, 60,000 of an 80,000 quota: 75%; all
     # levels add D-2: 160,000, 200%. M sells nothing: no misleading 0% of the team's quota
     # for M's own team_sales (issue 15)
-    assert "- **team.team\\_sales**: 60,000.00 USD against a quota of 80,000.00 USD, " \
-           "75% of quota" in md
-    assert "- **team\\_all.team\\_sales**: 160,000.00 USD against a quota of 80,000.00 USD, " \
-           "200% of quota" in md
+    assert "- **Team team\\_sales**: 60,000.00 USD against a quota of 80,000.00 USD, " \
+           "75.0% of quota" in md
+    assert "- **Whole team's team\\_sales**: 160,000.00 USD against a quota of 80,000.00 " \
+           "USD, 200.0% of quota" in md
     assert "- **team\\_sales**:" not in md
     assert "Deal D-2 credited to R2 on 2026-02-10, base 100,000.00 USD at 0.5% = 500.00 USD" \
         in md
+
+
+REP_PLAN = textwrap.dedent("""\
+    plan: rep-plan
+    version: 1
+    effective: 2026-01-01 .. 2026-12-31
+    currency: USD
+    payout_period: quarter
+    measures:
+      sales: sum(credit.amount)
+    components:
+      - id: commission
+        type: commission
+        measure: sales
+        rate: 2%
+    """)
+
+
+def closed_team(tmp_path, ledger_url) -> None:
+    """M's team of FILES, with R1 on REP_PLAN and quotas for M and R1; 2026-Q1 closed."""
+    calc(tmp_path, ledger_url)
+    runner = CliRunner()
+    plan = tmp_path / "rep-plan.yaml"
+    plan.write_text(REP_PLAN)
+    files = {"assignments": "payee_id,plan,effective_from\nR1,rep-plan,2026-01-01\n",
+             "quotas": "payee_id,measure,period,amount\nM,team_sales,2026-Q1,80000.00\n"
+                       "R1,sales,2026-Q1,80000.00\n"}
+    assert runner.invoke(main, ["plans", "add", str(plan), "--db", ledger_url]).exit_code == 0
+    for kind, text in files.items():
+        (tmp_path / f"{kind}-2.csv").write_text(text)
+        result = runner.invoke(main, ["import", kind, str(tmp_path / f"{kind}-2.csv"),
+                                      "--db", ledger_url])
+        assert result.exit_code == 0, result.output
+    assert runner.invoke(main, ["close", "--period", "2026-Q1", "--db", ledger_url]
+                         ).exit_code == 0
+
+
+def test_a_managers_statement_leads_with_the_team_and_groups_lines_per_report(
+        tmp_path, ledger_url):
+    closed_team(tmp_path, ledger_url)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["statements", "--period", "2026-Q1", "--payee", "M",
+                                  "--out", str(out), "--format", "md,html",
+                                  "--db", ledger_url])
+    assert result.exit_code == 0, result.output
+    md = next(out.glob("*.md")).read_text()
+    html = next(out.glob("*.html")).read_text()
+    # M's lines: direct D-1 600.00 and all-levels D-1 300.00 (R1's deal), all-levels D-2
+    # 500.00 (R2's), the team bonus 100.00 (no report). R1 sold D-1 and D-3, 100,000 of
+    # an 80,000 quota: 125.0%; R2 is on no plan. The team: 60,000 of M's 80,000: 75.0%.
+    team = md[md.index("## Your team"):md.index("## This fiscal year")]
+    assert "| **Whole team** | 2 | 1,400.00 | 75.0% Team team\\_sales |" in team
+    assert "| Ravi (R1) | 1 | 900.00 | 125.0% sales |" in team, team
+    assert "| Rosa (R2) | 1 | 500.00 | no quota |" in team
+    assert team.index("Ravi (R1)") < team.index("Rosa (R2)")  # by name
+    assert md.index("## Your team") < md.index("## Lines")
+    lines = md[md.index("## Lines"):]
+    assert "### Ravi (R1): 2 lines, 900.00 USD" in lines
+    assert "### Rosa (R2): 1 line, 500.00 USD" in lines
+    assert "### Other lines: 1 line, 100.00 USD" in lines
+    assert "**Total of the lines = pay: 1,500.00 USD**" in lines
+    # in HTML each report's lines fold away under their name: closed until opened
+    assert html.count('<details class="report-lines">') == 3
+    assert "<summary><strong>Ravi (R1)</strong>: 2 lines, 900.00 USD</summary>" in html

@@ -37,9 +37,10 @@ def attainment_chart(measure: str, attainment: Fraction, starts: list[Fraction],
     height = BAR_TOP + BAR_HEIGHT + 22
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
              f'viewBox="0 0 {WIDTH} {height}" role="img" '
-             f'aria-label="{escape(measure)}: {_percent(value)} of quota">',
+             f'aria-label="{escape(measure)}: {attainment_text(value)} of quota">',
              f'<rect x="{LEFT}" y="{BAR_TOP}" width="{WIDTH - LEFT - RIGHT}" '
              f'height="{BAR_HEIGHT}" fill="#eef1f5"/>',
+             *_bands(starts, top),
              f'<rect class="bar" x="{LEFT}" y="{BAR_TOP}" '
              f'width="{float(_x(max(value, Fraction(0)), top)) - LEFT:.1f}" '
              f'height="{BAR_HEIGHT}" fill="{"#2f7d4f" if value >= 1 else "#3b6ea8"}"/>']
@@ -58,9 +59,22 @@ def attainment_chart(measure: str, attainment: Fraction, starts: list[Fraction],
     inside = bar_end - LEFT > 60  # a short bar gets its label after it, in dark text
     parts.append(f'<text x="{LEFT + 4 if inside else bar_end + 4:.1f}" '
                  f'y="{BAR_TOP + BAR_HEIGHT - 7}" font-size="11" '
-                 f'fill="{"#fff" if inside else "#1d2330"}">{_percent(value)}</text>')
+                 f'fill="{"#fff" if inside else "#1d2330"}">{attainment_text(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _bands(starts: list[Fraction], top: Fraction) -> list[str]:
+    """Every other tier's stretch of the scale shaded behind the bar, so each tier reads as
+    a band from its start to the next one's."""
+    edges = sorted({start for start in starts if 0 < start < top})
+    if not edges:
+        return []
+    bands = list(zip([Fraction(0), *edges], [*edges, top]))
+    return [f'<rect class="tier-band" x="{_x(low, top)}" y="{BAR_TOP}" '
+            f'width="{float(_x(high, top)) - float(_x(low, top)):.1f}" '
+            f'height="{BAR_HEIGHT}" fill="#dde3ec"/>'
+            for k, (low, high) in enumerate(bands) if k % 2]
 
 
 def bar_chart(title: str, rows: list[tuple[str, int]]) -> str:
@@ -118,9 +132,17 @@ def leaderboard_chart(leaderboard: list[tuple[str, Fraction]], shown: int) -> st
 
 
 def percent_text(value: Fraction | None) -> str:
+    """A tier start or other round share: 100%, 112.5%."""
     if value is None:
         return ""
     return f"{rounded_text(value * 100, 1).removesuffix('.0')}%"
+
+
+def attainment_text(value: Fraction | None) -> str:
+    """Attainment, always to one place (115.0%, 99.8%), so a column of them lines up."""
+    if value is None:
+        return ""
+    return f"{rounded_text(value * 100, 1)}%"
 
 
 def _percent(value: Fraction) -> str:

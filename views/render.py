@@ -61,9 +61,13 @@ def house_css() -> str:
     return (TEMPLATES / "base.css").read_text()
 
 
-def statement_html(statement: Statement, view: StatementView | None = None) -> str:
+def statement_html(statement: Statement, view: StatementView | None = None,
+                   printing: bool = False) -> str:
+    """The statement's page; ``printing`` (the PDF) opens every group of lines that a
+    browser shows closed."""
     return html_environment().get_template("statement.html.j2").render(
-        s=statement, v=view or statement_view(statement), css=house_css())
+        s=statement, v=view or statement_view(statement), css=house_css(),
+        printing=printing)
 
 
 def statement_markdown(statement: Statement, view: StatementView | None = None) -> str:
@@ -91,7 +95,8 @@ def statement_pdf(statement: Statement, html: str | None = None) -> bytes:
         raise RenderError("PDF statements need WeasyPrint and the system's Pango: "
                           "pip install 'icm[pdf]' (Debian: apt-get install libpango-1.0-0 "
                           f"libpangoft2-1.0-0) ({error})") from None
-    return weasyprint.HTML(string=html or statement_html(statement)).write_pdf()
+    return weasyprint.HTML(string=html or statement_html(statement, printing=True)
+                           ).write_pdf()
 
 
 def file_stem(statement: Statement) -> str:
@@ -167,4 +172,6 @@ def _rendered(kind: str, statement: Statement, view: StatementView, html: str | 
         return statement_markdown(statement, view)
     if kind == "json":
         return statement_json(statement)
-    return statement_pdf(statement, html)
+    # a manager's lines are in groups a browser shows closed: the PDF prints them open
+    return statement_pdf(statement, statement_html(statement, view, printing=True)
+                         if view.team else html)

@@ -18,6 +18,8 @@ from views.document import read_kept
 from views.errors import NotFoundError
 from views.labels import NONE, period_labels
 from views.paying import Payment, payments
+from views.team import with_teams
+from views.year_so_far import with_year_so_far
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
 from ledger.progress import quiet
@@ -56,6 +58,9 @@ class Statement:
     payment: Payment | None = None  # the pay in the payee's own currency, when it differs
     shared: PeriodLines | None = field(default=None, repr=False, compare=False)
     span: tuple[int, int] = (0, 0)
+    team: tuple = ()  # a manager's reports whose deals pay them (views.team.ReportRow)
+    year_so_far: dict = field(default_factory=dict)  # measure -> ((period, attainment),
+    # ...) of the fiscal year's earlier closed periods (views.year_so_far)
 
     @functools.cached_property
     def lines(self) -> pd.DataFrame:
@@ -87,6 +92,7 @@ def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None
     else:
         found = statements_of(calculate_period(ledger_db, period, status=status).result,
                               names)
+    records = {s.payee: s.record for s in found}
     if payee is not None:
         found = [s for s in found if s.payee == payee]
         if not found:
@@ -97,6 +103,8 @@ def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None
     shared = found[0].shared if found else None
     if shared is not None:
         shared.labels = period_labels(ledger_db, shared.table["deal"].dropna().unique())
+    found = with_teams(ledger_db, run_id, found, records, names)
+    found = with_year_so_far(ledger_db, period, found, payee)
     return _with_payments(ledger_db, period, found, rows)
 
 

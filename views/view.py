@@ -10,7 +10,7 @@ from fractions import Fraction
 import pandas as pd
 
 from rules_dsl.money import Money, format_grouped, format_minor_units, group_thousands
-from views.chart import attainment_chart, chart_top, percent_text
+from views.chart import attainment_chart, attainment_text, chart_top, percent_text
 from views.document import figure_text
 from views.sentences import line_sentences, shown_rate
 from ledger.records import slice_count
@@ -40,6 +40,12 @@ class StatementView:
     carried: str | None = None  # the balance still owed after the period, when there is one
     holds: bool = False  # some component holds pay not yet payable: a Held column
     card: list = None  # (label, amount text) under the pay at the top, in plain words
+    team: list = ()  # a manager's reports (views.team), each a dict of texts
+    team_total: dict | None = None  # the team's deals, pay and attainment, over those rows
+    groups: list = ()  # the lines per report (label, count, subtotal, rows); one unlabelled
+    # group of every line when there is no team
+    made_of: list = ()  # (name, amount text): what this period's pay is made of, on the card
+    headline: str | None = None  # the first measure's attainment, and what would raise it
 
 
 def grouped_units(units: int | None, currency: str) -> str:
@@ -104,23 +110,102 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
             continue  # a manager who sells nothing: the team's figure says it all
         unit = f" {currency}" if measure.type == "money" else ""
         measures.append({
-            "name": labels.title(plan, measure.measure),
+            "name": measure_name(labels, plan, measure.measure),
             "value": figure(measure.value, currency) + unit,
             "quota": figure(measure.quota, currency) + unit
             if measure.quota is not None else "no quota",
-            "attainment": percent_text(shown(measure.attainment)),
+            "attainment": attainment_text(shown(measure.attainment)),
             "chart": attainment_chart(measure.measure, *charted[measure.measure], top)
             if charts and measure.measure in charted else None,
-            "next": _next_tier(measure, labels, plan, currency)})
+            "next": _next_tier(measure, labels, plan, currency),
+            "year": _year_so_far(statement, measure)})
     components = [(labels.title(plan, c.component), money(c.earned_to_date),
                    money(c.held) if holds else None, money(c.payout))
                   for c in record.components]
+    team, team_total = _team(statement, labels, money)
     return StatementView(statement, to_date, summary, measures, components, rows, money(total),
                          total == record.payout, paid_as_text(statement),
                          money(record.payout),
                          money(record.carried_balance)
                          if format_minor_units(record.carried_balance, currency) not in ("0.00", "0")
-                         else None, holds, _card(record, money))
+                         else None, holds, _card(record, money), team, team_total,
+                         _groups(statement, rows, amounts, money),
+                         _made_of(components, summary, record), _headline(measures))
+
+
+def _made_of(components: list, summary: list, record) -> list[tuple[str, str]]:
+    """What the pay is made of, for the card: each component that pays something this
+    period, then each settlement row (adjustments, balance, draw, carried forward); they
+    add up to the pay, as the tables below show."""
+    found = [(name, payout) for (name, _, _, payout), component
+             in zip(components, record.components) if component.payout]
+    found += [(label, amount) for label, amount, _ in summary[1:]]
+    return found
+
+
+def _headline(measures: list[dict]) -> str | None:
+    """The first measure against a quota: where it stands and what would raise the pay."""
+    measure = next((m for m in measures if m["attainment"]), None)
+    if measure is None:
+        return None
+    text = f"{measure['name']} at {measure['attainment']} of quota"
+    return f"{text}: {measure['next']}." if measure["next"] else f"{text}."
+
+
+def _team(statement: Statement, labels: Labels, money) -> tuple[list, dict | None]:
+    """A manager's report rows and the team's total row: deals, what they pay the manager,
+    and attainment (each report's own; the team's from the manager's team measure)."""
+    if not statement.team:
+        return [], None
+    rows = [{"name": row.name, "id": row.report, "deals": f"{row.deals:,}",
+             "pay": money(row.pay),
+             "attainment": attainment_text(shown(row.attainment)) or "no quota",
+             "measure": measure_name(labels, row.plan, row.measure) if row.measure else ""}
+            for row in statement.team]
+    team_measure = next((m for m in statement.record.context.measures
+                         if m.attainment is not None and m.measure.rpartition("/")[2]
+                         .partition(".")[0] in ("team", "team_all")), None)
+    plan = statement.record.plans[0].split("@")[0] if statement.record.plans else None
+    reports = statement.lines["report"].notna().to_numpy()
+    deals = statement.lines["deal"][reports].nunique()  # a split deal is one deal
+    total = {"deals": f"{deals:,}",
+             "pay": money(sum(row.pay for row in statement.team)),
+             "attainment": attainment_text(shown(team_measure.attainment))
+             if team_measure else "",
+             "measure": measure_name(labels, plan, team_measure.measure)
+             if team_measure else ""}
+    return rows, total
+
+
+def _groups(statement: Statement, rows: list, amounts: list, money) -> list[dict]:
+    """The lines as the statement lists them: one group of them all, or for a manager a
+    group per report (in the team table's order), then the lines of no report's deal."""
+    if not statement.team:
+        return [{"label": None, "count": len(rows), "subtotal": None, "rows": rows}]
+    reports = statement.lines["report"].tolist()
+    found = []
+    for row in statement.team:
+        picked = [i for i, report in enumerate(reports) if report == row.report]
+        found.append({"label": f"{row.name} ({row.report})", "count": len(picked),
+                      "subtotal": money(sum(amounts[i] for i in picked)),
+                      "rows": [rows[i] for i in picked]})
+    rest = [i for i, report in enumerate(reports) if not isinstance(report, str)]
+    if rest:
+        found.append({"label": "Other lines", "count": len(rest),
+                      "subtotal": money(sum(amounts[i] for i in rest)),
+                      "rows": [rows[i] for i in rest]})
+    return found
+
+
+def _year_so_far(statement: Statement, measure) -> str | None:
+    """The measure's attainment in each closed earlier period of the fiscal year, then
+    this one's: the year's trend in a line. None without an earlier period."""
+    earlier = statement.year_so_far.get(measure.measure)
+    if not earlier:
+        return None
+    periods = [f"{period} {attainment_text(shown(value))}" for period, value in earlier]
+    periods.append(f"{statement.period} {attainment_text(shown(measure.attainment))}")
+    return "This fiscal year: " + ", ".join(periods)
 
 
 def _card(record, money) -> list[tuple[str, str]]:
@@ -213,6 +298,17 @@ def _next_tier(measure, labels, plan: str | None, currency: str) -> str | None:
     more = format_grouped(math.ceil(start - value), currency)  # whole minor units, up
     return (f"{more} {currency} more reaches the next tier of "
             f"{labels.title(plan, boundary.component)}, at {where}")
+
+
+def measure_name(labels: Labels, plan: str | None, name: str) -> str:
+    """A measure as a statement calls it: its title, and a team's measure (`team.M`,
+    `team_all.M`) as the team's."""
+    prefix, slash, own = name.rpartition("/")
+    scope, dot, bare = own.partition(".")
+    if dot and scope in ("team", "team_all"):
+        whose = "Team" if scope == "team" else "Whole team's"
+        return f"{prefix}{slash}{whose} {labels.title(plan, bare)}"
+    return labels.title(plan, name)
 
 
 def _team_measures(measures) -> set[str]:
