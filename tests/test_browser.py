@@ -102,7 +102,7 @@ def test_a_managers_statement_folds_each_reports_lines_and_fits_a_phone(tmp_path
     text = page["text"]
     assert text.index("Your team") < text.index("Lines")
     assert "Ravi (R1): 2 lines, 900.00 USD" in text
-    assert "Deal D-2 credited to R2" not in text  # folded away until opened
+    assert "Deal D-2 credited to Rosa (R2)" not in text  # folded away until opened
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                              args=["--no-sandbox"])
@@ -110,6 +110,6 @@ def test_a_managers_statement_folds_each_reports_lines_and_fits_a_phone(tmp_path
             tab = browser.new_page(viewport={"width": 390, "height": 800})
             tab.goto(html.as_uri())
             tab.get_by_text("Rosa (R2): 1 line, 500.00 USD").click()
-            assert "Deal D-2 credited to R2" in tab.inner_text("body")
+            assert "Deal D-2 credited to Rosa (R2)" in tab.inner_text("body")
         finally:
             browser.close()

@@ -105,7 +105,8 @@ def test_a_managers_statement_shows_the_team_and_whose_deal_each_line_is(
     assert "- **Whole team's team\\_sales**: 160,000.00 USD against a quota of 80,000.00 " \
            "USD, 200.0% of quota" in md
     assert "- **team\\_sales**:" not in md
-    assert "Deal D-2 credited to R2 on 2026-02-10, base 100,000.00 USD at 0.5% = 500.00 USD" \
+    assert "Deal D-2 credited to Rosa (R2) on 2026-02-10, base 100,000.00 USD at 0.5% = " \
+           "500.00 USD" \
         in md
 
 

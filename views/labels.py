@@ -15,6 +15,12 @@ from ledger.reads import deal_descriptions
 class Labels:
     titles: dict[tuple[str, str], str] = field(default_factory=dict)  # (plan id, name)
     deals: dict[str, str] = field(default_factory=dict)  # deal id -> "name, account"
+    people: dict[str, str] = field(default_factory=dict)  # payee id -> name
+
+    def person(self, payee_id: str) -> str:
+        """A payee by name with the id beside it, where the payees file names them."""
+        name = self.people.get(payee_id)
+        return f"{name} ({payee_id})" if name and name != payee_id else payee_id
 
     def title(self, plan_id: str | None, name: str) -> str:
         """A component's or measure's title; `plan/name` (a payee on several plans) keeps
@@ -25,18 +31,14 @@ class Labels:
             return name
         return f"{plan}/{found}" if plan else found
 
-    def deal(self, deal_id: str) -> str:
-        """The deal's id with its name and customer where the deals file gives them."""
-        described = self.deals.get(deal_id)
-        return f"{deal_id} ({described})" if described else deal_id
-
 
 NONE = Labels()
 
 
-def period_labels(ledger_db: LedgerDb, deal_ids) -> Labels:
-    """The titles of every registered plan (the newest version that titles a name wins)
-    and the names of ``deal_ids``."""
+def period_labels(ledger_db: LedgerDb, deal_ids, people: dict[str, str] | None = None
+                  ) -> Labels:
+    """The titles of every registered plan (the newest version that titles a name wins),
+    the names of ``deal_ids``, and ``people``'s names (payee id -> name)."""
     titles = {}
     for found in registered_plans(ledger_db):
         if found.plan is None:
@@ -47,4 +49,4 @@ def period_labels(ledger_db: LedgerDb, deal_ids) -> Labels:
                 titles[(found.plan_id, name)] = item.title
     deals = {deal_id: ", ".join(part for part in described if part)
              for deal_id, described in deal_descriptions(ledger_db, deal_ids).items()}
-    return Labels(titles, deals)
+    return Labels(titles, deals, dict(people or {}))

@@ -45,7 +45,9 @@ PLANS = ("enterprise-ae", "target-incentive-curve", "sales-manager-override", "s
 KINDS = tuple(sorted((kind for kind in SPECS if kind not in ("payments", "metrics")),
                      key=lambda kind: kind in ("deals", "credits")))
 # deal fields the sample plans declare
-DEAL_EXTRAS = ("region", "customer", "stage", "inbound", "go_live")
+DEAL_EXTRAS = ("region", "name", "account", "stage", "inbound", "go_live")
+DEAL_KINDS = {"new": "new business", "expansion": "expansion", "renewal": "renewal",
+              "opportunity": "opportunity"}  # a deal's name: "Security expansion"
 START, END = datetime.date(FISCAL_YEAR, 1, 1), datetime.date(FISCAL_YEAR, 12, 31)
 DOMAIN = "example.com"
 
@@ -437,7 +439,10 @@ class _Company:
                       "currency": deal["currency"], "type": deal["type"],
                       "product": deal["product"], "status": "cancelled" if cancel else "booked",
                       "cancel_date": cancel.isoformat() if cancel else "",
-                      "region": deal["region"], "customer": deal["customer"],
+                      "region": deal["region"],
+                      "name": f"{deal['product'].capitalize()} "
+                              f"{DEAL_KINDS.get(deal['type'], deal['type'])}",
+                      "account": deal["customer"],
                       "stage": deal["stage"], "inbound": "true" if deal["inbound"] else "false",
                       "go_live": deal["go_live"].isoformat() if deal.get("go_live") else ""}
             rows.append([values[name] for name in header])

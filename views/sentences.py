@@ -103,9 +103,11 @@ def tier_texts(lines: pd.DataFrame, currency: str, bases, rates, starts) -> list
     return found
 
 
-def line_sentences(lines: pd.DataFrame, names: list | None = None) -> list[str]:
+def line_sentences(lines: pd.DataFrame, names: list | None = None,
+                   person=None) -> list[str]:
     """The sentence of every line of ``lines``; a sentence a close kept (``text``) is kept.
-    ``names`` are what each line's component is called (its title), where not its id."""
+    ``names`` are what each line's component is called (its title), where not its id;
+    ``person(payee id)`` what a report credited is called, where not their id."""
     currency = lines["currency"].to_numpy(dtype=object)
     kept = lines["text"].tolist()
     kind = lines["kind"].tolist()
@@ -131,6 +133,9 @@ def line_sentences(lines: pd.DataFrame, names: list | None = None) -> list[str]:
                                              "fiscal_year")]
     if names is not None:
         columns[0] = names
+    if person is not None:
+        columns[3] = [person(report) if isinstance(report, str) else report
+                      for report in columns[3]]
     found = []
     for i, (component, deal, note, report, rate, per, basis, reason, draw, year) in \
             enumerate(zip(*columns)):

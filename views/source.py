@@ -102,7 +102,8 @@ def period_statements(ledger_db: LedgerDb, period: str, payee: str | None = None
                                 "balance or adjustment into it")
     shared = found[0].shared if found else None
     if shared is not None:
-        shared.labels = period_labels(ledger_db, shared.table["deal"].dropna().unique())
+        shared.labels = period_labels(ledger_db, shared.table["deal"].dropna().unique(),
+                                      names)
     found = with_teams(ledger_db, run_id, found, records, names)
     found = with_year_so_far(ledger_db, period, found, payee)
     return _with_payments(ledger_db, period, found, rows)

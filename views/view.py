@@ -259,13 +259,14 @@ def _table_rows(lines: pd.DataFrame, labels: Labels, currency: str | None = None
         titled = {key: labels.title(*key) for key in set(keys) if key[1]}
         components = [titled.get(key, key[1]) for key in keys]
     deals = lines["deal"].tolist()
-    if labels.deals:
-        deals = [labels.deal(deal) if deal else deal for deal in deals]
+    described = [labels.deals.get(deal) if deal else None for deal in deals] \
+        if labels.deals else [None] * len(deals)
     rows = [{"kind": KIND_LABELS.get(kind, kind), "component": component or "",
-             "deal": deal or "", "base": grouped_units(base, unit),
+             "deal": deal or "", "deal_name": name or "", "base": grouped_units(base, unit),
              "rate": rate, "amount": format_grouped(amount, unit), "text": text}
-            for kind, component, deal, text, base, rate, amount, unit in zip(
-                kinds, components, deals, line_sentences(lines, components),
+            for kind, component, deal, name, text, base, rate, amount, unit in zip(
+                kinds, components, deals, described,
+                line_sentences(lines, components, labels.person if labels.people else None),
                 lines["base"].tolist(),
                 _rates(lines), amounts, currencies)]
     return currencies, kinds, amounts, rows
