@@ -90,8 +90,9 @@ def earn(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
         measures = zero_quota.read_attainments(component)
         zero, zero_measure = zero_quota.zero_payees(measures, payees)
         with zero_quota.attainment_as_zero(payees, measures, zero):
-            component_lines = _with_ranks(component, _component_lines(component, context),
-                                          payees, window)
+            component_lines = _with_ranks(plan, component,
+                                          _component_lines(component, context), payees,
+                                          window)
             if plan.window_of(component) != plan.attainment_window:
                 component_lines = _window_noted(component_lines, plan.window_of(component),
                                                 plan.payout_period)
@@ -140,17 +141,21 @@ def _said(plan: Plan, when: Expression | None, amount: Expression, payees: Payee
           ) -> words.Words:
     """A payee-level component's note in words, with a slot for each figure the payees'
     table holds: "{when}, so {amount}", or the amount alone."""
-    titles = {m.name: m.title for m in plan.measures if m.title}
-    titles.update({c.id: c.title for c in plan.components if c.title})
-
-    def title(name: str) -> str:  # as the plan writes it: "President's Club" is a name
-        return titles.get(name) or name.replace("_", " ")
-
+    title = _titles(plan)
     figured = lambda name: name in payees  # noqa: E731
     said = words.said(amount.node, title, figured)
     if when is None:
         return said
     return [*words.said(when.node, title, figured, fact=True), ", so ", *said]
+
+
+def _titles(plan: Plan):
+    """What a sentence calls a plan's measure or component: its title as the plan writes it
+    ("President's Club" is a name, never re-cased), else its id with underscores as
+    spaces."""
+    titles = {m.name: m.title for m in plan.measures if m.title}
+    titles.update({c.id: c.title for c in plan.components if c.title})
+    return lambda name: titles.get(name) or name.replace("_", " ")
 
 
 def _noted(said: words.Words, payees: PayeeTable, positions, currency: str) -> list[str]:
@@ -173,8 +178,8 @@ def measure(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
     _measure(plan, _coded(rows, payees), payees, fields, window, None, _Memo())
 
 
-def _with_ranks(component: Component, found: pd.DataFrame, payees: PayeeTable,
-                window: Window) -> pd.DataFrame:
+def _with_ranks(plan: Plan, component: Component, found: pd.DataFrame,
+                payees: PayeeTable, window: Window) -> pd.DataFrame:
     """A payee-level line of a component that reads rank(M) says the rank, among how many
     payees, by which measure and over which days, before its own note (explain and
     statements show it; a line earned in several windows shows its first one's)."""
@@ -185,11 +190,12 @@ def _with_ranks(component: Component, found: pd.DataFrame, payees: PayeeTable,
         return found
     codes = payees.codes_of(found["payee"].iloc[own])
     texts = [[] for _ in own]
+    title = _titles(plan)
     for measure in measures:
         ranks = vector.competition_ranks(payees.lenient(measure))[codes]
         for text, rank in zip(texts, ranks.tolist()):
-            text.append(f"ranked {rank} of {len(payees)} payees by {measure} over "
-                        f"{window.start}..{window.end}")
+            text.append(f"ranked {rank} of {len(payees)} payees by {title(measure)} from "
+                        f"{window.start} to {window.end}")
     notes = found["note"].to_numpy(dtype=object).copy()
     notes[own] = ["; ".join(text + ([note] if note else [])) for text, note in
                   zip(texts, notes[own].tolist())]

@@ -197,12 +197,12 @@ def test_rank_shares_the_better_place_on_ties_and_says_so(tmp_path, ledger_url):
     assert [(p["payee"], p["payout"]) for p in document["payees"]] == [
         ("r1", "6000.00"), ("r2", "6000.00"), ("r3", "1000.00"), ("r4", "0.00")]
     assert [line["text"] for line in payee(document, "r2")["lines"]] == [
-        "prize: ranked 1 of 4 payees by new_logos over 2026-01-01..2026-03-31; "
+        "prize: ranked 1 of 4 payees by new logos from 2026-01-01 to 2026-03-31; "
         "the rank by new logos is 1, so 5,000.00 USD.",
-        "podium: ranked 2 of 4 payees by bookings over 2026-01-01..2026-03-31; "
+        "podium: ranked 2 of 4 payees by bookings from 2026-01-01 to 2026-03-31; "
         "1,000.00 USD if the rank by bookings is at most 3, otherwise 0.00 USD = 1,000.00 USD."]
     explained = icm("explain", "--period", "2026-Q1", "--payee", "r3", db=ledger_url).stdout
-    assert "podium: ranked 1 of 4 payees by bookings over 2026-01-01..2026-03-31;" in explained
+    assert "podium: ranked 1 of 4 payees by bookings from 2026-01-01 to 2026-03-31;" in explained
 
 
 def test_rank_is_among_the_payees_of_the_window_only(tmp_path, ledger_url):
@@ -216,9 +216,9 @@ def test_rank_is_among_the_payees_of_the_window_only(tmp_path, ledger_url):
     # new logos r1 2, r2 2, r3 1 -> 1, 1, 3 of 3; bookings r3 900, r1 200, r2 200 -> 1, 2, 2
     assert [p["payee"] for p in document["payees"]] == ["r1", "r2", "r3"]
     assert [line["text"].split(";")[0] for line in payee(document, "r3")["lines"]] == [
-        "podium: ranked 1 of 3 payees by bookings over 2026-01-01..2026-03-31"]
+        "podium: ranked 1 of 3 payees by bookings from 2026-01-01 to 2026-03-31"]
     assert payee(document, "r2")["lines"][0]["text"].startswith(
-        "prize: ranked 1 of 3 payees by new_logos over 2026-01-01..2026-03-31;")
+        "prize: ranked 1 of 3 payees by new logos from 2026-01-01 to 2026-03-31;")
 
 
 @pytest.mark.parametrize("expression, where, message", [

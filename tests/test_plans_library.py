@@ -137,7 +137,7 @@ def test_new_logo_contest_pays_the_top_ranked_reps_each_quarter(tmp_path, ledger
     assert [(p["payee"], p["payout"]) for p in document["payees"]] == [
         ("r1", "2500.00"), ("r2", "2500.00"), ("r3", "0.00"), ("r4", "0.00")]
     assert payee(document, "r2")["lines"][0]["text"] == (
-        "contest-prize: ranked 1 of 4 payees by new_logos over 2026-01-01..2026-03-31; "
+        "contest-prize: ranked 1 of 4 payees by New logos from 2026-01-01 to 2026-03-31; "
         "the rank by New logos is 1 and New logos (3) reached the 3 needed, so 2,500.00 USD.")
     icm("close", "--period", "2026-Q1", db=ledger_url)
     document = calc("2026-Q2", ledger_url)
