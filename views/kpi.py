@@ -247,20 +247,24 @@ def period_kpis(ledger_db: LedgerDb, period: str) -> PeriodKpis:
     names = {p.payee: p.name for p in payees}
     names.update({payee: row.name for payee, row in rows.items() if payee not in names})
     managers = frozenset(row.manager_id for row in rows.values() if row and row.manager_id)
-    inside, elsewhere = _plans_by_length(ledger_db, period)
+    inside, elsewhere = _plans_by_length(ledger_db, period, labels)
     return PeriodKpis(period, status, tuple(payees), _teams(payees, history, spans),
                       _organisation(payees), labels, plan_of, names, inside, elsewhere,
                       managers)
 
 
-def _plans_by_length(ledger_db: LedgerDb, period: str) -> tuple[tuple, tuple]:
+def _plans_by_length(ledger_db: LedgerDb, period: str, labels: Labels
+                     ) -> tuple[tuple, tuple]:
     """The registered plans paid by the period's length, and those paid by another: a page
-    of a quarter says which plans it holds, and that a monthly plan's pay is on the months'."""
+    of a quarter says which plans it holds, and that a monthly plan's pay is on the months'.
+    The statements' labels know each plan's payout period (read once with the titles)."""
     length = parse_period(period)[0]
-    newest = {found.plan_id: found.plan for found in registered_plans(ledger_db)
-              if found.plan is not None}
-    inside = tuple(sorted(p for p, plan in newest.items() if plan.payout_period == length))
-    return inside, tuple(sorted(p for p in newest if p not in inside))
+    periods = labels.payout_periods
+    if periods is None:  # no statement in the period: nothing read the plans yet
+        periods = {found.plan_id: found.plan.payout_period
+                   for found in registered_plans(ledger_db) if found.plan is not None}
+    inside = tuple(sorted(p for p, paid in periods.items() if paid == length))
+    return inside, tuple(sorted(p for p in periods if p not in inside))
 
 
 def _status(ledger_db: LedgerDb, period: str, statements: list[Statement]) -> str:

@@ -16,6 +16,8 @@ class Labels:
     titles: dict[tuple[str, str], str] = field(default_factory=dict)  # (plan id, name)
     deals: dict[str, str] = field(default_factory=dict)  # deal id -> "name, account"
     people: dict[str, str] = field(default_factory=dict)  # payee id -> name
+    # plan id -> payout period of its newest version; None: not read (no statements)
+    payout_periods: dict[str, str] | None = None
 
     def person(self, payee_id: str) -> str:
         """A payee by name with the id beside it, where the payees file names them."""
@@ -38,15 +40,17 @@ NONE = Labels()
 def period_labels(ledger_db: LedgerDb, deal_ids, people: dict[str, str] | None = None
                   ) -> Labels:
     """The titles of every registered plan (the newest version that titles a name wins),
-    the names of ``deal_ids``, and ``people``'s names (payee id -> name)."""
-    titles = {}
+    the names of ``deal_ids``, ``people``'s names (payee id -> name), and each plan's
+    payout period: the plans are parsed once for a period's pages."""
+    titles, periods = {}, {}
     for found in registered_plans(ledger_db):
         if found.plan is None:
             continue
+        periods[found.plan_id] = found.plan.payout_period
         for item in (*found.plan.components, *found.plan.measures):
             name = getattr(item, "id", None) or item.name
             if item.title:
                 titles[(found.plan_id, name)] = item.title
     deals = {deal_id: ", ".join(part for part in described if part)
              for deal_id, described in deal_descriptions(ledger_db, deal_ids).items()}
-    return Labels(titles, deals, dict(people or {}))
+    return Labels(titles, deals, dict(people or {}), periods)
