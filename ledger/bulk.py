@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import os
 import uuid
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Mapping
@@ -39,6 +40,8 @@ from sqlalchemy import Connection
 from ledger.adbc import connected, query
 
 BATCH_ROWS = 200_000
+COPY_ROWS = 25_000  # rows per CSV chunk of a PostgreSQL COPY
+COPY_AHEAD = 2  # chunks encoded ahead of the one being sent (bounds the memory held)
 PART_ROWS = 50_000  # a write of this many staged rows or more goes in parts
 MOST_PARTS = 6  # scratch files one write stages its parts in
 STAGE_ROWS = 20_000  # from here a scratch file beats executemany
@@ -90,17 +93,32 @@ def _arrow(values) -> pa.Array | pa.ChunkedArray:
 
 def _copy_postgresql(connection: Connection, table: str, arrow: pa.Table,
                      on_batch: Callable[[int], None] | None) -> int:
+    """The rows as CSV into ``COPY ... FROM STDIN``, in chunks: a thread encodes the next
+    chunks while this one sends the last to the server. Arrow's CSV writer and libpq's wait
+    both run outside the GIL, so on two cores the encoding hides behind the server's COPY
+    (a close's 210,000 statement lines spent 0.29 s encoding them and 0.68 s waiting on
+    the server, one after the other)."""
     names = ", ".join(f'"{name}"' for name in arrow.column_names)
-    options = arrow_csv.WriteOptions(include_header=False, batch_size=BATCH_ROWS)
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
-            f'COPY "{table}" ({names}) FROM STDIN (FORMAT csv)') as copy:
-        for batch in arrow.to_batches(BATCH_ROWS):
-            buffer = io.BytesIO()
-            arrow_csv.write_csv(batch, buffer, options)
-            copy.write(buffer.getbuffer())
+    options = arrow_csv.WriteOptions(include_header=False, batch_size=COPY_ROWS)
+    batches = arrow.to_batches(COPY_ROWS)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="icm-csv") as encoder, \
+            connection.connection.driver_connection.cursor() as cursor, cursor.copy(
+                f'COPY "{table}" ({names}) FROM STDIN (FORMAT csv)') as copy:
+        ahead = deque(encoder.submit(_csv, batch, options) for batch in batches[:COPY_AHEAD])
+        for k, batch in enumerate(batches):
+            encoded = ahead.popleft().result()
+            if k + COPY_AHEAD < len(batches):
+                ahead.append(encoder.submit(_csv, batches[k + COPY_AHEAD], options))
+            copy.write(encoded.getbuffer())
             if on_batch:
                 on_batch(batch.num_rows)
     return arrow.num_rows
+
+
+def _csv(batch: pa.RecordBatch, options: arrow_csv.WriteOptions) -> io.BytesIO:
+    buffer = io.BytesIO()
+    arrow_csv.write_csv(batch, buffer, options)
+    return buffer
 
 
 def _stage_sqlite(connection: Connection, arrows: Mapping[str, pa.Table],
