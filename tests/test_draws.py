@@ -93,6 +93,15 @@ def test_oracle_recoverable_draw_over_three_months(tmp_path, ledger_url):
     assert february["payees"][0]["lines"][-1]["text"] == (
         "Draw: 800.00 USD brings the pay up to the 1,000.00 USD draw (recoverable: "
         "recovered from later pay).")
+    # February's pay card says what its 1,000.00 is made of, nothing with a minus sign:
+    # 700.00 earned, less the 500.00 brought forward, and an 800.00 draw; 800.00 owed after
+    out = tmp_path / "out"
+    assert runner.invoke(main, ["statements", "--period", "2026-02", "--format", "md",
+                                "--out", str(out), "--db", ledger_url]).exit_code == 0
+    card = (out / "rep-1-2026-02.md").read_text().split("## ")[0]
+    assert "- This period: commission 700.00 · less Balance brought forward 500.00 · " \
+           "Draw 800.00\n" in card
+    assert "- You owe, recovered from future pay: 800.00 USD\n" in card
 
 
 def test_a_draw_for_part_of_a_period_says_it_is_prorated(tmp_path, ledger_url):

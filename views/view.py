@@ -130,17 +130,23 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
                          if format_minor_units(record.carried_balance, currency) not in ("0.00", "0")
                          else None, holds, _card(record, money), team, team_total,
                          _groups(statement, rows, amounts, money),
-                         _made_of(components, summary, record), _headline(measures))
+                         _made_of(components, record, summary, by_kind, footing, money),
+                         _headline(measures))
 
 
-def _made_of(components: list, summary: list, record) -> list[tuple[str, str]]:
+def _made_of(components: list, record, summary: list, by_kind: dict, footing: list,
+             money) -> list[tuple[str, str]]:
     """What the pay is made of, for the card: each component that pays something this
     period, then each settlement row (adjustments, balance, draw, carried forward); they
-    add up to the pay, as the tables below show."""
-    found = [(name, payout) for (name, _, _, payout), component
+    add up to the pay, as the tables below show. Like the rest of the card, no figure has a
+    minus sign: what is taken off reads "less ..." ("less Balance brought forward
+    1,500.00")."""
+    kinds = {label: kind for label, kind, _ in footing}
+    parts = [(name, component.payout) for (name, *_), component
              in zip(components, record.components) if component.payout]
-    found += [(label, amount) for label, amount, _ in summary[1:]]
-    return found
+    parts += [(label, by_kind[kinds[label]]) for label, _, _ in summary[1:]]
+    return [(name if amount >= 0 else f"less {name}", money(abs(amount)))
+            for name, amount in parts]
 
 
 def _headline(measures: list[dict]) -> str | None:
