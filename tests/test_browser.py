@@ -75,7 +75,7 @@ def test_statement_and_kpi_page_render_cleanly(tmp_path, ledger_url):
     for name, page in seen.items():
         assert page["sideways"] == {1280: 0, 390: 0}, name  # no horizontal scroll
     statement = seen["rep-1-2026-Q1.html"]["text"]
-    assert "19,750.00 USD" in statement and "125.0% of quota" in statement
+    assert "19,750.00 USD" in statement and "125.00% of quota" in statement
     # the pay card's figure is the JSON statement's payout
     ok("statements", "--period", "2026-Q1", "--out", str(out), "--format", "json",
        "--payee", "rep-1", db=ledger_url)

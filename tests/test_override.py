@@ -101,9 +101,9 @@ def test_a_managers_statement_shows_the_team_and_whose_deal_each_line_is(
     # levels add D-2: 160,000, 200%. M sells nothing: no misleading 0% of the team's quota
     # for M's own team_sales (issue 15)
     assert "- **Team team\\_sales**: 60,000.00 USD against a quota of 80,000.00 USD, " \
-           "75.0% of quota" in md
+           "75.00% of quota" in md
     assert "- **Whole team's team\\_sales**: 160,000.00 USD against a quota of 80,000.00 " \
-           "USD, 200.0% of quota" in md
+           "USD, 200.00% of quota" in md
     assert "- **team\\_sales**:" not in md
     assert "Deal D-2 credited to Rosa (R2) on 2026-02-10, base 100,000.00 USD at 0.5% = " \
            "500.00 USD" \
@@ -158,10 +158,10 @@ def test_a_managers_statement_leads_with_the_team_and_groups_lines_per_report(
     html = next(out.glob("*.html")).read_text()
     # M's lines: direct D-1 600.00 and all-levels D-1 300.00 (R1's deal), all-levels D-2
     # 500.00 (R2's), the team bonus 100.00 (no report). R1 sold D-1 and D-3, 100,000 of
-    # an 80,000 quota: 125.0%; R2 is on no plan. The team: 60,000 of M's 80,000: 75.0%.
+    # an 80,000 quota: 125.00%; R2 is on no plan. The team: 60,000 of M's 80,000: 75.00%.
     team = md[md.index("## Your team"):md.index("## This fiscal year")]
-    assert "| **Whole team** | 2 | 1,400.00 | 75.0% Team team\\_sales |" in team
-    assert "| Ravi (R1) | 1 | 900.00 | 125.0% sales |" in team, team
+    assert "| **Whole team** | 2 | 1,400.00 | 75.00% Team team\\_sales |" in team
+    assert "| Ravi (R1) | 1 | 900.00 | 125.00% sales |" in team, team
     assert "| Rosa (R2) | 1 | 500.00 | no quota |" in team
     assert team.index("Ravi (R1)") < team.index("Rosa (R2)")  # by name
     assert md.index("## Your team") < md.index("## Lines")

@@ -36,7 +36,7 @@ def test_a_closed_statement_is_the_close_and_foots(tmp_path, ledger_url):
     # the summary and the lines' total both say 19,750.00
     assert re.search(r"Pay for this period</td><td class=\"num pay\">19,750.00 USD", html)
     assert "Total of the lines = pay for this period</td><td class=\"num\">19,750.00" in html
-    assert "125.0%</strong> of quota" in html  # 250,000 of 200,000
+    assert "125.00%</strong> of quota" in html  # 250,000 of 200,000
     assert "<svg" in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     md = (out / "rep-2-2026-Q1.md").read_text()
     assert "| **Pay for this period** | **1,750.00** |" in md
@@ -113,7 +113,7 @@ def test_a_statement_says_how_far_the_next_tier_is(tmp_path, ledger_url):
     reaches the 10% tier at 100%. rep-1, at 125%, is past the last tier: nothing to say."""
     build(tmp_path, ledger_url)
     out = statements(tmp_path, ledger_url, "--format", "md")
-    assert "30.0% of quota; 70,000.00 USD more reaches the next tier of commission, at 100% " \
+    assert "30.00% of quota; 70,000.00 USD more reaches the next tier of commission, at 100% " \
         "of quota" in (out / "rep-2-2026-Q1.md").read_text()
     assert "more reaches" not in (out / "rep-1-2026-Q1.md").read_text()
 
@@ -127,11 +127,11 @@ def test_the_pay_card_says_what_the_pay_is_made_of_and_what_would_raise_it(tmp_p
     rep1 = (out / "rep-1-2026-Q1.md").read_text()
     card = rep1[:rep1.index("## ")]
     assert "- This period: commission 15,000.00 · logo 750.00 · club 4,000.00\n" in card
-    assert "- bookings at 125.0% of quota.\n" in card
+    assert "- bookings at 125.00% of quota.\n" in card
     # rep-2: 30,000 of a 100,000 quota; the 100% tier is 70,000.00 away
     rep2 = (out / "rep-2-2026-Q1.html").read_text()
     card = rep2[rep2.index('<section class="pay-card">'):rep2.index("</section>")]
     assert ('This period: commission <span class="amount">1,500.00</span> · logo '
             '<span class="amount">250.00</span>') in card
-    assert ("bookings at 30.0% of quota: 70,000.00 USD more reaches the next tier of "
+    assert ("bookings at 30.00% of quota: 70,000.00 USD more reaches the next tier of "
             "commission, at 100% of quota.") in card

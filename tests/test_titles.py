@@ -64,7 +64,7 @@ def test_a_statement_shows_titles_and_deal_names_and_the_json_keeps_ids(tmp_path
         db=ledger_url)
     text = (tmp_path / "st" / "rep-1-2026-Q1.md").read_text()
     assert "- **Bookings outside the group**: 1,200.00 USD against a quota of 2,400.00 USD, " \
-        "50.0% of quota" in text
+        "50.00% of quota" in text
     assert "| Commission, 5% of bookings | 60.00 | 60.00 |" in text
     assert "| named | 100.00 | 100.00 |" in text  # no title: its id
     assert "| Deal (Commission, 5% of bookings) | D-1 (Harbor renewal, Blue Harbor Foods) |" \

@@ -44,11 +44,11 @@ def test_each_measure_shows_the_years_earlier_periods_beside_this_one(tmp_path, 
     assert "This fiscal year:" not in statement(tmp_path, ledger_url, "2026-Q1")
     icm("close", "--period", "2026-Q1", db=ledger_url)
     icm("close", "--period", "2026-Q2", db=ledger_url)
-    # year to date: Q1 50,000 of 100,000 = 50.0%; Q2 150,000 of 200,000 = 75.0%;
-    # Q3 (a draft) 180,000 of 300,000 = 60.0%
-    assert "This fiscal year: 2026-Q1 50.0%, 2026-Q2 75.0%" in statement(
+    # year to date: Q1 50,000 of 100,000 = 50.00%; Q2 150,000 of 200,000 = 75.00%;
+    # Q3 (a draft) 180,000 of 300,000 = 60.00%
+    assert "This fiscal year: 2026-Q1 50.00%, 2026-Q2 75.00%" in statement(
         tmp_path, ledger_url, "2026-Q2")
-    assert "This fiscal year: 2026-Q1 50.0%, 2026-Q2 75.0%, 2026-Q3 60.0%" in statement(
+    assert "This fiscal year: 2026-Q1 50.00%, 2026-Q2 75.00%, 2026-Q3 60.00%" in statement(
         tmp_path, ledger_url, "2026-Q3")
     # a later close does not reach back into an earlier period's statement
     assert "This fiscal year:" not in statement(tmp_path, ledger_url, "2026-Q1")
@@ -63,10 +63,10 @@ def test_a_reopened_period_drops_out_of_the_trend_until_it_is_closed_again(tmp_p
     import_files(tmp_path, ledger_url, {"deals": "id,date,owner_id,amount,currency\n"
                                                  "D-4,2026-06-01,rep-1,50000.00,USD\n"},
                  prefix="late-")
-    # Q2 is open: its statement is a draft, 200,000 of 200,000 = 100.0%, beside Q1's close
-    assert "This fiscal year: 2026-Q1 50.0%, 2026-Q2 100.0%" in statement(
+    # Q2 is open: its statement is a draft, 200,000 of 200,000 = 100.00%, beside Q1's close
+    assert "This fiscal year: 2026-Q1 50.00%, 2026-Q2 100.00%" in statement(
         tmp_path, ledger_url, "2026-Q2")
     # Q3 sees only the closes in force: Q1 (Q2 is open again), then its own
-    # 50,000 + 100,000 + 50,000 + 30,000 = 230,000 of 300,000 = 76.7%
-    assert "This fiscal year: 2026-Q1 50.0%, 2026-Q3 76.7%" in statement(
+    # 50,000 + 100,000 + 50,000 + 30,000 = 230,000 of 300,000 = 76.67%
+    assert "This fiscal year: 2026-Q1 50.00%, 2026-Q3 76.67%" in statement(
         tmp_path, ledger_url, "2026-Q3")

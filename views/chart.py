@@ -9,7 +9,7 @@ from html import escape
 
 from rules_dsl.money import rounded_text
 from views.safe_text import one_line
-from rules_dsl.figures import percent
+from rules_dsl.figures import percent, short_percent
 
 WIDTH, BAR_TOP, BAR_HEIGHT, LEFT, RIGHT = 560, 18, 22, 8, 16
 
@@ -139,10 +139,11 @@ def percent_text(value: Fraction | None) -> str:
 
 
 def attainment_text(value: Fraction | None) -> str:
-    """Attainment, always to one place (115.0%, 99.8%), so a column of them lines up."""
+    """Attainment, always to two places (115.02%, 99.80%), as the KPI pages and the
+    sentences beside the lines write it: one format wherever a rep or manager reads it."""
     if value is None:
         return ""
-    return f"{rounded_text(value * 100, 1)}%"
+    return short_percent(value)
 
 
 def _percent(value: Fraction) -> str:
