@@ -158,17 +158,15 @@ def _titles(plan: Plan):
     return lambda name: titles.get(name) or name.replace("_", " ")
 
 
-def _noted(said: words.Words, payees: PayeeTable, positions, currency: str) -> list[str]:
-    """The note of each payee's line (by position in ``payees``): the words with that
-    payee's figures."""
+def _noter(said: words.Words, payees: PayeeTable, currency: str):
+    """The note of a payee's line by their position in ``payees``: the words with that
+    payee's figures. The figures' columns are read once, for every note made with it."""
     columns = {name: payees.python_column(name) for name in words.slots(said)}
-    if not columns:
-        return [words.filled(said, lambda name: None)] * len(positions)
 
-    def figure(name, i):
+    def figure(name: str, i: int) -> str | None:
         value = columns[name][i]
         return None if value is ABSENT else figure_text(value, name, currency)
-    return [words.filled(said, lambda name: figure(name, i)) for i in positions]
+    return lambda i: words.filled(said, lambda name: figure(name, i))
 
 
 def measure(plan: Plan, window: Window, rows: pd.DataFrame, payees: PayeeTable,
@@ -435,23 +433,22 @@ class _Context:
 
     def payee_amounts(self, component: Component, amount: Expression,
                       when: Expression | None) -> pd.DataFrame:
-        said = _said(self.plan, when, amount, self.payees)
+        noted = _noter(_said(self.plan, when, amount, self.payees), self.payees,
+                       self.currency)
         held = None if when is None else self.payees.evaluate(when, self.currency,
                                                               self.rounding)
         paid = self.payees.evaluate(amount, self.currency, self.rounding)
         if paid is None or (when is not None and held is None):
             return self.payee_lines(component, lambda payee: (0, "") if when is not None and
                                     not self.scalar(when, payee) else
-                                    (int(self.scalar(amount, payee)), _noted(
-                                        said, self.payees, [self.payees.position[payee]],
-                                        self.currency)[0]))
+                                    (int(self.scalar(amount, payee)),
+                                     noted(self.payees.position[payee])))
         amounts = np.asarray(paid.data, dtype=np.int64)
         earning = np.flatnonzero((amounts != 0) & (True if held is None else held.data))
         return lines.table(len(earning), payee=self.payees.id_array[earning],
                            component=component.id, kind="component",
                            amount=amounts[earning],
-                           note=_noted(said, self.payees, earning.tolist(),
-                                       self.currency))
+                           note=[noted(i) for i in earning.tolist()])
 
     def deal_values(self, component: Component, key: str) -> np.ndarray:
         plan, rows, payees, fields, window = (self.plan, self.rows, self.payees, self.fields,
