@@ -68,7 +68,7 @@ class _Sayer:
         if isinstance(node, _LITERALS):
             return [_literal(node)]
         if isinstance(node, (nodes.Name, nodes.Member)):
-            return self._name(nodes.dotted_name(node) or "", node)
+            return self._name(nodes.dotted_name(node) or "")
         if isinstance(node, nodes.Compare):
             return self._compare(node, fact)
         if isinstance(node, nodes.Logical):
@@ -92,18 +92,17 @@ class _Sayer:
             return self._call(node)
         return [str(node)]
 
-    def _name(self, name: str, node: nodes.Node) -> Words:
+    def _name(self, name: str) -> Words:
         words = [_name_words(name, self.title)]
         if self.figured(name):
             words.append(Slot(name))
         return words
 
     def _compare(self, node: nodes.Compare, fact: bool) -> Words:
-        verb = (_FACT if fact else _OPEN)[node.op]
-        right = self.say(node.right)
         if node.op == ">=" and fact and isinstance(node.right, _LITERALS):
             return [*self.say(node.left), f" reached the {_literal(node.right)} needed"]
-        return [*self.say(node.left), f" {verb} ", *right]
+        verb = (_FACT if fact else _OPEN)[node.op]
+        return [*self.say(node.left), f" {verb} ", *self.say(node.right)]
 
     def _arithmetic(self, node: nodes.Arithmetic) -> Words:
         if node.op == "*" and isinstance(node.left, nodes.Percent):
