@@ -122,7 +122,7 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
     components = [(labels.title(plan, c.component), money(c.earned_to_date),
                    money(c.held) if holds else None, money(c.payout))
                   for c in record.components]
-    team, team_total = _team(statement, labels, money)
+    team, team_total = _team(statement, labels, plan, money)
     return StatementView(statement, to_date, summary, measures, components, rows, money(total),
                          total == record.payout, paid_as_text(statement),
                          money(record.payout),
@@ -130,21 +130,21 @@ def statement_view(statement: Statement, charts: bool = True) -> StatementView:
                          if format_minor_units(record.carried_balance, currency) not in ("0.00", "0")
                          else None, holds, _card(record, money), team, team_total,
                          _groups(statement, rows, amounts, money),
-                         _made_of(components, record, summary, by_kind, footing, money),
+                         _made_of(components, record, footing, by_kind, money),
                          _headline(measures))
 
 
-def _made_of(components: list, record, summary: list, by_kind: dict, footing: list,
-             money) -> list[tuple[str, str]]:
+def _made_of(components: list, record, footing: list, by_kind: dict, money
+             ) -> list[tuple[str, str]]:
     """What the pay is made of, for the card: each component that pays something this
     period, then each settlement row (adjustments, balance, draw, carried forward); they
     add up to the pay, as the tables below show. Like the rest of the card, no figure has a
     minus sign: what is taken off reads "less ..." ("less Balance brought forward
     1,500.00")."""
-    kinds = {label: kind for label, kind, _ in footing}
     parts = [(name, component.payout) for (name, *_), component
              in zip(components, record.components) if component.payout]
-    parts += [(label, by_kind[kinds[label]]) for label, _, _ in summary[1:]]
+    parts += [(label, by_kind[kind]) for label, kind, _ in footing
+              if kind != "earned" and by_kind.get(kind, 0)]
     return [(name if amount >= 0 else f"less {name}", money(abs(amount)))
             for name, amount in parts]
 
@@ -158,7 +158,8 @@ def _headline(measures: list[dict]) -> str | None:
     return f"{text}: {measure['next']}." if measure["next"] else f"{text}."
 
 
-def _team(statement: Statement, labels: Labels, money) -> tuple[list, dict | None]:
+def _team(statement: Statement, labels: Labels, plan: str | None, money
+          ) -> tuple[list, dict | None]:
     """A manager's report rows and the team's total row: deals, what they pay the manager,
     and attainment (each report's own; the team's from the manager's team measure)."""
     if not statement.team:
@@ -169,9 +170,7 @@ def _team(statement: Statement, labels: Labels, money) -> tuple[list, dict | Non
              "measure": measure_name(labels, row.plan, row.measure) if row.measure else ""}
             for row in statement.team]
     team_measure = next((m for m in statement.record.context.measures
-                         if m.attainment is not None and m.measure.rpartition("/")[2]
-                         .partition(".")[0] in ("team", "team_all")), None)
-    plan = statement.record.plans[0].split("@")[0] if statement.record.plans else None
+                         if m.attainment is not None and _team_part(m.measure)), None)
     reports = statement.lines["report"].notna().to_numpy()
     deals = statement.lines["deal"][reports].nunique()  # a split deal is one deal
     total = {"deals": f"{deals:,}",
@@ -307,28 +306,31 @@ def _next_tier(measure, labels, plan: str | None, currency: str) -> str | None:
             f"{labels.title(plan, boundary.component)}, at {where}")
 
 
+def _team_part(name: str) -> tuple[str, str, str] | None:
+    """A team's measure (`team.M`, `team_all.M`, `plan/team.M` for a payee on several
+    plans) as (`plan/` or "", `team` or `team_all`, `M`); None for any other measure."""
+    plan, slash, own = name.rpartition("/")
+    scope, dot, bare = own.partition(".")
+    return (plan + slash, scope, bare) if dot and scope in ("team", "team_all") else None
+
+
 def measure_name(labels: Labels, plan: str | None, name: str) -> str:
     """A measure as a statement calls it: its title, and a team's measure (`team.M`,
     `team_all.M`) as the team's."""
-    prefix, slash, own = name.rpartition("/")
-    scope, dot, bare = own.partition(".")
-    if dot and scope in ("team", "team_all"):
-        whose = "Team" if scope == "team" else "Whole team's"
-        return f"{prefix}{slash}{whose} {labels.title(plan, bare)}"
-    return labels.title(plan, name)
+    team = _team_part(name)
+    if team is None:
+        return labels.title(plan, name)
+    prefix, scope, bare = team
+    whose = "Team" if scope == "team" else "Whole team's"
+    return f"{prefix}{whose} {labels.title(plan, bare)}"
 
 
 def _team_measures(measures) -> set[str]:
     """The measures a statement also shows as a team's (``team.M``, ``team_all.M``, against
     the payee's own quota): their own figure, where it is zero, would be a misleading 0%
     bar on a manager's statement."""
-    shown = set()
-    for measure in measures:
-        plan, slash, name = measure.measure.rpartition("/")
-        scope, dot, bare = name.partition(".")
-        if dot and scope in ("team", "team_all"):
-            shown.add(f"{plan}{slash}{bare}")
-    return shown
+    return {prefix + bare for prefix, _, bare in
+            filter(None, (_team_part(measure.measure) for measure in measures))}
 
 
 def _as_attainment(boundaries, quota) -> list:
