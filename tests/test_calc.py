@@ -77,6 +77,20 @@ def import_files(tmp_path, db, files: dict[str, str], prefix: str = ""):
         icm("import", kind, str(path), db=db)
 
 
+def plan_file(tmp_path, text: str, name: str = "plan.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def plan_ledger(tmp_path, db, plan: str, files: dict[str, str], prefix: str = ""):
+    """The ledger at ``db`` with ``plan`` registered and ``files`` (kind -> CSV) imported;
+    ``prefix`` names the files, so a test can add a second plan and files beside the
+    first."""
+    icm("plans", "add", str(plan_file(tmp_path, plan, f"{prefix}plan.yaml")), db=db)
+    import_files(tmp_path, db, files, prefix)
+
+
 def calc(period, db):
     return json.loads(icm("calc", "--period", period, "--json", db=db).stdout)
 

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from cli import main
 from engine.settle import settle
+from tests.test_calc import plan_ledger
 
 
 @pytest.mark.parametrize("e, b, d, recoverable, mode, pay, carried", [
@@ -48,16 +49,8 @@ PLAN = textwrap.dedent("""\
 
 def _draw_ledger(tmp_path, ledger_url, files: dict) -> CliRunner:
     """A ledger with the draw plan and ``files`` (kind -> CSV text) imported."""
-    runner = CliRunner()
-    plan = tmp_path / "draw-plan.yaml"
-    plan.write_text(PLAN)
-    assert runner.invoke(main, ["plans", "add", str(plan), "--db", ledger_url]).exit_code == 0
-    for kind, text in files.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text)
-        assert runner.invoke(main, ["import", kind, str(path), "--db", ledger_url]
-                             ).exit_code == 0
-    return runner
+    plan_ledger(tmp_path, ledger_url, PLAN, files)
+    return CliRunner()
 
 
 def test_oracle_recoverable_draw_over_three_months(tmp_path, ledger_url):

@@ -11,13 +11,7 @@ from sqlalchemy import inspect
 
 from cli import main
 from ledger.database import _alembic_config, head_revision, open_ledger, schema_revision
-from tests.test_calc import calc, icm, import_files, payee
-
-
-def plan_file(tmp_path, text: str, name: str = "plan.yaml"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text))
-    return path
+from tests.test_calc import calc, icm, import_files, payee, plan_file, plan_ledger
 
 
 def failing(*args, db):
@@ -61,15 +55,9 @@ METRIC_FILES = {
 }
 
 
-def plan_ledger(tmp_path, db, plan=METRIC_PLAN, files=METRIC_FILES):
-    """The ledger at ``db`` with ``plan`` registered and ``files`` (kind -> CSV) imported."""
-    icm("plans", "add", str(plan_file(tmp_path, plan)), db=db)
-    import_files(tmp_path, db, files)
-
-
 def test_a_metric_is_the_sum_of_its_rows_whose_period_lies_inside_the_window(
         tmp_path, ledger_url):
-    plan_ledger(tmp_path, ledger_url)
+    plan_ledger(tmp_path, ledger_url, METRIC_PLAN, METRIC_FILES)
     document = calc("2026-Q1", ledger_url)
     # Q1 (2026-01-01..03-31) holds January, February and March; April is after it and the
     # year 2026 reaches beyond it: revenue = 100,000.00 + 200,000.00 + 300,000.50
@@ -88,7 +76,7 @@ def test_a_metric_is_the_sum_of_its_rows_whose_period_lies_inside_the_window(
 
 def test_a_declared_metric_without_a_row_in_the_window_is_an_error_naming_it(
         tmp_path, ledger_url):
-    plan_ledger(tmp_path, ledger_url)
+    plan_ledger(tmp_path, ledger_url, METRIC_PLAN, METRIC_FILES)
     # Q2 has April's revenue, but nps has no row inside 2026-04-01..2026-06-30
     output = failing("calc", "--period", "2026-Q2", db=ledger_url)
     assert "metric.nps in 2026-04-01..2026-06-30 (period 2026-Q2, plan company-share)" \
@@ -100,7 +88,7 @@ def test_a_declared_metric_without_a_row_in_the_window_is_an_error_naming_it(
 def test_a_money_metric_in_another_currency_is_refused_not_converted(tmp_path, ledger_url):
     files = dict(METRIC_FILES, metrics=METRIC_FILES["metrics"].replace(
         "revenue,2026-02,200000.00,USD", "revenue,2026-02,200000.00,EUR"))
-    plan_ledger(tmp_path, ledger_url, files=files)
+    plan_ledger(tmp_path, ledger_url, METRIC_PLAN, files)
     output = failing("calc", "--period", "2026-Q1", db=ledger_url)
     assert "metric.revenue in 2026-01-01..2026-03-31" in output
     assert "the row for 2026-02 is in EUR, and the plan pays in USD: import the figure in " \
@@ -111,7 +99,7 @@ def test_a_number_metric_with_a_currency_and_overlapping_rows_are_refused(
         tmp_path, ledger_url):
     files = dict(METRIC_FILES, metrics=METRIC_FILES["metrics"].replace(
         "nps,2026-Q1,0.45,", "nps,2026-Q1,0.45,USD"))
-    plan_ledger(tmp_path, ledger_url, files=files)
+    plan_ledger(tmp_path, ledger_url, METRIC_PLAN, files)
     output = failing("calc", "--period", "2026-Q1", db=ledger_url)
     assert "the row for 2026-Q1 has the currency USD, but the plan declares the metric a " \
            "Number: declare `metric.nps: Money`, or clear the row's currency" in output
@@ -133,7 +121,7 @@ def test_a_metric_period_follows_the_plans_fiscal_year(tmp_path, ledger_url):
                                        "revenue,2026-01,7.00,USD\n"
                                        "revenue,2027-Q1,100000.00,USD\n"
                                        "nps,2027-Q1,0.1,\n")
-    plan_ledger(tmp_path, ledger_url, plan=plan, files=files)
+    plan_ledger(tmp_path, ledger_url, plan, files)
     document = calc("2027-Q1", ledger_url)
     # 1% of 100,000.00 = 1,000.00; nps 0.1 is below 40%: no loyalty bonus
     assert payee(document, "vp-1")["payout"] == "1000.00"
@@ -145,7 +133,7 @@ def test_a_deal_level_expression_reads_the_windows_metric(tmp_path, ledger_url):
     plan = METRIC_PLAN.replace("      - id: loyalty", kicker)
     files = dict(METRIC_FILES, deals="id,date,owner_id,amount,currency\n"
                                      "D-1,2026-02-01,vp-1,1234.50,USD\n")
-    plan_ledger(tmp_path, ledger_url, plan=plan, files=files)
+    plan_ledger(tmp_path, ledger_url, plan, files)
     document = calc("2026-Q1", ledger_url)
     # nps 0.45 >= 40% in Q1: the SPIFF pays 1% of 1,234.50 = 12.345 -> 12.35 (half_up)
     assert payee(document, "vp-1")["components"]["kicker"] == {

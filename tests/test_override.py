@@ -1,10 +1,10 @@
 """Manager overrides and team measures: the manager in force on each deal's date."""
-import json
 import textwrap
 
 from click.testing import CliRunner
 
 from cli import main
+from tests.test_calc import calc as icm_calc, icm, plan_ledger
 
 PLAN = textwrap.dedent("""\
     plan: mgr-override
@@ -43,18 +43,8 @@ FILES = {
 
 
 def calc(tmp_path, db, plan_text=PLAN):
-    runner = CliRunner()
-    plan = tmp_path / "plan.yaml"
-    plan.write_text(plan_text)
-    assert runner.invoke(main, ["plans", "add", str(plan), "--db", db]).exit_code == 0
-    for kind, text in FILES.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text)
-        result = runner.invoke(main, ["import", kind, str(path), "--db", db])
-        assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["calc", "--period", "2026-Q1", "--json", "--db", db])
-    assert result.exit_code == 0, result.output
-    return {p["payee"]: p for p in json.loads(result.stdout)["payees"]}
+    plan_ledger(tmp_path, db, plan_text, FILES)
+    return {p["payee"]: p for p in icm_calc("2026-Q1", db)["payees"]}
 
 
 def test_overrides_follow_the_manager_on_each_deals_date(tmp_path, ledger_url):
@@ -129,20 +119,11 @@ REP_PLAN = textwrap.dedent("""\
 def closed_team(tmp_path, ledger_url) -> None:
     """M's team of FILES, with R1 on REP_PLAN and quotas for M and R1; 2026-Q1 closed."""
     calc(tmp_path, ledger_url)
-    runner = CliRunner()
-    plan = tmp_path / "rep-plan.yaml"
-    plan.write_text(REP_PLAN)
-    files = {"assignments": "payee_id,plan,effective_from\nR1,rep-plan,2026-01-01\n",
-             "quotas": "payee_id,measure,period,amount\nM,team_sales,2026-Q1,80000.00\n"
-                       "R1,sales,2026-Q1,80000.00\n"}
-    assert runner.invoke(main, ["plans", "add", str(plan), "--db", ledger_url]).exit_code == 0
-    for kind, text in files.items():
-        (tmp_path / f"{kind}-2.csv").write_text(text)
-        result = runner.invoke(main, ["import", kind, str(tmp_path / f"{kind}-2.csv"),
-                                      "--db", ledger_url])
-        assert result.exit_code == 0, result.output
-    assert runner.invoke(main, ["close", "--period", "2026-Q1", "--db", ledger_url]
-                         ).exit_code == 0
+    plan_ledger(tmp_path, ledger_url, REP_PLAN, {
+        "assignments": "payee_id,plan,effective_from\nR1,rep-plan,2026-01-01\n",
+        "quotas": "payee_id,measure,period,amount\nM,team_sales,2026-Q1,80000.00\n"
+                  "R1,sales,2026-Q1,80000.00\n"}, prefix="team-")
+    icm("close", "--period", "2026-Q1", db=ledger_url)
 
 
 def test_a_managers_statement_leads_with_the_team_and_groups_lines_per_report(

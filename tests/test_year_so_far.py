@@ -2,8 +2,7 @@
 year's trend under each measure, read from the closes in force."""
 import textwrap
 
-from tests.test_calc import icm, import_files
-from tests.test_figures_beyond_credit import plan_ledger
+from tests.test_calc import icm, import_files, plan_ledger
 
 PLAN = textwrap.dedent("""\
     plan: ytd-ae
