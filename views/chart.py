@@ -49,7 +49,7 @@ def attainment_chart(measure: str, attainment: Fraction, starts: list[Fraction],
         parts.append(f'<line x1="{x}" x2="{x}" y1="{BAR_TOP - 4}" y2="{BAR_TOP + BAR_HEIGHT}" '
                      'stroke="#a05a00" stroke-dasharray="3 2"/>')
         parts.append(f'<text x="{x}" y="{BAR_TOP - 6}" font-size="10" text-anchor="middle" '
-                     f'fill="#a05a00">tier {_percent(start)}</text>')
+                     f'fill="#a05a00">tier {percent_text(start)}</text>')
     quota_x = _x(Fraction(1), top)
     parts.append(f'<line x1="{quota_x}" x2="{quota_x}" y1="{BAR_TOP - 4}" '
                  f'y2="{BAR_TOP + BAR_HEIGHT + 4}" stroke="#222" stroke-width="2"/>')
@@ -144,7 +144,3 @@ def attainment_text(value: Fraction | None) -> str:
     if value is None:
         return ""
     return short_percent(value)
-
-
-def _percent(value: Fraction) -> str:
-    return percent_text(value)
