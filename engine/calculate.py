@@ -1,8 +1,10 @@
-"""`icm calc`: a payout period computed as if it closed now. The body of ``calculate_period``
-is the pipeline: load the plans in force, read each plan's window from the ledger, build
-quota and target incentive per payee, earn every window (each deal rated by the plan version
-in force on its date), sum earnings to date per line key, settle against the last close, and
-put the period's result together as data (``ledger.records.PeriodResult``).
+"""`icm calc`: a payout period computed as if it closed now, in two stages. ``earn_period``:
+load the plans in force, read each plan's window from the ledger, build quota and target
+incentive per payee, earn every window (each deal rated by the plan version in force on its
+date), sum earnings to date per line key and compare them with the last close: the earning
+lines are final there (``Earned``). ``Earned.settle``: each payee's pay against the last
+close, and the period's result as data (``ledger.records.PeriodResult``). A close writes
+the earning lines while the payees are settled (``engine.closing``).
 
 Changes to an earlier fiscal year that a close recorded are recomputed whole and shown as
 prior-year lines.
@@ -33,7 +35,7 @@ from engine import assignments, clawback, lines
 from engine.lines import NO_DEAL, NO_SEQ
 from engine.metrics import set_metrics
 from engine.changes import PayeeLines, changed_lines, compare, payee_lines, stated
-from engine.order import ordered_lines
+from engine.order import ordered_earnings, settlement_lines, with_settlement
 from engine.settle import PlanSettlement, settle_payee, settled_names
 from ledger.database import LedgerDb
 from ledger.history import read_prior
@@ -80,9 +82,22 @@ class PlanResult:
 
 @dataclass
 class Calculation:
-    result: PeriodResult  # every payee's record and statement lines (a draft)
+    """A period computed: every payee's record, their earning and settlement lines, and
+    what a close records of the line keys compared."""
+    period: str
+    payees: tuple  # every payee's record (ledger.records.PayeeRecord), sorted by payee
+    earning_lines: pd.DataFrame | None  # in statement order (engine.order.ordered_earnings)
+    settlement_lines: pd.DataFrame  # the records' (engine.order.settlement_lines)
     compared: list  # (plan year, its unchanged line keys, whether an earlier fiscal year)
     currency: dict[str, str]  # each payee's settlement currency
+
+    @functools.cached_property
+    def result(self) -> PeriodResult:
+        """Every payee's record and statement lines (a draft). The earning lines' columns
+        go into it: a close asks once it has written them."""
+        lines, self.earning_lines = self.earning_lines, None
+        return PeriodResult(self.period, DRAFT, None, self.payees,
+                            with_settlement(lines, self.settlement_lines))
 
     @functools.cached_property
     def lines(self) -> pd.DataFrame:
@@ -97,6 +112,47 @@ class Calculation:
         return [(year.plan.id, year.fiscal_year, prior) for year, _, prior in self.compared]
 
 
+@dataclass
+class Earned:
+    """A period earned and compared with the last close, its payees not yet settled. Its
+    earning lines are final and in statement order (settlement only adds lines after
+    them), so a close writes them while ``settle`` runs."""
+    period: str
+    lines: pd.DataFrame  # every changed line key's statement line (engine.order)
+    payees: dict[str, list]  # payee -> [(plan result, its lines)]
+    results: list  # this fiscal year's PlanResults
+    prior: object  # ledger.history.Prior
+    fiscal_year: int
+    still_held: dict[str, int]  # held in an earlier fiscal year that changed nothing now
+    compared: list  # as Calculation.compared
+
+    def settle(self, status: Callable[[str], None] = quiet) -> Calculation:
+        """Every payee's record: this period's pay, what is held, the balance carried."""
+        with _no_cycle_collection():
+            return self._settled(status)
+
+    def _settled(self, status) -> Calculation:
+        prior, payees, fiscal_year = self.prior, self.payees, self.fiscal_year
+        listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
+                        | set(prior.adjustments))
+        settled = _settled_alone(payees, self.results, prior, fiscal_year)
+        records = tuple(settled[payee] if payee in settled else
+                        settle_payee(payee, [(result.year, result.of(payee, lines_of))
+                                             for result, lines_of in payees.get(payee, ())],
+                                     prior, fiscal_year)
+                        for payee in counted(listed, status, "settling", len(listed),
+                                             "payees"))
+        still_held = self.still_held
+        if still_held:  # held in an earlier fiscal year that changed nothing now (7.3)
+            records = tuple(dataclasses.replace(record, held=record.held + still_held[
+                record.payee]) if still_held.get(record.payee) else record
+                for record in records)
+        currency = {record.payee: record.currency for record in records}
+        lines, self.lines = self.lines, None  # the Calculation's now
+        return Calculation(self.period, records, lines, settlement_lines(records),
+                           self.compared, currency)
+
+
 def calculate_period(ledger_db: LedgerDb, period_name: str,
                      versions_by_plan: dict[str, list[Version]] | None = None,
                      status: Callable[[str], None] = quiet,
@@ -105,12 +161,21 @@ def calculate_period(ledger_db: LedgerDb, period_name: str,
     ``versions_by_plan`` replaces the registered plans (what-if runs a proposed plan);
     ``status`` hears each stage as it starts; ``ahead`` (``engine.read_ahead``) has read
     the plans and may have read the window already."""
+    return earn_period(ledger_db, period_name, versions_by_plan, status, ahead).settle(status)
+
+
+def earn_period(ledger_db: LedgerDb, period_name: str,
+                versions_by_plan: dict[str, list[Version]] | None = None,
+                status: Callable[[str], None] = quiet,
+                ahead: Ahead | None = None) -> Earned:
+    """``calculate_period`` up to settlement: every window earned and compared with the
+    last close, the statement lines of earnings in order."""
     if ahead is not None:
         ahead.wait()  # the engine has loaded: its reads may begin
         versions_by_plan = ahead.versions_by_plan
     with _no_cycle_collection():
-        return _calculate(ledger_db, period_name, versions_by_plan, status,
-                          ahead.window if ahead is not None else None)
+        return _earned(ledger_db, period_name, versions_by_plan, status,
+                       ahead.window if ahead is not None else None)
 
 
 @contextlib.contextmanager
@@ -127,8 +192,8 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status,
-               read_ahead: ReadAhead | None) -> Calculation:
+def _earned(ledger_db: LedgerDb, period_name: str, versions_by_plan, status,
+            read_ahead: ReadAhead | None) -> Earned:
     length, _, _ = parse_period(period_name)
     if versions_by_plan is None:
         status("reading the plans")
@@ -168,21 +233,8 @@ def _calculate(ledger_db: LedgerDb, period_name: str, versions_by_plan, status,
         changed.append(changed_lines(found, result.year.plan, result.year.fiscal_year,
                                      result.clawed, result.cancelled))
         compared.append((result.year, _unchanged(found), True))
-    listed = sorted(set(payees) | {p for p, b in prior.balance.items() if b}
-                    | set(prior.adjustments))
-    settled = _settled_alone(payees, results, prior, fiscal_year)
-    records = tuple(settled[payee] if payee in settled else
-                    settle_payee(payee, [(result.year, result.of(payee, lines_of))
-                                         for result, lines_of in payees.get(payee, ())],
-                                 prior, fiscal_year)
-                    for payee in counted(listed, status, "settling", len(listed), "payees"))
-    if still_held:  # held in an earlier fiscal year that changed nothing now (7.3)
-        records = tuple(dataclasses.replace(record, held=record.held + still_held[record.payee])
-                        if still_held.get(record.payee) else record for record in records)
-    currency = {record.payee: record.currency for record in records}
-    statement_lines = ordered_lines(changed, [year for year, _, _ in compared], records)
-    return Calculation(PeriodResult(period_name, DRAFT, None, records, statement_lines),
-                       compared, currency)
+    return Earned(period_name, ordered_earnings(changed, [year for year, _, _ in compared]),
+                  payees, results, prior, fiscal_year, still_held, compared)
 
 
 def _settled_alone(payees: dict[str, list], results: list, prior, fiscal_year: int

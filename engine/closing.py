@@ -5,19 +5,22 @@ fiscal year, each later one the period right after the last close. The order is 
 computing and again inside the write transaction, under the ledger-wide lock, with the
 ledger's state read before the plans: a change that landed meanwhile refuses the close. The
 period's row in `periods` is the last guard: two closes racing for one period cannot both flip
-it to closed, so the loser is refused (exit 3) and writes nothing. Every read and write is a
-``ledger`` function (``ledger.closes`` holds the close's transaction and calls back the order
-check here); this module decides and holds no connection. (Reopen, adjust and the export
-record are plain writes: ``ledger.closes``.)
+it to closed, so the loser is refused (exit 3) and writes nothing. The transaction begins
+once the earning lines are final (``engine.calculate.Earned``): the database takes them
+while the payees are settled, which at a million deals hides the settlement behind the
+write. Every read and write is a ``ledger`` function (``ledger.closes`` holds the close's
+transaction and calls back the order check and the settlement here); this module decides
+and holds no connection. (Reopen, adjust and the export record are plain writes:
+``ledger.closes``.)
 """
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
 
-from engine.calculate import calculate_period
+from engine.calculate import earn_period
 from engine.read_ahead import Ahead, read_ahead
-from ledger.closes import CloseOrder, RecordedKeys, close_order, record_close
+from ledger.closes import CloseOrder, RecordedKeys, Settlement, close_order, record_close
 from ledger.database import LedgerDb
 from ledger.errors import LedgerRefused
 from ledger.progress import quiet
@@ -108,14 +111,21 @@ def close_period(ledger_db: LedgerDb, period: str, actor: str | None = None,
     _check_paid(plans, period)
     ahead.wait()
     _check_order(close_order(ledger_db, period), plans, period)
-    calculation = calculate_period(ledger_db, period, status=status, ahead=ahead)
-    status(f"recording {len(calculation.result.lines):,} statement lines and "
-           f"{len(calculation.result.payees):,} payees")
+    earned = earn_period(ledger_db, period, status=status, ahead=ahead)
+    status(f"recording {len(earned.lines):,} statement lines of earnings")
     now = datetime.datetime.now(datetime.timezone.utc)
     versions = sorted(f"{p.id}@{p.version} {p.sha256}" for p in plans
                       if p.payout_period == length)  # every version the run may have used
+    calculation = None
+
+    def settle() -> Settlement:  # while the ledger writes the earning lines
+        nonlocal calculation
+        calculation = earned.settle(status)
+        status(f"recording {len(calculation.payees):,} payees")
+        return Settlement(calculation.payees, calculation.settlement_lines,
+                          RecordedKeys(calculation.plan_years, calculation.lines))
+
     run_id = record_close(ledger_db, period, seen,
                           lambda order: _check_order(order, plans, period),  # again, locked
-                          versions, RecordedKeys(calculation.plan_years, calculation.lines),
-                          calculation.result, now, actor)
+                          versions, earned.lines, settle, now, actor)
     return calculation.result, run_id

@@ -1,4 +1,5 @@
-"""The period's statement lines in statement order, one sort over every payee.
+"""The period's statement lines in statement order: the earning lines in one sort over
+every payee, then each payee's settlement lines after theirs.
 
 Per payee: this fiscal year's plans first, in the order they were settled, then earlier
 fiscal years, newest first; within this year's plan, its components in plan order (the plan
@@ -21,6 +22,13 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
     """``changed[i]`` holds the changed lines of plan year ``years[i]``; ``records`` are the
     payees' records (``ledger.records.PayeeRecord``), whose settlement lines follow.
     ``changed`` is emptied: its frames are let go column by column as the result is built."""
+    return with_settlement(ordered_earnings(changed, years), settlement_lines(records))
+
+
+def ordered_earnings(changed: list[pd.DataFrame], years: list) -> pd.DataFrame:
+    """The changed lines of every plan year (``changed[i]`` of ``years[i]``) in statement
+    order, settlement aside: they are final before any payee is settled, so a close writes
+    them meanwhile. ``changed`` is emptied: its frames are let go column by column."""
     frames, keys = [], []
     for position, (frame, year) in enumerate(zip(changed, years)):
         if not len(frame):
@@ -41,16 +49,11 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
             (frame["line_kind"] == "cap").to_numpy(dtype=np.int64),
             _dates(frame["date"])]))
     frame = None
-    settlement = _settlement_lines(records)
-    if len(settlement):
-        frames.append(settlement)
-        keys.append(np.column_stack([np.full((len(settlement), 4), _NO_DATE, dtype=np.int64),
-                                     np.arange(len(settlement), dtype=np.int64)]))
+    changed.clear()
     if not frames:
         return conform(empty_lines())
     slices = max(slice_count(frame) for frame in frames)
     frames = [with_slices(frame, slices) for frame in frames]
-    changed.clear()
     key = np.concatenate(keys)
     del keys
     deal = _joined(frames, "deal")
@@ -60,8 +63,25 @@ def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataF
     order = _stable_order([payee] + [key[:, i] for i in range(5)],
                           [deal, _joined(frames, "seq").astype(np.int64)])
     del key, deal, payee
-    # column by column: the frames, the result and one column at a time, never a whole
-    # concatenated copy besides
+    return _taken(frames, order)
+
+
+def with_settlement(earnings: pd.DataFrame, settlement: pd.DataFrame) -> pd.DataFrame:
+    """Every line in statement order: each payee's earning lines (``ordered_earnings``),
+    then their settlement lines (``settlement_lines``), which close a statement. The
+    earning lines' columns are taken: ``earnings`` is emptied unless nothing follows."""
+    if not len(settlement):
+        return earnings
+    slices = max(slice_count(earnings), slice_count(settlement))
+    frames = [with_slices(frame, slices) for frame in (earnings, settlement) if len(frame)]
+    order = np.argsort(_text_ranks(_joined(frames, "payee")), kind="stable")
+    return _taken(frames, order)
+
+
+def _taken(frames: list[pd.DataFrame], order: np.ndarray) -> pd.DataFrame:
+    """The frames end to end, rows in ``order``: column by column, each frame's column
+    let go once taken, so the frames, the result and one column are all that is held,
+    never a whole concatenated copy besides."""
     lines = {}
     for column in list(frames[0].columns):
         joined = _joined(frames, column)
@@ -130,7 +150,9 @@ def _dates(dates: pd.Series) -> np.ndarray:
     return np.where(missing, _NO_DATE, values)
 
 
-def _settlement_lines(records) -> pd.DataFrame:
+def settlement_lines(records) -> pd.DataFrame:
+    """The settlement lines of the payees' records (adjustments, balance, draw, carried
+    forward), each payee's in its record's order, payees in the records' order."""
     rows = [(record.payee, record.currency, line) for record in records
             for line in record.settlement]
     count = len(rows)

@@ -19,13 +19,13 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
 from ledger.audit import audit_values, ledger_version, write_audit
-from ledger.bulk import insert_tables
+from ledger.bulk import arrow_tables, insert_tables, meanwhile
 from ledger.database import LedgerDb, reading, writing
 from ledger.errors import AdjustmentError, LedgerRefused
 from ledger.history import active_run, last_closed, period_status
 from ledger.known_rows import settlement_currency
-from ledger.records import PeriodResult
-from ledger.results import result_tables
+from ledger.records import PayeeRecord
+from ledger.results import line_tables, payee_tables
 from ledger.schema import (adjustments, calculation_runs, payees, periods, result_lines,
                            run_plan_years)
 from rules_dsl.calendar import parse_period
@@ -58,15 +58,27 @@ def close_order(ledger_db: LedgerDb | Connection, period: str) -> CloseOrder:
         return CloseOrder(period_status(connection, period), last_closed(connection, length))
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What a close records once its payees are settled: their records, their settlement
+    lines (each payee's after their earning lines), and the line keys compared."""
+
+    payees: tuple[PayeeRecord, ...]
+    lines: pd.DataFrame
+    compared: RecordedKeys
+
+
 def record_close(ledger_db: LedgerDb, period: str, seen: tuple[int, int],
                  check_order: Callable[[CloseOrder], None], versions: list[str],
-                 compared: RecordedKeys, result: PeriodResult, now: datetime.datetime,
-                 actor: str | None) -> int:
+                 earning_lines: pd.DataFrame, settle: Callable[[], Settlement],
+                 now: datetime.datetime, actor: str | None) -> int:
     """Record a close of ``period`` in one write transaction, under the ledger-wide lock:
     ``check_order`` again on the order facts read now, then a refusal if the ledger is no
-    longer at ``seen``; then its run (with every plan version it may have used), the period
-    flipped to closed (the lock two racing closes contend for), the line keys it compared,
-    the result as typed rows (``ledger.results``), and the audit entry. Returns the run
+    longer at ``seen``; then its run (with every plan version it may have used) and the
+    period flipped to closed (the lock two racing closes contend for). The earning lines
+    (``LINES``, in statement order) are written on a thread while ``settle`` computes the
+    rest, which follows them: the payees' records and settlement lines as typed rows
+    (``ledger.results``), the line keys compared, and the audit entry. Returns the run
     id."""
     with writing(ledger_db, on_clash=f"another close of {period} finished first; nothing "
                  "was recorded by this one") as connection:
@@ -75,12 +87,26 @@ def record_close(ledger_db: LedgerDb, period: str, seen: tuple[int, int],
             raise LedgerRefused(f"the ledger changed while {period} was being computed (an "
                                 "import, adjustment or close finished meanwhile); nothing "
                                 "was recorded: run the close again")
-        return _record_close(connection, period, versions, compared, result, now, actor)
+        run_id = _open_run(connection, period, versions, now)
+        earning = arrow_tables(line_tables(run_id, earning_lines))  # the thread needs no GIL
+        with meanwhile(lambda: insert_tables(connection, earning)):
+            settled = settle()  # the payees settled while the database takes the lines
+            tables = _settled_tables(run_id, settled,
+                                     earning_lines.groupby("payee", sort=False).size())
+        if settled.compared.plan_years:
+            connection.execute(insert(run_plan_years), [
+                {"run_id": run_id, "plan_id": plan_id, "fiscal_year": fiscal_year,
+                 "prior": prior} for plan_id, fiscal_year, prior in settled.compared.plan_years])
+        insert_tables(connection, tables)
+        length, _, _ = parse_period(period)
+        write_audit(connection, now, actor, "periods", [
+            (f"{length}|{period}", "close", None, json.dumps({"run_id": run_id}))])
+        return run_id
 
 
-def _record_close(connection: Connection, period: str, versions: list[str],
-                  compared: RecordedKeys, result: PeriodResult, now: datetime.datetime,
-                  actor: str | None) -> int:
+def _open_run(connection: Connection, period: str, versions: list[str],
+              now: datetime.datetime) -> int:
+    """The close's run, in force, and its period flipped to closed: returns the run id."""
     length, _, _ = parse_period(period)
     run_id = connection.execute(insert(calculation_runs).values(
         period=period, length=length, status="active", created_at=now,
@@ -92,27 +118,22 @@ def _record_close(connection: Connection, period: str, versions: list[str],
     if not claimed:
         connection.execute(insert(periods).values(length=length, name=period,
                                                   status="closed", run_id=run_id))
-    _record(connection, run_id, compared, result)
-    write_audit(connection, now, actor, "periods", [
-        (f"{length}|{period}", "close", None, json.dumps({"run_id": run_id}))])
     return run_id
 
 
-def _record(connection: Connection, run_id: int, compared: RecordedKeys,
-            result: PeriodResult) -> None:
-    """The plan years compared, the unchanged line keys, and the result (``ledger.results``:
-    its statement lines are the changed keys), as columns in one bulk write."""
-    if compared.plan_years:
-        connection.execute(insert(run_plan_years), [
-            {"run_id": run_id, "plan_id": plan_id, "fiscal_year": fiscal_year,
-             "prior": prior} for plan_id, fiscal_year, prior in compared.plan_years])
-    tables = result_tables(run_id, result)
-    lines = compared.unchanged
+def _settled_tables(run_id: int, settled: Settlement, earning_lines: pd.Series
+                    ) -> dict[str, dict]:
+    """The payees' records and settlement lines (numbered after each payee's
+    ``earning_lines``, a count per payee), and the unchanged line keys, as columns for one
+    bulk write."""
+    tables = {**line_tables(run_id, settled.lines, earning_lines),
+              **payee_tables(run_id, settled.payees)}
+    lines = settled.compared.unchanged
     if len(lines):
         tables[result_lines.name] = {
             "run_id": np.full(len(lines), run_id, dtype=np.int64),
             **{name: lines[name] for name in _RESULT_LINE_COLUMNS}}
-    insert_tables(connection, tables)
+    return tables
 
 
 _RESULT_LINE_COLUMNS = ["payee_id", "plan_id", "component", "deal_id", "credit_seq", "kind",

@@ -51,10 +51,10 @@ def result_tables(run_id: int, result: PeriodResult) -> dict[str, dict]:
     """The rows ``run_id`` records of ``result``, table -> columns, for one bulk write
     (``ledger.bulk.insert_tables``): the statement lines, their used tier slices, and each
     payee's ``payee_results`` row and child rows. Refuses a value beyond 64 bits."""
-    return {**_line_tables(run_id, result.lines), **_payee_tables(run_id, result.payees)}
+    return {**line_tables(run_id, result.lines), **payee_tables(run_id, result.payees)}
 
 
-def _payee_tables(run_id: int, payees: tuple[PayeeRecord, ...]) -> dict[str, dict]:
+def payee_tables(run_id: int, payees: tuple[PayeeRecord, ...]) -> dict[str, dict]:
     """Every payee's ``payee_results`` row and child rows, gathered a column at a time (a
     tuple per row set off the collector's full passes: 0.2 s at 10,000 payees) and made
     int64 Arrow columns at once. Only when an int does not fit are the records checked one
@@ -173,13 +173,18 @@ def _refuse(payee: str, plan: str | None, what: str) -> None:
                         "denominator is too large); nothing was recorded")
 
 
-def _line_tables(run_id: int, lines: pd.DataFrame) -> dict[str, dict]:
+def line_tables(run_id: int, lines: pd.DataFrame, after: pd.Series | None = None
+                ) -> dict[str, dict]:
     """The statement lines, each with its first used tier slice, and the further used
-    slices of a line across tiers (every tier's in one table)."""
+    slices of a line across tiers (every tier's in one table). A payee's lines are numbered
+    in order from 0, or from ``after[payee]`` (how many of the run's lines were written
+    before these)."""
     count = len(lines)
     if not count:
         return {}
     position = lines.groupby("payee", sort=False).cumcount().to_numpy(dtype=np.int64)
+    if after is not None:
+        position = position + lines["payee"].map(after).fillna(0).to_numpy(dtype=np.int64)
     statement = {"run_id": np.full(count, run_id, dtype=np.int64),
                  **{name: position if source is None else _column(lines, source)
                     for name, source in _LINE_COLUMNS.items()}}

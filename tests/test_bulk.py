@@ -200,3 +200,58 @@ def test_a_close_refuses_an_exact_ratio_beyond_64_bits_naming_the_payee():
     with pytest.raises(LedgerRefused, match="rep-2's result on plan test-ae@1: attainment of "
                                             "bookings does not fit in 64 bits"):
         result_tables(1, result)
+
+
+def test_columns_of_every_kind_arrive_whole_across_copy_chunks(ledger, monkeypatch):
+    """PostgreSQL's COPY goes in chunks, each made Arrow and then CSV on a thread: rows cut
+    at the chunks' edges arrive whole, whether a column is a list, numpy, a pandas Series
+    indexed out of order or Arrow."""
+    import pyarrow as pa
+    monkeypatch.setattr("ledger.bulk.COPY_ROWS", 2)
+    columns = _deals(5)
+    columns["id"] = pd.Series([f"D-{i}" for i in (4, 0, 3, 1, 2)], index=[9, 7, 5, 3, 1])
+    columns["amount"] = pa.array([40, 0, 30, 10, 20], pa.int64())
+    columns["product"] = ["p4", "p0", "p3", "p1", "p2"]
+    with writing(ledger) as connection:
+        assert insert_columns(connection, "deals", columns) == 5
+    with ledger.connect() as connection:
+        rows = connection.execute(select(deals.c.id, deals.c.amount, deals.c.product)
+                                  .order_by(deals.c.id)).all()
+    assert [tuple(row) for row in rows] == [(f"D-{i}", i * 10, f"p{i}") for i in range(5)]
+
+
+def test_meanwhile_raises_the_write_s_error_once_the_block_is_done():
+    import threading
+    from ledger.bulk import meanwhile
+    done, computed = [], threading.Event()
+
+    def write():
+        computed.wait(5)
+        done.append("written")
+        raise ValueError("the write failed")
+
+    with pytest.raises(ValueError, match="the write failed"):
+        with meanwhile(write):
+            done.append("computed")
+            computed.set()
+    assert done == ["computed", "written"]
+
+
+def test_meanwhile_waits_for_the_write_before_the_block_s_own_error_goes_on():
+    """The connection is the write's until it ends: a failing block waits for it, and its
+    own error is the one raised."""
+    import threading
+    import time
+    from ledger.bulk import meanwhile
+    done, failing = [], threading.Event()
+
+    def write():
+        failing.wait(5)
+        time.sleep(0.2)  # still writing when the block has failed
+        done.append("written")
+
+    with pytest.raises(KeyError):
+        with meanwhile(write):
+            failing.set()
+            raise KeyError("the settlement failed")
+    assert done == ["written"]

@@ -195,14 +195,14 @@ def close_refused_after(ledger_url, monkeypatch, meanwhile) -> None:
     from ledger.database import open_ledger
     from ledger.errors import LedgerRefused
     ledger = open_ledger(ledger_url)
-    computed = engine.closing.calculate_period
+    computed = engine.closing.earn_period
 
     def compute_then_change(*args, **kwargs):
         result = computed(*args, **kwargs)
         meanwhile()
         return result
 
-    monkeypatch.setattr(engine.closing, "calculate_period", compute_then_change)
+    monkeypatch.setattr(engine.closing, "earn_period", compute_then_change)
     try:
         engine.closing.close_period(ledger, "2026-Q1")
         raise AssertionError("the close recorded a run that missed a change")
@@ -247,6 +247,81 @@ def test_a_close_compares_with_the_state_noted_before_its_read_ahead(tmp_path, l
         ledger.dispose()
     closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
     assert payee(closed, "rep-1")["payout"] == "19850.00"  # 19,750.00 + the 100.00
+
+
+def recorded_rows(ledger_url) -> dict[str, int]:
+    """How many runs, statement lines and payee results the ledger holds, and how many
+    periods are closed."""
+    from sqlalchemy import func, select
+    from ledger.database import open_ledger
+    from ledger.schema import calculation_runs, payee_results, periods, statement_lines
+    ledger = open_ledger(ledger_url)
+    try:
+        with ledger.connect() as connection:
+            count = lambda query: connection.execute(query).scalar_one()  # noqa: E731
+            return {"runs": count(select(func.count()).select_from(calculation_runs)),
+                    "lines": count(select(func.count()).select_from(statement_lines)),
+                    "payees": count(select(func.count()).select_from(payee_results)),
+                    "closed": count(select(func.count()).select_from(periods).where(
+                        periods.c.status == "closed"))}
+    finally:
+        ledger.dispose()
+
+
+NOTHING_RECORDED = {"runs": 0, "lines": 0, "payees": 0, "closed": 0}
+
+
+def test_a_settlement_failing_while_the_lines_are_written_records_nothing(
+        tmp_path, ledger_url, monkeypatch):
+    """A close writes its earning lines on a thread while it settles the payees: when the
+    settlement fails, the lines already sent go with the transaction, and the close can
+    run again."""
+    import engine.calculate
+    from engine.earnings import CalculationError
+    build(tmp_path, ledger_url)
+
+    def failing(_earned, _status=None):
+        raise CalculationError("rep-1: the balance cannot be settled")
+
+    monkeypatch.setattr(engine.calculate.Earned, "settle", failing)
+    failed = run("close", "--period", "2026-Q1", db=ledger_url)
+    assert failed.exit_code == 1 and "the balance cannot be settled" in failed.output
+    assert recorded_rows(ledger_url) == NOTHING_RECORDED
+    monkeypatch.undo()
+    closed = json.loads(ok("close", "--period", "2026-Q1", "--json", db=ledger_url).stdout)
+    assert payee(closed, "rep-1")["payout"] == "19750.00"
+
+
+def test_lines_failing_to_write_while_the_payees_are_settled_record_nothing(
+        tmp_path, ledger_url, monkeypatch):
+    """The other way round: the earning lines' write fails on its thread; the settlement
+    finishes, then the close says what failed, and nothing is recorded."""
+    import threading
+    import engine.calculate
+    import ledger.closes
+    from ledger.errors import LedgerRefused
+    build(tmp_path, ledger_url)
+    settled, writers = [], []
+    settle, insert_tables = engine.calculate.Earned.settle, ledger.closes.insert_tables
+
+    def settling(earned, status):
+        calculation = settle(earned, status)
+        settled.append(earned.period)
+        return calculation
+
+    def refusing(connection, tables, on_batch=None):
+        writers.append(threading.current_thread().name)
+        if len(writers) == 1:  # the earning lines
+            raise LedgerRefused("the lines of the test cannot be recorded")
+        return insert_tables(connection, tables, on_batch)
+
+    monkeypatch.setattr(engine.calculate.Earned, "settle", settling)
+    monkeypatch.setattr(ledger.closes, "insert_tables", refusing)
+    failed = run("close", "--period", "2026-Q1", db=ledger_url)
+    assert failed.exit_code == 3 and "the lines of the test cannot be recorded" in failed.output
+    assert writers == ["icm-write_0"]  # written on the writer's thread, and nothing after
+    assert settled == ["2026-Q1"]  # the settlement ran to its end meanwhile
+    assert recorded_rows(ledger_url) == NOTHING_RECORDED
 
 
 FLAT_PLAN = """\
