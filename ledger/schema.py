@@ -236,6 +236,24 @@ payee_results = Table(
 )
 
 
+def _run_column() -> Column:
+    """The run a row of a close's result belongs to, not a key's part (see _rows_of_run):
+    calculation_runs.id, undeclared as in _run_key."""
+    return Column("run_id", _INT, nullable=False)
+
+
+def _rows_of_run() -> Index:
+    """How a run's rows under each payee are found (statement lines and slices since 0010;
+    plans, attainment, components, measures and tier boundaries since 0011): an index on
+    (run_id, payee_id), BRIN on PostgreSQL, a b-tree on SQLite, and no primary key. The
+    close numbers each payee's positions itself, so a key refused nothing, and on PostgreSQL
+    its b-tree entry per row was a third or more of the rows' COPY. A close appends its rows
+    in key order, so a BRIN range holds one run's rows of a band of payees; autovacuum
+    summarizes each range as it fills. (payee_results, a row per payee, keeps its key.)"""
+    return Index(None, "run_id", "payee_id", postgresql_using="brin",
+                 postgresql_with={"autosummarize": "on"})
+
+
 # A close's result as typed rows (0004): each payee's plans, attainment, component totals,
 # measures and tier boundaries in order (``position``), and the statement lines with their
 # used tier slices. Money is BigInteger minor units, an exact ratio a numerator/denominator
@@ -243,39 +261,42 @@ payee_results = Table(
 
 result_plans = Table(
     "result_plans", metadata,
-    _run_key(),
-    Column("payee_id", String, primary_key=True),
-    Column("position", _INT, primary_key=True),
+    _run_column(),
+    Column("payee_id", String, nullable=False),
+    Column("position", _INT, nullable=False),
     Column("plan", String, nullable=False),  # id@version
+    _rows_of_run(),
 )
 
 result_attainment = Table(
     "result_attainment", metadata,
-    _run_key(),
-    Column("payee_id", String, primary_key=True),
-    Column("position", _INT, primary_key=True),
+    _run_column(),
+    Column("payee_id", String, nullable=False),
+    Column("position", _INT, nullable=False),
     Column("measure", String, nullable=False),
     Column("numerator", _INT, nullable=False),
     Column("denominator", _INT, nullable=False),
+    _rows_of_run(),
 )
 
 result_components = Table(
     "result_components", metadata,
-    _run_key(),
-    Column("payee_id", String, primary_key=True),
-    Column("position", _INT, primary_key=True),
+    _run_column(),
+    Column("payee_id", String, nullable=False),
+    Column("position", _INT, nullable=False),
     Column("component", String, nullable=False),
     Column("earned_to_date", _INT, nullable=False),
     Column("payout", _INT, nullable=False),
     Column("held", _INT),  # earned and not yet payable (0009; null before: none)
+    _rows_of_run(),
 )
 
 # A measure against its quota; a money figure has denominator 1, a missing one nulls.
 result_measures = Table(
     "result_measures", metadata,
-    _run_key(),
-    Column("payee_id", String, primary_key=True),
-    Column("position", _INT, primary_key=True),
+    _run_column(),
+    Column("payee_id", String, nullable=False),
+    Column("position", _INT, nullable=False),
     Column("measure", String, nullable=False),
     Column("type", String, nullable=False),  # money | number | count
     Column("value_num", _INT),
@@ -284,38 +305,29 @@ result_measures = Table(
     Column("quota_den", _INT),
     Column("attainment_num", _INT),
     Column("attainment_den", _INT),
+    _rows_of_run(),
 )
 
 # A tier start of a measure: a share of quota (basis attainment) or minor units.
 result_boundaries = Table(
     "result_boundaries", metadata,
-    _run_key(),
-    Column("payee_id", String, primary_key=True),
-    Column("measure_position", _INT, primary_key=True),
-    Column("position", _INT, primary_key=True),
+    _run_column(),
+    Column("payee_id", String, nullable=False),
+    Column("measure_position", _INT, nullable=False),
+    Column("position", _INT, nullable=False),
     Column("component", String, nullable=False),
     Column("start_num", _INT, nullable=False),
     Column("start_den", _INT, nullable=False),
     Column("basis", String, nullable=False),
+    _rows_of_run(),
 )
-
-
-def _lines_of_run() -> Index:
-    """How a run's statement lines and slices are found (since 0010): an index on (run_id,
-    payee_id), BRIN on PostgreSQL, a b-tree on SQLite; no primary key. The close numbers
-    each payee's positions itself, so a key refused nothing, and on PostgreSQL its b-tree
-    entry per line was about a third of the lines' COPY. A close appends its rows in key
-    order, so a BRIN range holds one run's rows of a band of payees; autovacuum summarizes
-    each range as it fills."""
-    return Index(None, "run_id", "payee_id", postgresql_using="brin",
-                 postgresql_with={"autosummarize": "on"})
 
 
 # A statement line (``ledger.records.LINES`` but its text), in statement order (position:
 # the payee's lines numbered from 0).
 statement_lines = Table(
     "statement_lines", metadata,
-    Column("run_id", _INT, nullable=False),  # calculation_runs.id, undeclared: see _run_key
+    _run_column(),
     Column("payee_id", String, nullable=False),
     Column("position", _INT, nullable=False),
     Column("currency", String, nullable=False),
@@ -348,14 +360,14 @@ statement_lines = Table(
     Column("tier_rate_den", _INT),
     Column("tier_start_num", _INT),
     Column("tier_start_den", _INT),
-    _lines_of_run(),
+    _rows_of_run(),
 )
 
 # A used tier slice (base not 0) of a line across tiers, past the line's first (which is on
 # its row): the unused ones are zeros when read back.
 statement_slices = Table(
     "statement_slices", metadata,
-    Column("run_id", _INT, nullable=False),  # calculation_runs.id, undeclared: see _run_key
+    _run_column(),
     Column("payee_id", String, nullable=False),
     Column("position", _INT, nullable=False),  # its line's
     Column("tier", _INT, nullable=False),
@@ -364,7 +376,7 @@ statement_slices = Table(
     Column("rate_den", _INT, nullable=False),
     Column("start_num", _INT, nullable=False),
     Column("start_den", _INT, nullable=False),
-    _lines_of_run(),
+    _rows_of_run(),
 )
 
 adjustments = Table(

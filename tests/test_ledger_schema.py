@@ -9,7 +9,7 @@ from ledger.database import _alembic_config, head_revision, open_ledger, schema_
 
 def test_a_new_ledger_is_created_at_the_newest_revision(ledger_url):
     engine = open_ledger(ledger_url)
-    assert schema_revision(engine) == head_revision() == "0010"
+    assert schema_revision(engine) == head_revision() == "0011"
     assert "payee_results" in inspect(engine).get_table_names()
     engine.dispose()
 

@@ -163,50 +163,77 @@ def test_a_ledger_closed_at_0004_upgrades_and_shows_the_same(tmp_path, ledger_ur
     ledger.dispose()
 
 
-def test_statement_lines_lose_their_key_at_0010_and_read_back_the_same(tmp_path, ledger_url):
-    """0010 replaces the statement lines' and slices' primary key by an index on (run_id,
-    payee_id), BRIN on PostgreSQL; downgraded, the key is back. The rows read the same."""
+def keys_and_indexes(ledger, tables: tuple[str, ...]) -> tuple[dict, set]:
+    """Each table's primary key columns and indexes (name, columns), and on PostgreSQL the
+    access method of each index of theirs named ix_..."""
+    found = {}
+    with ledger.connect() as connection:
+        described = inspect(connection)
+        for table in tables:
+            found[table] = (described.get_pk_constraint(table)["constrained_columns"],
+                            [(i["name"], i["column_names"])
+                             for i in described.get_indexes(table)])
+        methods = connection.exec_driver_sql(
+            "SELECT c.relname, a.amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam "
+            "WHERE c.relname = ANY(%(names)s)", {"names": [f"ix_{t}_run_id_payee_id"
+                                                          for t in tables]}).all() \
+            if ledger.dialect.name == "postgresql" else []
+    return found, set(methods)
+
+
+def unkeyed_then_keyed(tmp_path, ledger_url, revision: str, keys: dict[str, list[str]]):
+    """At the head, ``keys``' tables have no key and an index on (run_id, payee_id), BRIN on
+    PostgreSQL; downgraded to ``revision`` the keys are back; upgraded again they go. Every
+    run reads the same throughout."""
     ledger, closes = close_all(tmp_path, ledger_url)
     results = [read_result(ledger, run_id) for _, run_id in closes]
     brin = ledger.dialect.name == "postgresql"
+    tables = tuple(keys)
+    unkeyed = {table: ([], [(f"ix_{table}_run_id_payee_id", ["run_id", "payee_id"])])
+               for table in tables}
+    assert keys_and_indexes(ledger, tables) == (
+        unkeyed, {(f"ix_{table}_run_id_payee_id", "brin") for table in tables} if brin
+        else set())
 
-    def keys_and_indexes():
-        found = {}
-        with ledger.connect() as connection:
-            described = inspect(connection)
-            for table in ("statement_lines", "statement_slices"):
-                found[table] = (described.get_pk_constraint(table)["constrained_columns"],
-                                [(i["name"], i["column_names"])
-                                 for i in described.get_indexes(table)])
-            methods = connection.exec_driver_sql(
-                "SELECT c.relname, a.amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam "
-                "WHERE starts_with(c.relname, 'ix_statement_')").all() if brin else []
-        return found, set(methods)
+    def reads_the_same():
+        for (_, run_id), (records, lines) in zip(closes, results):
+            again, lines_again = read_result(ledger, run_id)
+            assert again == records
+            pd.testing.assert_frame_equal(lines_again, lines)
 
-    found, methods = keys_and_indexes()
-    assert found == {table: ([], [(f"ix_{table}_run_id_payee_id", ["run_id", "payee_id"])])
-                     for table in ("statement_lines", "statement_slices")}
-    assert methods == ({("ix_statement_lines_run_id_payee_id", "brin"),
-                        ("ix_statement_slices_run_id_payee_id", "brin")} if brin else set())
     with ledger.begin() as connection:
-        command.downgrade(_alembic_config(connection), "0009")
-    found, methods = keys_and_indexes()
-    assert found == {"statement_lines": (["run_id", "payee_id", "position"], []),
-                     "statement_slices": (["run_id", "payee_id", "position", "tier"], [])}
-    assert not methods
-    for (_, run_id), (records, lines) in zip(closes, results):
-        again, lines_again = read_result(ledger, run_id)
-        assert again == records
-        pd.testing.assert_frame_equal(lines_again, lines)
+        command.downgrade(_alembic_config(connection), revision)
+    assert keys_and_indexes(ledger, tables) == (
+        {table: (key, []) for table, key in keys.items()}, set())
+    reads_the_same()
     ledger.dispose()
     ok("db", "upgrade", db=ledger_url)
     ledger = open_ledger(ledger_url, upgrade=False)
     assert schema_revision(ledger) == head_revision()
-    assert keys_and_indexes()[0]["statement_lines"][0] == []
-    for (_, run_id), (records, lines) in zip(closes, results):
-        again, lines_again = read_result(ledger, run_id)
-        assert again == records
-        pd.testing.assert_frame_equal(lines_again, lines)
+    assert keys_and_indexes(ledger, tables)[0] == unkeyed
+    reads_the_same()
+    ledger.dispose()
+
+
+def test_statement_lines_lose_their_key_at_0010_and_read_back_the_same(tmp_path, ledger_url):
+    unkeyed_then_keyed(tmp_path, ledger_url, "0009", {
+        "statement_lines": ["run_id", "payee_id", "position"],
+        "statement_slices": ["run_id", "payee_id", "position", "tier"]})
+
+
+def test_a_payee_s_child_rows_lose_their_key_at_0011_and_read_back_the_same(tmp_path,
+                                                                           ledger_url):
+    """Plans, attainment, components, measures and tier boundaries; payee_results keeps
+    its key."""
+    unkeyed_then_keyed(tmp_path, ledger_url, "0010", {
+        "result_plans": ["run_id", "payee_id", "position"],
+        "result_attainment": ["run_id", "payee_id", "position"],
+        "result_components": ["run_id", "payee_id", "position"],
+        "result_measures": ["run_id", "payee_id", "position"],
+        "result_boundaries": ["run_id", "payee_id", "measure_position", "position"]})
+    ledger = open_ledger(ledger_url)
+    assert keys_and_indexes(ledger, ("payee_results",))[0] == {
+        "payee_results": (["run_id", "payee_id"], [])}
     ledger.dispose()
 
 
