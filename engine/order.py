@@ -18,13 +18,6 @@ from ledger.records import conform, empty_lines, lines_frame, slice_count, with_
 _NO_DATE = np.iinfo(np.int64).max
 
 
-def ordered_lines(changed: list[pd.DataFrame], years: list, records) -> pd.DataFrame:
-    """``changed[i]`` holds the changed lines of plan year ``years[i]``; ``records`` are the
-    payees' records (``ledger.records.PayeeRecord``), whose settlement lines follow.
-    ``changed`` is emptied: its frames are let go column by column as the result is built."""
-    return with_settlement(ordered_earnings(changed, years), settlement_lines(records))
-
-
 def ordered_earnings(changed: list[pd.DataFrame], years: list) -> pd.DataFrame:
     """The changed lines of every plan year (``changed[i]`` of ``years[i]``) in statement
     order, settlement aside: they are final before any payee is settled, so a close writes

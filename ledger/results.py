@@ -24,8 +24,8 @@ from sqlalchemy import Connection, Table, select
 from ledger.database import LedgerDb, reading
 from ledger.errors import LedgerRefused
 from ledger.records import (CLOSED, INT, LINES, OBJECT, ComponentTotal, MeasureFigures, PayeeRecord,
-                            PeriodResult, SettlementLine, StatementContext, TierBoundary,
-                            conform, empty_lines, lines_frame, slice_count)
+                            SettlementLine, StatementContext, TierBoundary, conform,
+                            empty_lines, lines_frame, slice_count)
 from ledger.schema import (payee_results, result_attainment, result_boundaries,
                            result_components, result_measures, result_plans, statement_lines,
                            statement_slices)
@@ -47,15 +47,9 @@ _SLICE_OF = {"base": "slice_base_{k}", "rate_num": "slice_rate_{k}",
 
 # ------------------------------------------------------------------------------ writing
 
-def result_tables(run_id: int, result: PeriodResult) -> dict[str, dict]:
-    """The rows ``run_id`` records of ``result``, table -> columns, for one bulk write
-    (``ledger.bulk.insert_tables``): the statement lines, their used tier slices, and each
-    payee's ``payee_results`` row and child rows. Refuses a value beyond 64 bits."""
-    return {**line_tables(run_id, result.lines), **payee_tables(run_id, result.payees)}
-
-
 def payee_tables(run_id: int, payees: tuple[PayeeRecord, ...]) -> dict[str, dict]:
-    """Every payee's ``payee_results`` row and child rows, gathered a column at a time (a
+    """Every payee's ``payee_results`` row and child rows that ``run_id`` records, table ->
+    columns for a bulk write (``ledger.bulk.insert_tables``), gathered a column at a time (a
     tuple per row set off the collector's full passes: 0.2 s at 10,000 payees) and made
     int64 Arrow columns at once. Only when an int does not fit are the records checked one
     by one, to name the payee (a check of every payee cost 0.1 s at 10,000)."""

@@ -188,18 +188,17 @@ def test_a_close_refuses_an_exact_ratio_beyond_64_bits_naming_the_payee():
     from fractions import Fraction
 
     from ledger.errors import LedgerRefused
-    from ledger.records import PayeeRecord, PeriodResult, StatementContext, empty_lines
-    from ledger.results import result_tables
+    from ledger.records import PayeeRecord, StatementContext
+    from ledger.results import payee_tables
 
     def record(payee: str, attainment: Fraction) -> PayeeRecord:
         return PayeeRecord(payee, "USD", ("test-ae@1",), "closed", 2026, 0, 0, 0, 0, 0, 0, 0,
                            (("bookings", attainment),), (), (),
                            StatementContext(None, None, None, ()))
-    result = PeriodResult("2026-Q1", "closed", 1, (
-        record("rep-1", Fraction(1, 2)), record("rep-2", Fraction(2 ** 70, 3))), empty_lines())
+    payees = (record("rep-1", Fraction(1, 2)), record("rep-2", Fraction(2 ** 70, 3)))
     with pytest.raises(LedgerRefused, match="rep-2's result on plan test-ae@1: attainment of "
                                             "bookings does not fit in 64 bits"):
-        result_tables(1, result)
+        payee_tables(1, payees)
 
 
 def test_columns_of_every_kind_arrive_whole_across_copy_chunks(ledger, monkeypatch):

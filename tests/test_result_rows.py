@@ -17,10 +17,9 @@ from engine.closing import close_period
 from ledger.closes import add_adjustment
 from ledger.database import _alembic_config, head_revision, open_ledger, schema_revision
 from ledger.errors import LedgerRefused
-from ledger.records import (CLOSED, INT, LINES, ComponentTotal, PayeeRecord, PeriodResult,
-                            StatementContext, conform, empty_lines, lines_frame,
-                            slice_count)
-from ledger.results import has_result, read_result, result_tables
+from ledger.records import (CLOSED, INT, LINES, ComponentTotal, PayeeRecord, StatementContext,
+                            conform, lines_frame, slice_count)
+from ledger.results import has_result, line_tables, payee_tables, read_result
 from ledger.schema import payee_results, statement_slices
 from tests.test_calc import PLAN, build, import_files
 from tests.test_close import import_deals, ok
@@ -327,6 +326,6 @@ def test_a_ratio_beyond_64_bits_refuses_the_close_naming_payee_and_plan():
                                  for c, v in line.items()}).assign(
         date=np.array(["NaT"], dtype="datetime64[s]")))
     with pytest.raises(LedgerRefused, match="rep-1's result on plan ae@1: attainment"):
-        result_tables(1, PeriodResult("2026-Q1", CLOSED, 1, (huge,), conform(empty_lines())))
+        payee_tables(1, (huge,))
     with pytest.raises(LedgerRefused, match="rep-1's result on plan ae: the rate"):
-        result_tables(1, PeriodResult("2026-Q1", CLOSED, 1, (_record(),), lines))
+        line_tables(1, lines)
