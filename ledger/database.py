@@ -189,11 +189,18 @@ def writing(ledger_db: LedgerDb, on_clash: str | None = None):
 @contextlib.contextmanager
 def reading(ledger_db: LedgerDb | Connection):
     """A connection to read through: ``ledger_db`` itself when it is one (a writer's transaction
-    reads what it is about to change under its own lock), else a new one on the engine."""
+    reads what it is about to change under its own lock), else a new one on the engine, whose
+    statements all see one state of the ledger. SQLite's reader holds the lock (`BEGIN
+    IMMEDIATE`), so no writer commits between its statements; PostgreSQL's gets that from
+    REPEATABLE READ, one snapshot for the transaction (at its default READ COMMITTED, a
+    period's status read before a racing close committed and its last close read after
+    would disagree)."""
     if isinstance(ledger_db, Connection):
         yield ledger_db
     else:
         with ledger_db.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
             yield connection
 
 
