@@ -121,12 +121,12 @@ def _open_run(connection: Connection, period: str, versions: list[str],
     return run_id
 
 
-def _settled_tables(run_id: int, settled: Settlement, earning_lines: pd.Series
+def _settled_tables(run_id: int, settled: Settlement, earning_counts: pd.Series
                     ) -> dict[str, dict]:
-    """The payees' records and settlement lines (numbered after each payee's
-    ``earning_lines``, a count per payee), and the unchanged line keys, as columns for one
-    bulk write."""
-    tables = {**line_tables(run_id, settled.lines, earning_lines),
+    """The payees' records and settlement lines (numbered after each payee's earning lines,
+    ``earning_counts`` of them), and the unchanged line keys, as columns for one bulk
+    write."""
+    tables = {**line_tables(run_id, settled.lines, earning_counts),
               **payee_tables(run_id, settled.payees)}
     lines = settled.compared.unchanged
     if len(lines):
